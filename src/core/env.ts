@@ -1,0 +1,17 @@
+/**
+ * Every environment variable ferry reads, declared in one place (uv's habit).
+ * pip's own variables are read in index/pip-config.ts because their meaning is pip's.
+ */
+export const FERRY_ENV = {
+  /** Where downloaded files and metadata are cached (content-addressed by SHA-256). */
+  cacheDir: 'FERRY_CACHE_DIR',
+  /** Python interpreter used to create venvs and probe the host (default: python3 on PATH). */
+  python: 'FERRY_PYTHON',
+  /** Disables colour on a TTY (https://no-color.org). */
+  noColor: 'NO_COLOR',
+} as const;
+
+export function readEnv(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}

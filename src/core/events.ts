@@ -1,0 +1,20 @@
+/**
+ * Library code never prints. Long operations report progress as events through a sink the
+ * caller passes in; the CLI renders them as a progress display on a TTY or as JSON lines.
+ */
+export type FerryEvent =
+  | { type: 'resolve-start'; requirements: string[] }
+  | { type: 'resolve-project'; name: string; index: string }
+  | { type: 'resolve-done'; packages: number; seconds: number }
+  | { type: 'download-start'; filename: string; url: string; size?: number }
+  | { type: 'download-progress'; filename: string; received: number; size?: number }
+  | { type: 'download-cached'; filename: string; sha256: string }
+  | { type: 'download-retry'; filename: string; url: string; attempt: number; reason: string }
+  | { type: 'download-done'; filename: string; sha256: string; size: number }
+  | { type: 'install-step'; step: string; detail?: string }
+  | { type: 'warning'; code: string; message: string }
+  | { type: 'info'; message: string };
+
+export type EventSink = (event: FerryEvent) => void;
+
+export const ignoreEvents: EventSink = () => {};
