@@ -6,11 +6,12 @@ export type FerryEvent =
   | { type: 'resolve-start'; requirements: string[] }
   | { type: 'resolve-project'; name: string; index: string }
   | { type: 'resolve-done'; packages: number; seconds: number }
-  | { type: 'download-start'; filename: string; url: string; size?: number }
+  | { type: 'download-start'; filename: string; url: string; size?: number; resumeFrom?: number }
   | { type: 'download-progress'; filename: string; received: number; size?: number }
   | { type: 'download-cached'; filename: string; sha256: string }
   | { type: 'download-retry'; filename: string; url: string; attempt: number; reason: string }
   | { type: 'download-done'; filename: string; sha256: string; size: number }
+  | { type: 'download-failed'; filename: string; url: string; code: string; message: string }
   | { type: 'install-step'; step: string; detail?: string }
   | { type: 'warning'; code: string; message: string }
   | { type: 'info'; message: string };

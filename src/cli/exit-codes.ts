@@ -1,0 +1,37 @@
+/** Exit statuses scripts can rely on; documented in the README. */
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  resolution: 3,
+  network: 4,
+  integrity: 5,
+  incomplete: 6,
+  untrusted: 7,
+  install: 8,
+} as const;
+
+const BY_CODE: Record<string, number> = {
+  ERR_FERRY_USAGE: EXIT.usage,
+  ERR_FERRY_RESOLUTION_IMPOSSIBLE: EXIT.resolution,
+  ERR_FERRY_RESOLUTION_TOO_COMPLEX: EXIT.resolution,
+  ERR_FERRY_UNKNOWN_PROJECT: EXIT.resolution,
+  ERR_FERRY_NO_COMPATIBLE_FILE: EXIT.resolution,
+  ERR_FERRY_INDEX_UNREACHABLE: EXIT.network,
+  ERR_FERRY_DOWNLOAD_FAILED: EXIT.network,
+  ERR_FERRY_HTTP_STATUS: EXIT.network,
+  ERR_FERRY_HASH_MISMATCH: EXIT.integrity,
+  ERR_FERRY_BUNDLE_DAMAGED: EXIT.integrity,
+  ERR_FERRY_TAMPERED: EXIT.integrity,
+  ERR_FERRY_INCOMPLETE: EXIT.incomplete,
+  ERR_FERRY_VOLUME_MISSING: EXIT.incomplete,
+  ERR_FERRY_UNTRUSTED: EXIT.untrusted,
+  ERR_FERRY_BAD_SIGNATURE: EXIT.untrusted,
+  ERR_FERRY_PIP_FAILED: EXIT.install,
+  ERR_FERRY_IMPORT_FAILED: EXIT.install,
+  ERR_FERRY_VENV_FAILED: EXIT.install,
+};
+
+export function exitCodeFor(code: string): number {
+  return BY_CODE[code] ?? EXIT.failure;
+}

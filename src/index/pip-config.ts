@@ -1,0 +1,310 @@
+/**
+ * Where to look for packages, read the way pip reads it, so that ferry on a jump host sees the
+ * same mirrors and find-links that `pip install` there would.
+ *
+ * Followed from pip's own source (pip/_internal/configuration.py and cli/parser.py, pip 23.2):
+ * - files, lowest priority first: global (every `$XDG_CONFIG_DIRS` entry + `/pip/pip.conf`,
+ *   default `/etc/xdg`, then `/etc/pip.conf`), user (`~/.pip/pip.conf`, then
+ *   `$XDG_CONFIG_HOME/pip/pip.conf`), site (`sys.prefix/pip.conf`), then `PIP_CONFIG_FILE`;
+ *   then the `PIP_*` environment variables above all files.
+ * - `PIP_CONFIG_FILE=/dev/null` loads no file at all; when `PIP_CONFIG_FILE` names an existing
+ *   file the user files are skipped; `--isolated` skips user files and environment variables.
+ * - sections are applied in the order `[global]`, `[<command>]`, environment; we use the
+ *   `[install]` section because ferry stands in for the `pip install` that the target would run
+ *   (`pip download` would read `[download]`; mirrors are in practice configured under `[global]`
+ *   or `[install]`, and the bundle's install step is what must agree with this config).
+ * - keys are compared with `_` → `-`; empty values are ignored; list options (`find-links`,
+ *   `extra-index-url`) are split on whitespace and a later source *replaces* an earlier list;
+ *   on the command line, list options *append* to the configured ones (optparse `append`).
+ */
+import { execFile } from 'node:child_process';
+import { readFile as fsReadFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { FERRY_ENV, readEnv } from '../core/env.js';
+import { FerryError } from '../core/errors.js';
+import { redactUrl } from '../core/redact.js';
+
+export interface IndexSettings {
+  readonly indexUrl: string;
+  readonly extraIndexUrls: readonly string[];
+  readonly findLinks: readonly string[];
+  readonly noIndex: boolean;
+  /** Which config files / environment variables gave each value, for --verbose (redacted). */
+  readonly sources: readonly string[];
+}
+
+export interface IndexOverrides {
+  indexUrl?: string;
+  extraIndexUrls?: string[];
+  findLinks?: string[];
+  noIndex?: boolean;
+  /** Like `pip --isolated`: ignore user config files and PIP_* environment variables. */
+  isolated?: boolean;
+}
+
+/** The outside world pip-config needs; tests pass their own. */
+export interface PipConfigIo {
+  /** The file's text, or undefined when it does not exist. */
+  readFile(path: string): Promise<string | undefined>;
+  /** pip's default index (`PyPI.simple_url`), asked of pip itself at run time. */
+  pythonDefaultIndex(): Promise<string>;
+  /** `sys.prefix` of the python in use (for the site config file); undefined if unknown. */
+  pythonPrefix?(): Promise<string | undefined>;
+  /** For relative find-links paths; default process.cwd(). */
+  cwd?: string;
+}
+
+/** Pip's option names (and aliases) that matter for where packages come from. */
+const OPTION_OF_KEY: Readonly<Record<string, 'indexUrl' | 'extraIndexUrls' | 'findLinks' | 'noIndex'>> = {
+  'index-url': 'indexUrl',
+  i: 'indexUrl',
+  'pypi-url': 'indexUrl',
+  'extra-index-url': 'extraIndexUrls',
+  'find-links': 'findLinks',
+  f: 'findLinks',
+  'no-index': 'noIndex',
+};
+
+/** Sections in pip's override order for `pip install` (cli/parser.py). */
+const SECTION_ORDER = ['global', 'install', ':env:'] as const;
+
+type Field = 'indexUrl' | 'extraIndexUrls' | 'findLinks' | 'noIndex';
+
+export async function loadIndexSettings(
+  overrides: IndexOverrides = {},
+  env: NodeJS.ProcessEnv = process.env,
+  io: PipConfigIo = defaultPipConfigIo(env),
+): Promise<IndexSettings> {
+  const isolated = overrides.isolated === true;
+  // Python dict semantics: a Map keeps a key's first position when it is overwritten.
+  const merged = new Map<string, { value: string; source: string }>();
+
+  for (const { path, label } of await configFiles(env, isolated, io)) {
+    const text = await io.readFile(path);
+    if (text === undefined) continue;
+    for (const [section, key, value] of parseIni(text, path)) {
+      merged.set(`${section}.${normalizeKey(key)}`, { value, source: `${path} [${section}]` });
+    }
+  }
+  if (!isolated) {
+    for (const [name, value] of Object.entries(env)) {
+      if (!name.startsWith('PIP_') || value === undefined) continue;
+      const key = name.slice(4).toLowerCase();
+      if (key === 'version' || key === 'help') continue;
+      merged.set(`:env:.${normalizeKey(key)}`, { value, source: name });
+    }
+  }
+
+  const values: { indexUrl?: string; extraIndexUrls: string[]; findLinks: string[]; noIndex: boolean } = {
+    extraIndexUrls: [],
+    findLinks: [],
+    noIndex: false,
+  };
+  const sourceOf = new Map<Field, string>();
+  for (const section of SECTION_ORDER) {
+    for (const [sectionKey, { value, source }] of merged) {
+      const dot = sectionKey.indexOf('.');
+      if (sectionKey.slice(0, dot) !== section || value === '') continue;
+      const field = OPTION_OF_KEY[sectionKey.slice(dot + 1)];
+      if (field === undefined) continue;
+      const described = `${field === 'noIndex' ? 'no-index' : keyName(field)} from ${source}`;
+      if (field === 'indexUrl') values.indexUrl = value.trim();
+      else if (field === 'noIndex') values.noIndex = strtobool(value, sectionKey, source);
+      else values[field] = value.split(/\s+/).filter((v) => v !== '');
+      sourceOf.set(field, described);
+    }
+  }
+
+  // Command line: scalars replace, list options append (optparse's append onto the defaults
+  // that pip filled from its configuration).
+  if (overrides.indexUrl !== undefined) {
+    values.indexUrl = overrides.indexUrl;
+    sourceOf.set('indexUrl', 'index-url from the command line');
+  }
+  if (overrides.extraIndexUrls !== undefined && overrides.extraIndexUrls.length > 0) {
+    values.extraIndexUrls = [...values.extraIndexUrls, ...overrides.extraIndexUrls];
+    sourceOf.set('extraIndexUrls', `${sourceOf.get('extraIndexUrls') ?? 'extra-index-url'} + command line`);
+  }
+  if (overrides.findLinks !== undefined && overrides.findLinks.length > 0) {
+    values.findLinks = [...values.findLinks, ...overrides.findLinks];
+    sourceOf.set('findLinks', `${sourceOf.get('findLinks') ?? 'find-links'} + command line`);
+  }
+  if (overrides.noIndex !== undefined) {
+    values.noIndex = overrides.noIndex;
+    sourceOf.set('noIndex', 'no-index from the command line');
+  }
+
+  const cwd = io.cwd ?? process.cwd();
+  const home = env.HOME ?? homedir();
+  let indexUrl = values.indexUrl;
+  if (indexUrl === undefined) {
+    if (values.noIndex) {
+      // No index will be asked, so pip's default is not needed (and python may be absent).
+      indexUrl = '';
+    } else {
+      indexUrl = await defaultIndex(io);
+      sourceOf.set('indexUrl', "index-url: pip's default");
+    }
+  }
+  return {
+    indexUrl: indexUrl === '' ? '' : toLocationUrl(indexUrl, cwd, home),
+    extraIndexUrls: values.extraIndexUrls.map((u) => toLocationUrl(u, cwd, home)),
+    findLinks: values.findLinks.map((u) => toLocationUrl(u, cwd, home)),
+    noIndex: values.noIndex,
+    sources: [...sourceOf.values()].map((s) => s),
+  };
+}
+
+function keyName(field: Field): string {
+  return { indexUrl: 'index-url', extraIndexUrls: 'extra-index-url', findLinks: 'find-links', noIndex: 'no-index' }[
+    field
+  ];
+}
+
+async function defaultIndex(io: PipConfigIo): Promise<string> {
+  try {
+    const url = (await io.pythonDefaultIndex()).trim();
+    if (url !== '') return url;
+  } catch {
+    // fall through to the error below
+  }
+  throw new FerryError('ERR_FERRY_NO_INDEX', 'no package index is configured and pip could not be asked for its default', {
+    hint: 'Pass --index-url URL (or set index-url in pip.conf / PIP_INDEX_URL), or set FERRY_PYTHON to a python that has pip.',
+  });
+}
+
+/** The config files pip would read, lowest priority first (configuration.py iter_config_files). */
+async function configFiles(
+  env: NodeJS.ProcessEnv,
+  isolated: boolean,
+  io: PipConfigIo,
+): Promise<{ path: string; label: string }[]> {
+  const configFile = env.PIP_CONFIG_FILE;
+  if (configFile === '/dev/null') return [];
+  const home = env.HOME ?? homedir();
+  const files: { path: string; label: string }[] = [];
+
+  const xdgDirs = (env.XDG_CONFIG_DIRS ?? '').trim() === '' ? '/etc/xdg' : (env.XDG_CONFIG_DIRS as string);
+  for (const dir of xdgDirs.split(':')) {
+    files.push({ path: join(expandHome(dir, home), 'pip', 'pip.conf'), label: 'global' });
+  }
+  files.push({ path: '/etc/pip.conf', label: 'global' });
+
+  // pip skips the user files when PIP_CONFIG_FILE names a file that exists.
+  const configFileExists = configFile !== undefined && configFile !== '' && (await io.readFile(configFile)) !== undefined;
+  if (!isolated && !configFileExists) {
+    files.push({ path: join(home, '.pip', 'pip.conf'), label: 'user' });
+    const xdgHome = (env.XDG_CONFIG_HOME ?? '').trim() === '' ? join(home, '.config') : expandHome(env.XDG_CONFIG_HOME as string, home);
+    files.push({ path: join(xdgHome, 'pip', 'pip.conf'), label: 'user' });
+  }
+  const prefix = io.pythonPrefix === undefined ? undefined : await io.pythonPrefix().catch(() => undefined);
+  if (prefix !== undefined && prefix !== '') files.push({ path: join(prefix, 'pip.conf'), label: 'site' });
+  if (configFile !== undefined && configFile !== '') files.push({ path: configFile, label: 'env' });
+  return files;
+}
+
+function expandHome(path: string, home: string): string {
+  return path === '~' || path.startsWith('~/') ? join(home, path.slice(1)) : path;
+}
+
+/** pip: `name.lower().replace("_", "-")`, and a leading `--` is dropped. */
+function normalizeKey(key: string): string {
+  const k = key.toLowerCase().replace(/_/g, '-');
+  return k.startsWith('--') ? k.slice(2) : k;
+}
+
+/** distutils' strtobool, which pip uses for store_true options. */
+function strtobool(value: string, key: string, source: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (['y', 'yes', 't', 'true', 'on', '1'].includes(v)) return true;
+  if (['n', 'no', 'f', 'false', 'off', '0'].includes(v)) return false;
+  throw new FerryError('ERR_FERRY_PIP_CONFIG', `"${value}" is not a valid value for ${key} (${source})`, {
+    hint: 'Use a boolean value like yes/no, true/false or 1/0, as pip requires.',
+  });
+}
+
+/**
+ * A bare path (relative or absolute, `~` expanded) becomes a file:// URL; anything with a
+ * scheme is kept as written. pip accepts paths for find-links and index URLs alike.
+ */
+export function toLocationUrl(location: string, cwd: string, home: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(location)) return location;
+  const expanded = expandHome(location, home);
+  const abs = isAbsolute(expanded) ? expanded : resolve(cwd, expanded);
+  return pathToFileURL(abs).href;
+}
+
+/**
+ * A subset of Python's configparser (RawConfigParser defaults): `[section]` headers, `key = value`
+ * or `key: value`, `#`/`;` full-line comments, indented continuation lines joined with newlines
+ * (which then split as whitespace for list options).
+ */
+export function parseIni(text: string, path: string): [section: string, key: string, value: string][] {
+  const out: [string, string, string][] = [];
+  let section: string | undefined;
+  let last: [string, string, string] | undefined;
+  const lines = text.split(/\r?\n/);
+  for (const [i, raw] of lines.entries()) {
+    if (raw.trim() === '' || /^\s*[#;]/.test(raw)) {
+      continue;
+    }
+    if (/^\s/.test(raw) && last !== undefined) {
+      last[2] = `${last[2]}\n${raw.trim()}`;
+      continue;
+    }
+    const header = /^\[([^\]]+)\]\s*$/.exec(raw.trim());
+    if (header) {
+      section = header[1]!;
+      last = undefined;
+      continue;
+    }
+    const m = /^([^=:]+?)\s*[=:]\s*(.*)$/.exec(raw);
+    if (!m || section === undefined) {
+      throw new FerryError('ERR_FERRY_PIP_CONFIG', `cannot parse ${path} line ${i + 1}: "${redactUrl(raw.trim())}"`, {
+        hint: 'pip.conf is an INI file: a [section] header, then "key = value" lines.',
+      });
+    }
+    last = [section, m[1]!.trim(), m[2]!.trim()];
+    out.push(last);
+  }
+  return out;
+}
+
+/** Reads files from disk and asks the configured python (FERRY_PYTHON or python3) about pip. */
+export function defaultPipConfigIo(env: NodeJS.ProcessEnv = process.env): PipConfigIo {
+  let info: Promise<{ prefix: string; index: string }> | undefined;
+  const ask = () => {
+    info ??= new Promise((resolvePromise, reject) => {
+      const python = readEnv(FERRY_ENV.python, env) ?? 'python3';
+      const code =
+        'import sys, json\n' +
+        'from pip._internal.models.index import PyPI\n' +
+        'print(json.dumps({"prefix": sys.prefix, "index": PyPI.simple_url}))';
+      execFile(python, ['-c', code], { timeout: 30_000, env }, (error, stdout) => {
+        if (error) reject(error);
+        else {
+          try {
+            resolvePromise(JSON.parse(stdout) as { prefix: string; index: string });
+          } catch (e) {
+            reject(e);
+          }
+        }
+      });
+    });
+    return info;
+  };
+  return {
+    async readFile(path) {
+      try {
+        if (!(await stat(path)).isFile()) return undefined;
+        return await fsReadFile(path, 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+    pythonDefaultIndex: async () => (await ask()).index,
+    pythonPrefix: async () => (await ask().catch(() => undefined))?.prefix,
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * Turns the resolver's first clash into an error a person can act on: which requirements
+ * clash, who asked for each, and what the index actually has.
+ */
+import { FerryError } from '../core/errors.js';
+import { formatVersion } from '../standards/version.js';
+import type { CandidatesAnswer } from './provider.js';
+
+export interface Clash {
+  readonly name: string;
+  readonly requirements: readonly { text: string; specifier: string; source: string }[];
+  /** Set when the clash is with an already chosen version. */
+  readonly pinned: string | undefined;
+  readonly answer: CandidatesAnswer | undefined;
+  readonly prereleasesAllowed: boolean;
+  /** The target, for "no compatible file" errors. */
+  readonly target?: { readonly description: string; readonly tags: readonly string[] };
+  /** Every candidate that matched was refused by its Requires-Python. */
+  readonly requiresPython?: readonly string[];
+}
+
+const MAX_LISTED = 15;
+
+export function describeClash(clash: Clash, decisions: number): FerryError {
+  const asked = clash.requirements.map((r) => `  ${r.text}  (required by ${r.source})`).join('\n');
+  const answer = clash.answer;
+
+  if (answer?.kind === 'not-found') {
+    const who = clash.requirements.map((r) => r.source).filter((s) => s !== 'the command line');
+    const suggestion = answer.suggestions.length > 0 ? `Did you mean ${answer.suggestions.map((s) => `"${s}"`).join(' or ')}? ` : '';
+    return new FerryError(
+      'ERR_FERRY_UNKNOWN_PROJECT',
+      `No project named "${clash.name}" was found on ${answer.searched.join(', ') || 'any index'}` +
+        (who.length > 0 ? ` (required by ${who.join(', ')}).` : '.'),
+      {
+        hint: `${suggestion}Check the spelling, or name the index that hosts it with --extra-index-url or --find-links.`,
+        details: { project: clash.name, suggestions: answer.suggestions, searched: answer.searched },
+      },
+    );
+  }
+
+  if (answer?.kind === 'found' && answer.candidates.length === 0) {
+    const target = clash.target;
+    const files = answer.rejected.slice(0, MAX_LISTED).map((f) => `  ${f.filename}  (${f.detail})`);
+    const more = answer.rejected.length > MAX_LISTED ? [`  … and ${answer.rejected.length - MAX_LISTED} more`] : [];
+    const tags = target?.tags ?? [];
+    const tagLine = tags.length > 0 ? `\nTags tried, best first (${tags.length}): ${tags.slice(0, 8).join(', ')}${tags.length > 8 ? ', …' : ''}` : '';
+    return new FerryError(
+      'ERR_FERRY_NO_COMPATIBLE_FILE',
+      `"${clash.name}" has no file that installs on ${target?.description ?? 'this target'}.${tagLine}\nFiles on ${answer.source}:\n${files.concat(more).join('\n') || '  (none)'}`,
+      {
+        hint: 'Choose a version that publishes a wheel for this platform and Python, or bundle for a target these files fit.',
+        details: { project: clash.name, tags, files: answer.rejected },
+      },
+    );
+  }
+
+  if (clash.requiresPython !== undefined && clash.requiresPython.length > 0) {
+    return new FerryError(
+      'ERR_FERRY_RESOLUTION_IMPOSSIBLE',
+      `Every matching version of "${clash.name}" requires another Python: ${clash.requiresPython.join('; ')}.\nRequired as:\n${asked}`,
+      { hint: 'Pick a version that supports the target Python, or bundle for a Python these versions support.' },
+    );
+  }
+
+  const available =
+    answer?.kind === 'found'
+      ? answer.candidates.map((c) => formatVersion(c.version))
+      : [];
+  const listed = available.slice(0, MAX_LISTED).join(', ') + (available.length > MAX_LISTED ? ', …' : '');
+  const onlyPre =
+    !clash.prereleasesAllowed && answer?.kind === 'found' && answer.candidates.every((c) => c.version.pre !== undefined || c.version.dev !== undefined);
+  const head =
+    clash.pinned === undefined
+      ? `No version of "${clash.name}" satisfies all of these requirements:`
+      : `"${clash.name}" ${clash.pinned} was already chosen, but these requirements on it clash:`;
+  return new FerryError(
+    'ERR_FERRY_RESOLUTION_IMPOSSIBLE',
+    `${head}\n${asked}\nVersions available: ${listed || '(none)'}` +
+      (decisions > 1 ? `\n(${decisions} combinations were tried.)` : ''),
+    {
+      hint: onlyPre
+        ? 'Only pre-releases are available: allow them with --pre or name one explicitly (e.g. ==1.0rc1).'
+        : 'Loosen or change one of these requirements (or the one that pulls it in), or pin a version of the requiring package that agrees.',
+      details: { project: clash.name, requirements: clash.requirements, available },
+    },
+  );
+}

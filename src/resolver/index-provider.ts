@@ -1,0 +1,133 @@
+/**
+ * The one adapter between the resolver and package indexes: it turns index pages into
+ * candidates for one target (best-ranked compatible wheel per version) and core metadata into
+ * parsed requirements. Everything network-related stays inside IndexClient.
+ */
+import { FerryError } from '../core/errors.js';
+import type { DistFile, IndexClient } from '../index/client.js';
+import { parseDistFilename } from '../standards/filename.js';
+import { parseCoreMetadata } from '../standards/metadata.js';
+import { type NormalizedName, normalizeName } from '../standards/name.js';
+import { parseRequirement, type Requirement } from '../standards/requirement.js';
+import { parseSpecifierSet, specifierSetContains } from '../standards/specifier.js';
+import { bestWheelRank, tagRanking } from '../standards/tags.js';
+import { compareVersions, tryParseVersion, type Version } from '../standards/version.js';
+import type { Candidate, CandidateMetadata, CandidatesAnswer, Provider, RejectedFile } from './provider.js';
+
+export interface IndexProviderOptions {
+  readonly client: IndexClient;
+  /** The target's compatible tags, best first. */
+  readonly tags: readonly string[];
+  /** The target interpreter's full version, for data-requires-python. */
+  readonly pythonVersion: Version;
+  /** Suggest close names for unknown projects. */
+  readonly suggest?: (name: string) => Promise<readonly string[]>;
+  /** Descriptions of the indexes searched, for "not found" errors. */
+  readonly searched: readonly string[];
+}
+
+export class IndexProvider implements Provider {
+  private readonly ranking: Map<string, number>;
+
+  constructor(private readonly options: IndexProviderOptions) {
+    this.ranking = tagRanking(options.tags);
+  }
+
+  prefetch(name: NormalizedName): void {
+    this.options.client.getProject(name).catch(() => {});
+  }
+
+  async candidates(name: NormalizedName): Promise<CandidatesAnswer> {
+    const page = await this.options.client.getProject(name);
+    if (page === undefined) {
+      const suggestions = (await this.options.suggest?.(name).catch(() => [])) ?? [];
+      return { kind: 'not-found', suggestions, searched: this.options.searched };
+    }
+    const rejected: RejectedFile[] = [];
+    const best = new Map<string, { version: Version; text: string; file: DistFile; rank: number }>();
+    for (const file of page.files) {
+      const parsed = parseDistFilename(file.filename, name);
+      const version = parsed === undefined ? undefined : tryParseVersion(parsed.version);
+      if (parsed === undefined || version === undefined) {
+        rejected.push({ filename: file.filename, version: '', reason: 'invalid', detail: 'not a valid wheel or sdist name' });
+        continue;
+      }
+      if (parsed.kind === 'sdist') {
+        rejected.push({ filename: file.filename, version: parsed.version, reason: 'sdist', detail: 'source distribution: it would have to be built on the target' });
+        continue;
+      }
+      const rank = bestWheelRank(parsed, this.ranking);
+      if (rank === undefined) {
+        rejected.push({ filename: file.filename, version: parsed.version, reason: 'incompatible-tags', detail: `tags ${parsed.tags.slice(0, 3).join(', ')}${parsed.tags.length > 3 ? ', …' : ''} do not fit` });
+        continue;
+      }
+      if (!this.pythonFits(file.requiresPython)) {
+        rejected.push({ filename: file.filename, version: parsed.version, reason: 'requires-python', detail: `requires Python ${file.requiresPython}` });
+        continue;
+      }
+      const key = canonicalKey(version);
+      const current = best.get(key);
+      if (current === undefined || better(file, rank, current.file, current.rank)) {
+        best.set(key, { version, text: parsed.version, file, rank });
+      }
+    }
+    const candidates: Candidate[] = [...best.values()]
+      .sort((a, b) => compareVersions(b.version, a.version))
+      .map((b) => ({ name, version: b.version, versionText: b.text, file: b.file, yanked: b.file.yanked !== false }));
+    return { kind: 'found', candidates, rejected, source: page.source };
+  }
+
+  async metadata(candidate: Candidate): Promise<CandidateMetadata> {
+    const text = await this.options.client.getMetadata(candidate.file);
+    const metadata = parseCoreMetadata(text, candidate.file.url);
+    if (normalizeName(metadata.name) !== candidate.name) {
+      throw new FerryError(
+        'ERR_FERRY_INVALID_METADATA',
+        `The metadata of ${candidate.file.filename} names the project "${metadata.name}", not "${candidate.name}".`,
+        { hint: 'The index serves a mislabelled file; report it to the index operator or exclude this version.' },
+      );
+    }
+    const requiresDist: Requirement[] = [];
+    for (const line of metadata.requiresDist) {
+      try {
+        requiresDist.push(parseRequirement(line));
+      } catch (error) {
+        throw new FerryError(
+          'ERR_FERRY_INVALID_METADATA',
+          `${candidate.file.filename} declares an invalid dependency "${line}".`,
+          { hint: 'Exclude this version (e.g. with a constraint name!=version) or ask its publisher to fix it.', cause: error },
+        );
+      }
+    }
+    return {
+      requiresDist,
+      ...(metadata.requiresPython === undefined ? {} : { requiresPython: metadata.requiresPython }),
+      providesExtra: metadata.providesExtra.map((e) => normalizeName(e)),
+    };
+  }
+
+  private pythonFits(requiresPython: string | undefined): boolean {
+    if (requiresPython === undefined || requiresPython.trim() === '') return true;
+    try {
+      return specifierSetContains(parseSpecifierSet(requiresPython), this.options.pythonVersion, { prereleases: true });
+    } catch {
+      return true; // pip ignores an unparsable data-requires-python
+    }
+  }
+}
+
+/** Versions equal under PEP 440 (1.0 == 1.0.0) share one candidate. */
+function canonicalKey(version: Version): string {
+  const release = [...version.release];
+  while (release.length > 1 && release[release.length - 1] === 0) release.pop();
+  return JSON.stringify({ ...version, release });
+}
+
+/** Prefer a non-yanked file, then the better tag rank, then the name (for determinism). */
+function better(file: DistFile, rank: number, other: DistFile, otherRank: number): boolean {
+  const yanked = file.yanked !== false;
+  const otherYanked = other.yanked !== false;
+  if (yanked !== otherYanked) return !yanked;
+  if (rank !== otherRank) return rank < otherRank;
+  return file.filename < other.filename;
+}

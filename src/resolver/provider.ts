@@ -1,0 +1,50 @@
+/**
+ * The resolver's only view of the world (uv's `ResolverProvider` idea): it asks for a
+ * project's candidates and a candidate's dependencies and gets data back. One adapter
+ * (index-provider.ts) answers from package indexes; tests can answer from tables.
+ */
+import type { DistFile } from '../index/client.js';
+import type { NormalizedName } from '../standards/name.js';
+import type { Requirement } from '../standards/requirement.js';
+import type { Version } from '../standards/version.js';
+
+export interface Candidate {
+  readonly name: NormalizedName;
+  readonly version: Version;
+  /** The version as the index spelled it (in the filename). */
+  readonly versionText: string;
+  /** The file chosen for the target: the best-ranked compatible wheel. */
+  readonly file: DistFile;
+  readonly yanked: boolean;
+}
+
+/** Why a file on the index cannot serve the target; kept to explain "no compatible file". */
+export interface RejectedFile {
+  readonly filename: string;
+  readonly version: string;
+  readonly reason: 'incompatible-tags' | 'requires-python' | 'sdist' | 'invalid';
+  readonly detail: string;
+}
+
+export type CandidatesAnswer =
+  | {
+      readonly kind: 'found';
+      /** Newest first. Only versions with at least one file usable on the target. */
+      readonly candidates: readonly Candidate[];
+      readonly rejected: readonly RejectedFile[];
+      readonly source: string;
+    }
+  | { readonly kind: 'not-found'; readonly suggestions: readonly string[]; readonly searched: readonly string[] };
+
+export interface CandidateMetadata {
+  readonly requiresDist: readonly Requirement[];
+  readonly requiresPython?: string;
+  readonly providesExtra: readonly NormalizedName[];
+}
+
+export interface Provider {
+  candidates(name: NormalizedName): Promise<CandidatesAnswer>;
+  metadata(candidate: Candidate): Promise<CandidateMetadata>;
+  /** A hint that these will be asked for soon: start fetching (no answer expected). */
+  prefetch?(name: NormalizedName): void;
+}

@@ -1,0 +1,382 @@
+/**
+ * Backtracking resolution with conflict-directed backjumping.
+ *
+ * Each decision pins one project to one candidate. When a project cannot be pinned, the failure
+ * carries its culprits: the projects whose pins introduced the clashing requirements. Unwinding
+ * skips every decision that is not a culprit (it could not have helped), so a clash deep in the
+ * graph does not make the resolver enumerate unrelated versions. Candidates are tried newest
+ * first, like pip; the project with the fewest remaining candidates is decided first.
+ */
+import { FerryError } from '../core/errors.js';
+import type { EventSink } from '../core/events.js';
+import { evaluateMarker, type MarkerEnvironment } from '../standards/marker.js';
+import type { NormalizedName } from '../standards/name.js';
+import { formatRequirement, type Requirement } from '../standards/requirement.js';
+import {
+  filterVersions,
+  formatSpecifierSet,
+  parseSpecifierSet,
+  type SpecifierSet,
+  specifierSetContains,
+} from '../standards/specifier.js';
+import { formatVersion, type Version } from '../standards/version.js';
+import { type Clash, describeClash } from './explain.js';
+import type { Candidate, CandidateMetadata, CandidatesAnswer, Provider } from './provider.js';
+
+/** A requirement and who asked for it ("the command line", "requirements.txt:3", "paddlepaddle 3.3.1"). */
+export interface SourcedRequirement {
+  readonly requirement: Requirement;
+  readonly source: string;
+}
+
+export interface ResolveOptions {
+  readonly provider: Provider;
+  readonly markers: MarkerEnvironment;
+  /** The target interpreter's full version, for Requires-Python (PEP 345). */
+  readonly pythonVersion: Version;
+  /** Constraints (-c): they narrow versions but never add a project. */
+  readonly constraints?: readonly SourcedRequirement[];
+  /** --pre: allow pre-releases everywhere. */
+  readonly prereleases?: boolean;
+  readonly events?: EventSink;
+  /** Give up after this many decisions (default 50,000). */
+  readonly maxDecisions?: number;
+  /** Describes the target in "no compatible file" errors. */
+  readonly target?: { readonly description: string; readonly tags: readonly string[] };
+}
+
+export interface ResolvedPackage {
+  readonly name: NormalizedName;
+  readonly version: string;
+  readonly candidate: Candidate;
+  readonly extras: readonly NormalizedName[];
+  /** Who required it, as "the command line" or "name version". */
+  readonly requiredBy: readonly string[];
+  readonly dependencies: readonly NormalizedName[];
+}
+
+export interface Resolution {
+  readonly packages: readonly ResolvedPackage[];
+  readonly decisions: number;
+}
+
+interface Constraint {
+  readonly requirement: Requirement;
+  /** The pinned project that introduced it; undefined for the user's own requirements. */
+  readonly parent: NormalizedName | undefined;
+  readonly source: string;
+}
+
+interface Pin {
+  readonly candidate: Candidate;
+  readonly dependencies: readonly NormalizedName[];
+}
+
+interface State {
+  readonly pins: ReadonlyMap<NormalizedName, Pin>;
+  readonly constraints: ReadonlyMap<NormalizedName, readonly Constraint[]>;
+  /** Extras whose dependencies have already been added, per pinned project. */
+  readonly expanded: ReadonlyMap<NormalizedName, ReadonlySet<NormalizedName>>;
+}
+
+type Outcome =
+  | { readonly ok: true; readonly state: State }
+  | { readonly ok: false; readonly culprits: ReadonlySet<NormalizedName> };
+
+const ROOT_LABEL = 'the command line';
+
+export async function resolve(
+  requirements: readonly SourcedRequirement[],
+  options: ResolveOptions,
+): Promise<Resolution> {
+  return new Resolver(options).run(requirements);
+}
+
+class Resolver {
+  private decisions = 0;
+  private firstClash: Clash | undefined;
+  private readonly answers = new Map<NormalizedName, Promise<CandidatesAnswer>>();
+  private readonly metadataCache = new Map<string, Promise<CandidateMetadata>>();
+  private readonly userConstraints = new Map<NormalizedName, Constraint[]>();
+
+  constructor(private readonly options: ResolveOptions) {
+    for (const c of options.constraints ?? []) {
+      const list = this.userConstraints.get(c.requirement.normalizedName) ?? [];
+      list.push({ requirement: c.requirement, parent: undefined, source: c.source });
+      this.userConstraints.set(c.requirement.normalizedName, list);
+    }
+  }
+
+  async run(requirements: readonly SourcedRequirement[]): Promise<Resolution> {
+    const started = Date.now();
+    this.options.events?.({
+      type: 'resolve-start',
+      requirements: requirements.map((r) => formatRequirement(r.requirement)),
+    });
+    let constraints = new Map<NormalizedName, readonly Constraint[]>();
+    for (const r of requirements) {
+      if (!this.applies(r.requirement, [])) continue;
+      constraints = withConstraint(constraints, {
+        requirement: r.requirement,
+        parent: undefined,
+        source: r.source,
+      });
+    }
+    const state: State = { pins: new Map(), constraints, expanded: new Map() };
+    for (const name of constraints.keys()) this.answer(name);
+    const outcome = await this.solve(state);
+    if (!outcome.ok) {
+      const clash = this.firstClash;
+      if (clash === undefined) {
+        throw new FerryError('ERR_FERRY_RESOLUTION_IMPOSSIBLE', 'The requirements cannot be satisfied together.');
+      }
+      throw describeClash(clash, this.decisions);
+    }
+    const packages = [...outcome.state.pins.entries()]
+      .map(([name, pin]): ResolvedPackage => {
+        const list = outcome.state.constraints.get(name) ?? [];
+        return {
+          name,
+          version: pin.candidate.versionText,
+          candidate: pin.candidate,
+          extras: [...(outcome.state.expanded.get(name) ?? [])].sort(),
+          requiredBy: [...new Set(list.map((c) => c.source))].sort(),
+          dependencies: pin.dependencies,
+        };
+      })
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    this.options.events?.({
+      type: 'resolve-done',
+      packages: packages.length,
+      seconds: (Date.now() - started) / 1000,
+    });
+    return { packages, decisions: this.decisions };
+  }
+
+  /** Does a requirement apply on the target, for the given extras of its parent? */
+  private applies(requirement: Requirement, extras: readonly string[]): boolean {
+    if (requirement.marker === undefined) return true;
+    if (extras.length === 0) return evaluateMarker(requirement.marker, this.options.markers, []);
+    return extras.some((extra) => evaluateMarker(requirement.marker!, this.options.markers, [extra]));
+  }
+
+  private answer(name: NormalizedName): Promise<CandidatesAnswer> {
+    let promise = this.answers.get(name);
+    if (promise === undefined) {
+      promise = this.options.provider.candidates(name);
+      // Avoid unhandled rejections for prefetches; the error resurfaces when awaited.
+      promise.catch(() => {});
+      this.answers.set(name, promise);
+    }
+    return promise;
+  }
+
+  private metadata(candidate: Candidate): Promise<CandidateMetadata> {
+    const key = `${candidate.name}@${candidate.file.url}`;
+    let promise = this.metadataCache.get(key);
+    if (promise === undefined) {
+      promise = this.options.provider.metadata(candidate);
+      promise.catch(() => {});
+      this.metadataCache.set(key, promise);
+    }
+    return promise;
+  }
+
+  private async solve(state: State): Promise<Outcome> {
+    // 1. Pinned projects asked for with new extras: add those extras' dependencies.
+    for (const [name, pin] of state.pins) {
+      const wanted = requestedExtras(state.constraints.get(name) ?? []);
+      const done = state.expanded.get(name) ?? new Set<NormalizedName>();
+      const missing = wanted.filter((e) => !done.has(e));
+      if (missing.length === 0) continue;
+      const metadata = await this.metadata(pin.candidate);
+      const next = this.addDependencies(state, name, pin.candidate, metadata, missing, false);
+      if (!next.ok) {
+        const askers = (state.constraints.get(name) ?? [])
+          .filter((c) => c.requirement.extras.some((e) => missing.includes(e)))
+          .map((c) => c.parent)
+          .filter((p): p is NormalizedName => p !== undefined);
+        return { ok: false, culprits: new Set([...next.culprits, ...askers, name]) };
+      }
+      return this.solve(next.state);
+    }
+
+    // 2. Choose the undecided project with the fewest candidates left.
+    const undecided = [...state.constraints.keys()].filter((n) => !state.pins.has(n));
+    if (undecided.length === 0) return { ok: true, state };
+    let best: { name: NormalizedName; candidates: Candidate[] } | undefined;
+    for (const name of undecided) {
+      const candidates = await this.matching(name, state);
+      if (best === undefined || candidates.length < best.candidates.length) {
+        best = { name, candidates };
+      }
+      if (candidates.length === 0) break;
+    }
+    const { name, candidates } = best!;
+    const constraints = state.constraints.get(name) ?? [];
+    const parents = new Set(
+      [...constraints, ...(this.userConstraints.get(name) ?? [])]
+        .map((c) => c.parent)
+        .filter((p): p is NormalizedName => p !== undefined),
+    );
+    if (candidates.length === 0) {
+      await this.recordNoMatch(name, state);
+      return { ok: false, culprits: parents };
+    }
+
+    const culprits = new Set<NormalizedName>(parents);
+    const pythonRefusals: string[] = [];
+    for (const candidate of candidates) {
+      this.decisions += 1;
+      if (this.decisions > (this.options.maxDecisions ?? 50_000)) {
+        throw new FerryError(
+          'ERR_FERRY_RESOLUTION_TOO_COMPLEX',
+          `Gave up after ${this.decisions - 1} decisions without finding a consistent set of versions.`,
+          { hint: 'Pin some of the requirements more tightly (e.g. name==version), or add a constraints file with -c.' },
+        );
+      }
+      const metadata = await this.metadata(candidate);
+      if (!this.pythonFits(metadata.requiresPython)) {
+        pythonRefusals.push(`${candidate.versionText} requires Python ${metadata.requiresPython}`);
+        continue;
+      }
+      const pinned: State = {
+        ...state,
+        pins: new Map(state.pins).set(name, { candidate, dependencies: [] }),
+      };
+      const extras = requestedExtras(constraints);
+      const next = this.addDependencies(pinned, name, candidate, metadata, extras, true);
+      if (!next.ok) {
+        for (const c of next.culprits) if (c !== name) culprits.add(c);
+        continue;
+      }
+      const outcome = await this.solve(next.state);
+      if (outcome.ok) return outcome;
+      if (!outcome.culprits.has(name)) return outcome; // backjump: this decision was not to blame
+      for (const c of outcome.culprits) if (c !== name) culprits.add(c);
+    }
+    if (pythonRefusals.length === candidates.length) {
+      this.recordClash(name, state, [], undefined, undefined, pythonRefusals);
+    }
+    return { ok: false, culprits };
+  }
+
+  /** Candidates of `name` allowed by every constraint on it (pip's pre-release and yank rules). */
+  private async matching(name: NormalizedName, state: State): Promise<Candidate[]> {
+    const answer = await this.answer(name);
+    if (answer.kind === 'not-found') return [];
+    const all = [...(state.constraints.get(name) ?? []), ...(this.userConstraints.get(name) ?? [])];
+    const set = combined(all.map((c) => c.requirement.specifier));
+    const allowed = filterVersions(set, answer.candidates, (c) => c.version, {
+      prereleases: this.options.prereleases ? true : undefined,
+    });
+    // PEP 592: a yanked release is chosen only when pinned exactly (== or ===).
+    const exact = set.specifiers.some((s) => s.operator === '===' || (s.operator === '==' && !s.version.endsWith('*')));
+    return allowed.filter((c) => !c.yanked || exact);
+  }
+
+  private pythonFits(requiresPython: string | undefined): boolean {
+    if (requiresPython === undefined || requiresPython.trim() === '') return true;
+    try {
+      return specifierSetContains(parseSpecifierSet(requiresPython), this.options.pythonVersion, {
+        prereleases: true,
+      });
+    } catch {
+      return true; // pip ignores an invalid Requires-Python (it warns); so do we.
+    }
+  }
+
+  /**
+   * Adds the dependencies of a pinned candidate (its base dependencies when `base`, and those of
+   * `extras`). Fails when a dependency excludes an already pinned version.
+   */
+  private addDependencies(
+    state: State,
+    name: NormalizedName,
+    candidate: Candidate,
+    metadata: CandidateMetadata,
+    extras: readonly NormalizedName[],
+    base: boolean,
+  ): Outcome {
+    const label = `${name} ${candidate.versionText}`;
+    let constraints = new Map(state.constraints);
+    const deps: NormalizedName[] = [...(state.pins.get(name)?.dependencies ?? [])];
+    for (const requirement of metadata.requiresDist) {
+      const forBase = base && this.applies(requirement, []);
+      const forExtras =
+        extras.length > 0 &&
+        requirement.marker !== undefined &&
+        extras.some((e) => evaluateMarker(requirement.marker!, this.options.markers, [e]));
+      if (!forBase && !forExtras) continue;
+      const depName = requirement.normalizedName;
+      if (depName === name) continue; // a package asking for its own extras: handled via constraints below
+      const pinned = state.pins.get(depName);
+      if (pinned !== undefined && !specifierSetContains(requirement.specifier, pinned.candidate.version, { prereleases: true })) {
+        this.recordClash(depName, state, [{ requirement, parent: name, source: label }], pinned.candidate);
+        return { ok: false, culprits: new Set([depName]) };
+      }
+      constraints = withConstraint(constraints, { requirement, parent: name, source: label });
+      if (!deps.includes(depName)) deps.push(depName);
+      this.options.provider.prefetch?.(depName);
+      this.answer(depName);
+    }
+    // Self-references like `pkg[extra]` inside pkg's own metadata.
+    for (const requirement of metadata.requiresDist) {
+      if (requirement.normalizedName !== name || !this.applies(requirement, extras)) continue;
+      constraints = withConstraint(constraints, { requirement, parent: name, source: label });
+    }
+    const expanded = new Map(state.expanded);
+    expanded.set(name, new Set([...(state.expanded.get(name) ?? []), ...extras]));
+    const pins = new Map(state.pins).set(name, { candidate, dependencies: deps.sort() });
+    return { ok: true, state: { pins, constraints, expanded } };
+  }
+
+  private async recordNoMatch(name: NormalizedName, state: State): Promise<void> {
+    if (this.firstClash !== undefined) return;
+    const answer = await this.answer(name);
+    this.recordClash(name, state, [], undefined, answer);
+  }
+
+  private recordClash(
+    name: NormalizedName,
+    state: State,
+    extra: readonly Constraint[],
+    pinned: Candidate | undefined,
+    answer?: CandidatesAnswer,
+    requiresPython?: readonly string[],
+  ): void {
+    if (this.firstClash !== undefined) return;
+    const all = [...(state.constraints.get(name) ?? []), ...(this.userConstraints.get(name) ?? []), ...extra];
+    this.firstClash = {
+      name,
+      requirements: all.map((c) => ({
+        text: formatRequirement(c.requirement),
+        specifier: formatSpecifierSet(c.requirement.specifier),
+        source: c.source === '' ? ROOT_LABEL : c.source,
+      })),
+      pinned: pinned === undefined ? undefined : formatVersion(pinned.version),
+      answer,
+      prereleasesAllowed: this.options.prereleases === true,
+      ...(this.options.target === undefined ? {} : { target: this.options.target }),
+      ...(requiresPython === undefined ? {} : { requiresPython }),
+    };
+  }
+}
+
+function withConstraint(
+  map: ReadonlyMap<NormalizedName, readonly Constraint[]>,
+  constraint: Constraint,
+): Map<NormalizedName, readonly Constraint[]> {
+  const next = new Map(map);
+  const name = constraint.requirement.normalizedName;
+  next.set(name, [...(map.get(name) ?? []), constraint]);
+  return next;
+}
+
+function requestedExtras(constraints: readonly Constraint[]): NormalizedName[] {
+  return [...new Set(constraints.flatMap((c) => c.requirement.extras))].sort();
+}
+
+function combined(sets: readonly SpecifierSet[]): SpecifierSet {
+  return { specifiers: sets.flatMap((s) => s.specifiers) };
+}
