@@ -10,7 +10,7 @@
  */
 import { createHash, type Hash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { type FileHandle, mkdir, open, readFile, stat, truncate, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -182,8 +182,9 @@ interface Partial {
   length: number;
 }
 
+/** Deletes the partial file (it is recreated by the next write) and forgets its hash. */
 async function resetPartial(partial: Partial): Promise<void> {
-  await truncate(partial.path, 0).catch(() => undefined);
+  await unlink(partial.path).catch(() => undefined);
   partial.hash = createHash('sha256');
   partial.length = 0;
 }

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { FerryError } from '../../src/core/errors.js';
+import { resolve, type SourcedRequirement } from '../../src/resolver/resolve.js';
+import type { MarkerEnvironment } from '../../src/standards/marker.js';
+import { parseRequirement } from '../../src/standards/requirement.js';
+import { parseVersion } from '../../src/standards/version.js';
+import { type Table, TableProvider } from './table-provider.js';
+
+const markers: MarkerEnvironment = {
+  implementation_name: 'cpython',
+  implementation_version: '3.11.7',
+  os_name: 'posix',
+  platform_machine: 'x86_64',
+  platform_python_implementation: 'CPython',
+  platform_release: '',
+  platform_system: 'Linux',
+  platform_version: '',
+  python_full_version: '3.11.7',
+  python_version: '3.11',
+  sys_platform: 'linux',
+};
+
+const req = (text: string, source = 'the command line'): SourcedRequirement => ({ requirement: parseRequirement(text), source });
+
+async function solve(table: Table, requirements: string[], constraints: string[] = [], pre = false) {
+  const provider = new TableProvider(table);
+  const resolution = await resolve(requirements.map((r) => req(r)), {
+    provider,
+    markers,
+    pythonVersion: parseVersion('3.11.7'),
+    constraints: constraints.map((c) => req(c, 'constraints.txt:1')),
+    prereleases: pre,
+  });
+  return Object.fromEntries(resolution.packages.map((p) => [p.name, p.version]));
+}
+
+async function failure(table: Table, requirements: string[]): Promise<FerryError> {
+  try {
+    await solve(table, requirements);
+  } catch (error) {
+    assert.ok(error instanceof FerryError, String(error));
+    return error;
+  }
+  assert.fail('expected the resolution to fail');
+}
+
+describe('resolver', () => {
+  test('picks the newest versions of a simple closure', async () => {
+    assert.deepEqual(await solve({ a: { '1.0': ['b'], '2.0': ['b>=2'] }, b: { '1.0': [], '2.0': [], '2.1': [] } }, ['a']), {
+      a: '2.0',
+      b: '2.1',
+    });
+  });
+
+  test('backtracks when the newest version of a dependency clashes', async () => {
+    const table: Table = {
+      a: { '1.0': ['c<2'], '2.0': ['c>=3'] },
+      b: { '1.0': ['c<3'] },
+      c: { '1.0': [], '2.0': [], '3.0': [] },
+    };
+    assert.deepEqual(await solve(table, ['a', 'b']), { a: '1.0', b: '1.0', c: '1.0' });
+  });
+
+  test('extras add their dependencies, markers are evaluated for the target', async () => {
+    const table: Table = {
+      a: { '1.0': ['b; extra == "gpu"', 'c; sys_platform == "win32"', 'd; python_version >= "3.8"'] },
+      b: { '1.0': [] },
+      c: { '1.0': [] },
+      d: { '1.0': [] },
+    };
+    assert.deepEqual(await solve(table, ['a[gpu]']), { a: '1.0', b: '1.0', d: '1.0' });
+    assert.deepEqual(await solve(table, ['a']), { a: '1.0', d: '1.0' });
+  });
+
+  test('an extra requested later by a dependency is expanded on the pinned package', async () => {
+    const table: Table = { a: { '1.0': ['x'] }, x: { '1.0': ['a[extra]'] }, e: { '1.0': [] } };
+    (table.a as Record<string, readonly string[]>)['1.0'] = ['x', 'e; extra == "extra"'];
+    assert.deepEqual(await solve(table, ['a']), { a: '1.0', e: '1.0', x: '1.0' });
+  });
+
+  test('constraints narrow versions but do not add projects', async () => {
+    const table: Table = { a: { '1.0': ['b'] }, b: { '1.0': [], '2.0': [] }, z: { '1.0': [] } };
+    assert.deepEqual(await solve(table, ['a'], ['b<2', 'z==1.0']), { a: '1.0', b: '1.0' });
+  });
+
+  test('pre-releases only when asked for, named, or nothing else fits', async () => {
+    const table: Table = { a: { '1.0': [], '2.0rc1': [] }, b: { '1.0b1': [] } };
+    assert.deepEqual(await solve(table, ['a']), { a: '1.0' });
+    assert.deepEqual(await solve(table, ['a'], [], true), { a: '2.0rc1' });
+    assert.deepEqual(await solve(table, ['a>=2.0rc1']), { a: '2.0rc1' });
+    assert.deepEqual(await solve(table, ['b']), { b: '1.0b1' });
+  });
+
+  test('post-releases and local labels follow PEP 440 (CUDA variants)', async () => {
+    const table: Table = { 'paddlepaddle-gpu': { '2.6.2': [], '2.6.2.post112': [], '2.6.2.post120': [] }, torch: { '2.1.2+cu118': [], '2.1.2+cpu': [] } };
+    assert.deepEqual(await solve(table, ['paddlepaddle-gpu==2.6.2']), { 'paddlepaddle-gpu': '2.6.2' });
+    assert.deepEqual(await solve(table, ['paddlepaddle-gpu>=2.6.2']), { 'paddlepaddle-gpu': '2.6.2.post120' });
+    assert.deepEqual(await solve(table, ['paddlepaddle-gpu==2.6.2.post112']), { 'paddlepaddle-gpu': '2.6.2.post112' });
+    assert.equal((await solve(table, ['torch==2.1.2'])).torch?.startsWith('2.1.2+'), true);
+  });
+
+  test('yanked releases are skipped unless pinned exactly (PEP 592)', async () => {
+    const table: Table = { a: { '1.0': [], '1.1': { yanked: true } } };
+    assert.deepEqual(await solve(table, ['a']), { a: '1.0' });
+    assert.deepEqual(await solve(table, ['a==1.1']), { a: '1.1' });
+  });
+
+  test('Requires-Python from metadata is respected', async () => {
+    const table: Table = { a: { '1.0': [], '2.0': { requiresPython: '>=3.12' } } };
+    assert.deepEqual(await solve(table, ['a']), { a: '1.0' });
+    const error = await failure(table, ['a>=2']);
+    assert.match(error.message, /requires another Python/);
+    assert.match(error.message, />=3\.12/);
+  });
+
+  test('an unsatisfiable request names the clashing requirements and who asked for them', async () => {
+    const table: Table = { a: { '1.0': ['c<2'] }, b: { '1.0': ['c>=2'] }, c: { '1.0': [], '2.0': [] } };
+    const error = await failure(table, ['a', 'b']);
+    assert.equal(error.code, 'ERR_FERRY_RESOLUTION_IMPOSSIBLE');
+    assert.match(error.message, /c<2 +\(required by a 1\.0\)/);
+    assert.match(error.message, /c>=2 +\(required by b 1\.0\)/);
+    assert.match(error.message, /Versions available: 2\.0, 1\.0/);
+    assert.ok(error.hint);
+  });
+
+  test('a clash with the command line is explained with its source', async () => {
+    const table: Table = { a: { '1.0': ['c<2'] }, c: { '1.0': [], '2.0': [] } };
+    const error = await failure(table, ['a', 'c>=2']);
+    assert.match(error.message, /c>=2 +\(required by the command line\)/);
+    assert.match(error.message, /c<2 +\(required by a 1\.0\)/);
+  });
+
+  test('an unknown project suggests close names', async () => {
+    const error = await failure({ paddlepaddle: { '1.0': [] } }, ['paddlepadle']);
+    assert.equal(error.code, 'ERR_FERRY_UNKNOWN_PROJECT');
+    assert.match(error.message, /"paddlepadle"/);
+    assert.match(error.hint ?? '', /Did you mean "paddlepaddle"/);
+  });
+
+  test('backjumping keeps a deep clash from enumerating unrelated versions', async () => {
+    const table: Table = { conflict: { '1.0': ['z<1'] }, z: { '1.0': [], '2.0': [] } };
+    const unrelated: Record<string, readonly string[]> = {};
+    for (let i = 0; i < 200; i++) unrelated[`1.${i}`] = [];
+    table.unrelated = unrelated;
+    const provider = new TableProvider(table);
+    await assert.rejects(
+      resolve([req('unrelated'), req('conflict'), req('z>=1')], {
+        provider,
+        markers,
+        pythonVersion: parseVersion('3.11.7'),
+        maxDecisions: 100,
+      }),
+      (error: unknown) => error instanceof FerryError && error.code === 'ERR_FERRY_RESOLUTION_IMPOSSIBLE',
+    );
+  });
+});
