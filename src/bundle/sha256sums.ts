@@ -29,7 +29,8 @@ export interface Sha256Check {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
-const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+const byteOrder = (a: string, b: string): number =>
+  Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
 /** Why a relative path is unsafe, or undefined when it is fine. */
 export function unsafePathReason(path: string): string | undefined {
@@ -37,7 +38,8 @@ export function unsafePathReason(path: string): string | undefined {
   if (path.startsWith('/')) return 'absolute path';
   if (path.includes('\\')) return 'backslash in path';
   if (/[\0\n\r]/.test(path)) return 'control character in path';
-  if (path.split('/').some((seg) => seg === '' || seg === '.' || seg === '..')) return 'empty, "." or ".." path segment';
+  if (path.split('/').some((seg) => seg === '' || seg === '.' || seg === '..'))
+    return 'empty, "." or ".." path segment';
   return undefined;
 }
 
@@ -46,9 +48,18 @@ export function formatSha256Sums(entries: readonly Sha256Entry[]): string {
   const seen = new Set<string>();
   for (const entry of entries) {
     const reason = unsafePathReason(entry.path);
-    if (reason !== undefined) throw new FerryError('ERR_FERRY_BAD_PATH', `Cannot list "${entry.path}" in ${SHA256SUMS_FILE}: ${reason}`);
-    if (!HEX64.test(entry.sha256)) throw new FerryError('ERR_FERRY_BAD_HASH', `"${entry.sha256}" is not a lower-case SHA-256 hex digest (for ${entry.path})`);
-    if (seen.has(entry.path)) throw new FerryError('ERR_FERRY_BAD_PATH', `"${entry.path}" is listed twice`);
+    if (reason !== undefined)
+      throw new FerryError(
+        'ERR_FERRY_BAD_PATH',
+        `Cannot list "${entry.path}" in ${SHA256SUMS_FILE}: ${reason}`,
+      );
+    if (!HEX64.test(entry.sha256))
+      throw new FerryError(
+        'ERR_FERRY_BAD_HASH',
+        `"${entry.sha256}" is not a lower-case SHA-256 hex digest (for ${entry.path})`,
+      );
+    if (seen.has(entry.path))
+      throw new FerryError('ERR_FERRY_BAD_PATH', `"${entry.path}" is listed twice`);
     seen.add(entry.path);
   }
   return [...entries]
@@ -70,7 +81,9 @@ export function parseSha256Sums(text: string): Sha256Entry[] {
     if (line === '') return;
     const m = /^([0-9a-fA-F]{64}) [ *](.+)$/.exec(line);
     if (m === null) {
-      problems.push(`line ${index + 1}: expected "<sha256>  <path>", got ${JSON.stringify(line.slice(0, 120))}`);
+      problems.push(
+        `line ${index + 1}: expected "<sha256>  <path>", got ${JSON.stringify(line.slice(0, 120))}`,
+      );
       return;
     }
     const path = m[2]!;
@@ -87,9 +100,13 @@ export function parseSha256Sums(text: string): Sha256Entry[] {
     entries.push({ path, sha256: m[1]!.toLowerCase() });
   });
   if (problems.length > 0) {
-    throw new FerryError('ERR_FERRY_BAD_SHA256SUMS', `${SHA256SUMS_FILE} cannot be read:\n  ${problems.join('\n  ')}`, {
-      details: { problems },
-    });
+    throw new FerryError(
+      'ERR_FERRY_BAD_SHA256SUMS',
+      `${SHA256SUMS_FILE} cannot be read:\n  ${problems.join('\n  ')}`,
+      {
+        details: { problems },
+      },
+    );
   }
   return entries;
 }
@@ -112,12 +129,17 @@ export async function listFiles(dir: string, prefix = ''): Promise<string[]> {
     const st = await lstat(join(dir, rel));
     if (st.isDirectory()) out.push(...(await listFiles(dir, rel)));
     else if (st.isFile()) out.push(rel);
-    else throw new FerryError('ERR_FERRY_UNSUPPORTED_FILE', `"${rel}" in ${dir} is not a regular file or folder (links are not allowed in a bundle)`);
+    else
+      throw new FerryError(
+        'ERR_FERRY_UNSUPPORTED_FILE',
+        `"${rel}" in ${dir} is not a regular file or folder (links are not allowed in a bundle)`,
+      );
   }
   return out.sort(byteOrder);
 }
 
-const isCovered = (path: string): boolean => path !== SHA256SUMS_FILE && !path.startsWith('signatures/');
+const isCovered = (path: string): boolean =>
+  path !== SHA256SUMS_FILE && !path.startsWith('signatures/');
 
 /** Hashes every bundle file under `dir` except SHA256SUMS and signatures/. */
 export async function computeSha256Sums(dir: string): Promise<Sha256Entry[]> {
@@ -156,10 +178,14 @@ export async function verifySha256Sums(dir: string, text: string): Promise<Sha25
     ...result.extra.map((p) => `  ${p}: not listed in ${SHA256SUMS_FILE}`),
   ];
   if (lines.length > 0) {
-    throw new FerryError('ERR_FERRY_INTEGRITY', `The bundle in ${dir} does not match its ${SHA256SUMS_FILE}:\n${lines.join('\n')}`, {
-      hint: 'The bundle was changed or damaged in transit. Copy it again from the source; do not install it.',
-      details: { ...result },
-    });
+    throw new FerryError(
+      'ERR_FERRY_INTEGRITY',
+      `The bundle in ${dir} does not match its ${SHA256SUMS_FILE}:\n${lines.join('\n')}`,
+      {
+        hint: 'The bundle was changed or damaged in transit. Copy it again from the source; do not install it.',
+        details: { ...result },
+      },
+    );
   }
   return result;
 }

@@ -9,9 +9,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, copyFile, link, mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { FerryError } from '../core/errors.js';
+import { dirname, isAbsolute, join } from 'node:path';
 import { FERRY_ENV, readEnv } from '../core/env.js';
+import { FerryError } from '../core/errors.js';
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
 
@@ -21,7 +21,7 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (explicit !== undefined) return explicit;
   // XDG Base Directory spec: a relative XDG_CACHE_HOME is invalid and must be ignored.
   const xdg = readEnv('XDG_CACHE_HOME', env);
-  if (xdg !== undefined && xdg.startsWith('/')) return join(xdg, 'ferry');
+  if (xdg !== undefined && isAbsolute(xdg)) return join(xdg, 'ferry');
   return join(env.HOME !== undefined && env.HOME !== '' ? env.HOME : homedir(), '.cache', 'ferry');
 }
 
@@ -50,7 +50,8 @@ export async function hashFile(path: string): Promise<{ sha256: string; size: nu
   return { sha256: hash.digest('hex'), size };
 }
 
-export const tempSuffix = (): string => `.ferry-tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+export const tempSuffix = (): string =>
+  `.ferry-tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
 
 const errCode = (error: unknown): string | undefined =>
   typeof error === 'object' && error !== null && 'code' in error

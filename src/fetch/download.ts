@@ -11,10 +11,11 @@
 import { createHash, type Hash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { type FileHandle, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { fetch as undiciFetch } from 'undici';
 import { FerryError, isFerryError } from '../core/errors.js';
 import { type EventSink, ignoreEvents } from '../core/events.js';
 import { redactText, redactUrl } from '../core/redact.js';
@@ -77,7 +78,7 @@ export interface DownloadOptions {
   maxRetryAfterMs?: number;
   /** Re-hash a cached file once per process before trusting it (default true). */
   verifyCache?: boolean;
-  /** The HTTP client (default: undici's fetch). Proxies are the caller's business. */
+  /** The HTTP client (default: node:http/https, see nodeFetch). Proxies are the caller's business. */
   fetch?: FetchLike;
   userAgent?: string;
 }
@@ -98,8 +99,58 @@ const PROGRESS_MS = 100;
 /** Attempts that moved the download forward do not use up retries, up to this many. */
 const MAX_PROGRESS_ATTEMPTS = 50;
 
-const defaultFetch: FetchLike = (url, init) =>
-  undiciFetch(url, init) as unknown as Promise<FetchResponse>;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 10;
+
+/**
+ * The default transport: node:http/https. Not undici's fetch: undici 7.30 crashes the whole
+ * process with an uncatchable `assert(!this.paused)` when a server closes the connection while
+ * a body is held back by backpressure (nodejs/undici#5360) — exactly what a slow disk and a
+ * `Connection: close` mirror produce. Redirects are followed; the Authorization header is
+ * dropped when a redirect leaves the origin, as fetch does.
+ */
+export const nodeFetch: FetchLike = (url, init) =>
+  new Promise((resolve, reject) => {
+    const go = (href: string, headers: Record<string, string>, redirects: number): void => {
+      const target = new URL(href);
+      const client = target.protocol === 'https:' ? https : http;
+      const req = client.request(target, { method: 'GET', headers, signal: init.signal }, (res) => {
+        const status = res.statusCode ?? 0;
+        const location = res.headers.location;
+        if (REDIRECTS.has(status) && location !== undefined) {
+          res.resume();
+          if (redirects >= MAX_REDIRECTS) {
+            reject(new Error(`more than ${MAX_REDIRECTS} redirects`));
+            return;
+          }
+          const next = new URL(location, target);
+          const nextHeaders = { ...headers };
+          if (next.origin !== target.origin) delete nextHeaders.authorization;
+          go(next.href, nextHeaders, redirects + 1);
+          return;
+        }
+        const body = Object.assign(res, {
+          cancel: async (): Promise<void> => {
+            res.destroy();
+          },
+        });
+        resolve({
+          status,
+          headers: {
+            get: (name) => {
+              const value = res.headers[name.toLowerCase()];
+              if (value === undefined) return null;
+              return Array.isArray(value) ? value.join(', ') : String(value);
+            },
+          },
+          body,
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    };
+    go(url, { ...init.headers }, 0);
+  });
 
 // ---------------------------------------------------------------------------------------------
 // Failure kinds inside one download. Only FerryErrors leave this module.
@@ -109,7 +160,10 @@ class TransientError extends Error {
   readonly retryAfterMs: number | undefined;
   /** Does not use up a retry and needs no backoff (e.g. restarting after bad resumed bytes). */
   readonly free: boolean;
-  constructor(message: string, options: { retryAfterMs?: number; free?: boolean; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    options: { retryAfterMs?: number; free?: boolean; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.retryAfterMs = options.retryAfterMs;
     this.free = options.free ?? false;
@@ -374,9 +428,7 @@ async function consume(
     await handle?.close().catch(() => undefined);
   }
   if (contentLength !== undefined && received < contentLength) {
-    throw new TransientError(
-      `the connection closed after ${received} of ${contentLength} bytes`,
-    );
+    throw new TransientError(`the connection closed after ${received} of ${contentLength} bytes`);
   }
 }
 
@@ -422,15 +474,24 @@ async function attemptFile(ctx: Context, target: Target): Promise<void> {
   }
   if (!ctx.started) {
     ctx.started = true;
-    ctx.events({ type: 'download-start', filename: ctx.request.filename, url: target.shown, size: ctx.request.size });
+    ctx.events({
+      type: 'download-start',
+      filename: ctx.request.filename,
+      url: target.shown,
+      size: ctx.request.size,
+    });
   }
   try {
     await consume(ctx, target, createReadStream(path), undefined, () => {});
   } catch (error) {
     if (isFerryError(error)) throw error;
-    throw new FerryError('ERR_FERRY_DOWNLOAD_FAILED', `cannot copy ${target.shown}: ${describe(error)}`, {
-      cause: error,
-    });
+    throw new FerryError(
+      'ERR_FERRY_DOWNLOAD_FAILED',
+      `cannot copy ${target.shown}: ${describe(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   await finish(ctx, target, 0);
 }
@@ -439,7 +500,10 @@ async function attemptHttp(ctx: Context, target: Target): Promise<void> {
   const { request, sha, partial, options } = ctx;
   // What is already on disk may be the whole file (a run killed just before the rename).
   if (partial.length > 0) {
-    if (digestOf(partial) === sha && (request.size === undefined || partial.length === request.size)) {
+    if (
+      digestOf(partial) === sha &&
+      (request.size === undefined || partial.length === request.size)
+    ) {
       return;
     }
     if (request.size !== undefined && partial.length >= request.size) await resetPartial(partial);
@@ -500,7 +564,9 @@ async function attemptHttp(ctx: Context, target: Target): Promise<void> {
 
     let resumedFrom = 0;
     if (status === 206) {
-      const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers.get('content-range') ?? '');
+      const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(
+        response.headers.get('content-range') ?? '',
+      );
       if (offset === 0 || range === null || Number(range[1]) !== offset) {
         discard();
         await resetPartial(partial);
@@ -728,7 +794,7 @@ export async function downloadOne(
           sha,
           options,
           events,
-          fetch: options.fetch ?? defaultFetch,
+          fetch: options.fetch ?? nodeFetch,
           partial,
           started: false,
         };

@@ -5,7 +5,7 @@
  * HTTP; it sees `ProjectPage`s and metadata text.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FerryError } from '../core/errors.js';
@@ -13,7 +13,7 @@ import { type EventSink, ignoreEvents } from '../core/events.js';
 import { redactUrl } from '../core/redact.js';
 import { assertSafeFilename, parseDistFilename } from '../standards/filename.js';
 import { type NormalizedName, normalizeName } from '../standards/name.js';
-import { type FetchOptions, fetchBytes, fetchText, isNotFound, mediaType, splitCredentials } from './http.js';
+import { type FetchOptions, fetchBytes, fetchText, isNotFound, splitCredentials } from './http.js';
 import type { IndexSettings } from './pip-config.js';
 import { parseSimpleHtml, type RawLink } from './simple-html.js';
 import { parseSimpleJson, parseSimpleJsonRoot } from './simple-json.js';
@@ -114,7 +114,10 @@ export class IndexClient {
       try {
         const u = new URL(source.url);
         if (u.username !== '' || u.password !== '') {
-          this.#credentials.set(u.origin, `${u.username}${u.password === '' ? '' : `:${u.password}`}@`);
+          this.#credentials.set(
+            u.origin,
+            `${u.username}${u.password === '' ? '' : `:${u.password}`}@`,
+          );
         }
       } catch {
         // reported when the source is fetched
@@ -164,7 +167,11 @@ export class IndexClient {
     );
     const found = answers.filter((a) => a !== undefined);
     if (found.length === 0) return undefined;
-    return { name, files: found.flatMap((a) => a.files), source: found.map((a) => a.shown).join(', ') };
+    return {
+      name,
+      files: found.flatMap((a) => a.files),
+      source: found.map((a) => a.shown).join(', '),
+    };
   }
 
   #filesFor(name: NormalizedName, page: Page, source: Source): DistFile[] {
@@ -181,8 +188,9 @@ export class IndexClient {
         });
         continue;
       }
-      const parsed = parseDistFilename(link.filename, name);
-      if (parsed === undefined || safeNormalize(parsed.name) !== name) continue;
+      // Other projects' files (find-links pages list everything), non-distribution files and
+      // names that do not parse are not this project's files.
+      if (parsedName(link.filename, name) !== name) continue;
       if (seen.has(link.url)) continue;
       seen.add(link.url);
       files.push({
@@ -236,11 +244,18 @@ export class IndexClient {
       }
       return { links: parsed.links, url: response.url };
     }
-    if (type.startsWith('application/vnd.pypi.simple.') && type !== 'application/vnd.pypi.simple.v1+html') {
-      throw new FerryError('ERR_FERRY_MALFORMED_PAGE', `${redactUrl(response.url)} answered with unsupported type "${type}"`, {
-        hint: 'ferry reads PEP 691 v1 JSON and PEP 503 HTML pages.',
-        details: { url: redactUrl(response.url), contentType: type },
-      });
+    if (
+      type.startsWith('application/vnd.pypi.simple.') &&
+      type !== 'application/vnd.pypi.simple.v1+html'
+    ) {
+      throw new FerryError(
+        'ERR_FERRY_MALFORMED_PAGE',
+        `${redactUrl(response.url)} answered with unsupported type "${type}"`,
+        {
+          hint: 'ferry reads PEP 691 v1 JSON and PEP 503 HTML pages.',
+          details: { url: redactUrl(response.url), contentType: type },
+        },
+      );
     }
     // HTML, or a server that sends no or a generic type (static file hosts, file://).
     if (type === '' && /^\s*\{/.test(response.body)) {
@@ -263,8 +278,8 @@ export class IndexClient {
           if (source.kind === 'find-links') {
             const page = await this.#page(source.url, 'find-links');
             for (const link of page?.links ?? []) {
-              const parsed = parseDistFilename(link.filename);
-              if (parsed !== undefined) names.add(parsed.name);
+              const parsed = parsedName(link.filename);
+              if (parsed !== undefined) names.add(parsed);
             }
             return;
           }
@@ -288,7 +303,8 @@ export class IndexClient {
         timeoutMs: options.timeoutMs ?? 10_000,
         maxBytes: options.maxBytes ?? 32 * 1024 * 1024,
       });
-      if (response.contentType === JSON_TYPE) return parseSimpleJsonRoot(response.body, response.url);
+      if (response.contentType === JSON_TYPE)
+        return parseSimpleJsonRoot(response.body, response.url);
       return parseSimpleHtml(response.body, response.url).map((l) => l.text);
     } catch (error) {
       if (!(isLocal && isNotFound(error))) throw error;
@@ -321,20 +337,31 @@ export class IndexClient {
       if (fromFile !== undefined) return fromFile;
     }
     if (!file.filename.endsWith('.whl')) {
-      throw new FerryError('ERR_FERRY_NO_METADATA', `${file.filename} is not a wheel and its index offers no metadata file`, {
-        hint: 'Reading metadata from a source distribution needs a build; pin a version that has wheels.',
-        details: { filename: file.filename, url: redactUrl(file.url) },
-      });
+      throw new FerryError(
+        'ERR_FERRY_NO_METADATA',
+        `${file.filename} is not a wheel and its index offers no metadata file`,
+        {
+          hint: 'Reading metadata from a source distribution needs a build; pin a version that has wheels.',
+          details: { filename: file.filename, url: redactUrl(file.url) },
+        },
+      );
     }
     if (file.url.startsWith('file:')) return readWheelMetadata(fileURLToPath(file.url));
     return readWheelMetadata(await this.#wheelBytes(file));
   }
 
   /** PEP 658: `<file url>.metadata`; a 404, an error or a hash mismatch means "read the wheel". */
-  async #metadataFile(file: DistFile, hashes: Readonly<Record<string, string>>): Promise<string | undefined> {
+  async #metadataFile(
+    file: DistFile,
+    hashes: Readonly<Record<string, string>>,
+  ): Promise<string | undefined> {
     let body: Buffer;
     try {
-      body = (await this.#limit(() => fetchBytes(this.withCredentials(`${file.url}.metadata`), { ...this.#http, retries: 1 }))).body;
+      body = (
+        await this.#limit(() =>
+          fetchBytes(this.withCredentials(`${file.url}.metadata`), { ...this.#http, retries: 1 }),
+        )
+      ).body;
     } catch {
       // Mirrors advertise .metadata files they do not have (or serve stale ones): fall back.
       return undefined;
@@ -354,30 +381,40 @@ export class IndexClient {
   /** The wheel's bytes, from the content-addressed cache or downloaded into it. */
   async #wheelBytes(file: DistFile): Promise<Buffer> {
     const expected = file.hashes.sha256;
-    const cached = expected !== undefined && this.#cacheDir !== undefined ? cachePath(this.#cacheDir, expected) : undefined;
+    const cached =
+      expected !== undefined && this.#cacheDir !== undefined
+        ? cachePath(this.#cacheDir, expected)
+        : undefined;
     if (cached !== undefined) {
       try {
-        if ((await stat(cached)).isFile()) return (await fetchBytes(`file://${cached}`)).body;
+        if ((await stat(cached)).isFile()) return await readFile(cached);
       } catch {
         // not cached yet
       }
     }
-    const { body } = await this.#limit(() => fetchBytes(this.withCredentials(file.url), { ...this.#http, events: this.#events }));
+    const { body } = await this.#limit(() =>
+      fetchBytes(this.withCredentials(file.url), { ...this.#http, events: this.#events }),
+    );
     const actual = createHash('sha256').update(body).digest('hex');
     if (expected !== undefined && actual !== expected) {
-      throw new FerryError('ERR_FERRY_HASH_MISMATCH', `${file.filename} from ${redactUrl(file.url)} has SHA-256 ${actual}, the index promised ${expected}`, {
-        hint: 'The mirror may be serving a corrupt or changed file; try again later or use another index.',
-        details: { filename: file.filename, url: redactUrl(file.url), expected, actual },
-      });
+      throw new FerryError(
+        'ERR_FERRY_HASH_MISMATCH',
+        `${file.filename} from ${redactUrl(file.url)} has SHA-256 ${actual}, the index promised ${expected}`,
+        {
+          hint: 'The mirror may be serving a corrupt or changed file; try again later or use another index.',
+          details: { filename: file.filename, url: redactUrl(file.url), expected, actual },
+        },
+      );
     }
-    if (this.#cacheDir !== undefined) await storeInCache(this.#cacheDir, actual, body).catch(() => {});
+    if (this.#cacheDir !== undefined)
+      await storeInCache(this.#cacheDir, actual, body).catch(() => {});
     return body;
   }
 }
 
-function safeNormalize(name: string): string | undefined {
+function parsedName(filename: string, projectName?: string): string | undefined {
   try {
-    return normalizeName(name);
+    return parseDistFilename(filename, projectName)?.name;
   } catch {
     return undefined;
   }

@@ -5,6 +5,7 @@
  * URL, the number of attempts, the time spent and the last cause.
  */
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -73,12 +74,18 @@ export function isNotFound(error: unknown): boolean {
   );
 }
 
-export async function fetchText(url: string, options: FetchOptions = {}): Promise<FetchResult<string>> {
+export async function fetchText(
+  url: string,
+  options: FetchOptions = {},
+): Promise<FetchResult<string>> {
   const result = await fetchBytes(url, options);
   return { ...result, body: result.body.toString('utf8') };
 }
 
-export async function fetchBytes(url: string, options: FetchOptions = {}): Promise<FetchResult<Buffer>> {
+export async function fetchBytes(
+  url: string,
+  options: FetchOptions = {},
+): Promise<FetchResult<Buffer>> {
   return fetchWithRetries(url, options, undefined);
 }
 
@@ -132,7 +139,11 @@ async function fetchWithRetries(
       const delay = Math.min(Math.max(backoff * 2 ** (attempt - 1), retryAfter ?? 0), 30_000);
       options.events?.({
         type: 'download-retry',
-        filename: cleanUrl.split('/').filter((s) => s !== '').pop() ?? cleanUrl,
+        filename:
+          cleanUrl
+            .split('/')
+            .filter((s) => s !== '')
+            .pop() ?? cleanUrl,
         url: shown,
         attempt,
         reason: lastCause,
@@ -205,13 +216,19 @@ async function attemptOnce(
   const headers: Record<string, string> = { ...(options.headers ?? {}) };
   if (authorization !== undefined) headers.authorization = authorization;
   if (range !== undefined) {
-    headers.range = range.start < 0 ? `bytes=${range.start}` : `bytes=${range.start}-${range.end === undefined ? '' : range.end - 1}`;
+    headers.range =
+      range.start < 0
+        ? `bytes=${range.start}`
+        : `bytes=${range.start}-${range.end === undefined ? '' : range.end - 1}`;
   }
   const response = await fetch(url, { headers, signal, redirect: 'follow' });
   if (response.status >= 400) {
     await response.body?.cancel().catch(() => {});
     const retryAfter = Number(response.headers.get('retry-after'));
-    throw new HttpStatusError(response.status, Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 10) * 1000 : undefined);
+    throw new HttpStatusError(
+      response.status,
+      Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 10) * 1000 : undefined,
+    );
   }
   const max = options.maxBytes;
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
@@ -229,7 +246,7 @@ async function attemptOnce(
       chunks.push(buf);
     }
   }
-  let body = Buffer.concat(chunks);
+  let body: Buffer = Buffer.concat(chunks);
   let totalSize: number | undefined;
   if (range !== undefined) {
     if (response.status === 206) {
@@ -279,7 +296,12 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+const HTML_ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+};
 const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => HTML_ESCAPES[c]!);
 
 async function readFileUrl(
@@ -310,9 +332,7 @@ async function readFileUrl(
     for (const name of names) {
       const full = join(path, name);
       if (!(await stat(full)).isFile()) continue;
-      const sha = createHash('sha256')
-        .update(await readFile(full))
-        .digest('hex');
+      const sha = await hashFile(full);
       const href = `${pathToFileURL(full).href}#sha256=${sha}`;
       anchors.push(`<a href="${escapeHtml(href)}">${escapeHtml(name)}</a>`);
     }
@@ -335,6 +355,17 @@ async function readFileUrl(
     }
   }
   const body = await readFile(path);
-  const contentType = /\.html?$/i.test(path) ? 'text/html' : /\.json$/i.test(path) ? 'application/vnd.pypi.simple.v1+json' : '';
+  const contentType = /\.html?$/i.test(path)
+    ? 'text/html'
+    : /\.json$/i.test(path)
+      ? 'application/vnd.pypi.simple.v1+json'
+      : '';
   return { body, url, contentType, status: 200 };
+}
+
+/** SHA-256 of a local file, streamed (find-links directories may hold multi-GB wheels). */
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }

@@ -57,7 +57,9 @@ export interface PipConfigIo {
 }
 
 /** Pip's option names (and aliases) that matter for where packages come from. */
-const OPTION_OF_KEY: Readonly<Record<string, 'indexUrl' | 'extraIndexUrls' | 'findLinks' | 'noIndex'>> = {
+const OPTION_OF_KEY: Readonly<
+  Record<string, 'indexUrl' | 'extraIndexUrls' | 'findLinks' | 'noIndex'>
+> = {
   'index-url': 'indexUrl',
   i: 'indexUrl',
   'pypi-url': 'indexUrl',
@@ -81,7 +83,7 @@ export async function loadIndexSettings(
   // Python dict semantics: a Map keeps a key's first position when it is overwritten.
   const merged = new Map<string, { value: string; source: string }>();
 
-  for (const { path, label } of await configFiles(env, isolated, io)) {
+  for (const { path } of await configFiles(env, isolated, io)) {
     const text = await io.readFile(path);
     if (text === undefined) continue;
     for (const [section, key, value] of parseIni(text, path)) {
@@ -97,7 +99,12 @@ export async function loadIndexSettings(
     }
   }
 
-  const values: { indexUrl?: string; extraIndexUrls: string[]; findLinks: string[]; noIndex: boolean } = {
+  const values: {
+    indexUrl?: string;
+    extraIndexUrls: string[];
+    findLinks: string[];
+    noIndex: boolean;
+  } = {
     extraIndexUrls: [],
     findLinks: [],
     noIndex: false,
@@ -125,7 +132,10 @@ export async function loadIndexSettings(
   }
   if (overrides.extraIndexUrls !== undefined && overrides.extraIndexUrls.length > 0) {
     values.extraIndexUrls = [...values.extraIndexUrls, ...overrides.extraIndexUrls];
-    sourceOf.set('extraIndexUrls', `${sourceOf.get('extraIndexUrls') ?? 'extra-index-url'} + command line`);
+    sourceOf.set(
+      'extraIndexUrls',
+      `${sourceOf.get('extraIndexUrls') ?? 'extra-index-url'} + command line`,
+    );
   }
   if (overrides.findLinks !== undefined && overrides.findLinks.length > 0) {
     values.findLinks = [...values.findLinks, ...overrides.findLinks];
@@ -158,9 +168,12 @@ export async function loadIndexSettings(
 }
 
 function keyName(field: Field): string {
-  return { indexUrl: 'index-url', extraIndexUrls: 'extra-index-url', findLinks: 'find-links', noIndex: 'no-index' }[
-    field
-  ];
+  return {
+    indexUrl: 'index-url',
+    extraIndexUrls: 'extra-index-url',
+    findLinks: 'find-links',
+    noIndex: 'no-index',
+  }[field];
 }
 
 async function defaultIndex(io: PipConfigIo): Promise<string> {
@@ -170,9 +183,13 @@ async function defaultIndex(io: PipConfigIo): Promise<string> {
   } catch {
     // fall through to the error below
   }
-  throw new FerryError('ERR_FERRY_NO_INDEX', 'no package index is configured and pip could not be asked for its default', {
-    hint: 'Pass --index-url URL (or set index-url in pip.conf / PIP_INDEX_URL), or set FERRY_PYTHON to a python that has pip.',
-  });
+  throw new FerryError(
+    'ERR_FERRY_NO_INDEX',
+    'no package index is configured and pip could not be asked for its default',
+    {
+      hint: 'Pass --index-url URL (or set index-url in pip.conf / PIP_INDEX_URL), or set FERRY_PYTHON to a python that has pip.',
+    },
+  );
 }
 
 /** The config files pip would read, lowest priority first (configuration.py iter_config_files). */
@@ -186,21 +203,28 @@ async function configFiles(
   const home = env.HOME ?? homedir();
   const files: { path: string; label: string }[] = [];
 
-  const xdgDirs = (env.XDG_CONFIG_DIRS ?? '').trim() === '' ? '/etc/xdg' : (env.XDG_CONFIG_DIRS as string);
+  const xdgDirs =
+    (env.XDG_CONFIG_DIRS ?? '').trim() === '' ? '/etc/xdg' : (env.XDG_CONFIG_DIRS as string);
   for (const dir of xdgDirs.split(':')) {
     files.push({ path: join(expandHome(dir, home), 'pip', 'pip.conf'), label: 'global' });
   }
   files.push({ path: '/etc/pip.conf', label: 'global' });
 
   // pip skips the user files when PIP_CONFIG_FILE names a file that exists.
-  const configFileExists = configFile !== undefined && configFile !== '' && (await io.readFile(configFile)) !== undefined;
+  const configFileExists =
+    configFile !== undefined && configFile !== '' && (await io.readFile(configFile)) !== undefined;
   if (!isolated && !configFileExists) {
     files.push({ path: join(home, '.pip', 'pip.conf'), label: 'user' });
-    const xdgHome = (env.XDG_CONFIG_HOME ?? '').trim() === '' ? join(home, '.config') : expandHome(env.XDG_CONFIG_HOME as string, home);
+    const xdgHome =
+      (env.XDG_CONFIG_HOME ?? '').trim() === ''
+        ? join(home, '.config')
+        : expandHome(env.XDG_CONFIG_HOME as string, home);
     files.push({ path: join(xdgHome, 'pip', 'pip.conf'), label: 'user' });
   }
-  const prefix = io.pythonPrefix === undefined ? undefined : await io.pythonPrefix().catch(() => undefined);
-  if (prefix !== undefined && prefix !== '') files.push({ path: join(prefix, 'pip.conf'), label: 'site' });
+  const prefix =
+    io.pythonPrefix === undefined ? undefined : await io.pythonPrefix().catch(() => undefined);
+  if (prefix !== undefined && prefix !== '')
+    files.push({ path: join(prefix, 'pip.conf'), label: 'site' });
   if (configFile !== undefined && configFile !== '') files.push({ path: configFile, label: 'env' });
   return files;
 }
@@ -220,9 +244,13 @@ function strtobool(value: string, key: string, source: string): boolean {
   const v = value.trim().toLowerCase();
   if (['y', 'yes', 't', 'true', 'on', '1'].includes(v)) return true;
   if (['n', 'no', 'f', 'false', 'off', '0'].includes(v)) return false;
-  throw new FerryError('ERR_FERRY_PIP_CONFIG', `"${value}" is not a valid value for ${key} (${source})`, {
-    hint: 'Use a boolean value like yes/no, true/false or 1/0, as pip requires.',
-  });
+  throw new FerryError(
+    'ERR_FERRY_PIP_CONFIG',
+    `"${value}" is not a valid value for ${key} (${source})`,
+    {
+      hint: 'Use a boolean value like yes/no, true/false or 1/0, as pip requires.',
+    },
+  );
 }
 
 /**
@@ -241,7 +269,10 @@ export function toLocationUrl(location: string, cwd: string, home: string): stri
  * or `key: value`, `#`/`;` full-line comments, indented continuation lines joined with newlines
  * (which then split as whitespace for list options).
  */
-export function parseIni(text: string, path: string): [section: string, key: string, value: string][] {
+export function parseIni(
+  text: string,
+  path: string,
+): [section: string, key: string, value: string][] {
   const out: [string, string, string][] = [];
   let section: string | undefined;
   let last: [string, string, string] | undefined;
@@ -262,9 +293,13 @@ export function parseIni(text: string, path: string): [section: string, key: str
     }
     const m = /^([^=:]+?)\s*[=:]\s*(.*)$/.exec(raw);
     if (!m || section === undefined) {
-      throw new FerryError('ERR_FERRY_PIP_CONFIG', `cannot parse ${path} line ${i + 1}: "${redactUrl(raw.trim())}"`, {
-        hint: 'pip.conf is an INI file: a [section] header, then "key = value" lines.',
-      });
+      throw new FerryError(
+        'ERR_FERRY_PIP_CONFIG',
+        `cannot parse ${path} line ${i + 1}: "${redactUrl(raw.trim())}"`,
+        {
+          hint: 'pip.conf is an INI file: a [section] header, then "key = value" lines.',
+        },
+      );
     }
     last = [section, m[1]!.trim(), m[2]!.trim()];
     out.push(last);

@@ -36,8 +36,13 @@ const NAMED_ENTITIES: Readonly<Record<string, string>> = {
 export function unescapeHtml(text: string): string {
   return text.replace(/&(#[0-9]+|#x[0-9a-f]+|[a-z]+);?/gi, (whole, body: string) => {
     if (body[0] === '#') {
-      const code = body[1] === 'x' || body[1] === 'X' ? Number.parseInt(body.slice(2), 16) : Number.parseInt(body.slice(1), 10);
-      return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+      const code =
+        body[1] === 'x' || body[1] === 'X'
+          ? Number.parseInt(body.slice(2), 16)
+          : Number.parseInt(body.slice(1), 10);
+      return Number.isFinite(code) && code > 0 && code <= 0x10ffff
+        ? String.fromCodePoint(code)
+        : whole;
     }
     return NAMED_ENTITIES[body.toLowerCase()] ?? whole;
   });
@@ -61,7 +66,8 @@ export function splitHashFragment(url: string): { url: string; hashes: Record<st
   if (hashAt < 0) return { url, hashes: {} };
   const hashes: Record<string, string> = {};
   const m = /^([a-z0-9]+)=([0-9a-f]+)$/i.exec(url.slice(hashAt + 1));
-  if (m && FRAGMENT_HASHES.has(m[1]!.toLowerCase())) hashes[m[1]!.toLowerCase()] = m[2]!.toLowerCase();
+  if (m && FRAGMENT_HASHES.has(m[1]!.toLowerCase()))
+    hashes[m[1]!.toLowerCase()] = m[2]!.toLowerCase();
   return { url: url.slice(0, hashAt), hashes };
 }
 
@@ -122,10 +128,14 @@ export function parseSimpleHtml(html: string, pageUrl: string): RawLink[] {
       filename,
       url,
       hashes,
-      ...(requiresPython !== undefined && requiresPython.trim() !== '' ? { requiresPython: requiresPython.trim() } : {}),
+      ...(requiresPython !== undefined && requiresPython.trim() !== ''
+        ? { requiresPython: requiresPython.trim() }
+        : {}),
       yanked: yanked === undefined ? false : yanked,
       // PEP 714: data-core-metadata is the name; data-dist-info-metadata the older spelling.
-      coreMetadata: parseMetadataAttribute(attrs.get('data-core-metadata') ?? attrs.get('data-dist-info-metadata')),
+      coreMetadata: parseMetadataAttribute(
+        attrs.get('data-core-metadata') ?? attrs.get('data-dist-info-metadata'),
+      ),
       text: unescapeHtml(m[2]!.replace(/<[^>]*>/g, '')).trim(),
     });
   }

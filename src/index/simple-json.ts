@@ -44,10 +44,14 @@ export interface JsonPage {
 
 function malformed(pageUrl: string, reason: string): FerryError {
   const shown = redactUrl(pageUrl);
-  return new FerryError('ERR_FERRY_MALFORMED_PAGE', `${shown} is not a valid PEP 691 JSON page: ${reason}`, {
-    hint: 'The index answered with JSON that ferry cannot read; try its HTML pages or another mirror.',
-    details: { url: shown, reason },
-  });
+  return new FerryError(
+    'ERR_FERRY_MALFORMED_PAGE',
+    `${shown} is not a valid PEP 691 JSON page: ${reason}`,
+    {
+      hint: 'The index answered with JSON that ferry cannot read; try its HTML pages or another mirror.',
+      details: { url: shown, reason },
+    },
+  );
 }
 
 function parseJson(text: string, pageUrl: string): unknown {
@@ -61,13 +65,17 @@ function parseJson(text: string, pageUrl: string): unknown {
 /** PEP 691: a client must refuse a major version it does not know. */
 function checkApiVersion(version: string, pageUrl: string): void {
   const major = /^(\d+)\./.exec(version);
-  if (!major || major[1] !== '1') throw malformed(pageUrl, `unsupported api-version "${version}"`);
+  if (major?.[1] !== '1') throw malformed(pageUrl, `unsupported api-version "${version}"`);
 }
 
-function toMetadata(value: z.infer<typeof metadataSchema> | undefined): false | Record<string, string> {
+function toMetadata(
+  value: z.infer<typeof metadataSchema> | undefined,
+): false | Record<string, string> {
   if (value === undefined || value === false) return false;
   if (value === true) return {};
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.toLowerCase(), v.toLowerCase()]));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k.toLowerCase(), v.toLowerCase()]),
+  );
 }
 
 export function parseSimpleJson(text: string, pageUrl: string): JsonPage {
@@ -92,12 +100,19 @@ export function parseSimpleJson(text: string, pageUrl: string): JsonPage {
     }
     url.hash = '';
     // pip (Link.from_json): a true/non-empty-string "yanked" means yanked; "" and false do not.
-    const yanked = f.yanked === undefined || f.yanked === false || f.yanked === '' ? false : f.yanked === true ? '' : f.yanked;
+    const yanked =
+      f.yanked === undefined || f.yanked === false || f.yanked === ''
+        ? false
+        : f.yanked === true
+          ? ''
+          : f.yanked;
     const requiresPython = f['requires-python']?.trim();
     links.push({
       filename: f.filename,
       url: url.href,
-      hashes: Object.fromEntries(Object.entries(f.hashes).map(([k, v]) => [k.toLowerCase(), v.toLowerCase()])),
+      hashes: Object.fromEntries(
+        Object.entries(f.hashes).map(([k, v]) => [k.toLowerCase(), v.toLowerCase()]),
+      ),
       ...(requiresPython ? { requiresPython } : {}),
       yanked,
       // PEP 714: "core-metadata" is the name; "dist-info-metadata" the older spelling.

@@ -25,13 +25,23 @@ export interface ZipEntry {
   readonly localHeaderOffset: number;
 }
 
-const SIG = { eocd: 0x06054b50, eocd64: 0x06064b50, locator64: 0x07064b50, central: 0x02014b50, local: 0x04034b50 } as const;
+const SIG = {
+  eocd: 0x06054b50,
+  eocd64: 0x06064b50,
+  locator64: 0x07064b50,
+  central: 0x02014b50,
+  local: 0x04034b50,
+} as const;
 const MAX_COMMENT = 0xffff;
 const EOCD_SIZE = 22;
 const MAX_METADATA_BYTES = 64 * 1024 * 1024;
 
 export function bufferReader(buffer: Buffer, label = 'wheel'): ByteReader {
-  return { size: buffer.length, label, read: async (start, length) => buffer.subarray(start, start + length) };
+  return {
+    size: buffer.length,
+    label,
+    read: async (start, length) => buffer.subarray(start, start + length),
+  };
 }
 
 function bad(label: string, reason: string): FerryError {
@@ -48,7 +58,10 @@ export async function readZipEntries(reader: ByteReader): Promise<ZipEntry[]> {
   const tail = await reader.read(tailStart, tailLength);
   let eocd = -1;
   for (let i = tail.length - EOCD_SIZE; i >= 0; i--) {
-    if (tail.readUInt32LE(i) === SIG.eocd && i + EOCD_SIZE + tail.readUInt16LE(i + 20) <= tail.length) {
+    if (
+      tail.readUInt32LE(i) === SIG.eocd &&
+      i + EOCD_SIZE + tail.readUInt16LE(i + 20) <= tail.length
+    ) {
       eocd = i;
       break;
     }
@@ -60,20 +73,24 @@ export async function readZipEntries(reader: ByteReader): Promise<ZipEntry[]> {
   if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
     // ZIP64: the locator sits just before the EOCD and points at the ZIP64 EOCD record.
     const loc = eocd - 20;
-    if (loc < 0 || tail.readUInt32LE(loc) !== SIG.locator64) throw bad(reader.label, 'missing ZIP64 locator');
+    if (loc < 0 || tail.readUInt32LE(loc) !== SIG.locator64)
+      throw bad(reader.label, 'missing ZIP64 locator');
     const eocd64Offset = Number(tail.readBigUInt64LE(loc + 8));
     const rec = await reader.read(eocd64Offset, 56);
-    if (rec.length < 56 || rec.readUInt32LE(0) !== SIG.eocd64) throw bad(reader.label, 'bad ZIP64 end record');
+    if (rec.length < 56 || rec.readUInt32LE(0) !== SIG.eocd64)
+      throw bad(reader.label, 'bad ZIP64 end record');
     count = Number(rec.readBigUInt64LE(32));
     cdSize = Number(rec.readBigUInt64LE(40));
     cdOffset = Number(rec.readBigUInt64LE(48));
   }
-  if (cdOffset + cdSize > reader.size) throw bad(reader.label, 'central directory lies outside the file');
+  if (cdOffset + cdSize > reader.size)
+    throw bad(reader.label, 'central directory lies outside the file');
   const cd = await reader.read(cdOffset, cdSize);
   const entries: ZipEntry[] = [];
   let p = 0;
   for (let n = 0; n < count; n++) {
-    if (p + 46 > cd.length || cd.readUInt32LE(p) !== SIG.central) throw bad(reader.label, 'corrupt central directory');
+    if (p + 46 > cd.length || cd.readUInt32LE(p) !== SIG.central)
+      throw bad(reader.label, 'corrupt central directory');
     const nameLength = cd.readUInt16LE(p + 28);
     const extraLength = cd.readUInt16LE(p + 30);
     const commentLength = cd.readUInt16LE(p + 32);
@@ -116,10 +133,13 @@ export async function readZipEntries(reader: ByteReader): Promise<ZipEntry[]> {
 
 /** One entry's bytes, inflated and CRC-checked. */
 export async function readZipEntry(reader: ByteReader, entry: ZipEntry): Promise<Buffer> {
-  if (entry.size > MAX_METADATA_BYTES) throw bad(reader.label, `${entry.name} is implausibly large (${entry.size} bytes)`);
+  if (entry.size > MAX_METADATA_BYTES)
+    throw bad(reader.label, `${entry.name} is implausibly large (${entry.size} bytes)`);
   const header = await reader.read(entry.localHeaderOffset, 30);
-  if (header.length < 30 || header.readUInt32LE(0) !== SIG.local) throw bad(reader.label, `no local header for ${entry.name}`);
-  const dataStart = entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+  if (header.length < 30 || header.readUInt32LE(0) !== SIG.local)
+    throw bad(reader.label, `no local header for ${entry.name}`);
+  const dataStart =
+    entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
   const raw = await reader.read(dataStart, entry.compressedSize);
   let data: Buffer;
   if (entry.method === 0) data = raw;
@@ -129,7 +149,8 @@ export async function readZipEntry(reader: ByteReader, entry: ZipEntry): Promise
     } catch (error) {
       throw bad(reader.label, `${entry.name}: ${(error as Error).message}`);
     }
-  } else throw bad(reader.label, `${entry.name} uses unsupported compression method ${entry.method}`);
+  } else
+    throw bad(reader.label, `${entry.name} uses unsupported compression method ${entry.method}`);
   if (data.length !== entry.size || crc32(data) >>> 0 !== entry.crc32 >>> 0) {
     throw bad(reader.label, `${entry.name} fails its CRC-32 check`);
   }
@@ -140,7 +161,10 @@ export async function readZipEntry(reader: ByteReader, entry: ZipEntry): Promise
 export function findMetadataEntry(entries: readonly ZipEntry[], label: string): ZipEntry {
   const found = entries.filter((e) => /^[^/]+\.dist-info\/METADATA$/.test(e.name));
   if (found.length === 1) return found[0]!;
-  throw bad(label, found.length === 0 ? 'no .dist-info/METADATA' : `${found.length} .dist-info/METADATA files`);
+  throw bad(
+    label,
+    found.length === 0 ? 'no .dist-info/METADATA' : `${found.length} .dist-info/METADATA files`,
+  );
 }
 
 export async function readMetadataFrom(reader: ByteReader): Promise<string> {

@@ -10,6 +10,7 @@
 import { FerryError } from '../core/errors.js';
 import { isValidProjectName, type NormalizedName, normalizeName } from './name.js';
 import { expandTagSet } from './tags.js';
+import { formatVersion, tryParseVersion } from './version.js';
 
 export interface WheelFilename {
   readonly kind: 'wheel';
@@ -49,7 +50,13 @@ const UNSAFE_CHARACTERS = /[/\\\u0000-\u001f\u007f]/;
  * empty, '/', '\\', '..', NUL or another control character.
  */
 export function assertSafeFilename(filename: string): void {
-  if (filename === '' || filename.trim() === '' || UNSAFE_CHARACTERS.test(filename) || filename.includes('..') || filename === '.') {
+  if (
+    filename === '' ||
+    filename.trim() === '' ||
+    UNSAFE_CHARACTERS.test(filename) ||
+    filename.includes('..') ||
+    filename === '.'
+  ) {
     throw new FerryError(
       'ERR_FERRY_UNSAFE_FILENAME',
       `The filename ${JSON.stringify(filename)} is not safe to use as a file name`,
@@ -61,63 +68,34 @@ export function assertSafeFilename(filename: string): void {
   }
 }
 
-function invalid(kind: 'wheel' | 'sdist', filename: string, problem: string, part: string, hint?: string): FerryError {
-  return new FerryError('ERR_FERRY_INVALID_FILENAME', `The ${kind} filename "${filename}" ${problem}`, {
-    hint:
-      hint ??
-      (kind === 'wheel'
-        ? 'Wheel filenames look like {name}-{version}(-{build})?-{python}-{abi}-{platform}.whl (PEP 427).'
-        : 'Source distribution filenames look like {name}-{version}.tar.gz (PEP 625).'),
-    details: { filename, part },
-  });
+function invalid(
+  kind: 'wheel' | 'sdist',
+  filename: string,
+  problem: string,
+  part: string,
+  hint?: string,
+): FerryError {
+  return new FerryError(
+    'ERR_FERRY_INVALID_FILENAME',
+    `The ${kind} filename "${filename}" ${problem}`,
+    {
+      hint:
+        hint ??
+        (kind === 'wheel'
+          ? 'Wheel filenames look like {name}-{version}(-{build})?-{python}-{abi}-{platform}.whl (PEP 427).'
+          : 'Source distribution filenames look like {name}-{version}.tar.gz (PEP 625).'),
+      details: { filename, part },
+    },
+  );
 }
-
-// packaging.version.VERSION_PATTERN (PEP 440, appendix B), anchored and case-insensitive.
-const VERSION_RE = new RegExp(
-  [
-    '^\\s*v?',
-    '(?:(?<epoch>[0-9]+)!)?',
-    '(?<release>[0-9]+(?:\\.[0-9]+)*)',
-    '(?<pre>[-_.]?(?<pre_l>alpha|a|beta|b|preview|pre|c|rc)[-_.]?(?<pre_n>[0-9]+)?)?',
-    '(?<post>(?:-(?<post_n1>[0-9]+))|(?:[-_.]?(?<post_l>post|rev|r)[-_.]?(?<post_n2>[0-9]+)?))?',
-    '(?<dev>[-_.]?(?<dev_l>dev)[-_.]?(?<dev_n>[0-9]+)?)?',
-    '(?:\\+(?<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?',
-    '\\s*$',
-  ].join(''),
-  'i',
-);
-
-const int = (digits: string | undefined): string => (digits ?? '0').replace(/^0+(?=\d)/, '');
 
 /**
  * The PEP 440 normalized form of `text` (str(packaging.version.Version(text))), or undefined
- * when it is not a valid version. Kept here so filenames do not wait on the full version model.
+ * when it is not a valid version.
  */
 export function normalizeVersionText(text: string): string | undefined {
-  const m = VERSION_RE.exec(text);
-  const g = m?.groups;
-  if (g === undefined || g.release === undefined) return undefined;
-  let out = '';
-  if (g.epoch !== undefined && int(g.epoch) !== '0') out += `${int(g.epoch)}!`;
-  out += g.release
-    .split('.')
-    .map((part) => int(part))
-    .join('.');
-  if (g.pre_l !== undefined) {
-    const label = g.pre_l.toLowerCase();
-    const short = label === 'alpha' ? 'a' : label === 'beta' ? 'b' : ['c', 'pre', 'preview'].includes(label) ? 'rc' : label;
-    out += `${short}${int(g.pre_n)}`;
-  }
-  if (g.post !== undefined) out += `.post${int(g.post_n1 ?? g.post_n2)}`;
-  if (g.dev !== undefined) out += `.dev${int(g.dev_n)}`;
-  if (g.local !== undefined) {
-    out += `+${g.local
-      .toLowerCase()
-      .split(/[-_.]/)
-      .map((part) => (/^[0-9]+$/.test(part) ? int(part) : part))
-      .join('.')}`;
-  }
-  return out;
+  const version = tryParseVersion(text);
+  return version === undefined ? undefined : formatVersion(version);
 }
 
 // Python's str.isidentifier(), close enough for tags (letters, digits, underscore).
@@ -126,11 +104,17 @@ const IDENTIFIER = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
 /** Parses `{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl` (PEP 427, PEP 491). */
 export function parseWheelFilename(filename: string): WheelFilename {
   assertSafeFilename(filename);
-  if (!filename.endsWith('.whl')) throw invalid('wheel', filename, 'does not end with ".whl"', 'extension');
+  if (!filename.endsWith('.whl'))
+    throw invalid('wheel', filename, 'does not end with ".whl"', 'extension');
   const stem = filename.slice(0, -'.whl'.length);
   const parts = stem.split('-');
   if (parts.length !== 5 && parts.length !== 6) {
-    throw invalid('wheel', filename, `has ${parts.length} dash-separated parts, not 5 or 6`, 'parts');
+    throw invalid(
+      'wheel',
+      filename,
+      `has ${parts.length} dash-separated parts, not 5 or 6`,
+      'parts',
+    );
   }
   const [namePart = '', versionPart = ''] = parts;
   // PEP 427 escapes runs of '-', '_', '.' in the name as a single '_'; '__' cannot come from it.
@@ -179,7 +163,8 @@ function sdistExtension(filename: string): string | undefined {
 export function parseSdistFilename(filename: string, projectName?: string): SdistFilename {
   assertSafeFilename(filename);
   const extension = sdistExtension(filename);
-  if (extension === undefined) throw invalid('sdist', filename, 'does not end with ".tar.gz" or ".zip"', 'extension');
+  if (extension === undefined)
+    throw invalid('sdist', filename, 'does not end with ".tar.gz" or ".zip"', 'extension');
   const stem = filename.slice(0, -extension.length);
   let namePart: string;
   let versionPart: string;
@@ -199,12 +184,19 @@ export function parseSdistFilename(filename: string, projectName?: string): Sdis
       }
     }
     if (at < 0) {
-      throw invalid('sdist', filename, `is not a file of project "${projectName}"`, 'name', 'The index listed a file whose name belongs to another project; it is ignored.');
+      throw invalid(
+        'sdist',
+        filename,
+        `is not a file of project "${projectName}"`,
+        'name',
+        'The index listed a file whose name belongs to another project; it is ignored.',
+      );
     }
     namePart = stem.slice(0, at);
     versionPart = stem.slice(at + 1);
   }
-  if (!isValidProjectName(namePart)) throw invalid('sdist', filename, 'has an invalid package name', 'name');
+  if (!isValidProjectName(namePart))
+    throw invalid('sdist', filename, 'has an invalid package name', 'name');
   const version = normalizeVersionText(versionPart);
   if (version === undefined) throw invalid('sdist', filename, 'has an invalid version', 'version');
   return { kind: 'sdist', filename, name: normalizeName(namePart), version, extension };
@@ -214,7 +206,10 @@ export function parseSdistFilename(filename: string, projectName?: string): Sdis
  * A wheel or sdist filename; undefined for other files an index may list (.exe, .egg, .msi,
  * .tar.bz2, ...), which pip ignores too. Unsafe or malformed wheel/sdist names still throw.
  */
-export function parseDistFilename(filename: string, projectName?: string): DistFilename | undefined {
+export function parseDistFilename(
+  filename: string,
+  projectName?: string,
+): DistFilename | undefined {
   assertSafeFilename(filename);
   if (filename.endsWith('.whl')) return parseWheelFilename(filename);
   if (sdistExtension(filename) !== undefined) return parseSdistFilename(filename, projectName);

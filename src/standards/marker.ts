@@ -9,6 +9,7 @@
  */
 import { caretLine, FerryError } from '../core/errors.js';
 import { parseSpecifier, specifierContains } from './specifier.js';
+import { PY_WHITESPACE_CLASS } from './version.js';
 
 export const MARKER_VARIABLES = [
   'implementation_name',
@@ -66,10 +67,9 @@ export type Marker = MarkerExpression;
 // Tokenizer (packaging/_tokenizer.py)
 // ------------------------------------------------------------------------------------------
 
-/** Python's `str.isspace()` set, which is what `\s` and `str.strip()` mean in packaging. */
-export const PY_WHITESPACE = '\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
-const S = `[${PY_WHITESPACE}]`;
-const NOT_S = `[^${PY_WHITESPACE}`;
+// Python's `\s` (str.isspace()) is not JavaScript's `\s`; version.ts spells it out.
+const S = `[${PY_WHITESPACE_CLASS}]`;
+const NOT_S = `[^${PY_WHITESPACE_CLASS}`;
 
 // Python's `\b` on str patterns is Unicode-aware (word = alphanumeric or '_'); JavaScript's
 // is ASCII-only, so spell it out with lookarounds.
@@ -315,9 +315,12 @@ function parseMarkerOp(tokenizer: Pep508Tokenizer): MarkerOperator {
  * (`"\x41"` is "A"). Returns undefined where Python raises. `\N{name}` needs Python's Unicode
  * name table, which we do not carry: such strings are refused (packaging accepts them).
  */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 export function pythonStringLiteral(token: string): string | undefined {
   const body = token.slice(1, -1);
-  if (body.includes('\0')) return undefined;
+  // Python refuses NUL in source, and a lone surrogate cannot be encoded for the compiler.
+  if (body.includes('\0') || LONE_SURROGATE.test(body)) return undefined;
   let out = '';
   for (let i = 0; i < body.length; i++) {
     const ch = body[i]!;
@@ -390,13 +393,6 @@ export function pythonStringLiteral(token: string): string | undefined {
   return out;
 }
 
-const PY_STRIP = new RegExp(`^${S}+|${S}+$`, 'g');
-
-/** Python's str.strip(): its whitespace set is wider than String.prototype.trim's. */
-export function pyStrip(text: string): string {
-  return text.replace(PY_STRIP, '');
-}
-
 /** packaging.utils.canonicalize_name without validation: markers may hold any string. */
 function canonicalize(name: string): string {
   return name.replace(/[-_.]+/g, '-').toLowerCase();
@@ -429,7 +425,10 @@ function toFerryError(error: unknown, code: string, what: string, hint: string):
     details: {
       input: error.source,
       reason: error.reason,
-      span: [codePointOffset(error.source, error.span[0]), codePointOffset(error.source, error.span[1])],
+      span: [
+        codePointOffset(error.source, error.span[0]),
+        codePointOffset(error.source, error.span[1]),
+      ],
     },
   });
 }
@@ -520,9 +519,7 @@ function evalOp(lhs: string, op: MarkerOperator, rhs: EnvValue, key: string): bo
       spec = undefined; // not a version comparison: fall back to string operators
     }
     if (spec !== undefined) {
-      // `===` compares raw strings, case-insensitively (Specifier.filter).
-      if (op === '===') return lhs.toLowerCase() === pyStrip(rhs).toLowerCase();
-      return specifierContains(spec, lhs);
+      return specifierContains(spec, lhs, { prereleases: true });
     }
   }
   switch (op) {
@@ -553,7 +550,9 @@ function evaluateExpression(node: MarkerExpression, lookup: (key: string) => Env
   node.terms.forEach((term, i) => {
     if (i > 0 && node.joiners[i - 1] === 'or') groups.push([]);
     groups[groups.length - 1]!.push(
-      term.kind === 'expression' ? evaluateExpression(term, lookup) : evaluateComparison(term, lookup),
+      term.kind === 'expression'
+        ? evaluateExpression(term, lookup)
+        : evaluateComparison(term, lookup),
     );
   });
   return groups.some((group) => group.every(Boolean));

@@ -66,7 +66,7 @@ export function parseMetadataHeaders(text: string): MetadataHeaders {
     }
     headerLines.push(line);
   }
-  const body = lines.slice(index).join('');
+  let body = lines.slice(index).join('');
   const fields = new Map<string, string[]>();
   let current: string[] | undefined;
   const flush = (): void => {
@@ -75,27 +75,31 @@ export function parseMetadataHeaders(text: string): MetadataHeaders {
     const colon = first.indexOf(':');
     const name = first.slice(0, colon).toLowerCase();
     // email.policy.compat32.header_source_parse
-    const value = (first.slice(colon + 1).replace(/^[ \t]+/, '') + rest.join('')).replace(/[\r\n]+$/, '');
+    const value = (first.slice(colon + 1).replace(/^[ \t]+/, '') + rest.join('')).replace(
+      /[\r\n]+$/,
+      '',
+    );
     const list = fields.get(name);
     if (list === undefined) fields.set(name, [value]);
     else list.push(value);
     current = undefined;
   };
-  headerLines.forEach((line, lineNumber) => {
+  for (const [lineNumber, line] of headerLines.entries()) {
     if (line.startsWith(' ') || line.startsWith('\t')) {
       // A continuation with no header before it is a defect that the parser skips.
       current?.push(line);
-      return;
+      continue;
     }
     flush();
+    // An mbox envelope 'From ' line never becomes a field (email.feedparser._parse_headers
+    // pushes it back into the body when it is the last header line); ':value' is invalid.
     if (line.startsWith('From ')) {
-      // An mbox envelope line; the parser never makes it a field.
-      return;
+      if (lineNumber > 0 && lineNumber === headerLines.length - 1) body = line + body;
+      continue;
     }
-    if (line.indexOf(':') <= 0) return; // ':value' is an invalid header, skipped
+    if (line.indexOf(':') <= 0) continue;
     current = [line];
-    void lineNumber;
-  });
+  }
   flush();
   return { fields, body };
 }
@@ -108,7 +112,9 @@ export function unescapeMultiline(value: string): string {
   const lines = value.split('\n');
   if (lines.length === 1) return (lines[0] ?? '').trimStart();
   const rest = lines.slice(1);
-  const indents = rest.filter((line) => line.trim() !== '').map((line) => /^[ \t]*/.exec(line)?.[0].length ?? 0);
+  const indents = rest
+    .filter((line) => line.trim() !== '')
+    .map((line) => /^[ \t]*/.exec(line)?.[0].length ?? 0);
   const common = indents.length === 0 ? 0 : Math.min(...indents);
   const dedented = rest.map((line) => (line.trim() === '' ? '' : line.slice(common)));
   return [(lines[0] ?? '').trimStart(), ...dedented].join('\n');
@@ -128,8 +134,10 @@ function invalidMetadata(message: string, source: string | undefined): FerryErro
  */
 export function parseCoreMetadata(text: string, source?: string): CoreMetadata {
   const { fields, body } = parseMetadataHeaders(text.startsWith('\ufeff') ? text.slice(1) : text);
-  if (fields.size === 0) throw invalidMetadata('has no header fields; it is not core metadata', source);
-  const all = (name: string): string[] => [...(fields.get(name) ?? [])].map((v) => unescapeMultiline(v).trim());
+  if (fields.size === 0)
+    throw invalidMetadata('has no header fields; it is not core metadata', source);
+  const all = (name: string): string[] =>
+    [...(fields.get(name) ?? [])].map((v) => unescapeMultiline(v).trim());
   const one = (name: string): string | undefined => {
     const value = fields.get(name)?.[0];
     return value === undefined ? undefined : unescapeMultiline(value).trim();
@@ -137,14 +145,23 @@ export function parseCoreMetadata(text: string, source?: string): CoreMetadata {
   const name = one('name');
   const version = one('version');
   if (name === undefined || name === '') throw invalidMetadata('has no Name field', source);
-  if (version === undefined || version === '') throw invalidMetadata(`for "${name}" has no Version field`, source);
+  if (version === undefined || version === '')
+    throw invalidMetadata(`for "${name}" has no Version field`, source);
   // Metadata 2.1+ puts the description in the body; older files use a Description header.
   const headerDescription = fields.get('description')?.[0];
-  const description = body !== '' ? body : headerDescription === undefined ? undefined : unescapeMultiline(headerDescription);
+  const description =
+    body !== ''
+      ? body
+      : headerDescription === undefined
+        ? undefined
+        : unescapeMultiline(headerDescription);
   const optional = {
     summary: one('summary'),
     requiresPython: one('requires-python'),
-    license: fields.get('license')?.[0] === undefined ? undefined : unescapeMultiline(fields.get('license')?.[0] ?? ''),
+    license:
+      fields.get('license')?.[0] === undefined
+        ? undefined
+        : unescapeMultiline(fields.get('license')?.[0] ?? ''),
     licenseExpression: one('license-expression'),
     homePage: one('home-page'),
     author: one('author'),
@@ -155,7 +172,9 @@ export function parseCoreMetadata(text: string, source?: string): CoreMetadata {
     descriptionContentType: one('description-content-type'),
     keywords: one('keywords'),
   };
-  const present = Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined));
+  const present = Object.fromEntries(
+    Object.entries(optional).filter(([, value]) => value !== undefined),
+  );
   return {
     metadataVersion: one('metadata-version') ?? '',
     name,
@@ -173,19 +192,24 @@ export function parseCoreMetadata(text: string, source?: string): CoreMetadata {
 
 /**
  * The license as a person would read it: License-Expression (metadata 2.4, SPDX), else the
- * License field's first line when it is short, else the 'License :: ' classifiers.
+ * License field when it is one line, else the 'License :: ' classifiers, else the first line
+ * of a pasted license text.
  */
 export function licenseOf(m: CoreMetadata): string | undefined {
   if (m.licenseExpression !== undefined && m.licenseExpression !== '') return m.licenseExpression;
   const license = m.license?.trim();
-  // Many projects paste the whole license text into License; its first line is the title.
-  if (license !== undefined && license !== '' && license.toUpperCase() !== 'UNKNOWN') {
-    const firstLine = license.split('\n')[0]?.trim() ?? '';
-    if (!license.includes('\n') || firstLine.length <= 80) return license.includes('\n') ? firstLine : license;
-  }
+  const known = license !== undefined && license !== '' && license.toUpperCase() !== 'UNKNOWN';
+  if (known && !license.includes('\n')) return license;
   const fromClassifiers = m.classifiers
     .filter((c) => c.startsWith('License ::'))
     .map((c) => c.split('::').at(-1)?.trim() ?? '')
     .filter((c) => c !== '' && c !== 'OSI Approved');
-  return fromClassifiers.length > 0 ? fromClassifiers.join(' OR ') : undefined;
+  if (fromClassifiers.length > 0) return fromClassifiers.join('; ');
+  // Many projects paste the whole license text into License; its first line is the title.
+  return known
+    ? license
+        .split('\n')
+        .find((line) => line.trim() !== '')
+        ?.trim()
+    : undefined;
 }

@@ -8,15 +8,16 @@
  */
 import { FerryError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
-import type { NormalizedName } from './name.js';
 import {
   formatMarker,
   type Marker,
   Pep508SyntaxError,
   Pep508Tokenizer,
   parseMarkerExpression,
+  syntaxErrorMessage,
   wrapSyntaxError,
 } from './marker.js';
+import type { NormalizedName } from './name.js';
 import { formatSpecifierSet, parseSpecifierSet, type SpecifierSet } from './specifier.js';
 
 export interface Requirement {
@@ -135,7 +136,8 @@ function parseExtras(tokenizer: Pep508Tokenizer): string[] {
       extras.push(tokenizer.read().text);
       for (;;) {
         tokenizer.consume('WS');
-        if (tokenizer.check('IDENTIFIER', true)) tokenizer.fail('Expected comma between extra names');
+        if (tokenizer.check('IDENTIFIER', true))
+          tokenizer.fail('Expected comma between extra names');
         if (!tokenizer.check('COMMA')) break;
         tokenizer.read();
         tokenizer.consume('WS');
@@ -186,7 +188,12 @@ export function parseRequirement(text: string): Requirement {
   try {
     parsed = parse(tokenizer);
   } catch (error) {
-    throw wrapSyntaxError(error, 'ERR_FERRY_INVALID_REQUIREMENT', 'Invalid requirement', REQUIREMENT_HINT);
+    throw wrapSyntaxError(
+      error,
+      'ERR_FERRY_INVALID_REQUIREMENT',
+      'Invalid requirement',
+      REQUIREMENT_HINT,
+    );
   }
   let specifier: SpecifierSet;
   try {
@@ -195,11 +202,15 @@ export function parseRequirement(text: string): Requirement {
     // The tokenizer already matched each specifier; what is left is a set-level problem.
     const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
     const spanEnd = parsed.specifierStart + parsed.specifier.length;
-    throw wrapSyntaxError(
-      new Pep508SyntaxError(reason, text, [parsed.specifierStart, spanEnd]),
+    const located = new Pep508SyntaxError(reason, text, [parsed.specifierStart, spanEnd]);
+    throw new FerryError(
       'ERR_FERRY_INVALID_REQUIREMENT',
-      'Invalid requirement',
-      REQUIREMENT_HINT,
+      syntaxErrorMessage('Invalid requirement', located),
+      {
+        hint: REQUIREMENT_HINT,
+        details: { input: text, specifier: parsed.specifier },
+        cause: error,
+      },
     );
   }
   const extras = [...new Set(parsed.extras.map(canonicalize))].sort() as NormalizedName[];

@@ -107,7 +107,8 @@ function manylinuxTags(archs: readonly string[], glibc: readonly [number, number
 function musllinuxTags(archs: readonly string[], musl: readonly [number, number]): string[] {
   const out: string[] = [];
   for (const arch of archs) {
-    for (let minor = musl[1]; minor >= 0; minor--) out.push(`musllinux_${musl[0]}_${minor}_${arch}`);
+    for (let minor = musl[1]; minor >= 0; minor--)
+      out.push(`musllinux_${musl[0]}_${minor}_${arch}`);
   }
   return out;
 }
@@ -211,7 +212,10 @@ export function platformTags(p: Platform): string[] {
     return macPlatforms(p.macosVersion, macArch(p.arch));
   }
   if (p.os !== 'linux') {
-    throw invalidTarget(`operating system "${String(p.os)}" is not supported`, 'Use linux, macos or windows.');
+    throw invalidTarget(
+      `operating system "${String(p.os)}" is not supported`,
+      'Use linux, macos or windows.',
+    );
   }
   const arch = normalizeLinuxArch(p.arch);
   // packaging.tags._linux_platforms: a 32-bit userland on a 64-bit ARM kernel reports armv8l
@@ -246,7 +250,11 @@ function pythonRange(major: number, minor: number): string[] {
 }
 
 /** packaging.tags.cpython_tags(python_version, abis, platforms) */
-function cpythonTags(version: readonly [number, number], abiList: readonly string[], platforms: readonly string[]): string[] {
+function cpythonTags(
+  version: readonly [number, number],
+  abiList: readonly string[],
+  platforms: readonly string[],
+): string[] {
   const [major, minor] = version;
   const interpreter = `cp${nodot(major, minor)}`;
   const threading = /^cp\d+(.*)$/.exec(abiList[0] ?? '')?.[1]?.includes('t') ?? false;
@@ -278,7 +286,11 @@ function cpythonTags(version: readonly [number, number], abiList: readonly strin
 }
 
 /** packaging.tags.generic_tags(interpreter, abis, platforms) */
-function genericTags(interpreter: string, abiList: readonly string[], platforms: readonly string[]): string[] {
+function genericTags(
+  interpreter: string,
+  abiList: readonly string[],
+  platforms: readonly string[],
+): string[] {
   const abis = [...abiList];
   if (!abis.includes('none')) abis.push('none');
   const out: string[] = [];
@@ -287,7 +299,11 @@ function genericTags(interpreter: string, abiList: readonly string[], platforms:
 }
 
 /** packaging.tags.compatible_tags(python_version, interpreter, platforms) */
-function pureTags(version: readonly [number, number], interpreter: string | undefined, platforms: readonly string[]): string[] {
+function pureTags(
+  version: readonly [number, number],
+  interpreter: string | undefined,
+  platforms: readonly string[],
+): string[] {
   const out: string[] = [];
   const range = pythonRange(version[0], version[1]);
   for (const py of range) for (const plat of platforms) out.push(`${py}-none-${plat}`);
@@ -304,13 +320,19 @@ function pureTags(version: readonly [number, number], interpreter: string | unde
 export function compatibleTags(i: Interpreter, p: Platform): string[] {
   const [major, minor] = i.version;
   if (!Number.isInteger(major) || !Number.isInteger(minor) || major < 0 || minor < 0) {
-    throw invalidTarget(`Python version ${major}.${minor} is not valid`, 'Give it as two numbers, e.g. 3.11.');
+    throw invalidTarget(
+      `Python version ${major}.${minor} is not valid`,
+      'Give it as two numbers, e.g. 3.11.',
+    );
   }
   const platforms = platformTags(p);
   const impl = i.implementation.toLowerCase();
   const abis = (i.abis ?? defaultAbis(i)).map((a) => a.toLowerCase());
   if (impl === 'cp') {
-    return [...cpythonTags(i.version, abis, platforms), ...pureTags(i.version, `cp${nodot(major, minor)}`, platforms)];
+    return [
+      ...cpythonTags(i.version, abis, platforms),
+      ...pureTags(i.version, `cp${nodot(major, minor)}`, platforms),
+    ];
   }
   // sys_tags: generic_tags with interpreter_name()+interpreter_version(), then compatible_tags
   // with 'pp3' for PyPy and no interpreter-specific '-none-any' tag for others.
@@ -329,7 +351,10 @@ export function tagRanking(tags: readonly string[]): Map<string, number> {
 }
 
 /** The best (lowest) rank of any of the wheel's tags; undefined when none is supported. */
-export function bestWheelRank(wheel: WheelFilename, ranking: Map<string, number>): number | undefined {
+export function bestWheelRank(
+  wheel: WheelFilename,
+  ranking: Map<string, number>,
+): number | undefined {
   let best: number | undefined;
   for (const tag of wheel.tags) {
     const rank = ranking.get(tag.toLowerCase());
@@ -347,6 +372,8 @@ export function expandTagSet(tag: string): string[] | undefined {
   if (parts.length !== 3 || parts.some((component) => component.includes(''))) return undefined;
   const [pys = [], abis = [], plats = []] = parts;
   const out: string[] = [];
-  for (const py of pys) for (const abi of abis) for (const plat of plats) out.push(`${py}-${abi}-${plat}`.toLowerCase());
+  for (const py of pys)
+    for (const abi of abis)
+      for (const plat of plats) out.push(`${py}-${abi}-${plat}`.toLowerCase());
   return out;
 }

@@ -24,7 +24,8 @@ function readLength(bytes: Buffer, offset: number): { length: number; next: numb
     if (b === undefined) throw new DerError('truncated length');
     length = length * 256 + b;
   }
-  if (length < 0x80 || (count > 1 && bytes[offset + 1] === 0)) throw new DerError('non-minimal length');
+  if (length < 0x80 || (count > 1 && bytes[offset + 1] === 0))
+    throw new DerError('non-minimal length');
   return { length, next: offset + 1 + count };
 }
 
@@ -83,7 +84,8 @@ export function readUnsigned(node: DerNode): bigint {
 
 /** Dotted OID text from an OBJECT IDENTIFIER node. */
 export function readOid(node: DerNode): string {
-  if (node.tag !== 0x06 || node.value.length === 0) throw new DerError('expected an OBJECT IDENTIFIER');
+  if (node.tag !== 0x06 || node.value.length === 0)
+    throw new DerError('expected an OBJECT IDENTIFIER');
   const parts: number[] = [];
   let acc = 0;
   for (const b of node.value) {
@@ -109,6 +111,9 @@ export function pemBlocks(text: string): { label: string; der: Buffer }[] {
 }
 
 export function toPem(label: string, der: Buffer): string {
-  const body = der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  const body = der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
   return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
 }

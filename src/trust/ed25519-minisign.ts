@@ -13,8 +13,16 @@
  * The key id minisign prints is the keynum read as a little-endian 64-bit integer, in
  * upper-case hex; ferry uses the same spelling.
  */
-import { createHash, createPrivateKey, createPublicKey, randomBytes, sign, verify } from 'node:crypto';
+
 import type { KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  randomBytes,
+  sign,
+  verify,
+} from 'node:crypto';
 import { FerryError } from '../core/errors.js';
 import { blake2b } from './blake2b.js';
 
@@ -62,16 +70,18 @@ const badKey = (message: string, hint?: string): FerryError =>
 
 function checkCommentLine(comment: string, what: string): void {
   if (/[\r\n]/.test(comment)) {
-    throw new FerryError('ERR_FERRY_BAD_COMMENT', `The ${what} must be one line, got ${JSON.stringify(comment)}`);
+    throw new FerryError(
+      'ERR_FERRY_BAD_COMMENT',
+      `The ${what} must be one line, got ${JSON.stringify(comment)}`,
+    );
   }
 }
 
-function decodeBase64Exact(text: string, length: number, what: string): Buffer | undefined {
+function decodeBase64Exact(text: string, length: number): Buffer | undefined {
   const trimmed = text.trim();
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)) return undefined;
   const bytes = Buffer.from(trimmed, 'base64');
   if (bytes.length !== length || bytes.toString('base64') !== trimmed) return undefined;
-  void what;
   return bytes;
 }
 
@@ -108,7 +118,10 @@ function secretKeyChecksum(keyNum: Buffer, sk64: Buffer): Buffer {
 }
 
 /** Formats a minisign public key file ("untrusted comment: ..." + base64 line). */
-export function formatMinisignPublicKey(key: { keyNum: Buffer; publicKey: Buffer }, comment?: string): string {
+export function formatMinisignPublicKey(
+  key: { keyNum: Buffer; publicKey: Buffer },
+  comment?: string,
+): string {
   const text = comment ?? `minisign public key ${minisignKeyId(key.keyNum)}`;
   checkCommentLine(text, 'comment');
   const body = Buffer.concat([Buffer.from('Ed'), key.keyNum, key.publicKey]).toString('base64');
@@ -157,14 +170,16 @@ export function generateMinisignKeyPair(opts: { comment?: string } = {}): Minisi
 export function parseMinisignPublicKey(text: string): MinisignPublicKey {
   const lines = linesOf(text);
   const line = lines.find((l) => !l.startsWith(UNTRUSTED_PREFIX));
-  const bytes = line === undefined ? undefined : decodeBase64Exact(line, 42, 'public key');
+  const bytes = line === undefined ? undefined : decodeBase64Exact(line, 42);
   if (bytes === undefined) {
     throw badKey(
       'This is not a minisign public key (expected a base64 line of 42 bytes starting with "Ed")',
     );
   }
   if (bytes.subarray(0, 2).toString('latin1') !== 'Ed') {
-    throw badKey(`Unsupported minisign public key algorithm "${bytes.subarray(0, 2).toString('latin1')}"`);
+    throw badKey(
+      `Unsupported minisign public key algorithm "${bytes.subarray(0, 2).toString('latin1')}"`,
+    );
   }
   const keyNum = Buffer.from(bytes.subarray(2, 10));
   return { keyId: minisignKeyId(keyNum), keyNum, publicKey: Buffer.from(bytes.subarray(10, 42)) };
@@ -174,17 +189,21 @@ export function parseMinisignPublicKey(text: string): MinisignPublicKey {
 export function parseMinisignSecretKey(text: string): MinisignSecretKey {
   const lines = linesOf(text);
   const line = lines.find((l) => !l.startsWith(UNTRUSTED_PREFIX));
-  const bytes = line === undefined ? undefined : decodeBase64Exact(line, SECRET_KEY_LENGTH, 'secret key');
+  const bytes = line === undefined ? undefined : decodeBase64Exact(line, SECRET_KEY_LENGTH);
   if (bytes === undefined) throw badKey('This is not a minisign secret key');
   if (bytes.subarray(0, 2).toString('latin1') !== 'Ed') {
     throw badKey('Unsupported minisign secret key algorithm');
   }
   const kdf = bytes.subarray(2, 4);
   if (kdf.toString('latin1') === 'Sc') {
-    throw badKey('This minisign secret key is encrypted with a password; ferry reads only unencrypted keys', 'Remove the password with `minisign -C -s KEY` and an empty new password, or create a key with `ferry keygen`.');
+    throw badKey(
+      'This minisign secret key is encrypted with a password; ferry reads only unencrypted keys',
+      'Remove the password with `minisign -C -s KEY` and an empty new password, or create a key with `ferry keygen`.',
+    );
   }
   if (kdf[0] !== 0 || kdf[1] !== 0) throw badKey('Unsupported minisign key derivation function');
-  if (bytes.subarray(4, 6).toString('latin1') !== 'B2') throw badKey('Unsupported minisign checksum function');
+  if (bytes.subarray(4, 6).toString('latin1') !== 'B2')
+    throw badKey('Unsupported minisign checksum function');
   const keyNum = Buffer.from(bytes.subarray(54, 62));
   const sk64 = Buffer.from(bytes.subarray(62, 126));
   const chk = bytes.subarray(126, 158);
@@ -202,7 +221,10 @@ export function parseMinisignSecretKey(text: string): MinisignSecretKey {
 }
 
 /** The public key text for a secret key (what `minisign -R` does). */
-export function minisignPublicKeyFromSecret(secretKey: string | MinisignSecretKey, comment?: string): string {
+export function minisignPublicKeyFromSecret(
+  secretKey: string | MinisignSecretKey,
+  comment?: string,
+): string {
   const key = typeof secretKey === 'string' ? parseMinisignSecretKey(secretKey) : secretKey;
   return formatMinisignPublicKey(key, comment);
 }
@@ -226,7 +248,11 @@ export function signMinisign(
   checkCommentLine(untrusted, 'untrusted comment');
   const privateKey = edPrivateKey(key.seed);
   const signature = sign(null, prehash(data), privateKey);
-  const globalSignature = sign(null, Buffer.concat([signature, Buffer.from(trusted, 'utf8')]), privateKey);
+  const globalSignature = sign(
+    null,
+    Buffer.concat([signature, Buffer.from(trusted, 'utf8')]),
+    privateKey,
+  );
   const sigLine = Buffer.concat([Buffer.from('ED'), key.keyNum, signature]).toString('base64');
   return `${UNTRUSTED_PREFIX}${untrusted}\n${sigLine}\n${TRUSTED_PREFIX}${trusted}\n${globalSignature.toString('base64')}\n`;
 }
@@ -245,10 +271,13 @@ export function parseMinisignSignature(text: string): ParsedMinisignSignature {
   const lines = text.split('\n').map((line) => line.replace(/\r$/, ''));
   const [untrusted, sigLine, trustedLine, globalLine] = lines;
   if (untrusted === undefined || !untrusted.startsWith(UNTRUSTED_PREFIX)) {
-    throw badSignature('The signature file does not start with "untrusted comment: "; it is not a minisign signature');
+    throw badSignature(
+      'The signature file does not start with "untrusted comment: "; it is not a minisign signature',
+    );
   }
-  const sig = sigLine === undefined ? undefined : decodeBase64Exact(sigLine, 74, 'signature');
-  if (sig === undefined) throw badSignature('The minisign signature line is damaged (bad base64 or length)');
+  const sig = sigLine === undefined ? undefined : decodeBase64Exact(sigLine, 74);
+  if (sig === undefined)
+    throw badSignature('The minisign signature line is damaged (bad base64 or length)');
   const algorithm = sig.subarray(0, 2).toString('latin1');
   if (algorithm !== 'Ed' && algorithm !== 'ED') {
     throw badSignature(`Unsupported minisign signature algorithm "${algorithm}"`);
@@ -256,8 +285,9 @@ export function parseMinisignSignature(text: string): ParsedMinisignSignature {
   if (trustedLine === undefined || !trustedLine.startsWith(TRUSTED_PREFIX)) {
     throw badSignature('The minisign signature has no "trusted comment: " line');
   }
-  const globalSignature = globalLine === undefined ? undefined : decodeBase64Exact(globalLine, 64, 'global signature');
-  if (globalSignature === undefined) throw badSignature('The minisign trusted-comment signature is damaged');
+  const globalSignature = globalLine === undefined ? undefined : decodeBase64Exact(globalLine, 64);
+  if (globalSignature === undefined)
+    throw badSignature('The minisign trusted-comment signature is damaged');
   const keyNum = Buffer.from(sig.subarray(2, 10));
   return {
     algorithm,
@@ -290,7 +320,10 @@ export function verifyMinisign(
   const pk = edPublicKey(key.publicKey);
   const message = sig.algorithm === 'ED' ? prehash(data) : data;
   if (!verify(null, message, pk, sig.signature)) {
-    throw badSignature(`The signature by key ${key.keyId} does not match the data`, 'The signed file was changed after signing, or the signature belongs to another file.');
+    throw badSignature(
+      `The signature by key ${key.keyId} does not match the data`,
+      'The signed file was changed after signing, or the signature belongs to another file.',
+    );
   }
   const global = Buffer.concat([sig.signature, Buffer.from(sig.trustedComment, 'utf8')]);
   if (!verify(null, global, pk, sig.globalSignature)) {

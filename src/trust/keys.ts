@@ -68,9 +68,14 @@ export interface GeneratedKeyPair {
 export const sm2KeyId = (point: Sm2Point): string =>
   sm3(sm2PublicKeyDer(point)).subarray(0, 8).toString('hex').toUpperCase();
 
-export function generateKeyPair(algorithm: KeyAlgorithm, opts: { comment?: string } = {}): GeneratedKeyPair {
+export function generateKeyPair(
+  algorithm: KeyAlgorithm,
+  opts: { comment?: string } = {},
+): GeneratedKeyPair {
   if (algorithm === 'ed25519') {
-    const pair = generateMinisignKeyPair(opts.comment === undefined ? {} : { comment: opts.comment });
+    const pair = generateMinisignKeyPair(
+      opts.comment === undefined ? {} : { comment: opts.comment },
+    );
     return { algorithm, ...pair };
   }
   const pair = generateSm2KeyPair();
@@ -106,7 +111,9 @@ export function parseSecretKey(text: string): SecretKey {
 
 /** The .pub file text for a public key (minisign format or PEM). */
 export function formatPublicKey(key: PublicKey): string {
-  return key.algorithm === 'ed25519' ? formatMinisignPublicKey(key.minisign) : sm2PublicKeyPem(key.point);
+  return key.algorithm === 'ed25519'
+    ? formatMinisignPublicKey(key.minisign)
+    : sm2PublicKeyPem(key.point);
 }
 
 export function publicKeyOf(key: SecretKey): PublicKey {
@@ -154,7 +161,9 @@ export function parseTrustFile(text: string, source = 'trusted keys'): TrustedKe
       return;
     }
     if (!NAME_RE.test(name)) {
-      problems.push(`${where}: the key name "${name}" is not allowed\n${caretLine(line, line.indexOf(name), name.length)}`);
+      problems.push(
+        `${where}: the key name "${name}" is not allowed\n${caretLine(line, line.indexOf(name), name.length)}`,
+      );
       return;
     }
     try {
@@ -173,26 +182,37 @@ export function parseTrustFile(text: string, source = 'trusted keys'): TrustedKe
       }
       const clash = keys.find((k) => k.name === name || k.keyId === key.keyId);
       if (clash !== undefined) {
-        problems.push(`${where}: ${clash.name === name ? `the name "${name}"` : `key ${key.keyId}`} is already listed at ${clash.source}`);
+        problems.push(
+          `${where}: ${clash.name === name ? `the name "${name}"` : `key ${key.keyId}`} is already listed at ${clash.source}`,
+        );
         return;
       }
       keys.push({ ...key, name, source: where });
     } catch (error) {
-      problems.push(`${where}: the ${algorithm} key of "${name}" cannot be read: ${(error as Error).message}`);
+      problems.push(
+        `${where}: the ${algorithm} key of "${name}" cannot be read: ${(error as Error).message}`,
+      );
     }
   });
   if (problems.length > 0) {
-    throw new FerryError('ERR_FERRY_BAD_TRUST_FILE', `The trust file ${source} has ${problems.length} problem(s):\n${problems.join('\n')}`, {
-      hint: 'Each line is "NAME ALGORITHM KEY"; `ferry trust add` writes correct lines.',
-      details: { source, problems },
-    });
+    throw new FerryError(
+      'ERR_FERRY_BAD_TRUST_FILE',
+      `The trust file ${source} has ${problems.length} problem(s):\n${problems.join('\n')}`,
+      {
+        hint: 'Each line is "NAME ALGORITHM KEY"; `ferry trust add` writes correct lines.',
+        details: { source, problems },
+      },
+    );
   }
   return keys;
 }
 
 /** Reads a public key from a file path, or from the key text itself. */
 export async function loadPublicKey(pathOrText: string): Promise<PublicKey> {
-  const isText = pathOrText.includes('\n') || looksLikePem(pathOrText) || /^RW[A-Za-z0-9+/]{54}$/.test(pathOrText.trim());
+  const isText =
+    pathOrText.includes('\n') ||
+    looksLikePem(pathOrText) ||
+    /^RW[A-Za-z0-9+/]{54}$/.test(pathOrText.trim());
   if (isText) return parsePublicKey(pathOrText);
   return parsePublicKey(await readKeyFile(pathOrText, 'public key'));
 }
@@ -205,7 +225,11 @@ async function readKeyFile(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    throw new FerryError('ERR_FERRY_KEY_NOT_FOUND', `Cannot read the ${what} file "${path}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    throw new FerryError(
+      'ERR_FERRY_KEY_NOT_FOUND',
+      `Cannot read the ${what} file "${path}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      { cause: error },
+    );
   }
 }
 
@@ -228,9 +252,13 @@ export async function loadTrustedKeys(paths: readonly string[]): Promise<Trusted
     for (const key of keys) {
       const clash = all.find((k) => k.name === key.name || k.keyId === key.keyId);
       if (clash !== undefined) {
-        throw new FerryError('ERR_FERRY_BAD_TRUST_FILE', `Trusted key "${key.name}" (${key.keyId}) from ${key.source} clashes with "${clash.name}" (${clash.keyId}) from ${clash.source}`, {
-          hint: 'Give every trusted key one entry with a unique name.',
-        });
+        throw new FerryError(
+          'ERR_FERRY_BAD_TRUST_FILE',
+          `Trusted key "${key.name}" (${key.keyId}) from ${key.source} clashes with "${clash.name}" (${clash.keyId}) from ${clash.source}`,
+          {
+            hint: 'Give every trusted key one entry with a unique name.',
+          },
+        );
       }
       all.push(key);
     }
@@ -252,7 +280,10 @@ export async function writeKeyPairFiles(
   const publicKeyPath = `${basePath}.pub`;
   if (!opts.force) {
     for (const path of [secretKeyPath, publicKeyPath]) {
-      const exists = await readFile(path).then(() => true, () => false);
+      const exists = await readFile(path).then(
+        () => true,
+        () => false,
+      );
       if (exists) {
         throw new FerryError('ERR_FERRY_KEY_EXISTS', `"${path}" already exists`, {
           hint: 'Choose another name, or pass --force to replace the key pair.',

@@ -19,10 +19,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { FerryError } from '../core/errors.js';
 import {
+  type DerNode,
   derElement,
   derSequence,
   derUnsigned,
-  type DerNode,
   parseDer,
   pemBlocks,
   readOid,
@@ -184,14 +184,20 @@ function decodePoint(bytes: Buffer): Sm2Point {
   return point;
 }
 
-const encodePoint = (q: Sm2Point): Buffer => Buffer.concat([Buffer.from([4]), to32(q.x), to32(q.y)]);
+const encodePoint = (q: Sm2Point): Buffer =>
+  Buffer.concat([Buffer.from([4]), to32(q.x), to32(q.y)]);
 
 function checkAlgorithm(alg: DerNode | undefined): void {
   const [oid, params] = alg?.children ?? [];
   if (oid === undefined) throw badKey('The key has no algorithm identifier');
   const algOid = readOid(oid);
   if (algOid === OID_SM2) return;
-  if (algOid === OID_EC_PUBLIC_KEY && params !== undefined && params.tag === 0x06 && readOid(params) === OID_SM2) {
+  if (
+    algOid === OID_EC_PUBLIC_KEY &&
+    params !== undefined &&
+    params.tag === 0x06 &&
+    readOid(params) === OID_SM2
+  ) {
     return;
   }
   throw badKey('This is not an SM2 key (the algorithm is not SM2 or the curve is not sm2)');
@@ -199,7 +205,12 @@ function checkAlgorithm(alg: DerNode | undefined): void {
 
 function readEcPrivateKey(node: DerNode): { d: bigint; q?: Sm2Point } {
   const [version, secret, ...rest] = node.children;
-  if (node.tag !== 0x30 || version === undefined || readUnsigned(version) !== 1n || secret?.tag !== 0x04) {
+  if (
+    node.tag !== 0x30 ||
+    version === undefined ||
+    readUnsigned(version) !== 1n ||
+    secret?.tag !== 0x04
+  ) {
     throw badKey('The SM2 private key is not an ECPrivateKey structure');
   }
   const d = fromBytes(secret.value);
@@ -207,11 +218,13 @@ function readEcPrivateKey(node: DerNode): { d: bigint; q?: Sm2Point } {
   for (const item of rest) {
     if (item.tag === 0xa0) {
       const curve = item.children[0];
-      if (curve === undefined || readOid(curve) !== OID_SM2) throw badKey('The EC private key is not on the sm2 curve');
+      if (curve === undefined || readOid(curve) !== OID_SM2)
+        throw badKey('The EC private key is not on the sm2 curve');
     }
     if (item.tag === 0xa1) {
       const bits = item.children[0];
-      if (bits?.tag === 0x03 && bits.value[0] === 0) return { d, q: decodePoint(bits.value.subarray(1)) };
+      if (bits?.tag === 0x03 && bits.value[0] === 0)
+        return { d, q: decodePoint(bits.value.subarray(1)) };
     }
   }
   return { d };
@@ -222,12 +235,20 @@ export interface Sm2PrivateKey {
   publicKey: Sm2Point;
 }
 
-/** Reads an SM2 private key from PEM: PKCS#8 "PRIVATE KEY" or SEC1 "EC PRIVATE KEY". */
+/**
+ * Reads an SM2 private key from PEM: PKCS#8 "PRIVATE KEY", or SEC1 "EC PRIVATE KEY" /
+ * "SM2 PRIVATE KEY" (what `openssl ec` writes for SM2 keys).
+ */
 export function parseSm2PrivateKey(pem: string): Sm2PrivateKey {
-  const block = pemBlocks(pem).find((b) => b.label === 'PRIVATE KEY' || b.label === 'EC PRIVATE KEY');
+  const block = pemBlocks(pem).find(
+    (b) =>
+      b.label === 'PRIVATE KEY' || b.label === 'EC PRIVATE KEY' || b.label === 'SM2 PRIVATE KEY',
+  );
   if (block === undefined) {
     if (pem.includes('ENCRYPTED PRIVATE KEY')) {
-      throw badKey('The SM2 private key is encrypted; ferry reads unencrypted PKCS#8 keys (openssl pkey -in KEY -out PLAIN)');
+      throw badKey(
+        'The SM2 private key is encrypted; ferry reads unencrypted PKCS#8 keys (openssl pkey -in KEY -out PLAIN)',
+      );
     }
     throw badKey('No "PRIVATE KEY" PEM block found');
   }
@@ -288,7 +309,10 @@ function sm2PrivateKeyPem(d: bigint, q: Sm2Point): string {
     derElement(0x04, to32(d)),
     derElement(0xa1, derElement(0x03, Buffer.concat([Buffer.from([0]), encodePoint(q)]))),
   );
-  return toPem('PRIVATE KEY', derSequence(derUnsigned(0n), SM2_ALGORITHM, derElement(0x04, ecPrivateKey)));
+  return toPem(
+    'PRIVATE KEY',
+    derSequence(derUnsigned(0n), SM2_ALGORITHM, derElement(0x04, ecPrivateKey)),
+  );
 }
 
 /** A random scalar in [1, max] by rejection sampling (no modulo bias). */
@@ -339,7 +363,8 @@ export function parseSm2Signature(sigDer: Uint8Array): { r: bigint; s: bigint } 
   try {
     const root = parseDer(Buffer.from(sigDer));
     const [r, s, extra] = root.children;
-    if (root.tag !== 0x30 || r === undefined || s === undefined || extra !== undefined) return undefined;
+    if (root.tag !== 0x30 || r === undefined || s === undefined || extra !== undefined)
+      return undefined;
     return { r: readUnsigned(r), s: readUnsigned(s) };
   } catch {
     return undefined;

@@ -80,7 +80,11 @@ export function createSignature(
   opts: { trustedComment?: string } = {},
 ): SignatureFile {
   if (key.algorithm === 'ed25519') {
-    const text = signMinisign(data, key.minisign, opts.trustedComment === undefined ? {} : { trustedComment: opts.trustedComment });
+    const text = signMinisign(
+      data,
+      key.minisign,
+      opts.trustedComment === undefined ? {} : { trustedComment: opts.trustedComment },
+    );
     return { name: signatureFileName('ed25519', key.keyId), bytes: Buffer.from(text, 'utf8') };
   }
   return { name: signatureFileName('sm2', key.keyId), bytes: signSm2(data, key.sm2) };
@@ -95,7 +99,9 @@ export function checkSignatures(
   trusted: readonly TrustedKey[],
 ): SignatureReport {
   const report: SignatureReport = { valid: [], unknown: [], invalid: [], corrupt: [], signers: [] };
-  const files = [...signatureFiles].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const files = [...signatureFiles].sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
   for (const file of files) {
     if (file.name.endsWith('.minisig')) {
       let parsed: ReturnType<typeof parseMinisignSignature>;
@@ -111,33 +117,68 @@ export function checkSignatures(
         continue;
       }
       try {
-        const ok = verifyMinisign(signedBytes, Buffer.from(file.bytes).toString('utf8'), key.minisign);
-        report.valid.push({ file: file.name, signer: key.name, keyId: key.keyId, algorithm: 'ed25519', trustedComment: ok.trustedComment });
+        const ok = verifyMinisign(
+          signedBytes,
+          Buffer.from(file.bytes).toString('utf8'),
+          key.minisign,
+        );
+        report.valid.push({
+          file: file.name,
+          signer: key.name,
+          keyId: key.keyId,
+          algorithm: 'ed25519',
+          trustedComment: ok.trustedComment,
+        });
       } catch (error) {
-        report.invalid.push({ file: file.name, signer: key.name, keyId: key.keyId, algorithm: 'ed25519', reason: (error as Error).message });
+        report.invalid.push({
+          file: file.name,
+          signer: key.name,
+          keyId: key.keyId,
+          algorithm: 'ed25519',
+          reason: (error as Error).message,
+        });
       }
     } else if (file.name.endsWith('.sm2.sig')) {
       if (parseSm2Signature(file.bytes) === undefined) {
-        report.corrupt.push({ file: file.name, reason: 'not a DER SM2 signature (SEQUENCE of two INTEGERs)' });
+        report.corrupt.push({
+          file: file.name,
+          reason: 'not a DER SM2 signature (SEQUENCE of two INTEGERs)',
+        });
         continue;
       }
       // An SM2 signature does not name its key: try every trusted SM2 key, so a renamed file
       // still counts; the file name only decides whether a failure is "invalid" or "unknown".
       const sm2Keys = trusted.filter((k) => k.algorithm === 'sm2');
-      const match = sm2Keys.find((k) => k.algorithm === 'sm2' && verifySm2(signedBytes, file.bytes, k.point));
+      const match = sm2Keys.find(
+        (k) => k.algorithm === 'sm2' && verifySm2(signedBytes, file.bytes, k.point),
+      );
       const namedId = SM2_NAME.exec(file.name)?.[1]?.toUpperCase();
       if (match !== undefined) {
-        report.valid.push({ file: file.name, signer: match.name, keyId: match.keyId, algorithm: 'sm2' });
+        report.valid.push({
+          file: file.name,
+          signer: match.name,
+          keyId: match.keyId,
+          algorithm: 'sm2',
+        });
         continue;
       }
       const named = sm2Keys.find((k) => k.keyId === namedId);
       if (named !== undefined) {
-        report.invalid.push({ file: file.name, signer: named.name, keyId: named.keyId, algorithm: 'sm2', reason: `The SM2 signature by key ${named.keyId} does not match the data` });
+        report.invalid.push({
+          file: file.name,
+          signer: named.name,
+          keyId: named.keyId,
+          algorithm: 'sm2',
+          reason: `The SM2 signature by key ${named.keyId} does not match the data`,
+        });
       } else {
         report.unknown.push({ file: file.name, algorithm: 'sm2', keyId: namedId ?? 'unknown' });
       }
     } else {
-      report.corrupt.push({ file: file.name, reason: 'not a signature file ferry knows (*.minisig or *.sm2.sig)' });
+      report.corrupt.push({
+        file: file.name,
+        reason: 'not a signature file ferry knows (*.minisig or *.sm2.sig)',
+      });
     }
   }
   report.signers = [...new Set(report.valid.map((v) => v.signer))].sort();
@@ -156,19 +197,29 @@ export function verifySignatures(
   requireSigners: number,
 ): SignatureReport {
   if (!Number.isInteger(requireSigners) || requireSigners < 1) {
-    throw new FerryError('ERR_FERRY_USAGE', `The number of required signers must be 1 or more, got ${requireSigners}`);
+    throw new FerryError(
+      'ERR_FERRY_USAGE',
+      `The number of required signers must be 1 or more, got ${requireSigners}`,
+    );
   }
   const report = checkSignatures(signedBytes, signatureFiles, trusted);
   const details = { ...report } as unknown as Record<string, unknown>;
   if (report.corrupt.length > 0 || report.invalid.length > 0) {
     const lines = [
       ...report.corrupt.map((c) => `  ${SIGNATURES_DIR}/${c.file}: damaged: ${c.reason}`),
-      ...report.invalid.map((i) => `  ${SIGNATURES_DIR}/${i.file}: signed by trusted key "${i.signer}" (${i.keyId}) but does not verify: ${i.reason}`),
+      ...report.invalid.map(
+        (i) =>
+          `  ${SIGNATURES_DIR}/${i.file}: signed by trusted key "${i.signer}" (${i.keyId}) but does not verify: ${i.reason}`,
+      ),
     ];
-    throw new FerryError('ERR_FERRY_BAD_SIGNATURE', `Bad signature(s) on ${SIGNED_FILE}:\n${lines.join('\n')}`, {
-      hint: `${SIGNED_FILE} or a signature was changed after signing. Do not install this bundle; get a fresh copy from the signer.`,
-      details,
-    });
+    throw new FerryError(
+      'ERR_FERRY_BAD_SIGNATURE',
+      `Bad signature(s) on ${SIGNED_FILE}:\n${lines.join('\n')}`,
+      {
+        hint: `${SIGNED_FILE} or a signature was changed after signing. Do not install this bundle; get a fresh copy from the signer.`,
+        details,
+      },
+    );
   }
   if (report.signers.length < requireSigners) {
     const unknown = report.unknown.map((u) => `${u.keyId} (${u.algorithm})`);
@@ -178,7 +229,7 @@ export function verifySignatures(
       (unknown.length > 0 ? `; signatures from keys you do not trust: ${unknown.join(', ')}` : '') +
       (signatureFiles.length === 0 ? '; the bundle has no signatures' : '');
     throw new FerryError('ERR_FERRY_UNTRUSTED', message, {
-      hint: 'Name the signers\' public keys with --trusted-keys (a trust file or .pub files), after checking them out of band.',
+      hint: "Name the signers' public keys with --trusted-keys (a trust file or .pub files), after checking them out of band.",
       details,
     });
   }

@@ -34,10 +34,7 @@ describe('ContentCache', () => {
 
   it('lays files out by hash and refuses anything that is not a digest', () => {
     const digest = 'AB'.repeat(32);
-    assert.equal(
-      cache.pathFor(digest),
-      join(dir, 'cache', 'sha256', 'ab', 'ab'.repeat(31)),
-    );
+    assert.equal(cache.pathFor(digest), join(dir, 'cache', 'sha256', 'ab', 'ab'.repeat(31)));
     for (const bad of ['../../etc/passwd', 'ab'.repeat(31), `${'a'.repeat(63)}/`, '']) {
       assert.throws(() => cache.pathFor(bad), { code: 'ERR_FERRY_INVALID_SHA256' });
     }

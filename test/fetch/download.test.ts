@@ -6,10 +6,10 @@ import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { after, afterEach, before, describe, it } from 'node:test';
-import type { FerryEvent } from '../../src/core/events.js';
+import { pathToFileURL } from 'node:url';
 import { FerryError } from '../../src/core/errors.js';
+import type { FerryEvent } from '../../src/core/events.js';
 import { ContentCache } from '../../src/fetch/cache.js';
 import {
   type DownloadOptions,
@@ -289,7 +289,10 @@ describe('downloadOne', () => {
   it('a server that never answers is given up on with attempts and seconds', async () => {
     const server = await serve(() => undefined);
     const error = await ferryError(
-      downloadOne(request(`${server.base}/demo.whl`), options(freshCache(), { timeoutMs: 50, retries: 2 })),
+      downloadOne(
+        request(`${server.base}/demo.whl`),
+        options(freshCache(), { timeoutMs: 50, retries: 2 }),
+      ),
     );
     assert.equal(error.code, 'ERR_FERRY_DOWNLOAD_FAILED');
     assert.match(error.message, /after 3 attempts in \d+\.\d s: no data/);
@@ -320,7 +323,9 @@ describe('downloadOne', () => {
     const server = await serve(() => undefined);
     const url = `${server.base}/demo.whl`;
     await server.close();
-    const error = await ferryError(downloadOne(request(url), options(freshCache(), { retries: 1 })));
+    const error = await ferryError(
+      downloadOne(request(url), options(freshCache(), { retries: 1 })),
+    );
     assert.equal(error.code, 'ERR_FERRY_DOWNLOAD_FAILED');
     assert.match(error.message, /after 2 attempts/);
     assert.match(error.message, /ECONNREFUSED/);
@@ -329,7 +334,9 @@ describe('downloadOne', () => {
   it('a Content-Length larger than the body is a truncated transfer (retried, then failed)', async () => {
     const server = await serveRaw(() =>
       Buffer.concat([
-        Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${DATA.length}\r\nConnection: close\r\n\r\n`),
+        Buffer.from(
+          `HTTP/1.1 200 OK\r\nContent-Length: ${DATA.length}\r\nConnection: close\r\n\r\n`,
+        ),
         DATA.subarray(0, HALF),
       ]),
     );
@@ -337,14 +344,18 @@ describe('downloadOne', () => {
       downloadOne(request(`${server.base}/demo.whl`), options(freshCache(), { retries: 1 })),
     );
     assert.equal(error.code, 'ERR_FERRY_DOWNLOAD_FAILED');
-    // The first drop made progress (resumed for free), then two failures without progress.
-    assert.equal(server.seen.length, 3);
+    // Drops that moved the file forward are resumed for free (the first, and a second one
+    // when the first delivered fewer bytes); then two failures without progress.
+    assert.ok(server.seen.length >= 3 && server.seen.length <= 4, `${server.seen.length}`);
+    assert.match(error.message, new RegExp(`after ${server.seen.length} attempts`));
   });
 
   it('a Content-Length smaller than the body never yields a file', async () => {
     const raw = (): Buffer =>
       Buffer.concat([
-        Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${DATA.length - 100}\r\nConnection: close\r\n\r\n`),
+        Buffer.from(
+          `HTTP/1.1 200 OK\r\nContent-Length: ${DATA.length - 100}\r\nConnection: close\r\n\r\n`,
+        ),
         DATA,
       ]);
     const server = await serveRaw(raw);
@@ -423,7 +434,7 @@ describe('downloadOne', () => {
     assert.equal(error.code, 'ERR_FERRY_HTTP_STATUS');
     assert.match(error.message, /HTTP 404/);
     assert.match(error.message, /HTTP 403/);
-    assert.equal((error.details?.failures as unknown[]).length, 2);
+    assert.equal((error.details?.failures as unknown[] | undefined)?.length, 2);
   });
 
   it('sends credentials as basic auth and never shows them', async () => {
@@ -444,9 +455,31 @@ describe('downloadOne', () => {
     // Also when the connection fails (undici's own error text is redacted too).
     await server.close();
     const refused = await ferryError(
-      downloadOne(request(url), options(freshCache(), { retries: 0, events: (e) => events.push(e) })),
+      downloadOne(
+        request(url),
+        options(freshCache(), { retries: 0, events: (e) => events.push(e) }),
+      ),
     );
     assert.doesNotMatch(JSON.stringify([refused.message, refused.details, events]), /s3cr|alice/);
+  });
+
+  it('follows redirects; credentials go along only within the origin', async () => {
+    const other = await serve((req, res) => sendFile(req, res, DATA));
+    const origin = await serve((req, res) => {
+      if (req.url === '/simple/demo.whl') res.writeHead(302, { location: '/files/demo.whl' }).end();
+      else res.writeHead(307, { location: `${other.base}/elsewhere.whl` }).end();
+    });
+    const url = `${origin.base.replace('//', '//alice:pw@')}/simple/demo.whl`;
+    const result = await downloadOne(request(url), options(freshCache()));
+    assert.equal(result.size, DATA.length);
+    assert.deepEqual(
+      origin.seen.map((s) => [s.url, s.headers.authorization !== undefined]),
+      [
+        ['/simple/demo.whl', true],
+        ['/files/demo.whl', true],
+      ],
+    );
+    assert.equal(other.seen[0]?.headers.authorization, undefined);
   });
 
   it('resumes a partial file left by a killed run', async () => {

@@ -75,7 +75,11 @@ describe('parseMarker errors', () => {
     ['python_version >> "3"', /Expected a marker variable or quoted string/, '                ^'],
     ['python_versions == "3"', /Expected a marker variable or quoted string/, '^'],
     ['os_name == "x" and', /Expected a marker variable or quoted string/, '                  ^'],
-    ['(os_name == "x"', /Expected matching RIGHT_PARENTHESIS for LEFT_PARENTHESIS/, '~~~~~~~~~~~~~~~^'],
+    [
+      '(os_name == "x"',
+      /Expected matching RIGHT_PARENTHESIS for LEFT_PARENTHESIS/,
+      '~~~~~~~~~~~~~~~^',
+    ],
     ['os_name not  "x"', /Expected 'in' after 'not'/, '             ^'],
     ['os_name is "x"', /Expected marker operator/, '        ^'],
     ['os_name == "x" extra', /Expected end of marker expression/, '               ^'],
@@ -110,9 +114,24 @@ describe('evaluateMarker', () => {
     ['python_version > "3.9"', linux311, undefined, true],
     ['python_version == "3.11.*"', linux311, undefined, true],
     ['python_full_version ~= "3.11.0"', linux311, undefined, true],
-    ['python_full_version < "3.11.8"', { ...linux311, python_full_version: '3.11.7+' }, undefined, true],
-    ['python_full_version >= "3.13"', { ...linux311, python_full_version: '3.13.0rc1' }, undefined, false],
-    ['python_full_version >= "3.13.0rc1"', { ...linux311, python_full_version: '3.13.0rc2' }, undefined, true],
+    [
+      'python_full_version < "3.11.8"',
+      { ...linux311, python_full_version: '3.11.7+' },
+      undefined,
+      true,
+    ],
+    [
+      'python_full_version >= "3.13"',
+      { ...linux311, python_full_version: '3.13.0rc1' },
+      undefined,
+      false,
+    ],
+    [
+      'python_full_version >= "3.13.0rc1"',
+      { ...linux311, python_full_version: '3.13.0rc2' },
+      undefined,
+      true,
+    ],
     ['"3.12" > python_version', linux311, undefined, true],
     ['sys_platform == "linux" and platform_machine == "x86_64"', linux311, undefined, true],
     ['sys_platform == "win32" or platform_machine == "aarch64"', linux311, undefined, false],
@@ -133,7 +152,12 @@ describe('evaluateMarker', () => {
     ['extra == "Cuda_12"', linux311, ['docs', 'cuda-12'], true],
     ['extra != "gpu"', linux311, undefined, true],
     ['"gpu" in extras', linux311, ['Gpu'], true],
-    ['implementation_name == "pypy"', { ...linux311, implementation_name: 'pypy' }, undefined, true],
+    [
+      'implementation_name == "pypy"',
+      { ...linux311, implementation_name: 'pypy' },
+      undefined,
+      true,
+    ],
   ];
   for (const [input, env, extras, expected] of cases) {
     it(`${input} [${env.sys_platform} ${env.python_full_version} ${extras ?? ''}] = ${expected}`, () => {
@@ -142,15 +166,24 @@ describe('evaluateMarker', () => {
   }
 
   it('refuses comparisons packaging leaves undefined', () => {
-    assert.throws(() => evaluate('os_name ~= "posix"'), { code: 'ERR_FERRY_MARKER_UNDEFINED_COMPARISON' });
-    assert.throws(() => evaluate('extras == "x"'), { code: 'ERR_FERRY_MARKER_UNDEFINED_COMPARISON' });
+    assert.throws(() => evaluate('os_name ~= "posix"'), {
+      code: 'ERR_FERRY_MARKER_UNDEFINED_COMPARISON',
+    });
+    assert.throws(() => evaluate('extras == "x"'), {
+      code: 'ERR_FERRY_MARKER_UNDEFINED_COMPARISON',
+    });
     assert.throws(() => evaluate('"a" == "b"'), { code: 'ERR_FERRY_MARKER_UNDEFINED_VARIABLE' });
   });
 });
 
 describe('markerMentionsExtra', () => {
   it('finds extra anywhere in the tree', () => {
-    assert.equal(markerMentionsExtra(parseMarker('os_name == "nt" and (python_version > "3" or extra == "x")')), true);
+    assert.equal(
+      markerMentionsExtra(
+        parseMarker('os_name == "nt" and (python_version > "3" or extra == "x")'),
+      ),
+      true,
+    );
     assert.equal(markerMentionsExtra(parseMarker('"x" == extra')), true);
     assert.equal(markerMentionsExtra(parseMarker('os_name == "extra"')), false);
     assert.equal(markerMentionsExtra(parseMarker('"x" in extras')), false);

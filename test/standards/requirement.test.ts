@@ -13,15 +13,35 @@ describe('parseRequirement', () => {
   // input, formatted, normalized name, extras
   const cases: [string, string, string, string[]][] = [
     ['paddlepaddle', 'paddlepaddle', 'paddlepaddle', []],
-    ['  Paddle_Paddle-GPU==2.6.2.post112 ', 'Paddle_Paddle-GPU==2.6.2.post112', 'paddle-paddle-gpu', []],
+    [
+      '  Paddle_Paddle-GPU==2.6.2.post112 ',
+      'Paddle_Paddle-GPU==2.6.2.post112',
+      'paddle-paddle-gpu',
+      [],
+    ],
     ['torch==2.1.2+cu118', 'torch==2.1.2+cu118', 'torch', []],
-    ['requests[Security,socks]>=2.8.1,==2.8.*', 'requests[security,socks]==2.8.*,>=2.8.1', 'requests', ['security', 'socks']],
-    ['requests [ socks , Security ] ( >=2.8.1 , <3 )', 'requests[security,socks]<3,>=2.8.1', 'requests', ['security', 'socks']],
+    [
+      'requests[Security,socks]>=2.8.1,==2.8.*',
+      'requests[security,socks]==2.8.*,>=2.8.1',
+      'requests',
+      ['security', 'socks'],
+    ],
+    [
+      'requests [ socks , Security ] ( >=2.8.1 , <3 )',
+      'requests[security,socks]<3,>=2.8.1',
+      'requests',
+      ['security', 'socks'],
+    ],
     ['name[Foo_Bar,foo.bar]', 'name[foo-bar]', 'name', ['foo-bar']],
     ['name[]', 'name', 'name', []],
     ['numpy>=1.21; python_version>="3.8"', 'numpy>=1.21; python_version >= "3.8"', 'numpy', []],
     ['numpy ; extra == "Test_All"', 'numpy; extra == "test-all"', 'numpy', []],
-    ['pip @ https://example.invalid/pip-24.0-py3-none-any.whl', 'pip @ https://example.invalid/pip-24.0-py3-none-any.whl', 'pip', []],
+    [
+      'pip @ https://example.invalid/pip-24.0-py3-none-any.whl',
+      'pip @ https://example.invalid/pip-24.0-py3-none-any.whl',
+      'pip',
+      [],
+    ],
     [
       'pip@ https://example.invalid/p.whl ; sys_platform == "linux"',
       'pip @ https://example.invalid/p.whl ; sys_platform == "linux"',
@@ -58,19 +78,39 @@ describe('parseRequirement errors', () => {
   const cases: [string, RegExp, string][] = [
     ['', /Expected package name at the start of dependency specifier/, '^'],
     ['-foo', /Expected package name/, '^'],
-    ['foo>=1.0 bar', /Expected comma \(within version specifier\), semicolon \(after version specifier\) or end/, '   ~~~~~~^'],
+    [
+      'foo>=1.0 bar',
+      /Expected comma \(within version specifier\), semicolon \(after version specifier\) or end/,
+      '   ~~~~~~^',
+    ],
     ['foo bar', /Expected semicolon \(after name with no version specifier\) or end/, '    ^'],
     ['foo[a b]', /Expected comma between extra names/, '      ^'],
     ['foo[a,]', /Expected extra name after comma/, '      ^'],
     ['foo[a', /Expected matching RIGHT_BRACKET for LEFT_BRACKET, after extras/, '   ~~^'],
-    ['foo (>=1', /Expected matching RIGHT_PARENTHESIS for LEFT_PARENTHESIS, after version specifier/, '    ~~~~^'],
+    [
+      'foo (>=1',
+      /Expected matching RIGHT_PARENTHESIS for LEFT_PARENTHESIS, after version specifier/,
+      '    ~~~~^',
+    ],
     ['foo>=1.0.*', /\.\* suffix can only be used with `==` or `!=` operators/, '   ~~~~~~^'],
     ['foo==1.0a1.*', /\.\* suffix cannot be used with pre-release/, '   ~~~~~~~~^'],
     ['foo>=1.0+local', /Local version label can only be used/, '   ~~~~~^'],
     ['foo @ ', /Expected URL after @/, '      ^'],
-    ['foo @ https://x.invalid/a.whl; os_name=="nt"', /Expected semicolon \(after URL and whitespace\) or end/, '      ~~~~~~~~~~~~~~~~~~~~~~~~~^'],
-    ['foo @ https://x.invalid/a.whl os_name=="nt"', /Expected semicolon \(after URL and whitespace\) or end/, '      ~~~~~~~~~~~~~~~~~~~~~~~~^'],
-    ['foo; os_name=="nt" or', /Expected a marker variable or quoted string/, '                     ^'],
+    [
+      'foo @ https://x.invalid/a.whl; os_name=="nt"',
+      /Expected semicolon \(after URL and whitespace\) or end/,
+      '      ~~~~~~~~~~~~~~~~~~~~~~~~~^',
+    ],
+    [
+      'foo @ https://x.invalid/a.whl os_name=="nt"',
+      /Expected semicolon \(after URL and whitespace\) or end/,
+      '      ~~~~~~~~~~~~~~~~~~~~~~~~^',
+    ],
+    [
+      'foo; os_name=="nt" or',
+      /Expected a marker variable or quoted string/,
+      '                     ^',
+    ],
   ];
   for (const [input, reason, pointer] of cases) {
     it(`rejects ${JSON.stringify(input)}`, () => {
