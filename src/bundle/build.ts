@@ -65,7 +65,7 @@ export async function buildBundle(options: BuildBundleOptions): Promise<BuildBun
     tags,
     pythonVersion,
     searched,
-    suggest: (name) => client.suggest(name),
+    suggest: (name) => client.suggestNames(name),
   });
   const resolution = await resolve(options.requirements, {
     provider,

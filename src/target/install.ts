@@ -26,7 +26,8 @@ export interface InstallOptions {
 export interface ImportResult {
   readonly module: string;
   readonly distribution: string;
-  readonly ok: boolean;
+  /** not-a-module: a shared library named in top_level.txt that has no PyInit function. */
+  readonly status: 'ok' | 'failed' | 'not-a-module';
   readonly error?: string;
   readonly seconds: number;
 }
@@ -127,7 +128,7 @@ export async function installBundle(options: InstallOptions): Promise<InstallRep
     }
     events({ type: 'install-step', step: 'imports' });
     const imports = await checkImports(venvPython);
-    const failedImports = imports.filter((i) => !i.ok);
+    const failedImports = imports.filter((i) => i.status === 'failed');
     if (failedImports.length > 0) {
       throw new FerryError(
         'ERR_FERRY_IMPORT_FAILED',
@@ -172,7 +173,7 @@ async function checkImports(venvPython: string): Promise<ImportResult[]> {
         results.push({
           module: record.module,
           distribution: record.distribution ?? '?',
-          ok: record.ok === true,
+          status: record.status ?? 'failed',
           ...(record.error ? { error: record.error } : {}),
           seconds: record.seconds ?? 0,
         });
@@ -183,7 +184,7 @@ async function checkImports(venvPython: string): Promise<ImportResult[]> {
     results.push({
       module: current ?? '?',
       distribution: '?',
-      ok: false,
+      status: 'failed',
       error: `the interpreter died (${outcome.signal ?? `exit ${outcome.code}`}): ${lastLines(outcome.stderr)}`,
       seconds: 0,
     });

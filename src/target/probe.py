@@ -578,11 +578,8 @@ def probe_libc(root=None, interpreters=None):
             return {"kind": "musl", "version": None}
         return None
     if musl:
-        version = None
-        text = _read("/etc/ferry-musl-version", root)
-        if text and re.match(r"^\d+\.\d+", text.strip()):
-            version = ".".join(text.strip().split(".")[:2])
-        return {"kind": "musl", "version": version}
+        # The loader would have to be run to learn its version; a fake tree cannot be.
+        return {"kind": "musl", "version": None}
     for d in ("/lib64", "/lib", "/usr/lib64", "/usr/lib"):
         base = _rooted(d, root)
         for path in [base] + sorted(glob.glob(base + "/*-linux-gnu*")):
@@ -711,6 +708,9 @@ def probe_cuda_libraries(root=None, run_commands=True):
         except OSError:
             continue
         for name in names:
+            # libcudart.so.11.4.148 is the file behind the soname symlink libcudart.so.11.0.
+            if name.count(".") >= 4:
+                continue
             add(_cuda_lib_entry(name, _unroot(os.path.join(d, name), root), source))
     return found
 

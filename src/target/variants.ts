@@ -403,6 +403,22 @@ export function chooseVariant(opts: ChooseVariantOptions, table: FrameworkTable 
   const framework = normalizeFramework(opts.framework);
   const { series, release } = seriesFor(table, framework, opts.version);
   const errors: FerryError[] = [];
+  // --cuda auto with a driver and no release named: prefer the newest release that has a CUDA
+  // build this driver runs over the newest release's CPU build.
+  if (opts.cuda.trim().toLowerCase() === 'auto' && release === undefined && opts.profile.nvidia.driverVersion !== null) {
+    for (const [n, s] of series.entries()) {
+      try {
+        const choice = chooseInSeries(s, s.defaultVersion, opts, table);
+        if (choice.cuda === 'cpu') continue;
+        if (n === 0) return choice;
+        const newest = series[0] as FrameworkSeries;
+        const why = `${DISPLAY[framework]} ${newest.defaultVersion} has no CUDA build for this target; chose the newest release that has one.`;
+        return { ...choice, notes: [why, ...choice.notes] };
+      } catch (error) {
+        if (!(error instanceof FerryError)) throw error;
+      }
+    }
+  }
   for (const s of series) {
     try {
       return chooseInSeries(s, release ?? s.defaultVersion, opts, table);

@@ -36,7 +36,7 @@ Options:
     });
     out.result(
       report,
-      `installed ${report.packages.length} packages into ${report.venv}; ${report.imports.length} modules import ` +
+      `installed ${report.packages.length} packages into ${report.venv}; ${report.imports.filter((i) => i.status === 'ok').length} modules import ` +
         `(${report.seconds.toFixed(1)} s)`,
     );
     return 0;

@@ -1,0 +1,264 @@
+/**
+ * `ferry doctor`: will this bundle run on this host? A pure function over what the bundle says
+ * about itself and what the probe saw on the host; every problem has a stable code, a message
+ * that names the facts, and a fix.
+ */
+import { parseSpecifierSet, specifierSetContains } from '../standards/specifier.js';
+import { cudaRuntimeSoname, cudaSupport, describeDriver, minimumDriverFor, normalizeCuda } from './cuda.js';
+import { cpuHas, interpreterVersion, type ProfileInterpreter, type TargetProfile } from './profile.js';
+
+export interface BundleFacts {
+  /** Every binary wheel's tag set (expanded: 'cp39-cp39-manylinux_2_28_x86_64', ...). */
+  readonly wheels?: readonly { readonly filename: string; readonly tags: readonly string[] }[];
+  /** Interpreter tags the bundle was built for, e.g. ['cp39']. */
+  readonly pythonTags?: readonly string[];
+  /** The framework's (or bundle's) Requires-Python, e.g. '>=3.8,<3.13'. */
+  readonly requiresPython?: string;
+  /** The CUDA version the bundle's framework build needs ('11.8'); absent or 'cpu' for CPU builds. */
+  readonly cuda?: string;
+  readonly needsAvx?: boolean;
+  readonly framework?: string;
+  /** Sonames provided by nvidia-* wheels in the bundle (they land in site-packages/nvidia/*\/lib). */
+  readonly cudaLibrariesBundled: readonly string[];
+  /** Sonames the framework loads at run time; default: the CUDA runtime of `cuda`. */
+  readonly cudaLibrariesNeeded?: readonly string[];
+}
+
+export type DoctorCode =
+  | 'PYTHON_MISSING'
+  | 'ARCH_MISMATCH'
+  | 'LIBC_MISMATCH'
+  | 'GLIBC_TOO_OLD'
+  | 'TAGS_UNSUPPORTED'
+  | 'NO_AVX'
+  | 'CUDA_NO_DRIVER'
+  | 'CUDA_DRIVER_TOO_OLD'
+  | 'CUDA_MINOR_VERSION_COMPAT'
+  | 'CUDA_LIBRARY_MISSING'
+  | 'NO_GPU';
+
+export interface DoctorProblem {
+  readonly code: DoctorCode;
+  readonly severity: 'error' | 'warning';
+  readonly message: string;
+  readonly fix: string;
+}
+
+export interface DoctorOptions {
+  /** Count a driver that runs the CUDA build only through minor-version compatibility as a warning. */
+  readonly allowMinorVersionCompat?: boolean;
+}
+
+interface PlatformTag {
+  readonly kind: 'manylinux' | 'musllinux' | 'linux' | 'other';
+  readonly arch: string;
+  readonly version?: readonly [number, number];
+}
+
+const LEGACY: Readonly<Record<string, readonly [number, number]>> = {
+  manylinux1: [2, 5],
+  manylinux2010: [2, 12],
+  manylinux2014: [2, 17],
+};
+
+function platformOf(tag: string): PlatformTag | undefined {
+  const plat = tag.split('-')[2];
+  if (plat === undefined) return undefined;
+  if (plat === 'any') return undefined;
+  let m = /^(manylinux|musllinux)_(\d+)_(\d+)_(.+)$/.exec(plat);
+  if (m !== null) return { kind: m[1] as 'manylinux' | 'musllinux', arch: m[4] as string, version: [Number(m[2]), Number(m[3])] };
+  m = /^(manylinux1|manylinux2010|manylinux2014)_(.+)$/.exec(plat);
+  if (m !== null) return { kind: 'manylinux', arch: m[2] as string, version: LEGACY[m[1] as string] as readonly [number, number] };
+  m = /^linux_(.+)$/.exec(plat);
+  if (m !== null) return { kind: 'linux', arch: m[1] as string };
+  return { kind: 'other', arch: plat };
+}
+
+function hostArch(arch: string): string {
+  const a = arch.toLowerCase();
+  return a === 'amd64' ? 'x86_64' : a === 'arm64' ? 'aarch64' : a;
+}
+
+function interpreterFits(i: ProfileInterpreter, facts: BundleFacts): boolean {
+  const [major, minor] = interpreterVersion(i);
+  if (facts.pythonTags !== undefined && facts.pythonTags.length > 0) {
+    const own = new Set(i.tags.map((t) => t.split('-')[0]));
+    if (!facts.pythonTags.some((t) => own.has(t))) return false;
+  }
+  if (facts.requiresPython !== undefined && facts.requiresPython.trim() !== '') {
+    try {
+      if (!specifierSetContains(parseSpecifierSet(facts.requiresPython), i.version)) return false;
+    } catch {
+      // an unparsable Requires-Python is the bundle's problem, not the host's
+    }
+  }
+  return major > 0 || minor > 0;
+}
+
+function wanted(facts: BundleFacts): string {
+  const parts: string[] = [];
+  if (facts.pythonTags !== undefined && facts.pythonTags.length > 0) parts.push(facts.pythonTags.join('/'));
+  if (facts.requiresPython) parts.push(`Requires-Python ${facts.requiresPython}`);
+  return parts.join(', ') || 'its Python';
+}
+
+/** Diagnoses whether a bundle can be installed and run on the profiled host. */
+export function diagnose(facts: BundleFacts, host: TargetProfile, opts: DoctorOptions = {}): DoctorProblem[] {
+  const problems: DoctorProblem[] = [];
+  const add = (p: DoctorProblem): void => {
+    if (!problems.some((q) => q.code === p.code && q.message === p.message)) problems.push(p);
+  };
+  const arch = hostArch(host.arch);
+
+  // Python
+  const fitting = host.interpreters.filter((i) => interpreterFits(i, facts));
+  if (fitting.length === 0) {
+    const seen = host.interpreters.map((i) => `${i.version} (${i.paths[0]})`).join(', ') || 'no Python at all';
+    add({
+      code: 'PYTHON_MISSING',
+      severity: 'error',
+      message: `no Python on this host matches the bundle (${wanted(facts)}); found: ${seen}`,
+      fix: 'Install the Python the bundle was built for on this host, or build the bundle again for a profile of this host (ferry probe).',
+    });
+  }
+
+  // Wheel platforms, judged against the interpreters that fit (or all, when none does).
+  const judges = fitting.length > 0 ? fitting : host.interpreters;
+  for (const wheel of facts.wheels ?? []) {
+    if (judges.some((i) => wheel.tags.some((t) => i.tags.includes(t)))) continue;
+    const plats = wheel.tags.map(platformOf).filter((p): p is PlatformTag => p !== undefined);
+    if (plats.length === 0) {
+      if (judges.length > 0 && fitting.length > 0) {
+        add({
+          code: 'TAGS_UNSUPPORTED',
+          severity: 'error',
+          message: `${wheel.filename}: none of its tags (${wheel.tags.join(', ')}) is supported by the Python on this host`,
+          fix: 'Build the bundle again for a profile of this host (ferry probe).',
+        });
+      }
+      continue;
+    }
+    if (!plats.some((p) => hostArch(p.arch) === arch)) {
+      add({
+        code: 'ARCH_MISMATCH',
+        severity: 'error',
+        message: `${wheel.filename} is built for ${[...new Set(plats.map((p) => p.arch))].join('/')}, this host is ${arch}`,
+        fix: `Build the bundle for linux ${arch} (probe this host and pass the profile to ferry).`,
+      });
+      continue;
+    }
+    const libc = host.libc;
+    const sameArch = plats.filter((p) => hostArch(p.arch) === arch);
+    const kinds = new Set(sameArch.map((p) => p.kind));
+    if (libc !== null && libc.kind === 'glibc' && !kinds.has('manylinux') && !kinds.has('linux') && kinds.has('musllinux')) {
+      add({
+        code: 'LIBC_MISMATCH',
+        severity: 'error',
+        message: `${wheel.filename} is built for musl libc (musllinux), this host uses glibc ${libc.version ?? ''}`.trim(),
+        fix: 'Build the bundle for a glibc target (a profile of this host).',
+      });
+      continue;
+    }
+    if (libc !== null && libc.kind === 'musl' && !kinds.has('musllinux') && (kinds.has('manylinux') || kinds.has('linux'))) {
+      add({
+        code: 'LIBC_MISMATCH',
+        severity: 'error',
+        message: `${wheel.filename} is built for glibc (manylinux), this host uses musl libc`,
+        fix: 'Build the bundle for a musl target (a profile of this host), or run on a glibc host.',
+      });
+      continue;
+    }
+    const many = sameArch.filter((p) => p.kind === 'manylinux' && p.version !== undefined);
+    if (libc !== null && libc.kind === 'glibc' && libc.version !== null && many.length > 0) {
+      const [hMaj, hMin] = libc.version.split('.').map(Number) as [number, number];
+      // The oldest glibc any of the wheel's manylinux tags asks for.
+      const oldest = [...many].sort((x, y) => {
+        const xv = x.version as readonly [number, number];
+        const yv = y.version as readonly [number, number];
+        return xv[0] - yv[0] || xv[1] - yv[1];
+      })[0] as PlatformTag;
+      const v = oldest.version as readonly [number, number];
+      if (v[0] > hMaj || (v[0] === hMaj && v[1] > hMin)) {
+        add({
+          code: 'GLIBC_TOO_OLD',
+          severity: 'error',
+          message: `${wheel.filename}: bundle needs manylinux_${v[0]}_${v[1]}, host glibc is ${libc.version}`,
+          fix: `Upgrade the host to glibc ≥ ${v[0]}.${v[1]} (a newer OS release), or build the bundle for this host's profile so older wheels are chosen.`,
+        });
+        continue;
+      }
+    }
+    if (fitting.length > 0) {
+      add({
+        code: 'TAGS_UNSUPPORTED',
+        severity: 'error',
+        message: `${wheel.filename}: none of its tags (${wheel.tags.join(', ')}) is supported by the Python on this host`,
+        fix: 'Build the bundle again for a profile of this host (ferry probe).',
+      });
+    }
+  }
+
+  // AVX
+  if (facts.needsAvx === true && arch === 'x86_64' && cpuHas(host, 'avx') === false) {
+    add({
+      code: 'NO_AVX',
+      severity: 'error',
+      message: `${facts.framework ?? 'the bundle'} needs a CPU with AVX; this host's CPU (${host.cpu.model ?? 'unknown model'}) has none`,
+      fix: 'Run on a CPU with AVX, or bundle a build compiled without AVX (a source build).',
+    });
+  }
+
+  // NVIDIA driver and CUDA libraries
+  const cuda = facts.cuda === undefined || facts.cuda.toLowerCase() === 'cpu' ? undefined : normalizeCuda(facts.cuda);
+  if (cuda !== undefined) {
+    const soname = cudaRuntimeSoname(cuda);
+    const driver = host.nvidia.driverVersion;
+    if (driver === null) {
+      add({
+        code: 'CUDA_NO_DRIVER',
+        severity: 'error',
+        message: `this bundle is a CUDA ${cuda} build, and this host has no NVIDIA driver (no /proc/driver/nvidia/version, no nvidia-smi)`,
+        fix: `Install NVIDIA driver ≥ ${minimumDriverFor(cuda)}, or bundle the CPU build.`,
+      });
+    } else {
+      const support = cudaSupport(driver, cuda);
+      if (support === 'none' || (support === 'minor-version-compat' && !opts.allowMinorVersionCompat)) {
+        add({
+          code: 'CUDA_DRIVER_TOO_OLD',
+          severity: 'error',
+          message: `${soname} will not be found: ${describeDriver(driver)} and this bundle needs ${cuda} — install driver ≥ ${minimumDriverFor(cuda)}, or bundle the CPU build`,
+          fix: `Install NVIDIA driver ≥ ${minimumDriverFor(cuda)}, or bundle the CPU build (--cuda cpu) or a CUDA build the driver supports.`,
+        });
+      } else if (support === 'minor-version-compat') {
+        add({
+          code: 'CUDA_MINOR_VERSION_COMPAT',
+          severity: 'warning',
+          message: `${describeDriver(driver)}; this bundle needs ${cuda} and will run only through CUDA minor-version compatibility (no PTX JIT of newer code)`,
+          fix: `Install NVIDIA driver ≥ ${minimumDriverFor(cuda)} for full support.`,
+        });
+      }
+      if (host.nvidia.gpuCount === 0) {
+        add({
+          code: 'NO_GPU',
+          severity: 'warning',
+          message: `driver ${driver} is installed but no GPU was found; a CUDA build will run on the CPU only, or fail`,
+          fix: 'Check the GPUs with nvidia-smi -L, or bundle the CPU build.',
+        });
+      }
+    }
+    const needed = facts.cudaLibrariesNeeded ?? [soname];
+    const hostSonames = new Set(host.cudaLibraries.map((l) => l.soname));
+    const bundled = new Set(facts.cudaLibrariesBundled);
+    for (const lib of needed) {
+      if (bundled.has(lib) || hostSonames.has(lib)) continue;
+      const others = host.cudaLibraries.filter((l) => lib.startsWith(`lib${l.library}.so`)).map((l) => `${l.soname} (${l.path})`);
+      add({
+        code: 'CUDA_LIBRARY_MISSING',
+        severity: 'error',
+        message: `${lib} is not in the bundle's nvidia-* wheels and not on this host (ldconfig, LD_LIBRARY_PATH, /usr/local/cuda*/lib64)${others.length > 0 ? `; found only ${others.join(', ')}` : ''}`,
+        fix: `Install the CUDA ${cuda} runtime libraries (CUDA toolkit / cuDNN) on this host, or bundle the framework build that depends on nvidia-* wheels.`,
+      });
+    }
+  }
+  return problems;
+}
