@@ -3,8 +3,8 @@
  * and write the bundle folder. The folder is assembled beside the destination and renamed into
  * place, so a failed or interrupted run never leaves a half-written bundle.
  */
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve as resolvePath } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { redactUrl } from '../core/redact.js';
@@ -17,8 +17,9 @@ import { type ResolvedPackage, resolve, type SourcedRequirement } from '../resol
 import { formatRequirement } from '../standards/requirement.js';
 import { describeTarget, type Target, targetTags } from '../standards/target.js';
 import { parseVersion } from '../standards/version.js';
-import { BUNDLE_FORMAT_VERSION, formatManifest, type Manifest, type ManifestFile } from './manifest.js';
+import { BUNDLE_FORMAT_VERSION, type Manifest, type ManifestFile } from './manifest.js';
 import { formatRequirementsTxt } from './requirements-txt.js';
+import { writeBundleFolder } from './write-folder.js';
 
 export interface BuildBundleOptions {
   readonly requirements: readonly SourcedRequirement[];
@@ -137,24 +138,18 @@ export async function buildBundle(options: BuildBundleOptions): Promise<BuildBun
     files,
   };
 
-  const staging = join(dirname(outDir), `.${basename(outDir)}.ferry-tmp-${process.pid}`);
-  await rm(staging, { recursive: true, force: true });
-  try {
-    await mkdir(join(staging, 'wheels'), { recursive: true });
-    for (const d of downloads) await options.cache.linkOrCopy(d.sha256, join(staging, 'wheels', d.filename));
-    await writeFile(
-      join(staging, 'requirements.txt'),
-      formatRequirementsTxt(
-        resolution.packages.map((p, i) => ({ name: p.name, version: p.version, sha256: downloads[i]!.sha256 })),
-        [`Written by ferry ${options.toolVersion} for ${describeTarget(target)}.`, 'Install offline: pip install --no-index --find-links wheels --require-hashes -r requirements.txt'],
-      ),
-    );
-    await writeFile(join(staging, 'manifest.json'), formatManifest(manifest));
-    await replaceDirectory(staging, outDir);
-  } catch (error) {
-    await rm(staging, { recursive: true, force: true });
-    throw error;
-  }
+  await writeBundleFolder(outDir, {
+    manifest,
+    wheels: downloads.map((d) => ({ filename: d.filename, sha256: d.sha256 })),
+    requirementsTxt: formatRequirementsTxt(
+      resolution.packages.map((p, i) => ({ name: p.name, version: p.version, sha256: downloads[i]!.sha256 })),
+      [
+        `Written by ferry ${options.toolVersion} for ${describeTarget(target)}.`,
+        'Install offline: pip install --no-index --find-links wheels --require-hashes -r requirements.txt',
+      ],
+    ),
+    cache: options.cache,
+  });
   return {
     outDir,
     packages: resolution.packages,
@@ -180,16 +175,4 @@ async function checkDestination(outDir: string, force: boolean): Promise<void> {
       hint: 'Choose an empty or new -o path, or pass --force to replace it.',
     });
   }
-}
-
-/** Moves the finished staging folder into place; the previous bundle is removed only after. */
-async function replaceDirectory(staging: string, outDir: string): Promise<void> {
-  const old = `${outDir}.ferry-old-${process.pid}`;
-  const exists = await stat(outDir).then(
-    () => true,
-    () => false,
-  );
-  if (exists) await rename(outDir, old);
-  await rename(staging, outDir);
-  if (exists) await rm(old, { recursive: true, force: true });
 }

@@ -11,7 +11,8 @@
  */
 import { FerryError } from '../core/errors.js';
 
-export const CUDA_RELEASE_NOTES_URL = 'https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html';
+export const CUDA_RELEASE_NOTES_URL =
+  'https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html';
 
 export interface CudaDriverRow {
   /** Toolkit version, 'MAJOR.MINOR'. */
@@ -58,7 +59,10 @@ function parts(version: string, what: string): number[] {
   const v = version.trim();
   if (!NUMERIC.test(v)) {
     throw new FerryError('ERR_FERRY_INVALID_VERSION', `"${version}" is not a ${what} version`, {
-      hint: what === 'CUDA' ? 'Write a CUDA version as MAJOR.MINOR, e.g. 11.8.' : 'A driver version looks like 535.54.03.',
+      hint:
+        what === 'CUDA'
+          ? 'Write a CUDA version as MAJOR.MINOR, e.g. 11.8.'
+          : 'A driver version looks like 535.54.03.',
     });
   }
   return v.split('.').map(Number);
@@ -111,9 +115,13 @@ export function minimumDriverFor(cuda: string): string {
   const c = normalizeCuda(cuda);
   const row = cudaRow(c) ?? CUDA_DRIVER_TABLE.find((r) => compareDottedVersions(r.cuda, c) >= 0);
   if (row === undefined) {
-    throw new FerryError('ERR_FERRY_UNKNOWN_CUDA', `CUDA ${c} is newer than ferry's driver table (up to ${lastRow().cuda})`, {
-      hint: `Check the minimum driver in NVIDIA's CUDA Toolkit release notes: ${CUDA_RELEASE_NOTES_URL}`,
-    });
+    throw new FerryError(
+      'ERR_FERRY_UNKNOWN_CUDA',
+      `CUDA ${c} is newer than ferry's driver table (up to ${lastRow().cuda})`,
+      {
+        hint: `Check the minimum driver in NVIDIA's CUDA Toolkit release notes: ${CUDA_RELEASE_NOTES_URL}`,
+      },
+    );
   }
   return row.minDriver;
 }
@@ -125,7 +133,8 @@ function lastRow(): CudaDriverRow {
 /** Newest CUDA version the driver fully supports per Table 3, or undefined below 11.0's minimum. */
 export function maxCudaForDriver(driver: string): string | undefined {
   let best: string | undefined;
-  for (const row of CUDA_DRIVER_TABLE) if (compareDottedVersions(driver, row.minDriver) >= 0) best = row.cuda;
+  for (const row of CUDA_DRIVER_TABLE)
+    if (compareDottedVersions(driver, row.minDriver) >= 0) best = row.cuda;
   return best;
 }
 
@@ -135,7 +144,8 @@ export type CudaSupport = 'full' | 'minor-version-compat' | 'none';
 export function cudaSupport(driver: string, cuda: string): CudaSupport {
   if (compareDottedVersions(driver, minimumDriverFor(cuda)) >= 0) return 'full';
   const floor = CUDA_MINOR_COMPAT_FLOOR[cudaMajor(cuda)];
-  if (floor !== undefined && compareDottedVersions(driver, floor) >= 0) return 'minor-version-compat';
+  if (floor !== undefined && compareDottedVersions(driver, floor) >= 0)
+    return 'minor-version-compat';
   return 'none';
 }
 

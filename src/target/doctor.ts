@@ -4,8 +4,19 @@
  * that names the facts, and a fix.
  */
 import { parseSpecifierSet, specifierSetContains } from '../standards/specifier.js';
-import { cudaRuntimeSoname, cudaSupport, describeDriver, minimumDriverFor, normalizeCuda } from './cuda.js';
-import { cpuHas, interpreterVersion, type ProfileInterpreter, type TargetProfile } from './profile.js';
+import {
+  cudaRuntimeSoname,
+  cudaSupport,
+  describeDriver,
+  minimumDriverFor,
+  normalizeCuda,
+} from './cuda.js';
+import {
+  cpuHas,
+  interpreterVersion,
+  type ProfileInterpreter,
+  type TargetProfile,
+} from './profile.js';
 
 export interface BundleFacts {
   /** Every binary wheel's tag set (expanded: 'cp39-cp39-manylinux_2_28_x86_64', ...). */
@@ -66,9 +77,19 @@ function platformOf(tag: string): PlatformTag | undefined {
   if (plat === undefined) return undefined;
   if (plat === 'any') return undefined;
   let m = /^(manylinux|musllinux)_(\d+)_(\d+)_(.+)$/.exec(plat);
-  if (m !== null) return { kind: m[1] as 'manylinux' | 'musllinux', arch: m[4] as string, version: [Number(m[2]), Number(m[3])] };
+  if (m !== null)
+    return {
+      kind: m[1] as 'manylinux' | 'musllinux',
+      arch: m[4] as string,
+      version: [Number(m[2]), Number(m[3])],
+    };
   m = /^(manylinux1|manylinux2010|manylinux2014)_(.+)$/.exec(plat);
-  if (m !== null) return { kind: 'manylinux', arch: m[2] as string, version: LEGACY[m[1] as string] as readonly [number, number] };
+  if (m !== null)
+    return {
+      kind: 'manylinux',
+      arch: m[2] as string,
+      version: LEGACY[m[1] as string] as readonly [number, number],
+    };
   m = /^linux_(.+)$/.exec(plat);
   if (m !== null) return { kind: 'linux', arch: m[1] as string };
   return { kind: 'other', arch: plat };
@@ -97,13 +118,18 @@ function interpreterFits(i: ProfileInterpreter, facts: BundleFacts): boolean {
 
 function wanted(facts: BundleFacts): string {
   const parts: string[] = [];
-  if (facts.pythonTags !== undefined && facts.pythonTags.length > 0) parts.push(facts.pythonTags.join('/'));
+  if (facts.pythonTags !== undefined && facts.pythonTags.length > 0)
+    parts.push(facts.pythonTags.join('/'));
   if (facts.requiresPython) parts.push(`Requires-Python ${facts.requiresPython}`);
   return parts.join(', ') || 'its Python';
 }
 
 /** Diagnoses whether a bundle can be installed and run on the profiled host. */
-export function diagnose(facts: BundleFacts, host: TargetProfile, opts: DoctorOptions = {}): DoctorProblem[] {
+export function diagnose(
+  facts: BundleFacts,
+  host: TargetProfile,
+  opts: DoctorOptions = {},
+): DoctorProblem[] {
   const problems: DoctorProblem[] = [];
   const add = (p: DoctorProblem): void => {
     if (!problems.some((q) => q.code === p.code && q.message === p.message)) problems.push(p);
@@ -113,7 +139,8 @@ export function diagnose(facts: BundleFacts, host: TargetProfile, opts: DoctorOp
   // Python
   const fitting = host.interpreters.filter((i) => interpreterFits(i, facts));
   if (fitting.length === 0) {
-    const seen = host.interpreters.map((i) => `${i.version} (${i.paths[0]})`).join(', ') || 'no Python at all';
+    const seen =
+      host.interpreters.map((i) => `${i.version} (${i.paths[0]})`).join(', ') || 'no Python at all';
     add({
       code: 'PYTHON_MISSING',
       severity: 'error',
@@ -150,16 +177,28 @@ export function diagnose(facts: BundleFacts, host: TargetProfile, opts: DoctorOp
     const libc = host.libc;
     const sameArch = plats.filter((p) => hostArch(p.arch) === arch);
     const kinds = new Set(sameArch.map((p) => p.kind));
-    if (libc !== null && libc.kind === 'glibc' && !kinds.has('manylinux') && !kinds.has('linux') && kinds.has('musllinux')) {
+    if (
+      libc !== null &&
+      libc.kind === 'glibc' &&
+      !kinds.has('manylinux') &&
+      !kinds.has('linux') &&
+      kinds.has('musllinux')
+    ) {
       add({
         code: 'LIBC_MISMATCH',
         severity: 'error',
-        message: `${wheel.filename} is built for musl libc (musllinux), this host uses glibc ${libc.version ?? ''}`.trim(),
+        message:
+          `${wheel.filename} is built for musl libc (musllinux), this host uses glibc ${libc.version ?? ''}`.trim(),
         fix: 'Build the bundle for a glibc target (a profile of this host).',
       });
       continue;
     }
-    if (libc !== null && libc.kind === 'musl' && !kinds.has('musllinux') && (kinds.has('manylinux') || kinds.has('linux'))) {
+    if (
+      libc !== null &&
+      libc.kind === 'musl' &&
+      !kinds.has('musllinux') &&
+      (kinds.has('manylinux') || kinds.has('linux'))
+    ) {
       add({
         code: 'LIBC_MISMATCH',
         severity: 'error',
@@ -209,7 +248,10 @@ export function diagnose(facts: BundleFacts, host: TargetProfile, opts: DoctorOp
   }
 
   // NVIDIA driver and CUDA libraries
-  const cuda = facts.cuda === undefined || facts.cuda.toLowerCase() === 'cpu' ? undefined : normalizeCuda(facts.cuda);
+  const cuda =
+    facts.cuda === undefined || facts.cuda.toLowerCase() === 'cpu'
+      ? undefined
+      : normalizeCuda(facts.cuda);
   if (cuda !== undefined) {
     const soname = cudaRuntimeSoname(cuda);
     const driver = host.nvidia.driverVersion;
@@ -222,7 +264,10 @@ export function diagnose(facts: BundleFacts, host: TargetProfile, opts: DoctorOp
       });
     } else {
       const support = cudaSupport(driver, cuda);
-      if (support === 'none' || (support === 'minor-version-compat' && !opts.allowMinorVersionCompat)) {
+      if (
+        support === 'none' ||
+        (support === 'minor-version-compat' && !opts.allowMinorVersionCompat)
+      ) {
         add({
           code: 'CUDA_DRIVER_TOO_OLD',
           severity: 'error',
@@ -251,7 +296,9 @@ export function diagnose(facts: BundleFacts, host: TargetProfile, opts: DoctorOp
     const bundled = new Set(facts.cudaLibrariesBundled);
     for (const lib of needed) {
       if (bundled.has(lib) || hostSonames.has(lib)) continue;
-      const others = host.cudaLibraries.filter((l) => lib.startsWith(`lib${l.library}.so`)).map((l) => `${l.soname} (${l.path})`);
+      const others = host.cudaLibraries
+        .filter((l) => lib.startsWith(`lib${l.library}.so`))
+        .map((l) => `${l.soname} (${l.path})`);
       add({
         code: 'CUDA_LIBRARY_MISSING',
         severity: 'error',

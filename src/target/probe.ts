@@ -5,8 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FerryError } from '../core/errors.js';
-import { defaultPython, run } from './python-env.js';
 import { parseTargetProfile, type TargetProfile } from './profile.js';
+import { defaultPython, run } from './python-env.js';
 
 /** Environment variables probe.py reads (declared here because only the Python side reads them). */
 export const PROBE_ENV = {
@@ -28,9 +28,13 @@ export function probeScriptPath(): string {
     const path = fileURLToPath(url);
     if (existsSync(path)) return path;
   }
-  throw new FerryError('ERR_FERRY_PROBE_MISSING', 'probe.py is missing from this ferry installation', {
-    hint: 'Reinstall ferry; the probe script ships in src/target/probe.py.',
-  });
+  throw new FerryError(
+    'ERR_FERRY_PROBE_MISSING',
+    'probe.py is missing from this ferry installation',
+    {
+      hint: 'Reinstall ferry; the probe script ships in src/target/probe.py.',
+    },
+  );
 }
 
 /** probe.py's source, for embedding into a bundle's install.py. */
@@ -67,16 +71,24 @@ export async function probeHost(options: ProbeOptions = {}): Promise<TargetProfi
   try {
     result = await run(python, args, { env });
   } catch (error) {
-    throw new FerryError('ERR_FERRY_PROBE_FAILED', `could not start "${python}" to probe the host`, {
-      hint: 'Install Python 3.6 or later, or name one with --python or FERRY_PYTHON.',
-      cause: error,
-    });
+    throw new FerryError(
+      'ERR_FERRY_PROBE_FAILED',
+      `could not start "${python}" to probe the host`,
+      {
+        hint: 'Install Python 3.6 or later, or name one with --python or FERRY_PYTHON.',
+        cause: error,
+      },
+    );
   }
   if (result.code !== 0) {
     const tail = result.stderr.trim().split('\n').slice(-3).join(' | ');
-    throw new FerryError('ERR_FERRY_PROBE_FAILED', `the probe failed under "${python}" (exit ${result.code}): ${tail}`, {
-      hint: 'The probe needs Python 3.6 or later.',
-    });
+    throw new FerryError(
+      'ERR_FERRY_PROBE_FAILED',
+      `the probe failed under "${python}" (exit ${result.code}): ${tail}`,
+      {
+        hint: 'The probe needs Python 3.6 or later.',
+      },
+    );
   }
   return parseTargetProfile(result.stdout, `probe output of ${python}`);
 }

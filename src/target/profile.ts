@@ -29,7 +29,9 @@ const interpreterSchema = z.object({
   paths: z.array(z.string()).min(1),
   running: z.boolean(),
   /** platform.python_version(), e.g. '3.7.9'. */
-  version: z.string().regex(/^\d+\.\d+\.\d+((a|b|rc)\d+)?\+?$/, 'expected a Python version such as "3.9.18"'),
+  version: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+((a|b|rc)\d+)?\+?$/, 'expected a Python version such as "3.9.18"'),
   /** sys.implementation.name, e.g. 'cpython'. */
   implementation: z.string().min(1),
   abiTag: z.string().nullable(),
@@ -37,7 +39,11 @@ const interpreterSchema = z.object({
   libc: libcSchema.nullable(),
   pip: z.string().nullable(),
   markers: markersSchema,
-  tags: z.array(z.string().regex(/^[^-\s]+-[^-\s]+-[^-\s]+$/, 'expected a tag like "cp39-cp39-manylinux_2_17_x86_64"')),
+  tags: z.array(
+    z
+      .string()
+      .regex(/^[^-\s]+-[^-\s]+-[^-\s]+$/, 'expected a tag like "cp39-cp39-manylinux_2_17_x86_64"'),
+  ),
 });
 
 export const targetProfileSchema = z.object({
@@ -88,7 +94,8 @@ export type ProfileInterpreter = TargetProfile['interpreters'][number];
 
 function fieldPath(path: readonly PropertyKey[]): string {
   let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
+  for (const p of path)
+    out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
   return out === '' ? '(top level)' : out;
 }
 
@@ -102,10 +109,14 @@ export function parseTargetProfile(json: string | unknown, source: string): Targ
     try {
       value = JSON.parse(json);
     } catch (error) {
-      throw new FerryError('ERR_FERRY_INVALID_PROFILE', `${source}: not JSON (${(error as Error).message})`, {
-        hint: 'A target profile is the JSON that `ferry probe` (or `python3 install.py --probe`) prints on the target.',
-        cause: error,
-      });
+      throw new FerryError(
+        'ERR_FERRY_INVALID_PROFILE',
+        `${source}: not JSON (${(error as Error).message})`,
+        {
+          hint: 'A target profile is the JSON that `ferry probe` (or `python3 install.py --probe`) prints on the target.',
+          cause: error,
+        },
+      );
     }
   }
   if (typeof value === 'object' && value !== null && 'formatVersion' in value) {
@@ -121,10 +132,14 @@ export function parseTargetProfile(json: string | unknown, source: string): Targ
   const parsed = targetProfileSchema.safeParse(value);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${fieldPath(i.path)}: ${i.message}`);
-    throw new FerryError('ERR_FERRY_INVALID_PROFILE', `${source}: invalid target profile: ${problems.join('; ')}`, {
-      hint: 'Probe the target again with `ferry probe`, or fix the named fields.',
-      details: { source, problems },
-    });
+    throw new FerryError(
+      'ERR_FERRY_INVALID_PROFILE',
+      `${source}: invalid target profile: ${problems.join('; ')}`,
+      {
+        hint: 'Probe the target again with `ferry probe`, or fix the named fields.',
+        details: { source, problems },
+      },
+    );
   }
   return parsed.data;
 }
@@ -152,7 +167,8 @@ function libcVersion(v: string | null): readonly [number, number] | undefined {
 /** A short name for a host: the os-release ID and version, else the hostname, else 'target'. */
 export function profileName(profile: TargetProfile): string {
   const os = profile.os;
-  if (os?.id) return `${os.id}${os.versionId ? `-${os.versionId}` : ''}`.toLowerCase().replace(/\s+/g, '-');
+  if (os?.id)
+    return `${os.id}${os.versionId ? `-${os.versionId}` : ''}`.toLowerCase().replace(/\s+/g, '-');
   return profile.hostname ?? 'target';
 }
 
@@ -199,7 +215,9 @@ export function cpuHas(profile: TargetProfile, flag: string): boolean | undefine
 }
 
 /** The libc version as [major, minor], if known. */
-export function profileLibc(profile: TargetProfile): { kind: 'glibc' | 'musl'; version?: [number, number] } | undefined {
+export function profileLibc(
+  profile: TargetProfile,
+): { kind: 'glibc' | 'musl'; version?: [number, number] } | undefined {
   const libc = profile.libc;
   if (libc === null) return undefined;
   const v = libcVersion(libc.version);

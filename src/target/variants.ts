@@ -10,8 +10,20 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { FerryError } from '../core/errors.js';
-import { compareDottedVersions, cudaSupport, describeDriver, maxCudaForDriver, minimumDriverFor, normalizeCuda } from './cuda.js';
-import { cpuHas, interpreterVersion, type ProfileInterpreter, type TargetProfile } from './profile.js';
+import {
+  compareDottedVersions,
+  cudaSupport,
+  describeDriver,
+  maxCudaForDriver,
+  minimumDriverFor,
+  normalizeCuda,
+} from './cuda.js';
+import {
+  cpuHas,
+  interpreterVersion,
+  type ProfileInterpreter,
+  type TargetProfile,
+} from './profile.js';
 
 const variantSchema = z.object({
   cuda: z.string(),
@@ -57,7 +69,10 @@ let cached: FrameworkTable | undefined;
 /** data/frameworks.json, validated (read once). */
 export function loadFrameworkTable(): FrameworkTable {
   if (cached !== undefined) return cached;
-  const candidates = [new URL('../../data/frameworks.json', import.meta.url), new URL('../../../data/frameworks.json', import.meta.url)];
+  const candidates = [
+    new URL('../../data/frameworks.json', import.meta.url),
+    new URL('../../../data/frameworks.json', import.meta.url),
+  ];
   let text: string | undefined;
   for (const url of candidates) {
     try {
@@ -68,9 +83,13 @@ export function loadFrameworkTable(): FrameworkTable {
     }
   }
   if (text === undefined) {
-    throw new FerryError('ERR_FERRY_DATA_MISSING', 'data/frameworks.json is missing from this ferry installation', {
-      hint: 'Reinstall ferry.',
-    });
+    throw new FerryError(
+      'ERR_FERRY_DATA_MISSING',
+      'data/frameworks.json is missing from this ferry installation',
+      {
+        hint: 'Reinstall ferry.',
+      },
+    );
   }
   cached = parseFrameworkTable(text, 'data/frameworks.json');
   return cached;
@@ -79,12 +98,18 @@ export function loadFrameworkTable(): FrameworkTable {
 export function parseFrameworkTable(text: string, source: string): FrameworkTable {
   const parsed = frameworkTableSchema.safeParse(JSON.parse(text));
   if (!parsed.success) {
-    throw new FerryError('ERR_FERRY_DATA_INVALID', `${source}: ${z.prettifyError(parsed.error).replace(/\s+/g, ' ')}`);
+    throw new FerryError(
+      'ERR_FERRY_DATA_INVALID',
+      `${source}: ${z.prettifyError(parsed.error).replace(/\s+/g, ' ')}`,
+    );
   }
   for (const s of parsed.data.series) {
     for (const v of s.variants) {
       if (v.index !== 'default' && parsed.data.indexes[v.index] === undefined) {
-        throw new FerryError('ERR_FERRY_DATA_INVALID', `${source}: ${s.framework} ${s.series} names unknown index "${v.index}"`);
+        throw new FerryError(
+          'ERR_FERRY_DATA_INVALID',
+          `${source}: ${s.framework} ${s.series} names unknown index "${v.index}"`,
+        );
       }
     }
   }
@@ -156,7 +181,12 @@ const SOURCE_ONLY_ARCHES: Readonly<Record<string, string>> = {
   sw_64: 'Sunway',
 };
 
-function refuse(code: string, message: string, hint: string, details?: Record<string, unknown>): FerryError {
+function refuse(
+  code: string,
+  message: string,
+  hint: string,
+  details?: Record<string, unknown>,
+): FerryError {
   return new FerryError(code, message, details === undefined ? { hint } : { hint, details });
 }
 
@@ -194,8 +224,14 @@ function newerFirst(a: string, b: string): number {
   return 0;
 }
 
-function seriesFor(table: FrameworkTable, framework: FrameworkName, version: string | undefined): { series: FrameworkSeries[]; release?: string } {
-  const all = table.series.filter((s) => s.framework === framework).sort((a, b) => newerFirst(a.defaultVersion, b.defaultVersion));
+function seriesFor(
+  table: FrameworkTable,
+  framework: FrameworkName,
+  version: string | undefined,
+): { series: FrameworkSeries[]; release?: string } {
+  const all = table.series
+    .filter((s) => s.framework === framework)
+    .sort((a, b) => newerFirst(a.defaultVersion, b.defaultVersion));
   if (version === undefined) return { series: all };
   const exact = all.find((s) => s.versions.includes(version));
   if (exact !== undefined) return { series: [exact], release: version };
@@ -213,7 +249,10 @@ function pickInterpreter(profile: TargetProfile, wanted: string | undefined): Pr
   const all = [...profile.interpreters].sort((a, b) => Number(b.running) - Number(a.running));
   if (wanted === undefined) return all;
   const matching = all.filter(
-    (i) => i.paths.includes(wanted) || i.executable === wanted || interpreterVersion(i).join('.') === wanted,
+    (i) =>
+      i.paths.includes(wanted) ||
+      i.executable === wanted ||
+      interpreterVersion(i).join('.') === wanted,
   );
   if (matching.length === 0) {
     const seen = all.map((i) => `${i.version} (${i.paths[0]})`).join(', ') || 'none';
@@ -226,11 +265,19 @@ function pickInterpreter(profile: TargetProfile, wanted: string | undefined): Pr
   return matching;
 }
 
-function libcOf(profile: TargetProfile, i: ProfileInterpreter): { kind: 'glibc' | 'musl'; version: string | null } | null {
+function libcOf(
+  profile: TargetProfile,
+  i: ProfileInterpreter,
+): { kind: 'glibc' | 'musl'; version: string | null } | null {
   return i.libc ?? profile.libc;
 }
 
-function chooseInSeries(s: FrameworkSeries, release: string, opts: ChooseVariantOptions, table: FrameworkTable): VariantChoice {
+function chooseInSeries(
+  s: FrameworkSeries,
+  release: string,
+  opts: ChooseVariantOptions,
+  table: FrameworkTable,
+): VariantChoice {
   const name = DISPLAY[s.framework];
   const profile = opts.profile;
   const arch = normalizeArch(profile.arch);
@@ -268,7 +315,10 @@ function chooseInSeries(s: FrameworkSeries, release: string, opts: ChooseVariant
       { python: seen, supported: [s.python.min, s.python.max] },
     );
   }
-  if (candidates[0] !== interp) notes.push(`Built for ${interp.paths[0]} (Python ${interp.version}), not the interpreter that ran the probe.`);
+  if (candidates[0] !== interp)
+    notes.push(
+      `Built for ${interp.paths[0]} (Python ${interp.version}), not the interpreter that ran the probe.`,
+    );
   const python = interpreterVersion(interp).join('.');
 
   const libc = libcOf(profile, interp);
@@ -289,7 +339,10 @@ function chooseInSeries(s: FrameworkSeries, release: string, opts: ChooseVariant
   }
 
   const glibcOk = (v: FrameworkVariant): boolean =>
-    v.minGlibc === undefined || libc === null || libc.version === null || compareDottedVersions(libc.version, v.minGlibc) >= 0;
+    v.minGlibc === undefined ||
+    libc === null ||
+    libc.version === null ||
+    compareDottedVersions(libc.version, v.minGlibc) >= 0;
   const glibcRefusal = (v: FrameworkVariant): FerryError =>
     refuse(
       'ERR_FERRY_VARIANT_GLIBC',
@@ -298,7 +351,9 @@ function chooseInSeries(s: FrameworkSeries, release: string, opts: ChooseVariant
     );
 
   const cpuVariant = forArch.find((v) => v.cuda === 'cpu');
-  const gpuVariants = forArch.filter((v) => v.cuda !== 'cpu').sort((a, b) => newerFirst(a.cuda, b.cuda));
+  const gpuVariants = forArch
+    .filter((v) => v.cuda !== 'cpu')
+    .sort((a, b) => newerFirst(a.cuda, b.cuda));
   const driver = profile.nvidia.driverVersion;
   let chosen: FrameworkVariant | undefined;
 
@@ -306,7 +361,11 @@ function chooseInSeries(s: FrameworkSeries, release: string, opts: ChooseVariant
   if (wanted === 'cpu') {
     chosen = cpuVariant;
     if (chosen === undefined) {
-      throw refuse('ERR_FERRY_VARIANT_UNKNOWN', `${name} ${release} has no CPU build for linux ${arch} in ferry's table`, 'Choose a CUDA build.');
+      throw refuse(
+        'ERR_FERRY_VARIANT_UNKNOWN',
+        `${name} ${release} has no CPU build for linux ${arch} in ferry's table`,
+        'Choose a CUDA build.',
+      );
     }
     if (!glibcOk(chosen)) throw glibcRefusal(chosen);
   } else if (wanted === 'auto') {
@@ -317,7 +376,11 @@ function chooseInSeries(s: FrameworkSeries, release: string, opts: ChooseVariant
       chosen = cpuVariant;
       notes.push(`${name} publishes only CPU wheels for linux ${arch}: chose the CPU build.`);
     } else {
-      const supported = gpuVariants.filter((v) => cudaSupport(driver, v.cuda) === 'full' || (opts.allowMinorVersionCompat && cudaSupport(driver, v.cuda) !== 'none'));
+      const supported = gpuVariants.filter(
+        (v) =>
+          cudaSupport(driver, v.cuda) === 'full' ||
+          (opts.allowMinorVersionCompat && cudaSupport(driver, v.cuda) !== 'none'),
+      );
       chosen = supported.find(glibcOk);
       if (chosen === undefined) {
         chosen = cpuVariant;
@@ -329,7 +392,11 @@ function chooseInSeries(s: FrameworkSeries, release: string, opts: ChooseVariant
       }
     }
     if (chosen === undefined) {
-      throw refuse('ERR_FERRY_VARIANT_UNKNOWN', `${name} ${release} has no CPU build for linux ${arch} in ferry's table`, 'Choose a CUDA build.');
+      throw refuse(
+        'ERR_FERRY_VARIANT_UNKNOWN',
+        `${name} ${release} has no CPU build for linux ${arch} in ferry's table`,
+        'Choose a CUDA build.',
+      );
     }
     if (!glibcOk(chosen)) throw glibcRefusal(chosen);
   } else {
@@ -358,7 +425,10 @@ function chooseInSeries(s: FrameworkSeries, release: string, opts: ChooseVariant
       );
     }
     const support = cudaSupport(driver, cuda);
-    if (support === 'none' || (support === 'minor-version-compat' && !opts.allowMinorVersionCompat)) {
+    if (
+      support === 'none' ||
+      (support === 'minor-version-compat' && !opts.allowMinorVersionCompat)
+    ) {
       throw refuse(
         'ERR_FERRY_VARIANT_DRIVER_TOO_OLD',
         `${describeDriver(driver)}; this build needs ${cuda} — install driver ≥ ${minimumDriverFor(cuda)}, or use --cuda cpu`,
@@ -367,7 +437,9 @@ function chooseInSeries(s: FrameworkSeries, release: string, opts: ChooseVariant
       );
     }
     if (support === 'minor-version-compat') {
-      notes.push(`${describeDriver(driver)}: CUDA ${cuda} runs through minor-version compatibility, with limited features.`);
+      notes.push(
+        `${describeDriver(driver)}: CUDA ${cuda} runs through minor-version compatibility, with limited features.`,
+      );
     }
     if (!glibcOk(chosen)) throw glibcRefusal(chosen);
   }
@@ -377,7 +449,12 @@ function chooseInSeries(s: FrameworkSeries, release: string, opts: ChooseVariant
   const project = chosen.project;
   const requirement = `${project}${extras.length > 0 ? `[${extras.join(',')}]` : ''}==${version}`;
   const index = chosen.index === 'default' ? 'default' : (table.indexes[chosen.index] as string);
-  if (s.framework === 'torch' && chosen.cuda === 'cpu' && chosen.index === 'default' && arch === 'x86_64') {
+  if (
+    s.framework === 'torch' &&
+    chosen.cuda === 'cpu' &&
+    chosen.index === 'default' &&
+    arch === 'x86_64'
+  ) {
     notes.push('Plain torch on the configured index is a CUDA build on linux x86_64.');
   }
   return {
@@ -399,13 +476,20 @@ function chooseInSeries(s: FrameworkSeries, release: string, opts: ChooseVariant
  * Chooses the build of a framework that runs on the profiled target, or throws a FerryError
  * whose message says why none does and whose hint says what to do.
  */
-export function chooseVariant(opts: ChooseVariantOptions, table: FrameworkTable = loadFrameworkTable()): VariantChoice {
+export function chooseVariant(
+  opts: ChooseVariantOptions,
+  table: FrameworkTable = loadFrameworkTable(),
+): VariantChoice {
   const framework = normalizeFramework(opts.framework);
   const { series, release } = seriesFor(table, framework, opts.version);
   const errors: FerryError[] = [];
   // --cuda auto with a driver and no release named: prefer the newest release that has a CUDA
   // build this driver runs over the newest release's CPU build.
-  if (opts.cuda.trim().toLowerCase() === 'auto' && release === undefined && opts.profile.nvidia.driverVersion !== null) {
+  if (
+    opts.cuda.trim().toLowerCase() === 'auto' &&
+    release === undefined &&
+    opts.profile.nvidia.driverVersion !== null
+  ) {
     for (const [n, s] of series.entries()) {
       try {
         const choice = chooseInSeries(s, s.defaultVersion, opts, table);
@@ -426,12 +510,21 @@ export function chooseVariant(opts: ChooseVariantOptions, table: FrameworkTable 
       if (!(error instanceof FerryError)) throw error;
       errors.push(error);
       // Only a Python or glibc misfit makes an older series worth trying.
-      if (error.code !== 'ERR_FERRY_VARIANT_PYTHON' && error.code !== 'ERR_FERRY_VARIANT_GLIBC' && error.code !== 'ERR_FERRY_VARIANT_UNKNOWN') throw error;
+      if (
+        error.code !== 'ERR_FERRY_VARIANT_PYTHON' &&
+        error.code !== 'ERR_FERRY_VARIANT_GLIBC' &&
+        error.code !== 'ERR_FERRY_VARIANT_UNKNOWN'
+      )
+        throw error;
     }
   }
   const first = errors[0];
   if (first === undefined) {
-    throw refuse('ERR_FERRY_VARIANT_UNKNOWN', `ferry's variant table has no ${DISPLAY[framework]} rows`, 'Add rows to data/frameworks.json.');
+    throw refuse(
+      'ERR_FERRY_VARIANT_UNKNOWN',
+      `ferry's variant table has no ${DISPLAY[framework]} rows`,
+      'Add rows to data/frameworks.json.',
+    );
   }
   if (errors.length > 1 && errors.every((e) => e.code === 'ERR_FERRY_VARIANT_PYTHON')) {
     const ranges = series.map((s) => `${s.series}: ${s.python.min}–${s.python.max}`).join(', ');

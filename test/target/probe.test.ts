@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { probeHost, probeScriptPath } from '../../src/target/probe.js';
 import { profileToTargets } from '../../src/target/profile.js';
 
-const hosts = (name: string): string => fileURLToPath(new URL(`../fixtures/hosts/${name}`, import.meta.url));
+const hosts = (name: string): string =>
+  fileURLToPath(new URL(`../fixtures/hosts/${name}`, import.meta.url));
 const python = process.env.FERRY_PYTHON ?? 'python3';
 
 const pipTags = (): string[] | undefined => {
@@ -29,7 +30,9 @@ describe('probe.py', () => {
     assert.equal(profile.formatVersion, 1);
     const running = profile.interpreters.find((i) => i.running);
     assert.ok(running, 'the running interpreter is listed');
-    const exe = spawnSync(python, ['-c', 'import sys; print(sys.executable)']).stdout.toString().trim();
+    const exe = spawnSync(python, ['-c', 'import sys; print(sys.executable)'])
+      .stdout.toString()
+      .trim();
     assert.equal(running.executable, exe);
     assert.ok(running.tags.length > 0);
     assert.equal(Object.keys(running.markers).length, 11);
@@ -90,7 +93,10 @@ describe('probe.py', () => {
   it('reads an aarch64 Kylin V10 host', async () => {
     const p = await probeHost({ python, root: hosts('kylin-v10-aarch64'), runCommands: false });
     assert.equal(p.arch, 'aarch64');
-    assert.deepEqual([p.os?.id, p.os?.versionId, p.os?.prettyName], ['kylin', 'V10', 'Kylin Linux Advanced Server V10 (Sword)']);
+    assert.deepEqual(
+      [p.os?.id, p.os?.versionId, p.os?.prettyName],
+      ['kylin', 'V10', 'Kylin Linux Advanced Server V10 (Sword)'],
+    );
     assert.equal(p.cpu.flags?.avx, false);
     assert.deepEqual(p.libc, { kind: 'glibc', version: '2.28' });
   });
@@ -103,7 +109,11 @@ describe('probe.py', () => {
 
   it('runs as a script with FERRY_PROBE_ROOT and prints JSON', () => {
     const r = spawnSync(python, [probeScriptPath()], {
-      env: { ...process.env, FERRY_PROBE_ROOT: hosts('gpu-centos7-470'), FERRY_PROBE_NO_COMMANDS: '1' },
+      env: {
+        ...process.env,
+        FERRY_PROBE_ROOT: hosts('gpu-centos7-470'),
+        FERRY_PROBE_NO_COMMANDS: '1',
+      },
     });
     assert.equal(r.status, 0, r.stderr.toString());
     const p = JSON.parse(r.stdout.toString());

@@ -6,7 +6,10 @@ import { parseTargetProfile, type TargetProfile } from '../../src/target/profile
 import { chooseVariant, loadFrameworkTable } from '../../src/target/variants.js';
 
 const profile = (name: string): TargetProfile =>
-  parseTargetProfile(readFileSync(new URL(`../fixtures/profiles/${name}.json`, import.meta.url), 'utf8'), `${name}.json`);
+  parseTargetProfile(
+    readFileSync(new URL(`../fixtures/profiles/${name}.json`, import.meta.url), 'utf8'),
+    `${name}.json`,
+  );
 
 const PADDLE = 'https://www.paddlepaddle.org.cn/packages/stable/';
 const TORCH = 'https://download.pytorch.org/whl/';
@@ -26,30 +29,219 @@ interface Ok {
 }
 
 const choices: Ok[] = [
-  { host: 'centos7-470-py38', framework: 'paddle', cuda: 'auto', requirement: 'paddlepaddle-gpu==2.6.2.post112', index: `${PADDLE}cu112/`, chosenCuda: '11.2', python: '3.8', constraints: ['protobuf<=3.20.3'], note: 'PaddlePaddle 3.2.0 has no CUDA build for this target' },
-  { host: 'ubuntu2204-535-py310', framework: 'paddlepaddle', cuda: 'auto', requirement: 'paddlepaddle-gpu==3.2.0', index: `${PADDLE}cu118/`, chosenCuda: '11.8', constraints: [] },
-  { host: 'ubuntu2204-535-py310', framework: 'paddle', cuda: 'auto', version: '2.6', requirement: 'paddlepaddle-gpu==2.6.2.post120', index: `${PADDLE}cu120/`, chosenCuda: '12.0' },
-  { host: 'ubuntu2204-525-py310', framework: 'paddle', cuda: 'auto', version: '2.6.2', requirement: 'paddlepaddle-gpu==2.6.2.post120', index: `${PADDLE}cu120/`, chosenCuda: '12.0' },
-  { host: 'ubuntu2204-525-py310', framework: 'paddle', cuda: '11.8', version: '2.6.2', requirement: 'paddlepaddle-gpu==2.6.2', index: 'default', chosenCuda: '11.8' },
-  { host: 'ubuntu2204-535-py310', framework: 'torch', cuda: 'auto', requirement: 'torch==2.7.1+cu118', index: `${TORCH}cu118`, chosenCuda: '11.8' },
-  { host: 'openeuler2203-550-py311', framework: 'pytorch', cuda: 'auto', requirement: 'torch==2.7.1+cu118', index: `${TORCH}cu118`, chosenCuda: '11.8', python: '3.11' },
-  { host: 'rhel9-580-py312', framework: 'paddle', cuda: 'auto', requirement: 'paddlepaddle-gpu==3.2.0', index: `${PADDLE}cu130/`, chosenCuda: '13.0' },
-  { host: 'rhel9-580-py312', framework: 'torch', cuda: 'auto', requirement: 'torch==2.8.0+cu129', index: `${TORCH}cu129`, chosenCuda: '12.9' },
-  { host: 'rhel9-580-py312', framework: 'tensorflow', cuda: 'auto', requirement: 'tensorflow[and-cuda]==2.17.1', index: 'default', chosenCuda: '12.3' },
-  { host: 'cpu-only-py39', framework: 'paddle', cuda: 'auto', requirement: 'paddlepaddle==3.2.0', index: `${PADDLE}cpu/`, chosenCuda: 'cpu', note: 'No NVIDIA driver found' },
-  { host: 'cpu-only-py39', framework: 'paddle', cuda: 'cpu', version: '2.6.2', requirement: 'paddlepaddle==2.6.2', index: 'default', chosenCuda: 'cpu', constraints: ['protobuf<=3.20.3'] },
-  { host: 'cpu-only-py39', framework: 'torch', cuda: 'cpu', requirement: 'torch==2.8.0+cpu', index: `${TORCH}cpu`, chosenCuda: 'cpu' },
-  { host: 'cpu-only-py39', framework: 'tensorflow', cuda: 'cpu', requirement: 'tensorflow-cpu==2.17.1', index: 'default', chosenCuda: 'cpu' },
-  { host: 'kylin-v10-aarch64-py39', framework: 'paddle', cuda: 'auto', requirement: 'paddlepaddle==3.2.0', index: `${PADDLE}cpu/`, chosenCuda: 'cpu', python: '3.9', note: 'Built for /usr/local/bin/python3.9' },
-  { host: 'kylin-v10-aarch64-py39', framework: 'torch', cuda: 'auto', requirement: 'torch==2.8.0', index: 'default', chosenCuda: 'cpu' },
-  { host: 'uos-noavx-py38', framework: 'torch', cuda: 'cpu', requirement: 'torch==2.4.1+cpu', index: `${TORCH}cpu`, chosenCuda: 'cpu', python: '3.8' },
-  { host: 'centos7-520-py39', framework: 'torch', cuda: 'auto', requirement: 'torch==2.4.1+cu118', index: `${TORCH}cu118`, chosenCuda: '11.8' },
-  { host: 'centos7-520-py39', framework: 'torch', cuda: 'cu118', version: '2.4.1', requirement: 'torch==2.4.1+cu118', index: `${TORCH}cu118`, chosenCuda: '11.8' },
-  { host: 'fedora-545-py313', framework: 'paddle', cuda: 'auto', requirement: 'paddlepaddle-gpu==3.2.0', index: `${PADDLE}cu123/`, chosenCuda: '12.3', python: '3.13' },
-  { host: 'ubuntu2004-450-py38', framework: 'paddle', cuda: '11.2', version: '2.6.2', minorCompat: true, requirement: 'paddlepaddle-gpu==2.6.2.post112', index: `${PADDLE}cu112/`, chosenCuda: '11.2', note: 'minor-version compatibility' },
-  { host: 'no-cpuinfo-560-py310', framework: 'paddle', cuda: 'auto', requirement: 'paddlepaddle-gpu==3.2.0', index: `${PADDLE}cu126/`, chosenCuda: '12.6' },
-  { host: 'centos7-418-py38', framework: 'paddle', cuda: 'auto', requirement: 'paddlepaddle==2.6.2', index: 'default', chosenCuda: 'cpu', note: 'driver 418.87.01 is older than any CUDA 11 release needs' },
-  { host: 'openeuler2003-aarch64-gpu-py39', framework: 'paddle', cuda: 'auto', requirement: 'paddlepaddle==3.2.0', index: `${PADDLE}cpu/`, chosenCuda: 'cpu', note: 'PaddlePaddle publishes only CPU wheels for linux aarch64' },
+  {
+    host: 'centos7-470-py38',
+    framework: 'paddle',
+    cuda: 'auto',
+    requirement: 'paddlepaddle-gpu==2.6.2.post112',
+    index: `${PADDLE}cu112/`,
+    chosenCuda: '11.2',
+    python: '3.8',
+    constraints: ['protobuf<=3.20.3'],
+    note: 'PaddlePaddle 3.2.0 has no CUDA build for this target',
+  },
+  {
+    host: 'ubuntu2204-535-py310',
+    framework: 'paddlepaddle',
+    cuda: 'auto',
+    requirement: 'paddlepaddle-gpu==3.2.0',
+    index: `${PADDLE}cu118/`,
+    chosenCuda: '11.8',
+    constraints: [],
+  },
+  {
+    host: 'ubuntu2204-535-py310',
+    framework: 'paddle',
+    cuda: 'auto',
+    version: '2.6',
+    requirement: 'paddlepaddle-gpu==2.6.2.post120',
+    index: `${PADDLE}cu120/`,
+    chosenCuda: '12.0',
+  },
+  {
+    host: 'ubuntu2204-525-py310',
+    framework: 'paddle',
+    cuda: 'auto',
+    version: '2.6.2',
+    requirement: 'paddlepaddle-gpu==2.6.2.post120',
+    index: `${PADDLE}cu120/`,
+    chosenCuda: '12.0',
+  },
+  {
+    host: 'ubuntu2204-525-py310',
+    framework: 'paddle',
+    cuda: '11.8',
+    version: '2.6.2',
+    requirement: 'paddlepaddle-gpu==2.6.2',
+    index: 'default',
+    chosenCuda: '11.8',
+  },
+  {
+    host: 'ubuntu2204-535-py310',
+    framework: 'torch',
+    cuda: 'auto',
+    requirement: 'torch==2.7.1+cu118',
+    index: `${TORCH}cu118`,
+    chosenCuda: '11.8',
+  },
+  {
+    host: 'openeuler2203-550-py311',
+    framework: 'pytorch',
+    cuda: 'auto',
+    requirement: 'torch==2.7.1+cu118',
+    index: `${TORCH}cu118`,
+    chosenCuda: '11.8',
+    python: '3.11',
+  },
+  {
+    host: 'rhel9-580-py312',
+    framework: 'paddle',
+    cuda: 'auto',
+    requirement: 'paddlepaddle-gpu==3.2.0',
+    index: `${PADDLE}cu130/`,
+    chosenCuda: '13.0',
+  },
+  {
+    host: 'rhel9-580-py312',
+    framework: 'torch',
+    cuda: 'auto',
+    requirement: 'torch==2.8.0+cu129',
+    index: `${TORCH}cu129`,
+    chosenCuda: '12.9',
+  },
+  {
+    host: 'rhel9-580-py312',
+    framework: 'tensorflow',
+    cuda: 'auto',
+    requirement: 'tensorflow[and-cuda]==2.17.1',
+    index: 'default',
+    chosenCuda: '12.3',
+  },
+  {
+    host: 'cpu-only-py39',
+    framework: 'paddle',
+    cuda: 'auto',
+    requirement: 'paddlepaddle==3.2.0',
+    index: `${PADDLE}cpu/`,
+    chosenCuda: 'cpu',
+    note: 'No NVIDIA driver found',
+  },
+  {
+    host: 'cpu-only-py39',
+    framework: 'paddle',
+    cuda: 'cpu',
+    version: '2.6.2',
+    requirement: 'paddlepaddle==2.6.2',
+    index: 'default',
+    chosenCuda: 'cpu',
+    constraints: ['protobuf<=3.20.3'],
+  },
+  {
+    host: 'cpu-only-py39',
+    framework: 'torch',
+    cuda: 'cpu',
+    requirement: 'torch==2.8.0+cpu',
+    index: `${TORCH}cpu`,
+    chosenCuda: 'cpu',
+  },
+  {
+    host: 'cpu-only-py39',
+    framework: 'tensorflow',
+    cuda: 'cpu',
+    requirement: 'tensorflow-cpu==2.17.1',
+    index: 'default',
+    chosenCuda: 'cpu',
+  },
+  {
+    host: 'kylin-v10-aarch64-py39',
+    framework: 'paddle',
+    cuda: 'auto',
+    requirement: 'paddlepaddle==3.2.0',
+    index: `${PADDLE}cpu/`,
+    chosenCuda: 'cpu',
+    python: '3.9',
+    note: 'Built for /usr/local/bin/python3.9',
+  },
+  {
+    host: 'kylin-v10-aarch64-py39',
+    framework: 'torch',
+    cuda: 'auto',
+    requirement: 'torch==2.8.0',
+    index: 'default',
+    chosenCuda: 'cpu',
+  },
+  {
+    host: 'uos-noavx-py38',
+    framework: 'torch',
+    cuda: 'cpu',
+    requirement: 'torch==2.4.1+cpu',
+    index: `${TORCH}cpu`,
+    chosenCuda: 'cpu',
+    python: '3.8',
+  },
+  {
+    host: 'centos7-520-py39',
+    framework: 'torch',
+    cuda: 'auto',
+    requirement: 'torch==2.4.1+cu118',
+    index: `${TORCH}cu118`,
+    chosenCuda: '11.8',
+  },
+  {
+    host: 'centos7-520-py39',
+    framework: 'torch',
+    cuda: 'cu118',
+    version: '2.4.1',
+    requirement: 'torch==2.4.1+cu118',
+    index: `${TORCH}cu118`,
+    chosenCuda: '11.8',
+  },
+  {
+    host: 'fedora-545-py313',
+    framework: 'paddle',
+    cuda: 'auto',
+    requirement: 'paddlepaddle-gpu==3.2.0',
+    index: `${PADDLE}cu123/`,
+    chosenCuda: '12.3',
+    python: '3.13',
+  },
+  {
+    host: 'ubuntu2004-450-py38',
+    framework: 'paddle',
+    cuda: '11.2',
+    version: '2.6.2',
+    minorCompat: true,
+    requirement: 'paddlepaddle-gpu==2.6.2.post112',
+    index: `${PADDLE}cu112/`,
+    chosenCuda: '11.2',
+    note: 'minor-version compatibility',
+  },
+  {
+    host: 'no-cpuinfo-560-py310',
+    framework: 'paddle',
+    cuda: 'auto',
+    requirement: 'paddlepaddle-gpu==3.2.0',
+    index: `${PADDLE}cu126/`,
+    chosenCuda: '12.6',
+  },
+  {
+    host: 'centos7-418-py38',
+    framework: 'paddle',
+    cuda: 'auto',
+    requirement: 'paddlepaddle==2.6.2',
+    index: 'default',
+    chosenCuda: 'cpu',
+    note: 'driver 418.87.01 is older than any CUDA 11 release needs',
+  },
+  {
+    host: 'openeuler2003-aarch64-gpu-py39',
+    framework: 'paddle',
+    cuda: 'auto',
+    requirement: 'paddlepaddle==3.2.0',
+    index: `${PADDLE}cpu/`,
+    chosenCuda: 'cpu',
+    note: 'PaddlePaddle publishes only CPU wheels for linux aarch64',
+  },
 ];
 
 interface Refusal {
@@ -63,39 +255,163 @@ interface Refusal {
 }
 
 const refusals: Refusal[] = [
-  { host: 'centos7-470-py38', framework: 'paddle', cuda: '11.8', version: '2.6.2', code: 'ERR_FERRY_VARIANT_DRIVER_TOO_OLD', message: 'driver 470.82.01 supports CUDA ≤ 11.4; this build needs 11.8 — install driver ≥ 520.61.05, or use --cuda cpu', hint: /--cuda 11\.4 or older/ },
-  { host: 'centos7-470-py38', framework: 'torch', cuda: '11.8', code: 'ERR_FERRY_VARIANT_DRIVER_TOO_OLD', message: 'driver 470.82.01 supports CUDA ≤ 11.4; this build needs 11.8 — install driver ≥ 520.61.05, or use --cuda cpu' },
-  { host: 'ubuntu2004-450-py38', framework: 'paddle', cuda: '11.2', version: '2.6.2', code: 'ERR_FERRY_VARIANT_DRIVER_TOO_OLD', message: 'driver 450.80.02 supports CUDA ≤ 11.0; this build needs 11.2 — install driver ≥ 460.27.03, or use --cuda cpu' },
-  { host: 'cpu-only-py39', framework: 'paddle', cuda: '11.8', code: 'ERR_FERRY_VARIANT_NO_DRIVER', message: 'the target has no NVIDIA driver (no /proc/driver/nvidia/version, no nvidia-smi); a CUDA 11.8 build cannot run there', hint: /driver ≥ 520\.61\.05.*--cuda cpu/ },
-  { host: 'kylin-v10-aarch64-py39', framework: 'paddle', cuda: '11.8', code: 'ERR_FERRY_VARIANT_ARCH', message: 'PaddlePaddle publishes only CPU wheels for linux aarch64', hint: /--cuda cpu/ },
-  { host: 'kylin-v10-aarch64-py37', framework: 'paddle', cuda: 'auto', code: 'ERR_FERRY_VARIANT_PYTHON', message: "no PaddlePaddle release in ferry's table supports the target's Python 3.7.9 (3: 3.9–3.13, 2.6: 3.8–3.12)" },
-  { host: 'kylin-v10-aarch64-py37', framework: 'paddle', cuda: 'cpu', version: '2.6.2', code: 'ERR_FERRY_VARIANT_PYTHON', message: 'PaddlePaddle 2.6.2 supports Python 3.8–3.12; the target has Python 3.7.9', hint: /Install a Python 3\.8–3\.12/ },
-  { host: 'uos-noavx-py38', framework: 'paddle', cuda: 'auto', code: 'ERR_FERRY_VARIANT_NO_AVX', message: "PaddlePaddle 2.6.2 wheels need a CPU with AVX; the target's CPU (fixture CPU) has none" },
-  { host: 'uos-noavx-py38', framework: 'paddlepaddle', cuda: 'cpu', version: '2.6.2', code: 'ERR_FERRY_VARIANT_NO_AVX', message: "PaddlePaddle 2.6.2 wheels need a CPU with AVX; the target's CPU (fixture CPU) has none" },
-  { host: 'loongarch-uos-py38', framework: 'paddle', cuda: 'cpu', code: 'ERR_FERRY_VARIANT_SOURCE_ONLY', message: 'PaddlePaddle publishes no wheels for LoongArch (linux loongarch64): source builds only' },
-  { host: 'centos7-520-py39', framework: 'torch', cuda: '11.8', version: '2.7.1', code: 'ERR_FERRY_VARIANT_GLIBC', message: "PyTorch 2.7.1 CUDA 11.8 wheels are manylinux_2_28 only; the target's glibc is 2.17", hint: /glibc ≥ 2\.28/ },
-  { host: 'alpine-musl-py311', framework: 'paddle', cuda: 'cpu', code: 'ERR_FERRY_VARIANT_MUSL', message: 'PaddlePaddle publishes no musllinux wheels; the target uses musl libc' },
-  { host: 'rhel9-580-py312', framework: 'paddle', cuda: '11.2', version: '3.2.0', code: 'ERR_FERRY_VARIANT_UNKNOWN', message: 'PaddlePaddle 3.2.0 has no CUDA 11.2 build (builds: 13.0, 12.9, 12.6, 12.3, 11.8, cpu)' },
-  { host: 'rhel9-580-py312', framework: 'paddle', cuda: 'cpu', version: '2.5.2', code: 'ERR_FERRY_VARIANT_UNKNOWN', message: "PaddlePaddle 2.5.2 is not in ferry's variant table (known: 3.0.0, 3.1.0, 3.1.1, 3.2.0, 2.6.2)" },
-  { host: 'rhel9-580-py312', framework: 'mxnet', cuda: 'cpu', code: 'ERR_FERRY_VARIANT_UNKNOWN', message: 'ferry has no variant table for "mxnet"' },
+  {
+    host: 'centos7-470-py38',
+    framework: 'paddle',
+    cuda: '11.8',
+    version: '2.6.2',
+    code: 'ERR_FERRY_VARIANT_DRIVER_TOO_OLD',
+    message:
+      'driver 470.82.01 supports CUDA ≤ 11.4; this build needs 11.8 — install driver ≥ 520.61.05, or use --cuda cpu',
+    hint: /--cuda 11\.4 or older/,
+  },
+  {
+    host: 'centos7-470-py38',
+    framework: 'torch',
+    cuda: '11.8',
+    code: 'ERR_FERRY_VARIANT_DRIVER_TOO_OLD',
+    message:
+      'driver 470.82.01 supports CUDA ≤ 11.4; this build needs 11.8 — install driver ≥ 520.61.05, or use --cuda cpu',
+  },
+  {
+    host: 'ubuntu2004-450-py38',
+    framework: 'paddle',
+    cuda: '11.2',
+    version: '2.6.2',
+    code: 'ERR_FERRY_VARIANT_DRIVER_TOO_OLD',
+    message:
+      'driver 450.80.02 supports CUDA ≤ 11.0; this build needs 11.2 — install driver ≥ 460.27.03, or use --cuda cpu',
+  },
+  {
+    host: 'cpu-only-py39',
+    framework: 'paddle',
+    cuda: '11.8',
+    code: 'ERR_FERRY_VARIANT_NO_DRIVER',
+    message:
+      'the target has no NVIDIA driver (no /proc/driver/nvidia/version, no nvidia-smi); a CUDA 11.8 build cannot run there',
+    hint: /driver ≥ 520\.61\.05.*--cuda cpu/,
+  },
+  {
+    host: 'kylin-v10-aarch64-py39',
+    framework: 'paddle',
+    cuda: '11.8',
+    code: 'ERR_FERRY_VARIANT_ARCH',
+    message: 'PaddlePaddle publishes only CPU wheels for linux aarch64',
+    hint: /--cuda cpu/,
+  },
+  {
+    host: 'kylin-v10-aarch64-py37',
+    framework: 'paddle',
+    cuda: 'auto',
+    code: 'ERR_FERRY_VARIANT_PYTHON',
+    message:
+      "no PaddlePaddle release in ferry's table supports the target's Python 3.7.9 (3: 3.9–3.13, 2.6: 3.8–3.12)",
+  },
+  {
+    host: 'kylin-v10-aarch64-py37',
+    framework: 'paddle',
+    cuda: 'cpu',
+    version: '2.6.2',
+    code: 'ERR_FERRY_VARIANT_PYTHON',
+    message: 'PaddlePaddle 2.6.2 supports Python 3.8–3.12; the target has Python 3.7.9',
+    hint: /Install a Python 3\.8–3\.12/,
+  },
+  {
+    host: 'uos-noavx-py38',
+    framework: 'paddle',
+    cuda: 'auto',
+    code: 'ERR_FERRY_VARIANT_NO_AVX',
+    message:
+      "PaddlePaddle 2.6.2 wheels need a CPU with AVX; the target's CPU (fixture CPU) has none",
+  },
+  {
+    host: 'uos-noavx-py38',
+    framework: 'paddlepaddle',
+    cuda: 'cpu',
+    version: '2.6.2',
+    code: 'ERR_FERRY_VARIANT_NO_AVX',
+    message:
+      "PaddlePaddle 2.6.2 wheels need a CPU with AVX; the target's CPU (fixture CPU) has none",
+  },
+  {
+    host: 'loongarch-uos-py38',
+    framework: 'paddle',
+    cuda: 'cpu',
+    code: 'ERR_FERRY_VARIANT_SOURCE_ONLY',
+    message:
+      'PaddlePaddle publishes no wheels for LoongArch (linux loongarch64): source builds only',
+  },
+  {
+    host: 'centos7-520-py39',
+    framework: 'torch',
+    cuda: '11.8',
+    version: '2.7.1',
+    code: 'ERR_FERRY_VARIANT_GLIBC',
+    message: "PyTorch 2.7.1 CUDA 11.8 wheels are manylinux_2_28 only; the target's glibc is 2.17",
+    hint: /glibc ≥ 2\.28/,
+  },
+  {
+    host: 'alpine-musl-py311',
+    framework: 'paddle',
+    cuda: 'cpu',
+    code: 'ERR_FERRY_VARIANT_MUSL',
+    message: 'PaddlePaddle publishes no musllinux wheels; the target uses musl libc',
+  },
+  {
+    host: 'rhel9-580-py312',
+    framework: 'paddle',
+    cuda: '11.2',
+    version: '3.2.0',
+    code: 'ERR_FERRY_VARIANT_UNKNOWN',
+    message:
+      'PaddlePaddle 3.2.0 has no CUDA 11.2 build (builds: 13.0, 12.9, 12.6, 12.3, 11.8, cpu)',
+  },
+  {
+    host: 'rhel9-580-py312',
+    framework: 'paddle',
+    cuda: 'cpu',
+    version: '2.5.2',
+    code: 'ERR_FERRY_VARIANT_UNKNOWN',
+    message:
+      "PaddlePaddle 2.5.2 is not in ferry's variant table (known: 3.0.0, 3.1.0, 3.1.1, 3.2.0, 2.6.2)",
+  },
+  {
+    host: 'rhel9-580-py312',
+    framework: 'mxnet',
+    cuda: 'cpu',
+    code: 'ERR_FERRY_VARIANT_UNKNOWN',
+    message: 'ferry has no variant table for "mxnet"',
+  },
 ];
 
 describe('chooseVariant', () => {
   it('loads and validates data/frameworks.json', () => {
     const table = loadFrameworkTable();
     assert.ok(table.series.length >= 6);
-    for (const s of table.series) for (const v of s.variants) assert.ok(v.from.length > 0, `${s.framework} ${s.series} ${v.cuda} cites no source`);
+    for (const s of table.series)
+      for (const v of s.variants)
+        assert.ok(v.from.length > 0, `${s.framework} ${s.series} ${v.cuda} cites no source`);
   });
 
   for (const c of choices) {
     it(`${c.host}: ${c.framework} --cuda ${c.cuda}${c.version ? ` ${c.version}` : ''} → ${c.requirement}`, () => {
-      const got = chooseVariant({ framework: c.framework, cuda: c.cuda, version: c.version, profile: profile(c.host), allowMinorVersionCompat: c.minorCompat });
+      const got = chooseVariant({
+        framework: c.framework,
+        cuda: c.cuda,
+        version: c.version,
+        profile: profile(c.host),
+        allowMinorVersionCompat: c.minorCompat,
+      });
       assert.equal(got.requirement, c.requirement);
       assert.equal(got.index, c.index);
       assert.equal(got.cuda, c.chosenCuda);
       if (c.python !== undefined) assert.equal(got.python, c.python);
       if (c.constraints !== undefined) assert.deepEqual(got.constraints, c.constraints);
-      if (c.note !== undefined) assert.ok(got.notes.some((n) => n.includes(c.note as string)), JSON.stringify(got.notes));
+      if (c.note !== undefined)
+        assert.ok(
+          got.notes.some((n) => n.includes(c.note as string)),
+          JSON.stringify(got.notes),
+        );
       assert.match(got.requirement, /==/, 'pins are exact');
     });
   }
@@ -103,7 +419,13 @@ describe('chooseVariant', () => {
   for (const r of refusals) {
     it(`${r.host}: ${r.framework} --cuda ${r.cuda}${r.version ? ` ${r.version}` : ''} is refused (${r.code})`, () => {
       assert.throws(
-        () => chooseVariant({ framework: r.framework, cuda: r.cuda, version: r.version, profile: profile(r.host) }),
+        () =>
+          chooseVariant({
+            framework: r.framework,
+            cuda: r.cuda,
+            version: r.version,
+            profile: profile(r.host),
+          }),
         (e: unknown) => {
           assert.ok(e instanceof FerryError);
           assert.equal(e.code, r.code);
