@@ -37,7 +37,14 @@ export const manifestSchema = z.object({
   requirements: z.array(z.string()),
   constraints: z.array(z.string()),
   packages: z.array(
-    z.object({ name: z.string(), version: z.string(), requiredBy: z.array(z.string()), extras: z.array(z.string()) }),
+    z.object({
+      name: z.string(),
+      version: z.string(),
+      requiredBy: z.array(z.string()),
+      extras: z.array(z.string()),
+      dependencies: z.array(z.string()),
+      targets: z.array(z.string()),
+    }),
   ),
   files: z.array(fileSchema),
 });

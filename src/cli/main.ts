@@ -4,12 +4,13 @@
 import { FerryError } from '../core/errors.js';
 import { bundleCommand } from './commands/bundle.js';
 import { installCommand } from './commands/install.js';
+import { targetsCommand } from './commands/targets.js';
 import { type Command, parseCommandArgs } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { createOutput, reportError } from './render.js';
 import { VERSION } from './version.js';
 
-const COMMANDS: readonly Command[] = [bundleCommand, installCommand];
+const COMMANDS: readonly Command[] = [bundleCommand, installCommand, targetsCommand];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -32,6 +32,13 @@ export interface FetchOptions {
    */
   readonly directory?: 'index' | 'listing';
   readonly events?: EventSink;
+  /**
+   * For fetchRange: when the server ignores Range and starts sending the whole file (HTTP 200),
+   * stop reading at once and throw ERR_FERRY_RANGE_UNSUPPORTED instead of downloading it all.
+   */
+  readonly rangeOnly?: boolean;
+  /** Called with the size of every body chunk received (for byte accounting). */
+  readonly onBytes?: (bytes: number) => void;
 }
 
 export interface FetchResult<T> {
@@ -230,6 +237,17 @@ async function attemptOnce(
       Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 10) * 1000 : undefined,
     );
   }
+  if (range !== undefined && options.rangeOnly === true && response.status !== 206) {
+    await response.body?.cancel().catch(() => {});
+    throw new FerryError(
+      'ERR_FERRY_RANGE_UNSUPPORTED',
+      `${shown} ignored a Range request (HTTP ${response.status})`,
+      {
+        hint: 'The server cannot serve parts of files; ferry downloads the whole file instead.',
+        details: { url: shown, status: response.status },
+      },
+    );
+  }
   const max = options.maxBytes;
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
   if (max !== undefined && Number.isFinite(declared) && declared > max) {
@@ -242,6 +260,7 @@ async function attemptOnce(
     for await (const chunk of response.body) {
       const buf = Buffer.from(chunk as Uint8Array);
       received += buf.length;
+      options.onBytes?.(buf.length);
       if (max !== undefined && received > max) throw tooLarge(shown, max);
       chunks.push(buf);
     }

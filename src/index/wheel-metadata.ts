@@ -35,6 +35,22 @@ const SIG = {
 const MAX_COMMENT = 0xffff;
 const EOCD_SIZE = 22;
 const MAX_METADATA_BYTES = 64 * 1024 * 1024;
+/** First look at the archive's tail (covers an EOCD with a short comment and a ZIP64 locator). */
+const FIRST_TAIL = 4096;
+/** Read this much past a local header in one go, so name + extra + data usually take one read. */
+const LOCAL_SLACK = 1024;
+
+function findEocd(tail: Buffer): number {
+  for (let i = tail.length - EOCD_SIZE; i >= 0; i--) {
+    if (
+      tail.readUInt32LE(i) === SIG.eocd &&
+      i + EOCD_SIZE + tail.readUInt16LE(i + 20) <= tail.length
+    ) {
+      return i;
+    }
+  }
+  return -1;
+}
 
 export function bufferReader(buffer: Buffer, label = 'wheel'): ByteReader {
   return {
@@ -53,18 +69,17 @@ function bad(label: string, reason: string): FerryError {
 
 /** The central directory's entries. Reads only the tail of the archive and the directory. */
 export async function readZipEntries(reader: ByteReader): Promise<ZipEntry[]> {
-  const tailLength = Math.min(reader.size, EOCD_SIZE + MAX_COMMENT + 20 /* zip64 locator */);
-  const tailStart = reader.size - tailLength;
-  const tail = await reader.read(tailStart, tailLength);
+  // Most archives carry no comment, so the EOCD is in the last few bytes: look at a small tail
+  // first (one short Range request for a remote wheel) and at the longest possible one only
+  // when that fails.
+  let tail = Buffer.alloc(0);
   let eocd = -1;
-  for (let i = tail.length - EOCD_SIZE; i >= 0; i--) {
-    if (
-      tail.readUInt32LE(i) === SIG.eocd &&
-      i + EOCD_SIZE + tail.readUInt16LE(i + 20) <= tail.length
-    ) {
-      eocd = i;
-      break;
-    }
+  const maxTail = Math.min(reader.size, EOCD_SIZE + MAX_COMMENT + 20 /* zip64 locator */);
+  for (const length of [Math.min(reader.size, FIRST_TAIL), maxTail]) {
+    if (length <= tail.length) continue;
+    tail = await reader.read(reader.size - length, length);
+    eocd = findEocd(tail);
+    if (eocd >= 0) break;
   }
   if (eocd < 0) throw bad(reader.label, 'no end of central directory record');
   let count = tail.readUInt16LE(eocd + 10);
@@ -135,12 +150,23 @@ export async function readZipEntries(reader: ByteReader): Promise<ZipEntry[]> {
 export async function readZipEntry(reader: ByteReader, entry: ZipEntry): Promise<Buffer> {
   if (entry.size > MAX_METADATA_BYTES)
     throw bad(reader.label, `${entry.name} is implausibly large (${entry.size} bytes)`);
-  const header = await reader.read(entry.localHeaderOffset, 30);
+  if (entry.compressedSize > MAX_METADATA_BYTES)
+    throw bad(reader.label, `${entry.name} is implausibly large (${entry.compressedSize} bytes)`);
+  // Header, name, extra field and data in one read (one Range request for a remote wheel).
+  const wanted = Math.min(
+    30 + LOCAL_SLACK + entry.compressedSize,
+    reader.size - entry.localHeaderOffset,
+  );
+  const header = await reader.read(entry.localHeaderOffset, wanted);
   if (header.length < 30 || header.readUInt32LE(0) !== SIG.local)
     throw bad(reader.label, `no local header for ${entry.name}`);
-  const dataStart =
-    entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
-  const raw = await reader.read(dataStart, entry.compressedSize);
+  const skip = 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+  const raw =
+    skip + entry.compressedSize <= header.length
+      ? header.subarray(skip, skip + entry.compressedSize)
+      : await reader.read(entry.localHeaderOffset + skip, entry.compressedSize);
+  if (raw.length !== entry.compressedSize)
+    throw bad(reader.label, `${entry.name} is cut short (truncated archive)`);
   let data: Buffer;
   if (entry.method === 0) data = raw;
   else if (entry.method === 8) {

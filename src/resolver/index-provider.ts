@@ -1,6 +1,7 @@
 /**
  * The one adapter between the resolver and package indexes: it turns index pages into
- * candidates for one target (best-ranked compatible wheel per version) and core metadata into
+ * candidates for one or more targets (a version is a candidate when every target has a compatible
+ * wheel of it; each target gets its best-ranked one) and core metadata into
  * parsed requirements. Everything network-related stays inside IndexClient.
  */
 import { FerryError } from '../core/errors.js';
@@ -14,12 +15,17 @@ import { bestWheelRank, tagRanking } from '../standards/tags.js';
 import { compareVersions, tryParseVersion, type Version } from '../standards/version.js';
 import type { Candidate, CandidateMetadata, CandidatesAnswer, Provider, RejectedFile } from './provider.js';
 
-export interface IndexProviderOptions {
-  readonly client: IndexClient;
+export interface ProviderTarget {
+  readonly name: string;
   /** The target's compatible tags, best first. */
   readonly tags: readonly string[];
   /** The target interpreter's full version, for data-requires-python. */
   readonly pythonVersion: Version;
+}
+
+export interface IndexProviderOptions {
+  readonly client: IndexClient;
+  readonly targets: readonly ProviderTarget[];
   /** Suggest close names for unknown projects. */
   readonly suggest?: (name: string) => Promise<readonly string[]>;
   /** Descriptions of the indexes searched, for "not found" errors. */
@@ -27,10 +33,11 @@ export interface IndexProviderOptions {
 }
 
 export class IndexProvider implements Provider {
-  private readonly ranking: Map<string, number>;
+  private readonly rankings: readonly Map<string, number>[];
 
   constructor(private readonly options: IndexProviderOptions) {
-    this.ranking = tagRanking(options.tags);
+    if (options.targets.length === 0) throw new Error('IndexProvider needs at least one target');
+    this.rankings = options.targets.map((t) => tagRanking(t.tags));
   }
 
   prefetch(name: NormalizedName): void {
@@ -44,7 +51,9 @@ export class IndexProvider implements Provider {
       return { kind: 'not-found', suggestions, searched: this.options.searched };
     }
     const rejected: RejectedFile[] = [];
-    const best = new Map<string, { version: Version; text: string; file: DistFile; rank: number }>();
+    const targets = this.options.targets;
+    type Best = { file: DistFile; rank: number };
+    const versions = new Map<string, { version: Version; text: string; best: (Best | undefined)[] }>();
     for (const file of page.files) {
       const parsed = parseDistFilename(file.filename, name);
       const version = parsed === undefined ? undefined : tryParseVersion(parsed.version);
@@ -56,24 +65,60 @@ export class IndexProvider implements Provider {
         rejected.push({ filename: file.filename, version: parsed.version, reason: 'sdist', detail: 'source distribution: it would have to be built on the target' });
         continue;
       }
-      const rank = bestWheelRank(parsed, this.ranking);
-      if (rank === undefined) {
-        rejected.push({ filename: file.filename, version: parsed.version, reason: 'incompatible-tags', detail: `tags ${parsed.tags.slice(0, 3).join(', ')}${parsed.tags.length > 3 ? ', …' : ''} do not fit` });
-        continue;
-      }
-      if (!this.pythonFits(file.requiresPython)) {
-        rejected.push({ filename: file.filename, version: parsed.version, reason: 'requires-python', detail: `requires Python ${file.requiresPython}` });
-        continue;
-      }
+      let usable = false;
       const key = canonicalKey(version);
-      const current = best.get(key);
-      if (current === undefined || better(file, rank, current.file, current.rank)) {
-        best.set(key, { version, text: parsed.version, file, rank });
+      for (let t = 0; t < targets.length; t++) {
+        const rank = bestWheelRank(parsed, this.rankings[t]!);
+        if (rank === undefined || !pythonFits(file.requiresPython, targets[t]!.pythonVersion)) continue;
+        usable = true;
+        let entry = versions.get(key);
+        if (entry === undefined) {
+          entry = { version, text: parsed.version, best: targets.map(() => undefined) };
+          versions.set(key, entry);
+        }
+        const current = entry.best[t];
+        if (current === undefined || better(file, rank, current.file, current.rank)) entry.best[t] = { file, rank };
+      }
+      if (!usable) {
+        const python = !targets.some((t) => pythonFits(file.requiresPython, t.pythonVersion));
+        rejected.push(
+          python
+            ? { filename: file.filename, version: parsed.version, reason: 'requires-python', detail: `requires Python ${file.requiresPython}` }
+            : {
+                filename: file.filename,
+                version: parsed.version,
+                reason: 'incompatible-tags',
+                detail: `tags ${parsed.tags.slice(0, 3).join(', ')}${parsed.tags.length > 3 ? ', …' : ''} do not fit`,
+              },
+        );
       }
     }
-    const candidates: Candidate[] = [...best.values()]
-      .sort((a, b) => compareVersions(b.version, a.version))
-      .map((b) => ({ name, version: b.version, versionText: b.text, file: b.file, yanked: b.file.yanked !== false }));
+    const candidates: Candidate[] = [];
+    // Versions that fit some targets but not all are the near misses: list them first, newest first.
+    const nearMisses: RejectedFile[] = [];
+    for (const entry of [...versions.values()].sort((a, b) => compareVersions(b.version, a.version))) {
+      const missing = entry.best.findIndex((b) => b === undefined);
+      if (missing !== -1) {
+        nearMisses.push({
+          filename: `${name} ${entry.text}`,
+          version: entry.text,
+          reason: 'incompatible-tags',
+          detail: `no wheel for target ${targets[missing]!.name}`,
+        });
+        continue;
+      }
+      const files = entry.best.map((b) => b!.file);
+      candidates.push({
+        name,
+        version: entry.version,
+        versionText: entry.text,
+        file: files[0]!,
+        files,
+        yanked: files.some((f) => f.yanked !== false),
+      });
+    }
+    candidates.sort((a, b) => compareVersions(b.version, a.version));
+    rejected.unshift(...nearMisses);
     return { kind: 'found', candidates, rejected, source: page.source };
   }
 
@@ -106,13 +151,14 @@ export class IndexProvider implements Provider {
     };
   }
 
-  private pythonFits(requiresPython: string | undefined): boolean {
-    if (requiresPython === undefined || requiresPython.trim() === '') return true;
-    try {
-      return specifierSetContains(parseSpecifierSet(requiresPython), this.options.pythonVersion, { prereleases: true });
-    } catch {
-      return true; // pip ignores an unparsable data-requires-python
-    }
+}
+
+function pythonFits(requiresPython: string | undefined, pythonVersion: Version): boolean {
+  if (requiresPython === undefined || requiresPython.trim() === '') return true;
+  try {
+    return specifierSetContains(parseSpecifierSet(requiresPython), pythonVersion, { prereleases: true });
+  } catch {
+    return true; // pip ignores an unparsable data-requires-python
   }
 }
 

@@ -13,8 +13,10 @@ export interface Candidate {
   readonly version: Version;
   /** The version as the index spelled it (in the filename). */
   readonly versionText: string;
-  /** The file chosen for the target: the best-ranked compatible wheel. */
+  /** The file chosen for the first target: its best-ranked compatible wheel. */
   readonly file: DistFile;
+  /** The file chosen for each target, in the order the targets were given (may repeat). */
+  readonly files: readonly DistFile[];
   readonly yanked: boolean;
 }
 

@@ -29,11 +29,24 @@ export interface SourcedRequirement {
   readonly source: string;
 }
 
-export interface ResolveOptions {
-  readonly provider: Provider;
+/** One target the resolution must serve: its markers and interpreter version. */
+export interface ResolveEnvironment {
+  readonly name: string;
   readonly markers: MarkerEnvironment;
   /** The target interpreter's full version, for Requires-Python (PEP 345). */
   readonly pythonVersion: Version;
+}
+
+export interface ResolveOptions {
+  readonly provider: Provider;
+  /**
+   * The targets: one set of versions must install on every one of them. A dependency is
+   * followed when its marker holds on any target; each package records which targets need it.
+   */
+  readonly environments?: readonly ResolveEnvironment[];
+  /** Shorthand for a single target (used when `environments` is not given). */
+  readonly markers?: MarkerEnvironment;
+  readonly pythonVersion?: Version;
   /** Constraints (-c): they narrow versions but never add a project. */
   readonly constraints?: readonly SourcedRequirement[];
   /** --pre: allow pre-releases everywhere. */
@@ -53,6 +66,8 @@ export interface ResolvedPackage {
   /** Who required it, as "the command line" or "name version". */
   readonly requiredBy: readonly string[];
   readonly dependencies: readonly NormalizedName[];
+  /** Names of the targets that need this package (all of them unless a marker excludes some). */
+  readonly targets: readonly string[];
 }
 
 export interface Resolution {
@@ -98,8 +113,13 @@ class Resolver {
   private readonly answers = new Map<NormalizedName, Promise<CandidatesAnswer>>();
   private readonly metadataCache = new Map<string, Promise<CandidateMetadata>>();
   private readonly userConstraints = new Map<NormalizedName, Constraint[]>();
+  private readonly environments: readonly ResolveEnvironment[];
 
   constructor(private readonly options: ResolveOptions) {
+    if (options.environments !== undefined && options.environments.length > 0) this.environments = options.environments;
+    else if (options.markers !== undefined && options.pythonVersion !== undefined) {
+      this.environments = [{ name: 'target', markers: options.markers, pythonVersion: options.pythonVersion }];
+    } else throw new Error('resolve() needs environments, or markers and pythonVersion');
     for (const c of options.constraints ?? []) {
       const list = this.userConstraints.get(c.requirement.normalizedName) ?? [];
       list.push({ requirement: c.requirement, parent: undefined, source: c.source });
@@ -115,7 +135,7 @@ class Resolver {
     });
     let constraints = new Map<NormalizedName, readonly Constraint[]>();
     for (const r of requirements) {
-      if (!this.applies(r.requirement, [])) continue;
+      if (!this.environments.some((env) => this.appliesIn(env, r.requirement, []))) continue;
       constraints = withConstraint(constraints, {
         requirement: r.requirement,
         parent: undefined,
@@ -132,6 +152,7 @@ class Resolver {
       }
       throw describeClash(clash, this.decisions);
     }
+    const needs = await this.targetsNeeding(requirements, outcome.state);
     const packages = [...outcome.state.pins.entries()]
       .map(([name, pin]): ResolvedPackage => {
         const list = outcome.state.constraints.get(name) ?? [];
@@ -142,6 +163,7 @@ class Resolver {
           extras: [...(outcome.state.expanded.get(name) ?? [])].sort(),
           requiredBy: [...new Set(list.map((c) => c.source))].sort(),
           dependencies: pin.dependencies,
+          targets: this.environments.filter((env) => needs.get(env.name)?.has(name)).map((env) => env.name),
         };
       })
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -153,11 +175,50 @@ class Resolver {
     return { packages, decisions: this.decisions };
   }
 
-  /** Does a requirement apply on the target, for the given extras of its parent? */
-  private applies(requirement: Requirement, extras: readonly string[]): boolean {
+  /** Does a requirement apply on one target, for the given extras of its parent? */
+  private appliesIn(env: ResolveEnvironment, requirement: Requirement, extras: readonly string[]): boolean {
     if (requirement.marker === undefined) return true;
-    if (extras.length === 0) return evaluateMarker(requirement.marker, this.options.markers, []);
-    return extras.some((extra) => evaluateMarker(requirement.marker!, this.options.markers, [extra]));
+    if (extras.length === 0) return evaluateMarker(requirement.marker, env.markers, []);
+    return extras.some((extra) => evaluateMarker(requirement.marker!, env.markers, [extra]));
+  }
+
+  /** Does it apply on any target? */
+  private applies(requirement: Requirement, extras: readonly string[]): boolean {
+    return this.environments.some((env) => this.appliesIn(env, requirement, extras));
+  }
+
+  /** Walks the final graph once per target to learn which packages each target needs. */
+  private async targetsNeeding(
+    roots: readonly SourcedRequirement[],
+    state: State,
+  ): Promise<Map<string, Set<NormalizedName>>> {
+    const result = new Map<string, Set<NormalizedName>>();
+    for (const env of this.environments) {
+      const reached = new Map<NormalizedName, Set<string>>();
+      const queue: { name: NormalizedName; extras: readonly string[] }[] = roots
+        .filter((r) => this.appliesIn(env, r.requirement, []))
+        .map((r) => ({ name: r.requirement.normalizedName, extras: r.requirement.extras }));
+      while (queue.length > 0) {
+        const { name, extras } = queue.shift()!;
+        const pin = state.pins.get(name);
+        if (pin === undefined) continue;
+        const seen = reached.get(name);
+        const fresh = seen === undefined ? [''] : [];
+        for (const e of extras) if (!seen?.has(e)) fresh.push(e);
+        if (fresh.length === 0) continue;
+        const set = seen ?? new Set<string>();
+        for (const e of fresh) set.add(e);
+        reached.set(name, set);
+        const metadata = await this.metadata(pin.candidate);
+        for (const dep of metadata.requiresDist) {
+          const base = fresh.includes('') && this.appliesIn(env, dep, []);
+          const viaExtra = dep.marker !== undefined && fresh.some((e) => e !== '' && evaluateMarker(dep.marker!, env.markers, [e]));
+          if (base || viaExtra) queue.push({ name: dep.normalizedName, extras: dep.extras });
+        }
+      }
+      result.set(env.name, new Set(reached.keys()));
+    }
+    return result;
   }
 
   private answer(name: NormalizedName): Promise<CandidatesAnswer> {
@@ -275,12 +336,12 @@ class Resolver {
     return allowed.filter((c) => !c.yanked || exact);
   }
 
+  /** A candidate must install on every target. */
   private pythonFits(requiresPython: string | undefined): boolean {
     if (requiresPython === undefined || requiresPython.trim() === '') return true;
     try {
-      return specifierSetContains(parseSpecifierSet(requiresPython), this.options.pythonVersion, {
-        prereleases: true,
-      });
+      const set = parseSpecifierSet(requiresPython);
+      return this.environments.every((env) => specifierSetContains(set, env.pythonVersion, { prereleases: true }));
     } catch {
       return true; // pip ignores an invalid Requires-Python (it warns); so do we.
     }
@@ -306,7 +367,7 @@ class Resolver {
       const forExtras =
         extras.length > 0 &&
         requirement.marker !== undefined &&
-        extras.some((e) => evaluateMarker(requirement.marker!, this.options.markers, [e]));
+        this.environments.some((env) => extras.some((e) => evaluateMarker(requirement.marker!, env.markers, [e])));
       if (!forBase && !forExtras) continue;
       const depName = requirement.normalizedName;
       if (depName === name) continue; // a package asking for its own extras: handled via constraints below

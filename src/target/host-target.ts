@@ -6,10 +6,10 @@
 import { FerryError } from '../core/errors.js';
 import type { Target } from '../standards/target.js';
 import { probeHost } from './probe.js';
-import { profileToTargets } from './profile.js';
+import { profileToTargets, type TargetProfile } from './profile.js';
 
-export async function hostTarget(python?: string): Promise<Target> {
-  const profile = await probeHost({ ...(python === undefined ? {} : { python }), runCommands: false });
+export async function hostTarget(python?: string, runCommands = false): Promise<{ target: Target; profile: TargetProfile }> {
+  const profile = await probeHost({ ...(python === undefined ? {} : { python }), runCommands });
   const target = profileToTargets(profile)[0];
   if (target === undefined) {
     throw new FerryError('ERR_FERRY_PROBE_FAILED', `The probe found no Python interpreter on this host${python ? ` (asked for ${python})` : ''}.`, {
@@ -17,5 +17,5 @@ export async function hostTarget(python?: string): Promise<Target> {
     });
   }
   // The host's own name, without the interpreter path profileToTargets adds when it finds several.
-  return { ...target, name: `host-py${target.interpreter.version.join('.')}` };
+  return { target: { ...target, name: `host-py${target.interpreter.version.join('.')}` }, profile };
 }

@@ -152,4 +152,25 @@ describe('resolver', () => {
       (error: unknown) => error instanceof FerryError && error.code === 'ERR_FERRY_RESOLUTION_IMPOSSIBLE' && /z>=1/.test(error.message),
     );
   });
+
+  test('several targets: one set of versions, and each package knows which targets need it', async () => {
+    const table: Table = {
+      a: { '1.0': ['lin; sys_platform == "linux"', 'win; sys_platform == "win32"', 'old; python_version < "3.10"'], '2.0': { deps: [], requiresPython: '>=3.10' } },
+      lin: { '1.0': [] },
+      win: { '1.0': [] },
+      old: { '1.0': [] },
+    };
+    const provider = new TableProvider(table);
+    const windows: MarkerEnvironment = { ...markers, sys_platform: 'win32', platform_system: 'Windows', os_name: 'nt', python_version: '3.9', python_full_version: '3.9.13' };
+    const resolution = await resolve([req('a')], {
+      provider,
+      environments: [
+        { name: 'linux-py311', markers, pythonVersion: parseVersion('3.11.7') },
+        { name: 'win-py39', markers: windows, pythonVersion: parseVersion('3.9.13') },
+      ],
+    });
+    const got = Object.fromEntries(resolution.packages.map((p) => [p.name, `${p.version} ${p.targets.join('+')}`]));
+    // a 2.0 needs Python >= 3.10, which the Windows target lacks: 1.0 serves both.
+    assert.deepEqual(got, { a: '1.0 linux-py311+win-py39', lin: '1.0 linux-py311', old: '1.0 win-py39', win: '1.0 win-py39' });
+  });
 });

@@ -34,7 +34,7 @@ export class TableProvider implements Provider {
           yanked: r.yanked ? 'yanked' : false,
           coreMetadata: false,
         };
-        return { name, version: parseVersion(version), versionText: version, file, yanked: r.yanked === true };
+        return { name, version: parseVersion(version), versionText: version, file, files: [file], yanked: r.yanked === true };
       })
       .sort((a, b) => compareVersions(b.version, a.version));
     return { kind: 'found', candidates, rejected: [], source: 'table' };

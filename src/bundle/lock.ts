@@ -1,0 +1,130 @@
+/**
+ * Resolution for one or more targets, in the form the rest of the bundle pipeline consumes:
+ * every package with the files it needs (one best wheel per target, deduplicated). `ferry lock`
+ * writes this as pylock.toml; `ferry bundle` downloads it. A lock read back from pylock.toml
+ * produces the same shape, so "the same lock rebuilds the same bundle".
+ */
+import type { EventSink } from '../core/events.js';
+import { FerryError } from '../core/errors.js';
+import { redactUrl } from '../core/redact.js';
+import { IndexClient } from '../index/client.js';
+import type { IndexSettings } from '../index/pip-config.js';
+import { IndexProvider } from '../resolver/index-provider.js';
+import { resolve, type SourcedRequirement } from '../resolver/resolve.js';
+import { formatRequirement } from '../standards/requirement.js';
+import { describeTarget, type Target, targetTags } from '../standards/target.js';
+import { parseVersion } from '../standards/version.js';
+
+export interface LockedFile {
+  readonly filename: string;
+  /** Where it was found, without credentials. */
+  readonly url: string;
+  readonly index: string;
+  readonly sha256: string;
+  readonly size?: number;
+  readonly uploadTime?: string;
+  readonly requiresPython?: string;
+}
+
+export interface LockedPackage {
+  readonly name: string;
+  readonly version: string;
+  readonly extras: readonly string[];
+  readonly requiredBy: readonly string[];
+  readonly dependencies: readonly string[];
+  /** Names of the targets that need it. */
+  readonly targets: readonly string[];
+  readonly files: readonly LockedFile[];
+}
+
+export interface Locked {
+  readonly targets: readonly Target[];
+  readonly packages: readonly LockedPackage[];
+  readonly requirements: readonly string[];
+  readonly constraints: readonly string[];
+  readonly indexes: readonly string[];
+}
+
+export interface LockOptions {
+  readonly requirements: readonly SourcedRequirement[];
+  readonly constraints: readonly SourcedRequirement[];
+  readonly prereleases: boolean;
+  readonly targets: readonly Target[];
+  readonly client: IndexClient;
+  readonly indexes: readonly string[];
+  readonly events?: EventSink;
+}
+
+export function indexDescriptions(settings: IndexSettings): string[] {
+  return settings.noIndex
+    ? settings.findLinks.map(redactUrl)
+    : [settings.indexUrl, ...settings.extraIndexUrls, ...settings.findLinks].map(redactUrl);
+}
+
+export function indexClientFor(settings: IndexSettings, cacheDir: string, events?: EventSink): IndexClient {
+  return new IndexClient({ settings, cacheDir, ...(events ? { events } : {}) });
+}
+
+export async function lockRequirements(options: LockOptions): Promise<Locked> {
+  const { targets, client, events } = options;
+  const providerTargets = targets.map((t) => ({
+    name: t.name,
+    tags: targetTags(t),
+    pythonVersion: parseVersion(t.interpreter.fullVersion),
+  }));
+  const provider = new IndexProvider({
+    client,
+    targets: providerTargets,
+    searched: options.indexes,
+    suggest: (name) => client.suggestNames(name),
+  });
+  const resolution = await resolve(options.requirements, {
+    provider,
+    environments: targets.map((t, i) => ({ name: t.name, markers: t.markers, pythonVersion: providerTargets[i]!.pythonVersion })),
+    constraints: options.constraints,
+    prereleases: options.prereleases,
+    ...(events ? { events } : {}),
+    target: {
+      description: targets.map(describeTarget).join('; '),
+      tags: providerTargets[0]!.tags,
+    },
+  });
+  const packages = resolution.packages.map((p): LockedPackage => {
+    const files = new Map<string, LockedFile>();
+    p.candidate.files.forEach((file, i) => {
+      // A target that does not need the package does not need its file either.
+      if (!p.targets.includes(targets[i]!.name)) return;
+      const sha256 = file.hashes.sha256;
+      if (sha256 === undefined) {
+        throw new FerryError('ERR_FERRY_NO_HASH', `The index gave no SHA-256 for ${file.filename} (${redactUrl(file.url)}).`, {
+          hint: 'Use an index that publishes hashes (PEP 503 #sha256= fragments or PEP 691 JSON), or a local --find-links folder.',
+        });
+      }
+      files.set(file.filename, {
+        filename: file.filename,
+        url: redactUrl(file.url),
+        index: file.index,
+        sha256,
+        ...(file.size === undefined ? {} : { size: file.size }),
+        ...(file.uploadTime === undefined ? {} : { uploadTime: file.uploadTime }),
+        ...(file.requiresPython === undefined ? {} : { requiresPython: file.requiresPython }),
+      });
+    });
+    return {
+      name: p.name,
+      version: p.version,
+      extras: p.extras,
+      requiredBy: p.requiredBy,
+      dependencies: p.dependencies,
+      targets: p.targets,
+      files: [...files.values()].sort((a, b) => (a.filename < b.filename ? -1 : 1)),
+    };
+  });
+  return {
+    targets,
+    packages,
+    requirements: options.requirements.map((r) => formatRequirement(r.requirement)),
+    constraints: options.constraints.map((r) => formatRequirement(r.requirement)),
+    indexes: options.indexes,
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * What `ferry lock` and `ferry bundle` share: requirements (arguments, -r, -c, --framework),
+ * index settings and targets settled from flags, then one resolution for all targets.
+ */
+import { indexClientFor, indexDescriptions, type Locked, lockRequirements } from '../bundle/lock.js';
+import type { Output } from './render.js';
+import { FerryError } from '../core/errors.js';
+import { ContentCache, defaultCacheDir } from '../fetch/cache.js';
+import type { IndexClient } from '../index/client.js';
+import { parseRequirement } from '../standards/requirement.js';
+import { chooseFramework } from '../target/framework-request.js';
+import { collectRequirements } from './commands/bundle-requirements.js';
+import { type ParsedArgs, str, usageError } from './command.js';
+import { INDEX_HELP, INDEX_OPTIONS, settleIndexSettings } from './settings.js';
+import { settleCliTargets, TARGET_HELP, TARGET_OPTIONS } from './target-options.js';
+
+export const RESOLVE_OPTIONS = {
+  ...INDEX_OPTIONS,
+  ...TARGET_OPTIONS,
+  requirement: { type: 'string', short: 'r', multiple: true },
+  constraint: { type: 'string', short: 'c', multiple: true },
+  pre: { type: 'boolean' },
+  framework: { type: 'string' },
+  'framework-version': { type: 'string' },
+  cuda: { type: 'string' },
+  driver: { type: 'string' },
+  'cache-dir': { type: 'string' },
+} as const;
+
+export const RESOLVE_HELP = `What to resolve:
+  REQUIREMENT...             PEP 508 requirements, e.g. "paddlepaddle==3.0.0" "numpy<2"
+  -r, --requirement FILE     a pip requirements file (repeatable)
+  -c, --constraint FILE      constrain versions without adding projects (repeatable)
+      --pre                  allow pre-releases
+      --framework NAME       paddle | torch | tensorflow: the right build for the target
+                             (exact pin, CUDA variant, index) from ferry's variant table
+      --framework-version V  a release or series of the framework (default: newest that fits)
+      --cuda auto|cpu|X.Y    CUDA build (default cpu; auto = newest the target's driver runs)
+      --driver VERSION       the target's NVIDIA driver, when no probed profile says it
+      --cache-dir DIR        download and metadata cache (default $FERRY_CACHE_DIR or ~/.cache/ferry)
+
+${TARGET_HELP}
+
+${INDEX_HELP}`;
+
+export interface ResolvedArgs {
+  readonly locked: Locked;
+  readonly client: IndexClient;
+  readonly cache: ContentCache;
+}
+
+export async function resolveFromArgs(command: string, args: ParsedArgs, out: Output): Promise<ResolvedArgs> {
+  const reqs = await collectRequirements(command, args, str(args.values.framework) !== undefined);
+  const settled = await settleCliTargets(args);
+  const framework = str(args.values.framework);
+  if (framework !== undefined) {
+    const choices = settled.map((s) =>
+      chooseFramework(
+        {
+          framework,
+          cuda: str(args.values.cuda) ?? 'cpu',
+          ...(str(args.values['framework-version']) === undefined ? {} : { version: str(args.values['framework-version'])! }),
+          ...(str(args.values.driver) === undefined ? {} : { driver: str(args.values.driver)! }),
+        },
+        s.target,
+        s.profile,
+      ),
+    );
+    const pins = [...new Set(choices.map((c) => c.requirement))];
+    if (pins.length > 1) {
+      throw new FerryError('ERR_FERRY_VARIANT_TARGETS_DIFFER', `The targets need different builds of ${framework}: ${pins.join(', ')}.`, {
+        hint: 'Bundle each target separately, or pass --framework-version and --cuda so that one build fits all.',
+      });
+    }
+    const choice = choices[0]!;
+    if (choice.index !== 'default') {
+      throw new FerryError('ERR_FERRY_VARIANT_INDEX', `${choice.requirement} comes from its vendor's own index (${choice.index}).`, {
+        hint: 'Name that index for this project in ferry.toml ([[index]] and [sources]) or with --index/--index-for.',
+      });
+    }
+    reqs.requirements.push({ requirement: parseRequirement(choice.requirement), source: `--framework ${framework}` });
+    for (const c of choice.constraints) reqs.constraints.push({ requirement: parseRequirement(c), source: `--framework ${framework}` });
+    for (const note of choice.notes) out.events({ type: 'info', message: note });
+  } else if (str(args.values.cuda) !== undefined || str(args.values['framework-version']) !== undefined) {
+    throw usageError(command, '--cuda and --framework-version only apply with --framework.');
+  }
+  if (reqs.requirements.length === 0) throw usageError(command, 'give at least one REQUIREMENT, -r FILE or --framework.');
+  const settings = await settleIndexSettings(args, reqs);
+  const cache = new ContentCache(str(args.values['cache-dir']) ?? defaultCacheDir());
+  const client = indexClientFor(settings, cache.dir, out.events);
+  const locked = await lockRequirements({
+    requirements: reqs.requirements,
+    constraints: reqs.constraints,
+    prereleases: args.values.pre === true || reqs.pre,
+    targets: settled.map((s) => s.target),
+    client,
+    indexes: indexDescriptions(settings),
+    events: out.events,
+  });
+  return { locked, client, cache };
+}
