@@ -76,7 +76,8 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
     client,
     targets: providerTargets,
     searched: options.indexes,
-    suggest: (name) => client.suggestNames(name),
+    // Only on the error path: the root page of a big index is large, so it is bounded in time and size.
+    suggest: (name) => client.suggestNames(name, { remote: true, maxBytes: 96 << 20 }),
   });
   const resolution = await resolve(options.requirements, {
     provider,
