@@ -1,33 +1,95 @@
 /**
- * Writes a bundle folder. Everything is assembled in a staging folder beside the destination
- * and renamed into place at the end, so a failure never leaves a half-written bundle and an
- * earlier bundle at the same path survives until the new one is complete.
+ * Writes a bundle folder (format 1, docs/bundle-format.md). Everything is assembled in a
+ * staging folder beside the destination and renamed into place at the end, so a failure never
+ * leaves a half-written bundle and an earlier bundle at the same path survives until the new
+ * one is complete. The same contents give byte-identical files wherever they are written:
+ * nothing here reads the clock or the destination's path.
  */
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { chmod, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ContentCache } from '../fetch/cache.js';
+import { readWheelMetadata } from '../index/wheel-metadata.js';
+import { licenseOf, parseCoreMetadata } from '../standards/metadata.js';
+import { formatInstallPy } from './install-py.js';
 import { formatManifest, type Manifest } from './manifest.js';
+import { formatReadmeTxt } from './readme-txt.js';
+import { formatSbom } from './sbom.js';
+import { computeSha256Sums, formatSha256Sums, SHA256SUMS_FILE } from './sha256sums.js';
+
+export const BUNDLE_FILES = {
+  manifest: 'manifest.json',
+  requirements: 'requirements.txt',
+  pylock: 'pylock.toml',
+  sbom: 'sbom.cdx.json',
+  installPy: 'install.py',
+  readme: 'README.txt',
+  sums: SHA256SUMS_FILE,
+  wheels: 'wheels',
+  signatures: 'signatures',
+} as const;
 
 export interface BundleContents {
   readonly manifest: Manifest;
   readonly wheels: readonly { readonly filename: string; readonly sha256: string }[];
   readonly requirementsTxt: string;
   readonly cache: ContentCache;
+  /** pylock.toml (PEP 751) text, e.g. from pylock.ts formatPylock(); written when given. */
+  readonly pylockToml?: string;
+  /** Record an SM3 digest (GM/T 0004) of every file in manifest.json (`--sm3`). */
+  readonly sm3?: boolean;
+  /** install.py's text; default: the template with this ferry's probe.py embedded. */
+  readonly installPy?: string;
 }
 
 export async function writeBundleFolder(outDir: string, contents: BundleContents): Promise<void> {
   const staging = join(dirname(outDir), `.${basename(outDir)}.ferry-tmp-${process.pid}`);
   await rm(staging, { recursive: true, force: true });
   try {
-    await mkdir(join(staging, 'wheels'), { recursive: true });
-    for (const w of contents.wheels) await contents.cache.linkOrCopy(w.sha256, join(staging, 'wheels', w.filename));
-    await writeFile(join(staging, 'requirements.txt'), contents.requirementsTxt);
-    await writeFile(join(staging, 'manifest.json'), formatManifest(contents.manifest));
+    await mkdir(join(staging, BUNDLE_FILES.wheels), { recursive: true });
+    await mkdir(join(staging, BUNDLE_FILES.signatures), { recursive: true });
+    for (const w of contents.wheels) await contents.cache.linkOrCopy(w.sha256, join(staging, BUNDLE_FILES.wheels, w.filename));
+    let manifest = contents.manifest;
+    if (contents.sm3 === true) {
+      const files = [];
+      for (const f of manifest.files) files.push({ ...f, sm3: await hashFile(join(staging, f.path), 'sm3') });
+      manifest = { ...manifest, files };
+    }
+    const licenses = new Map<string, string | undefined>();
+    for (const f of manifest.files) licenses.set(f.path, await wheelLicense(join(staging, f.path)));
+    await writeFile(join(staging, BUNDLE_FILES.requirements), contents.requirementsTxt);
+    if (contents.pylockToml !== undefined) await writeFile(join(staging, BUNDLE_FILES.pylock), contents.pylockToml);
+    await writeFile(join(staging, BUNDLE_FILES.manifest), formatManifest(manifest));
+    await writeFile(join(staging, BUNDLE_FILES.sbom), formatSbom({ manifest, licenses }));
+    await writeFile(join(staging, BUNDLE_FILES.installPy), contents.installPy ?? formatInstallPy());
+    await chmod(join(staging, BUNDLE_FILES.installPy), 0o755);
+    await writeFile(join(staging, BUNDLE_FILES.readme), formatReadmeTxt(manifest));
+    await writeFile(join(staging, BUNDLE_FILES.sums), formatSha256Sums(await computeSha256Sums(staging)));
     await replaceDirectory(staging, outDir);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** The licence a wheel's METADATA declares, or undefined when it declares none or is unreadable. */
+async function wheelLicense(path: string): Promise<string | undefined> {
+  try {
+    return licenseOf(parseCoreMetadata(await readWheelMetadata(path), path));
+  } catch {
+    return undefined;
+  }
+}
+
+export function hashFile(path: string, algorithm: 'sha256' | 'sm3'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash(algorithm);
+    createReadStream(path)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
+  });
 }
 
 /** Moves the finished staging folder into place; the previous bundle is removed only after. */

@@ -4,13 +4,18 @@
 import { FerryError } from '../core/errors.js';
 import { bundleCommand } from './commands/bundle.js';
 import { installCommand } from './commands/install.js';
+import { keygenCommand } from './commands/keygen.js';
+import { lockCommand } from './commands/lock.js';
+import { packCommand } from './commands/pack.js';
+import { signCommand } from './commands/sign.js';
 import { targetsCommand } from './commands/targets.js';
+import { verifyCommand } from './commands/verify.js';
 import { type Command, parseCommandArgs } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { createOutput, reportError } from './render.js';
 import { VERSION } from './version.js';
 
-const COMMANDS: readonly Command[] = [bundleCommand, installCommand, targetsCommand];
+const COMMANDS: readonly Command[] = [lockCommand, bundleCommand, installCommand, targetsCommand, keygenCommand, signCommand, verifyCommand, packCommand];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

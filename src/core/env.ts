@@ -7,6 +7,10 @@ export const FERRY_ENV = {
   cacheDir: 'FERRY_CACHE_DIR',
   /** Python interpreter used to create venvs and probe the host (default: python3 on PATH). */
   python: 'FERRY_PYTHON',
+  /** `ferry probe`: read /proc, /etc, /lib and /usr under this folder (a fake host, for tests). */
+  probeRoot: 'FERRY_PROBE_ROOT',
+  /** `ferry probe`: '1' skips nvidia-smi and ldconfig. */
+  probeNoCommands: 'FERRY_PROBE_NO_COMMANDS',
   /** Disables colour on a TTY (https://no-color.org). */
   noColor: 'NO_COLOR',
 } as const;

@@ -1,8 +1,14 @@
 /**
- * The index client: project pages from every configured index and find-links location
- * (PEP 503 HTML or PEP 691 JSON, chosen by the response's Content-Type), and core metadata
- * (PEP 658/714 `.metadata` files, else METADATA read out of the wheel). The resolver never sees
- * HTTP; it sees `ProjectPage`s and metadata text.
+ * The index client: project pages from the configured indexes and find-links locations
+ * (PEP 503 HTML or PEP 691 JSON, chosen by the response's Content-Type), chosen per project by
+ * pins and the index strategy (index-config.ts), and core metadata, cheapest source first:
+ * the on-disk metadata cache, PEP 658/714 `.metadata` files, METADATA read out of the remote
+ * wheel with HTTP Range requests, and last the whole wheel. The resolver never sees HTTP; it
+ * sees `ProjectPage`s and metadata text.
+ *
+ * Capabilities are probed, never assumed (mirrors differ): an index whose `.metadata` files
+ * fail is not asked for them again in this run, a host that ignores Range gets whole-file
+ * downloads, an index whose JSON pages are broken is asked for HTML.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
@@ -13,12 +19,21 @@ import { type EventSink, ignoreEvents } from '../core/events.js';
 import { redactUrl } from '../core/redact.js';
 import { assertSafeFilename, parseDistFilename } from '../standards/filename.js';
 import { type NormalizedName, normalizeName } from '../standards/name.js';
+import { normalizeVersion } from '../standards/version.js';
 import { type FetchOptions, fetchBytes, fetchText, isNotFound, splitCredentials } from './http.js';
+import {
+  type IndexConfig,
+  type IndexStrategy,
+  indexConfigFromPip,
+  isIndexConfig,
+  parseTimestamp,
+} from './index-config.js';
 import type { IndexSettings } from './pip-config.js';
+import { openRangeReader } from './range-reader.js';
 import { parseSimpleHtml, type RawLink } from './simple-html.js';
 import { parseSimpleJson, parseSimpleJsonRoot } from './simple-json.js';
 import { similarNames } from './suggest.js';
-import { readWheelMetadata } from './wheel-metadata.js';
+import { readMetadataFrom, readWheelMetadata } from './wheel-metadata.js';
 
 export interface DistFile {
   readonly filename: string;
@@ -35,20 +50,33 @@ export interface DistFile {
   readonly uploadTime?: string;
   /** PEP 658/714: false, or the hashes of the `.metadata` file ({} when offered without hashes). */
   readonly coreMetadata: false | Readonly<Record<string, string>>;
+  /** The configured name of the index it came from ("default", "extra-1", a ferry.toml name); absent for find-links. */
+  readonly indexName?: string;
+  /**
+   * Priority of its source, 0 = first index; find-links come after every index. Under
+   * `unsafe-first-match` a resolver prefers a lower rank before a higher version.
+   */
+  readonly indexRank?: number;
 }
 
 export interface ProjectPage {
   readonly name: NormalizedName;
-  /** Indexes first (in configured order), then find-links, each in page order. */
+  /** Indexes first (in priority order), then find-links, each in page order. */
   readonly files: readonly DistFile[];
   /** Redacted URLs of the pages that answered, comma-separated. */
   readonly source: string;
+  /** The strategy that chose these files (for unsafe-first-match, see DistFile.indexRank). */
+  readonly strategy?: IndexStrategy;
 }
 
 export interface IndexClientOptions {
-  settings: IndexSettings;
+  /** pip's settings alone (index-url, extra-index-urls, find-links), or a settled IndexConfig. */
+  settings: IndexSettings | IndexConfig;
   events?: EventSink;
-  /** Content-addressed cache (`<dir>/sha256/ab/cdef…`, the layout of fetch/cache.ts). */
+  /**
+   * Content-addressed cache (`<dir>/sha256/ab/cdef…`, the layout of fetch/cache.ts); metadata
+   * is kept beside it in `<dir>/metadata/<sha256 of the file>`.
+   */
   cacheDir?: string;
   /** Requests in flight at once (default 8). */
   concurrency?: number;
@@ -70,14 +98,25 @@ export interface SuggestOptions {
 /** PEP 691 content negotiation: JSON preferred, HTML accepted. */
 export const SIMPLE_ACCEPT =
   'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01';
+/** For an index whose JSON pages turned out broken. */
+const HTML_ACCEPT = 'application/vnd.pypi.simple.v1+html, text/html;q=0.01';
 
 const JSON_TYPE = 'application/vnd.pypi.simple.v1+json';
 
-interface Source {
-  readonly kind: 'index' | 'find-links';
-  /** As configured (may carry credentials). */
+interface IndexSource {
+  readonly kind: 'index';
+  readonly name: string;
+  /** The index URL, then its fallback mirrors (as configured: may carry credentials). */
+  readonly urls: readonly string[];
+  readonly explicit: boolean;
+  readonly rank: number;
+}
+
+interface LinksSource {
+  readonly kind: 'find-links';
   readonly url: string;
   readonly shown: string;
+  readonly rank: number;
 }
 
 interface Page {
@@ -85,34 +124,63 @@ interface Page {
   readonly url: string;
 }
 
+interface Found {
+  readonly files: DistFile[];
+  readonly shown: string;
+}
+
 export class IndexClient {
-  readonly #settings: IndexSettings;
+  readonly #config: IndexConfig;
   readonly #events: EventSink;
   readonly #cacheDir: string | undefined;
   readonly #http: Pick<FetchOptions, 'retries' | 'timeoutMs' | 'backoffMs'>;
-  readonly #sources: readonly Source[];
+  readonly #indexes: readonly IndexSource[];
+  readonly #links: readonly LinksSource[];
   readonly #pages = new Map<string, Promise<Page | undefined>>();
   readonly #projects = new Map<string, Promise<ProjectPage | undefined>>();
   readonly #metadata = new Map<string, Promise<string>>();
   /** origin → credentials ("user:pass@"), so files on an index's host get its credentials. */
   readonly #credentials = new Map<string, string>();
   readonly #limit: <T>(task: () => Promise<T>) => Promise<T>;
+  /** Index name → which of its URLs is in use (moves on when a mirror is unreachable). */
+  readonly #active = new Map<string, number>();
+  /** Index names whose PEP 691 JSON was broken: asked for HTML from then on. */
+  readonly #htmlOnly = new Set<string>();
+  /** Sources (DistFile.index) whose `.metadata` files failed before any succeeded. */
+  readonly #noMetadataFiles = new Set<string>();
+  readonly #metadataFilesWork = new Set<string>();
+  /** Origins that ignored a Range request. */
+  readonly #noRange = new Set<string>();
+  /** Sources already warned that exclude-newer could not be applied. */
+  readonly #excludeWarned = new Set<string>();
 
   constructor(options: IndexClientOptions) {
-    this.#settings = options.settings;
+    const config = isIndexConfig(options.settings)
+      ? options.settings
+      : indexConfigFromPip(options.settings);
+    this.#config = config;
     this.#events = options.events ?? ignoreEvents;
     this.#cacheDir = options.cacheDir;
     this.#http = options.http ?? {};
     this.#limit = limiter(options.concurrency ?? 8);
-    const s = options.settings;
-    const indexes = s.noIndex ? [] : [s.indexUrl, ...s.extraIndexUrls].filter((u) => u !== '');
-    this.#sources = [
-      ...indexes.map((url) => ({ kind: 'index' as const, url, shown: redactUrl(url) })),
-      ...s.findLinks.map((url) => ({ kind: 'find-links' as const, url, shown: redactUrl(url) })),
-    ];
-    for (const source of this.#sources) {
+    this.#indexes = config.indexes
+      .filter((i) => i.url !== '')
+      .map((i, rank) => ({
+        kind: 'index' as const,
+        name: i.name,
+        urls: [i.url, ...i.fallbacks],
+        explicit: i.explicit,
+        rank,
+      }));
+    this.#links = config.findLinks.map((url) => ({
+      kind: 'find-links' as const,
+      url,
+      shown: redactUrl(url),
+      rank: this.#indexes.length,
+    }));
+    for (const url of [...this.#indexes.flatMap((i) => i.urls), ...config.findLinks]) {
       try {
-        const u = new URL(source.url);
+        const u = new URL(url);
         if (u.username !== '' || u.password !== '') {
           this.#credentials.set(
             u.origin,
@@ -125,9 +193,22 @@ export class IndexClient {
     }
   }
 
+  /** The settled index configuration this client uses. */
+  get config(): IndexConfig {
+    return this.#config;
+  }
+
   /** The locations searched, redacted, for "not found" messages. */
   searched(): string[] {
-    return this.#sources.map((s) => (s.kind === 'index' ? s.shown : `${s.shown} (find-links)`));
+    return [
+      ...this.#indexes.map((s) => {
+        const shown = redactUrl(this.#activeUrl(s));
+        const label =
+          s.name === 'default' || /^extra-\d+$/.test(s.name) ? shown : `${s.name}: ${shown}`;
+        return s.explicit ? `${label} (explicit: pinned projects only)` : label;
+      }),
+      ...this.#links.map((s) => `${s.shown} (find-links)`),
+    ];
   }
 
   /** `url` with the credentials of the index on the same origin, for fetching files. */
@@ -154,29 +235,106 @@ export class IndexClient {
   }
 
   async #loadProject(name: NormalizedName): Promise<ProjectPage | undefined> {
-    const answers = await Promise.all(
-      this.#sources.map(async (source) => {
-        const pageUrl = source.kind === 'index' ? projectUrl(source.url, name) : source.url;
-        const page = await this.#page(pageUrl, source.kind);
-        if (page === undefined) return undefined;
-        const files = this.#filesFor(name, page, source);
-        // A find-links page lists every project; it "knows" this one only if it has its files.
-        if (source.kind === 'find-links' && files.length === 0) return undefined;
-        return { files, shown: redactUrl(page.url) };
-      }),
-    );
-    const found = answers.filter((a) => a !== undefined);
+    // Find-links are always merged in; start them at once.
+    const fromLinks = Promise.all(this.#links.map((source) => this.#fromLinks(source, name)));
+    fromLinks.catch(() => {});
+    const pinned = this.#config.pins[name];
+    const candidates =
+      pinned === undefined
+        ? this.#indexes.filter((s) => !s.explicit)
+        : this.#indexes.filter((s) => s.name === pinned);
+    const strategy = this.#config.strategy;
+    let fromIndexes: Found[];
+    if (strategy === 'first-index' || pinned !== undefined) {
+      // Ask one index after another and stop at the first that knows the name: later
+      // indexes never learn of (or get to answer for) a project an earlier one has.
+      fromIndexes = [];
+      for (const source of candidates) {
+        const found = await this.#fromIndex(source, name);
+        if (found !== undefined) {
+          fromIndexes = [found];
+          break;
+        }
+      }
+    } else {
+      const all = await Promise.all(candidates.map((source) => this.#fromIndex(source, name)));
+      fromIndexes = firstIndexPerVersion(all.filter((a) => a !== undefined));
+    }
+    const found = [...fromIndexes, ...(await fromLinks).filter((a) => a !== undefined)];
     if (found.length === 0) return undefined;
     return {
       name,
       files: found.flatMap((a) => a.files),
       source: found.map((a) => a.shown).join(', '),
+      strategy,
     };
   }
 
-  #filesFor(name: NormalizedName, page: Page, source: Source): DistFile[] {
+  async #fromIndex(source: IndexSource, name: NormalizedName): Promise<Found | undefined> {
+    const answer = await this.#indexPage(source, name);
+    if (answer === undefined) return undefined;
+    const { page, base } = answer;
+    return {
+      files: this.#filesFor(name, page, redactUrl(base), source),
+      shown: redactUrl(page.url),
+    };
+  }
+
+  async #fromLinks(source: LinksSource, name: NormalizedName): Promise<Found | undefined> {
+    const page = await this.#page(source.url, 'find-links', SIMPLE_ACCEPT);
+    if (page === undefined) return undefined;
+    const files = this.#filesFor(name, page, source.shown, source);
+    // A find-links page lists every project; it "knows" this one only if it has its files.
+    if (files.length === 0) return undefined;
+    return { files, shown: redactUrl(page.url) };
+  }
+
+  #activeUrl(source: IndexSource): string {
+    return source.urls[this.#active.get(source.name) ?? 0] ?? source.urls[0]!;
+  }
+
+  /**
+   * The project page of one index. When the index is unreachable (connection error, timeout,
+   * 5xx after retries) and `--mirror` gave it fallbacks, the next mirror takes over for the
+   * rest of the run, with a warning naming both.
+   */
+  async #indexPage(
+    source: IndexSource,
+    name: NormalizedName,
+  ): Promise<{ page: Page; base: string } | undefined> {
+    for (;;) {
+      const at = this.#active.get(source.name) ?? 0;
+      const base = source.urls[at]!;
+      const accept = this.#htmlOnly.has(source.name) ? HTML_ACCEPT : SIMPLE_ACCEPT;
+      try {
+        const page = await this.#page(projectUrl(base, name), 'index', accept, source);
+        return page === undefined ? undefined : { page, base };
+      } catch (error) {
+        const unreachable =
+          error instanceof FerryError && error.code === 'ERR_FERRY_INDEX_UNREACHABLE';
+        if (!unreachable || at + 1 >= source.urls.length) throw error;
+        if ((this.#active.get(source.name) ?? 0) === at) {
+          this.#active.set(source.name, at + 1);
+          this.#events({
+            type: 'warning',
+            code: 'ERR_FERRY_MIRROR_FALLBACK',
+            message: `mirror ${redactUrl(base)} failed (${error.message}); using ${redactUrl(source.urls[at + 1]!)} instead`,
+          });
+        }
+      }
+    }
+  }
+
+  #filesFor(
+    name: NormalizedName,
+    page: Page,
+    shown: string,
+    source: IndexSource | LinksSource,
+  ): DistFile[] {
     const files: DistFile[] = [];
     const seen = new Set<string>();
+    const cutoff = this.#config.excludeNewer?.cutoffMs;
+    let undated = false;
     for (const link of page.links) {
       try {
         assertSafeFilename(link.filename);
@@ -193,38 +351,66 @@ export class IndexClient {
       if (parsedName(link.filename, name) !== name) continue;
       if (seen.has(link.url)) continue;
       seen.add(link.url);
+      if (cutoff !== undefined) {
+        // PEP 700 upload-time; HTML pages and find-links have none: keep, and say so once.
+        const uploaded =
+          link.uploadTime === undefined ? undefined : parseTimestamp(link.uploadTime);
+        if (uploaded === undefined) undated = true;
+        else if (uploaded >= cutoff) continue;
+      }
       files.push({
         filename: link.filename,
         url: link.url,
-        index: source.shown,
+        index: shown,
         hashes: link.hashes,
         ...(link.requiresPython === undefined ? {} : { requiresPython: link.requiresPython }),
         yanked: link.yanked,
         ...(link.size === undefined ? {} : { size: link.size }),
         ...(link.uploadTime === undefined ? {} : { uploadTime: link.uploadTime }),
         coreMetadata: link.coreMetadata,
+        ...(source.kind === 'index' ? { indexName: source.name } : {}),
+        indexRank: source.rank,
+      });
+    }
+    const key = source.kind === 'index' ? `index ${source.name}` : source.url;
+    if (undated && !this.#excludeWarned.has(key)) {
+      this.#excludeWarned.add(key);
+      this.#events({
+        type: 'warning',
+        code: 'ERR_FERRY_EXCLUDE_NEWER_UNAVAILABLE',
+        message: `--exclude-newer ${this.#config.excludeNewer?.input} could not be applied to ${source.kind === 'index' ? redactUrl(this.#activeUrl(source)) : source.shown}: it gives no upload times (PEP 700), so all its files are kept`,
       });
     }
     return files;
   }
 
   /** One page, fetched once per run; undefined when it does not exist (404 / missing file). */
-  #page(url: string, kind: Source['kind']): Promise<Page | undefined> {
+  #page(
+    url: string,
+    kind: 'index' | 'find-links',
+    accept: string,
+    source?: IndexSource,
+  ): Promise<Page | undefined> {
     let page = this.#pages.get(url);
     if (page === undefined) {
-      page = this.#limit(() => this.#fetchPage(url, kind));
+      page = this.#limit(() => this.#fetchPage(url, kind, accept, source));
       this.#pages.set(url, page);
       page.catch(() => this.#pages.delete(url));
     }
     return page;
   }
 
-  async #fetchPage(url: string, kind: Source['kind']): Promise<Page | undefined> {
+  async #fetchPage(
+    url: string,
+    kind: 'index' | 'find-links',
+    accept: string,
+    source?: IndexSource,
+  ): Promise<Page | undefined> {
     let response: Awaited<ReturnType<typeof fetchText>>;
     try {
       response = await fetchText(url, {
         ...this.#http,
-        headers: { accept: SIMPLE_ACCEPT },
+        headers: { accept },
         directory: kind === 'find-links' ? 'listing' : 'index',
         events: this.#events,
       });
@@ -234,7 +420,25 @@ export class IndexClient {
     }
     const type = response.contentType;
     if (type === JSON_TYPE) {
-      const parsed = parseSimpleJson(response.body, response.url);
+      let parsed: ReturnType<typeof parseSimpleJson>;
+      try {
+        parsed = parseSimpleJson(response.body, response.url);
+      } catch (error) {
+        // A mirror that advertises PEP 691 but serves broken JSON: ask it for HTML instead,
+        // for this page and the rest of the run.
+        if (source === undefined || accept === HTML_ACCEPT) throw error;
+        const html = await this.#fetchPage(url, kind, HTML_ACCEPT, source).catch(() => undefined);
+        if (html === undefined) throw error;
+        if (!this.#htmlOnly.has(source.name)) {
+          this.#htmlOnly.add(source.name);
+          this.#events({
+            type: 'warning',
+            code: 'ERR_FERRY_MALFORMED_PAGE',
+            message: `${redactUrl(response.url)} served a broken PEP 691 JSON page; asking ${redactUrl(this.#activeUrl(source))} for HTML pages from now on`,
+          });
+        }
+        return html;
+      }
       for (const drop of parsed.dropped) {
         this.#events({
           type: 'warning',
@@ -272,25 +476,25 @@ export class IndexClient {
    */
   async knownProjectNames(options: SuggestOptions = {}): Promise<string[]> {
     const names = new Set<string>();
-    await Promise.all(
-      this.#sources.map(async (source) => {
-        try {
-          if (source.kind === 'find-links') {
-            const page = await this.#page(source.url, 'find-links');
-            for (const link of page?.links ?? []) {
-              const parsed = parsedName(link.filename);
-              if (parsed !== undefined) names.add(parsed);
-            }
-            return;
-          }
-          const isLocal = source.url.startsWith('file:');
-          if (!isLocal && options.remote !== true) return;
-          for (const n of await this.#rootNames(source.url, isLocal, options)) names.add(n);
-        } catch {
-          // Suggestions are a courtesy: an unreachable or huge root page gives none.
+    const tasks = [
+      ...this.#links.map(async (source) => {
+        const page = await this.#page(source.url, 'find-links', SIMPLE_ACCEPT);
+        for (const link of page?.links ?? []) {
+          const parsed = parsedName(link.filename);
+          if (parsed !== undefined) names.add(parsed);
         }
       }),
-    );
+      ...this.#indexes
+        .filter((s) => !s.explicit)
+        .map(async (source) => {
+          const url = this.#activeUrl(source);
+          const isLocal = url.startsWith('file:');
+          if (!isLocal && options.remote !== true) return;
+          for (const n of await this.#rootNames(url, isLocal, options)) names.add(n);
+        }),
+    ];
+    // Suggestions are a courtesy: an unreachable or huge root page gives none.
+    await Promise.all(tasks.map((t) => t.catch(() => {})));
     return [...names].sort();
   }
 
@@ -332,9 +536,34 @@ export class IndexClient {
   }
 
   async #loadMetadata(file: DistFile): Promise<string> {
-    if (file.coreMetadata !== false) {
+    const sha256 = file.hashes.sha256;
+    const cached =
+      this.#cacheDir === undefined || sha256 === undefined
+        ? undefined
+        : metadataCachePath(this.#cacheDir, sha256);
+    if (cached !== undefined) {
+      const text = await readFile(cached, 'utf8').catch(() => undefined);
+      if (text !== undefined && text !== '') return text;
+    }
+    const text = await this.#fetchMetadata(file);
+    if (cached !== undefined) await writeAtomically(cached, text).catch(() => {});
+    return text;
+  }
+
+  async #fetchMetadata(file: DistFile): Promise<string> {
+    if (file.coreMetadata !== false && !this.#noMetadataFiles.has(file.index)) {
       const fromFile = await this.#metadataFile(file, file.coreMetadata);
-      if (fromFile !== undefined) return fromFile;
+      if (fromFile !== undefined) {
+        this.#metadataFilesWork.add(file.index);
+        return fromFile;
+      }
+      if (!this.#metadataFilesWork.has(file.index)) {
+        this.#noMetadataFiles.add(file.index);
+        this.#events({
+          type: 'info',
+          message: `${file.index} advertises PEP 658 .metadata files but ${file.filename}.metadata was missing or wrong; reading wheels from there instead`,
+        });
+      }
     }
     if (!file.filename.endsWith('.whl')) {
       throw new FerryError(
@@ -347,6 +576,10 @@ export class IndexClient {
       );
     }
     if (file.url.startsWith('file:')) return readWheelMetadata(fileURLToPath(file.url));
+    const inCache = await this.#cachedWheel(file);
+    if (inCache !== undefined) return readWheelMetadata(inCache);
+    const ranged = await this.#rangeMetadata(file);
+    if (ranged !== undefined) return ranged;
     return readWheelMetadata(await this.#wheelBytes(file));
   }
 
@@ -378,20 +611,55 @@ export class IndexClient {
     return body.toString('utf8');
   }
 
-  /** The wheel's bytes, from the content-addressed cache or downloaded into it. */
+  /**
+   * METADATA read from the remote wheel with Range requests: its tail, the central directory,
+   * the METADATA entry; a few KiB instead of the whole wheel. Undefined when the host ignores
+   * Range (remembered for the run) or anything goes wrong: the caller downloads the wheel.
+   */
+  async #rangeMetadata(file: DistFile): Promise<string | undefined> {
+    let origin: string;
+    try {
+      origin = new URL(file.url).origin;
+    } catch {
+      return undefined;
+    }
+    if (this.#noRange.has(origin)) return undefined;
+    try {
+      const reader = await openRangeReader(this.withCredentials(file.url), {
+        http: this.#http,
+        limit: this.#limit,
+      });
+      return await readMetadataFrom(reader);
+    } catch (error) {
+      if (error instanceof FerryError && error.code === 'ERR_FERRY_RANGE_UNSUPPORTED') {
+        if (!this.#noRange.has(origin)) {
+          this.#noRange.add(origin);
+          this.#events({
+            type: 'info',
+            message: `${redactUrl(origin)} does not serve byte ranges; downloading whole wheels to read their metadata`,
+          });
+        }
+      }
+      return undefined;
+    }
+  }
+
+  /** The path of the wheel in the content cache, when it is there. */
+  async #cachedWheel(file: DistFile): Promise<string | undefined> {
+    const expected = file.hashes.sha256;
+    if (expected === undefined || this.#cacheDir === undefined) return undefined;
+    const cached = cachePath(this.#cacheDir, expected);
+    if (cached === undefined) return undefined;
+    try {
+      return (await stat(cached)).isFile() ? cached : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The wheel's bytes, downloaded into the content-addressed cache. */
   async #wheelBytes(file: DistFile): Promise<Buffer> {
     const expected = file.hashes.sha256;
-    const cached =
-      expected !== undefined && this.#cacheDir !== undefined
-        ? cachePath(this.#cacheDir, expected)
-        : undefined;
-    if (cached !== undefined) {
-      try {
-        if ((await stat(cached)).isFile()) return await readFile(cached);
-      } catch {
-        // not cached yet
-      }
-    }
     const { body } = await this.#limit(() =>
       fetchBytes(this.withCredentials(file.url), { ...this.#http, events: this.#events }),
     );
@@ -409,6 +677,56 @@ export class IndexClient {
     if (this.#cacheDir !== undefined)
       await storeInCache(this.#cacheDir, actual, body).catch(() => {});
     return body;
+  }
+}
+
+/**
+ * The unsafe strategies: every index answers, but a version is taken only from the first index
+ * (in priority order) that has it (uv: "if a package version is in multiple indexes, only look
+ * at the entry for the first index").
+ */
+function firstIndexPerVersion(found: readonly Found[]): Found[] {
+  const taken = new Set<string>();
+  const out: Found[] = [];
+  for (const answer of found) {
+    const versions = new Set<string>();
+    const files = answer.files.filter((f) => {
+      const version = versionKey(f.filename);
+      if (version === undefined) return true;
+      versions.add(version);
+      return !taken.has(version);
+    });
+    for (const v of versions) taken.add(v);
+    if (files.length > 0 || out.length === 0) out.push({ files, shown: answer.shown });
+  }
+  return out;
+}
+
+function versionKey(filename: string): string | undefined {
+  try {
+    const parsed = parseDistFilename(filename);
+    return parsed === undefined ? undefined : normalizeVersion(parsed.version);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `<cacheDir>/metadata/<sha256>`: metadata of the file with that SHA-256. */
+export function metadataCachePath(cacheDir: string, sha256: string): string | undefined {
+  const sha = sha256.toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(sha)) return undefined;
+  return join(cacheDir, 'metadata', sha);
+}
+
+async function writeAtomically(target: string, text: string): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  const tmp = `${target}.ferry-tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await writeFile(tmp, text);
+    await rename(tmp, target);
+  } catch (error) {
+    await unlink(tmp).catch(() => {});
+    throw error;
   }
 }
 

@@ -14,10 +14,11 @@
  * and under `first-index` an index placed after a full PyPI mirror would almost never be asked.
  * Find-links locations are no index: they are always merged into every project's files.
  */
+
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile as fsReadFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
 import { FerryError } from '../core/errors.js';
@@ -266,7 +267,7 @@ export async function settleIndexes(options: SettleIndexesOptions): Promise<Inde
       if (defaultIndex !== undefined) {
         throw configError(
           `both "${defaultIndex.name}" and "${index.name}" are marked default = true`,
-          'Only one index can replace pip\'s index-url.',
+          "Only one index can replace pip's index-url.",
         );
       }
       defaultIndex = index;
@@ -429,14 +430,16 @@ async function mirrorUrls(spec: string, io: SettleIo, cwd: string, home: string)
     urls.push(url);
   }
   if (urls.length === 0) {
-    throw configError(`--mirror "${spec}" names no mirror`, 'Write --mirror tuna or --mirror tuna,ustc.');
+    throw configError(
+      `--mirror "${spec}" names no mirror`,
+      'Write --mirror tuna or --mirror tuna,ustc.',
+    );
   }
   return urls;
 }
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const RFC3339_RE =
-  /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const RFC3339_RE = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /**
  * `--exclude-newer`: an RFC 3339 timestamp (`2024-06-01T12:00:00Z`) or a plain date

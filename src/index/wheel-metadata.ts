@@ -72,7 +72,7 @@ export async function readZipEntries(reader: ByteReader): Promise<ZipEntry[]> {
   // Most archives carry no comment, so the EOCD is in the last few bytes: look at a small tail
   // first (one short Range request for a remote wheel) and at the longest possible one only
   // when that fails.
-  let tail = Buffer.alloc(0);
+  let tail: Buffer = Buffer.alloc(0);
   let eocd = -1;
   const maxTail = Math.min(reader.size, EOCD_SIZE + MAX_COMMENT + 20 /* zip64 locator */);
   for (const length of [Math.min(reader.size, FIRST_TAIL), maxTail]) {

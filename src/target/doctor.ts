@@ -3,6 +3,9 @@
  * about itself and what the probe saw on the host; every problem has a stable code, a message
  * that names the facts, and a fix.
  */
+import type { Manifest } from '../bundle/manifest.js';
+import { parseWheelFilename, type WheelFilename } from '../standards/filename.js';
+import { normalizeName } from '../standards/name.js';
 import { parseSpecifierSet, specifierSetContains } from '../standards/specifier.js';
 import {
   cudaRuntimeSoname,
@@ -17,6 +20,7 @@ import {
   type ProfileInterpreter,
   type TargetProfile,
 } from './profile.js';
+import { type FrameworkName, type FrameworkTable, loadFrameworkTable } from './variants.js';
 
 export interface BundleFacts {
   /** Every binary wheel's tag set (expanded: 'cp39-cp39-manylinux_2_28_x86_64', ...). */
@@ -308,4 +312,131 @@ export function diagnose(
     }
   }
   return problems;
+}
+
+/** Normalized distribution name → the framework it is a build of. */
+const FRAMEWORK_PROJECTS: Readonly<Record<string, FrameworkName>> = {
+  paddlepaddle: 'paddlepaddle',
+  'paddlepaddle-gpu': 'paddlepaddle',
+  torch: 'torch',
+  tensorflow: 'tensorflow',
+  'tensorflow-cpu': 'tensorflow',
+  'tensorflow-gpu': 'tensorflow',
+};
+
+/** Projects that are CPU builds whatever their version says. */
+const CPU_PROJECTS = new Set(['paddlepaddle', 'tensorflow-cpu']);
+
+/** An `nvidia-*-cuNN` wheel (pinned by Paddle 3.x, PyTorch and tensorflow[and-cuda]). */
+const NVIDIA_WHEEL = /^nvidia-(.+?)(?:-cu(\d+))?$/;
+
+/** The sonames an nvidia-* wheel puts under site-packages/nvidia/*\/lib. */
+function nvidiaSonames(component: string, cudaMajor: number | undefined, version: string): string[] {
+  const major = cudaMajor ?? Number(version.split('.')[0]);
+  switch (component) {
+    case 'cuda-runtime':
+      return [major === 11 ? 'libcudart.so.11.0' : `libcudart.so.${major}`];
+    case 'cudnn':
+      return [`libcudnn.so.${version.split('.')[0]}`];
+    case 'cublas':
+      return [`libcublas.so.${major}`, `libcublasLt.so.${major}`];
+    case 'nccl':
+      return ['libnccl.so.2'];
+    default:
+      return [];
+  }
+}
+
+/**
+ * The CUDA version a framework build needs, from what the bundle carries, best evidence first:
+ * Paddle's `.postNNN` and PyTorch's `+cuNNN`; a `/cuNNN/` index path the wheel came from;
+ * ferry's variant table (paddlepaddle-gpu 2.6.2 from the default index is the CUDA 11.8 build);
+ * the version of the bundled nvidia-cuda-runtime wheel. 'cpu' for CPU builds.
+ */
+function frameworkCuda(
+  project: string,
+  version: string,
+  url: string | undefined,
+  runtime: { major?: number; version: string } | undefined,
+  table: FrameworkTable,
+): string | undefined {
+  if (CPU_PROJECTS.has(project)) return 'cpu';
+  const post = /\.post(\d{3,4})$/.exec(version);
+  if (project === 'paddlepaddle-gpu' && post !== null) return normalizeCudaTag(post[1] as string);
+  const local = /\+(cu\d{3,4}|cpu|rocm[\d.]*)$/.exec(version);
+  if (local !== null) return local[1] === 'cpu' ? 'cpu' : local[1]?.startsWith('cu') ? normalizeCudaTag(local[1].slice(2)) : undefined;
+  const fromUrl = url === undefined ? null : /\/cu(\d{3,4})\//.exec(url);
+  if (fromUrl !== null) return normalizeCudaTag(fromUrl[1] as string);
+  if (runtime !== undefined) {
+    const [a, b] = runtime.version.split('.');
+    return `${Number(a)}.${Number(b ?? 0)}`;
+  }
+  const rows = table.series.flatMap((s) =>
+    s.variants
+      .filter((v) => v.project === project && v.cuda !== 'cpu' && v.index === 'default')
+      .filter((v) => s.versions.some((r) => v.version.replace('{version}', r) === version))
+      .map((v) => v.cuda),
+  );
+  if (new Set(rows).size === 1) return rows[0];
+  return project === 'torch' || project === 'tensorflow' ? 'cpu' : undefined;
+}
+
+function normalizeCudaTag(digits: string): string {
+  return normalizeCuda(digits);
+}
+
+export interface BundleFactsFromManifest extends BundleFacts {
+  /** The framework distribution found, e.g. { name: 'paddlepaddle-gpu', version: '2.6.2.post112' }. */
+  readonly frameworkPackage?: { readonly name: string; readonly version: string };
+}
+
+/**
+ * What a bundle says about itself, from its manifest: every wheel's tags, the framework build,
+ * the CUDA version it needs, whether it needs AVX, and the CUDA libraries its nvidia-* wheels
+ * carry. Pure: the manifest is the only input (plus ferry's variant table).
+ */
+export function bundleFactsFromManifest(manifest: Manifest, table: FrameworkTable = loadFrameworkTable()): BundleFactsFromManifest {
+  const wheels: WheelFilename[] = [];
+  for (const file of manifest.files) {
+    const name = file.path.split('/').pop() ?? file.path;
+    if (!name.endsWith('.whl')) continue;
+    try {
+      wheels.push(parseWheelFilename(name));
+    } catch {
+      // not a wheel ferry can read: pip will say so
+    }
+  }
+  const bundled = new Set<string>();
+  let runtime: { major?: number; version: string } | undefined;
+  for (const w of wheels) {
+    const m = NVIDIA_WHEEL.exec(w.name);
+    if (m === null) continue;
+    const major = m[2] === undefined ? undefined : Number(m[2]);
+    for (const soname of nvidiaSonames(m[1] as string, major, w.version)) bundled.add(soname);
+    if (m[1] === 'cuda-runtime') runtime = { ...(major === undefined ? {} : { major }), version: w.version };
+  }
+  const frameworkWheel = wheels.find((w) => FRAMEWORK_PROJECTS[w.name] !== undefined);
+  const frameworkPackage =
+    frameworkWheel ?? manifest.packages.map((p) => ({ name: normalizeName(p.name), version: p.version })).find((p) => FRAMEWORK_PROJECTS[p.name] !== undefined);
+  const facts: {
+    -readonly [K in keyof BundleFactsFromManifest]: BundleFactsFromManifest[K];
+  } = {
+    wheels: wheels.filter((w) => !w.tags.every((t) => t.endsWith('-any'))).map((w) => ({ filename: w.filename, tags: w.tags })),
+    cudaLibrariesBundled: [...bundled].sort(),
+  };
+  const binaryPython = (w: WheelFilename): string[] =>
+    w.abiTags.some((a) => a !== 'none' && a !== 'abi3') ? w.pythonTags.filter((t) => /^cp\d+$/.test(t)) : [];
+  const pythonTags = frameworkWheel !== undefined ? binaryPython(frameworkWheel) : [...new Set(wheels.flatMap(binaryPython))];
+  if (pythonTags.length > 0) facts.pythonTags = pythonTags;
+  if (frameworkPackage !== undefined) {
+    const framework = FRAMEWORK_PROJECTS[frameworkPackage.name] as FrameworkName;
+    facts.framework = `${frameworkPackage.name} ${frameworkPackage.version}`;
+    facts.frameworkPackage = { name: frameworkPackage.name, version: frameworkPackage.version };
+    const url = manifest.files.find((f) => normalizeName(f.name) === frameworkPackage.name && f.path.endsWith('.whl'))?.url;
+    const cuda = frameworkCuda(frameworkPackage.name, frameworkPackage.version, url, runtime, table);
+    if (cuda !== undefined) facts.cuda = cuda;
+    const avx = table.series.find((s) => s.framework === framework)?.requiresAvx.value;
+    if (avx !== undefined) facts.needsAvx = avx;
+  }
+  return facts;
 }

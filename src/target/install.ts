@@ -1,47 +1,76 @@
 /**
- * `ferry install`: build a venv from a bundle with no network at all, prove that every
- * installed distribution imports, and only then move the venv into place. The venv is built
- * in a staging folder beside the destination; a failure or a kill leaves the destination as
- * it was (a stale staging folder is removed by the next run).
+ * `ferry install`: verify → doctor → build in staging → smoke test → move into place.
+ *
+ * Nothing at the destination changes until the install and the smoke test have passed:
+ *   - a new venv is built in `.NAME.ferry-tmp` beside the destination and renamed into place;
+ *   - `--into` copies the existing venv to `.NAME.ferry-tmp` (cp -a), installs and tests the
+ *     copy, then swaps the two folders with one renameat2(RENAME_EXCHANGE) — atomic, so a kill
+ *     at any moment leaves either the old venv or the new one at the path, never a mix.
+ * A stale staging folder left by a killed run is removed by the next run. pip runs with
+ * --no-index and no pip configuration, so no network is used; a bundle that would need the
+ * network (a requirement with no file, an sdist without its build backend) is refused first.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { parse as parseToml } from 'smol-toml';
+import { type Manifest, parseManifest } from '../bundle/manifest.js';
+import { sha256File } from '../bundle/sha256sums.js';
+import { verifyBundle } from '../bundle/verify.js';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
-import { type Manifest, parseManifest } from '../bundle/manifest.js';
+import { normalizeName } from '../standards/name.js';
+import { formatVersion, tryParseVersion } from '../standards/version.js';
+import type { TrustedKey } from '../trust/keys.js';
+import { bundleFactsFromManifest, type DoctorProblem, diagnose } from './doctor.js';
+import { probeHost } from './probe.js';
+import type { TargetProfile } from './profile.js';
 import { defaultPython, isolatedPipEnv, run } from './python-env.js';
+import { type SmokeMode, selectSmokeChecks } from './smoke/checks.js';
+import { passed, runSmokeChecks, type SmokeCheckResult } from './smoke/run-smoke.js';
 
 export interface InstallOptions {
   readonly bundleDir: string;
-  readonly venv: string;
+  /** A new venv at this path (exactly one of venv / into). */
+  readonly venv?: string;
+  /** An existing venv to install into; left as it was on any failure. */
+  readonly into?: string;
+  /** The interpreter for a new venv (default FERRY_PYTHON or python3). */
   readonly python?: string;
-  readonly events?: EventSink;
-  /** Replace an existing folder at the venv path. */
+  /** Replace an existing folder at `venv`. */
   readonly force?: boolean;
-}
-
-export interface ImportResult {
-  readonly module: string;
-  readonly distribution: string;
-  /** not-a-module: a shared library named in top_level.txt that has no PyInit function. */
-  readonly status: 'ok' | 'failed' | 'not-a-module';
-  readonly error?: string;
-  readonly seconds: number;
+  readonly smoke?: SmokeMode;
+  readonly smokeTimeoutSeconds?: number;
+  /** Install even when doctor reports errors. */
+  readonly skipDoctor?: boolean;
+  /** Keys to check the bundle's signatures with; none: integrity only. */
+  readonly trustedKeys?: readonly TrustedKey[];
+  /** Describes the host (default: probeHost with the venv's interpreter). */
+  readonly probe?: (python: string) => Promise<TargetProfile>;
+  readonly events?: EventSink;
 }
 
 export interface InstallReport {
+  readonly outcome: 'passed' | 'failed';
+  readonly mode: 'new' | 'into';
   readonly venv: string;
   readonly python: string;
+  readonly bundle: BundleIdentity;
   readonly packages: readonly { name: string; version: string }[];
-  readonly imports: readonly ImportResult[];
-  readonly failedImports: readonly ImportResult[];
+  readonly doctor: readonly DoctorProblem[];
+  readonly checks: readonly SmokeCheckResult[];
+  readonly host: TargetProfile;
   readonly seconds: number;
 }
 
-const IMPORT_CHECK = fileURLToPath(new URL('./import-check.py', import.meta.url));
+export interface BundleIdentity {
+  readonly path: string;
+  /** SHA-256 of `of` (SHA256SUMS when the bundle has one: it covers every file). */
+  readonly sha256: string;
+  readonly of: 'SHA256SUMS' | 'manifest.json';
+  readonly framework?: { readonly name: string; readonly version: string };
+  readonly cuda?: string;
+}
 
 export async function readBundleManifest(bundleDir: string): Promise<Manifest> {
   const path = join(bundleDir, 'manifest.json');
@@ -58,7 +87,7 @@ export async function checkBundleFiles(bundleDir: string, manifest: Manifest): P
   const problems: string[] = [];
   for (const file of manifest.files) {
     const path = join(bundleDir, file.path);
-    const info = await stat(path).catch(() => undefined);
+    const info = await lstat(path).catch(() => undefined);
     if (info === undefined) {
       problems.push(`${file.path}: missing`);
       continue;
@@ -78,36 +107,257 @@ export async function checkBundleFiles(bundleDir: string, manifest: Manifest): P
   }
 }
 
+/** The bundle's identity for receipts: the SHA-256 of SHA256SUMS, else of manifest.json. */
+export async function bundleIdentity(bundleDir: string, manifest: Manifest): Promise<BundleIdentity> {
+  const sums = join(bundleDir, 'SHA256SUMS');
+  const hasSums = (await lstat(sums).catch(() => undefined))?.isFile() === true;
+  const facts = bundleFactsFromManifest(manifest);
+  return {
+    path: bundleDir,
+    sha256: await sha256File(hasSums ? sums : join(bundleDir, 'manifest.json')),
+    of: hasSums ? 'SHA256SUMS' : 'manifest.json',
+    ...(facts.frameworkPackage === undefined ? {} : { framework: facts.frameworkPackage }),
+    ...(facts.cuda === undefined ? {} : { cuda: facts.cuda }),
+  };
+}
+
+/** Integrity (and signatures, when keys are given): `ferry verify` when the bundle has SHA256SUMS. */
+export async function verifyForInstall(
+  bundleDir: string,
+  manifest: Manifest,
+  trustedKeys: readonly TrustedKey[] = [],
+  events: EventSink = () => {},
+): Promise<void> {
+  const hasSums = (await lstat(join(bundleDir, 'SHA256SUMS')).catch(() => undefined)) !== undefined;
+  if (hasSums) {
+    await verifyBundle(bundleDir, trustedKeys.length > 0 ? { trustedKeys } : { allowUnsigned: true });
+    if (trustedKeys.length === 0) {
+      events({ type: 'warning', code: 'W_FERRY_SIGNATURES_NOT_CHECKED', message: 'the bundle is intact, but its signatures were not checked (no --trusted-key)' });
+    }
+    return;
+  }
+  if (trustedKeys.length > 0) {
+    throw new FerryError('ERR_FERRY_UNTRUSTED', `The bundle ${bundleDir} has no SHA256SUMS, so it carries no signatures to check.`, {
+      hint: 'Rebuild the bundle with a current ferry and sign it, or install without --trusted-key.',
+    });
+  }
+  await checkBundleFiles(bundleDir, manifest);
+  events({ type: 'warning', code: 'W_FERRY_UNSIGNED', message: 'the bundle has no SHA256SUMS: checked against manifest.json only, no signatures' });
+}
+
+export interface OfflinePlan {
+  /** sdists pip will build (their build backend is in the bundle). */
+  readonly sdists: readonly string[];
+}
+
+/**
+ * Proves, before pip runs, that installing needs nothing from the network: every pinned line of
+ * requirements.txt has a file in the bundle, and every sdist's build requirements
+ * (pyproject.toml [build-system] requires, or setuptools + wheel) have wheels in the bundle.
+ */
+export async function planOfflineInstall(bundleDir: string, manifest: Manifest): Promise<OfflinePlan> {
+  const text = await readFile(join(bundleDir, 'requirements.txt'), 'utf8').catch(() => {
+    throw new FerryError('ERR_FERRY_INCOMPLETE', `The bundle ${bundleDir} has no requirements.txt.`, {
+      hint: 'Rebuild the bundle with `ferry bundle`; it writes requirements.txt with hashes.',
+    });
+  });
+  const files = manifest.files.map((f) => ({ ...f, key: normalizeName(f.name), v: normVersion(f.version) }));
+  const missing: string[] = [];
+  const sdists: string[] = [];
+  for (const line of logicalLines(text)) {
+    if (line.startsWith('-')) continue;
+    const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*===?\s*([^\s;\\]+)/.exec(line);
+    if (m === null) {
+      missing.push(`${line.split(/\s/)[0]} (not pinned with ==)`);
+      continue;
+    }
+    const name = normalizeName(m[1] as string);
+    const version = normVersion(m[2] as string);
+    const mine = files.filter((f) => f.key === name && f.v === version);
+    if (mine.length === 0) missing.push(`${name}==${m[2]}`);
+    else if (!mine.some((f) => f.path.endsWith('.whl'))) sdists.push(...mine.map((f) => f.path));
+  }
+  if (missing.length > 0) {
+    throw new FerryError('ERR_FERRY_NEEDS_NETWORK', `Installing would need the network: requirements.txt names ${missing.length} package(s) the bundle has no file for: ${missing.join(', ')}`, {
+      hint: 'Rebuild the bundle on the jump host; ferry install never downloads.',
+      details: { missing },
+    });
+  }
+  const wheelNames = new Set(files.filter((f) => f.path.endsWith('.whl')).map((f) => f.key));
+  const unbuildable: string[] = [];
+  for (const sdist of sdists) {
+    const requires = await sdistBuildRequires(join(bundleDir, sdist));
+    const lacking = requires.map((r) => normalizeName(/^[A-Za-z0-9._-]+/.exec(r.trim())?.[0] ?? r)).filter((n) => !wheelNames.has(n));
+    if (lacking.length > 0) unbuildable.push(`${sdist} needs ${lacking.join(', ')} to build`);
+  }
+  if (unbuildable.length > 0) {
+    throw new FerryError('ERR_FERRY_NEEDS_NETWORK', `Installing would need the network: ${unbuildable.length} sdist(s) have no build backend in the bundle: ${unbuildable.join('; ')}`, {
+      hint: 'Bundle wheels for this target instead (ferry bundle refuses sdists unless asked), or add the build requirements to the bundle.',
+      details: { unbuildable },
+    });
+  }
+  return { sdists };
+}
+
+function normVersion(v: string): string {
+  const parsed = tryParseVersion(v);
+  return parsed === undefined ? v : formatVersion(parsed);
+}
+
+function logicalLines(text: string): string[] {
+  const joined = text.replace(/\\\r?\n/g, ' ');
+  return joined
+    .split(/\r?\n/)
+    .map((l) => l.replace(/(^|\s)#.*$/, '').trim())
+    .filter((l) => l !== '');
+}
+
+/** [build-system] requires of an sdist's pyproject.toml; pip's legacy default without one. */
+async function sdistBuildRequires(path: string): Promise<string[]> {
+  const fallback = ['setuptools', 'wheel'];
+  if (!path.endsWith('.tar.gz')) return fallback;
+  let tar: Buffer;
+  try {
+    tar = gunzipSync(await readFile(path));
+  } catch {
+    return fallback;
+  }
+  for (let offset = 0; offset + 512 <= tar.length; ) {
+    const header = tar.subarray(offset, offset + 512);
+    const name = header.subarray(0, 100).toString('utf8').replace(/\0.*$/s, '');
+    if (name === '') break;
+    const prefix = header.subarray(345, 500).toString('utf8').replace(/\0.*$/s, '');
+    const size = Number.parseInt(header.subarray(124, 136).toString('utf8').replace(/\0.*$/s, '').trim() || '0', 8);
+    const full = prefix === '' ? name : `${prefix}/${name}`;
+    if (/^[^/]+\/pyproject\.toml$/.test(full)) {
+      try {
+        const toml = parseToml(tar.subarray(offset + 512, offset + 512 + size).toString('utf8')) as { 'build-system'?: { requires?: unknown } };
+        const requires = toml['build-system']?.requires;
+        return Array.isArray(requires) ? requires.map(String) : fallback;
+      } catch {
+        return fallback;
+      }
+    }
+    offset += 512 + Math.ceil(size / 512) * 512;
+  }
+  return fallback;
+}
+
+/** The staging folder beside a destination. */
+export const stagingPath = (dest: string): string => join(dirname(dest), `.${basename(dest)}.ferry-tmp`);
+/** Where the old venv waits when the atomic exchange is not available (see swapInto). */
+export const previousPath = (dest: string): string => join(dirname(dest), `.${basename(dest)}.ferry-old`);
+
+/**
+ * Cleans what a killed run left: a stale staging folder is removed; an old venv moved aside
+ * by the two-rename fallback is put back when the destination is missing, else removed.
+ */
+export async function recoverInterrupted(dest: string, events: EventSink = () => {}): Promise<void> {
+  const staging = stagingPath(dest);
+  if ((await lstat(staging).catch(() => undefined)) !== undefined) {
+    events({ type: 'warning', code: 'W_FERRY_STALE_STAGING', message: `removing ${staging}, left by an interrupted install` });
+    await rm(staging, { recursive: true, force: true });
+  }
+  const old = previousPath(dest);
+  if ((await lstat(old).catch(() => undefined)) !== undefined) {
+    if ((await lstat(dest).catch(() => undefined)) === undefined) {
+      events({ type: 'warning', code: 'W_FERRY_RESTORED', message: `restoring ${dest} from ${old}, left by an interrupted install` });
+      await rename(old, dest);
+    } else {
+      await rm(old, { recursive: true, force: true });
+    }
+  }
+}
+
 export async function installBundle(options: InstallOptions): Promise<InstallReport> {
   const started = Date.now();
   const events = options.events ?? (() => {});
   const bundleDir = resolvePath(options.bundleDir);
-  const venv = resolvePath(options.venv);
-  const python = options.python ?? defaultPython();
-
-  events({ type: 'install-step', step: 'check', detail: bundleDir });
-  const manifest = await readBundleManifest(bundleDir);
-  await checkBundleFiles(bundleDir, manifest);
-
-  const existing = await lstat(venv).catch(() => undefined);
-  if (existing !== undefined && !options.force) {
-    throw new FerryError('ERR_FERRY_VENV_EXISTS', `"${venv}" already exists.`, {
-      hint: 'Choose a new --venv path, or pass --force to replace it.',
-    });
+  if ((options.venv === undefined) === (options.into === undefined)) {
+    throw new FerryError('ERR_FERRY_USAGE', 'give exactly one of --venv PATH (a new venv) and --into PATH (an existing venv)');
   }
+  const mode = options.into === undefined ? 'new' : 'into';
+  const dest = resolvePath((options.venv ?? options.into) as string);
 
-  const staging = join(dirname(venv), `.${basename(venv)}.ferry-tmp`);
-  await rm(staging, { recursive: true, force: true });
-  try {
-    events({ type: 'install-step', step: 'venv', detail: python });
-    const created = await run(python, ['-m', 'venv', staging], { env: isolatedPipEnv() });
-    if (created.code !== 0) {
-      throw new FerryError('ERR_FERRY_VENV_FAILED', `"${python} -m venv" failed: ${lastLines(created.stderr || created.stdout)}`, {
-        hint: 'Install the venv module for this Python (e.g. the python3-venv package), or choose another --python.',
+  // 1. verify
+  events({ type: 'install-step', step: 'verify', detail: bundleDir });
+  const manifest = await readBundleManifest(bundleDir);
+  await verifyForInstall(bundleDir, manifest, options.trustedKeys ?? [], events);
+  const plan = await planOfflineInstall(bundleDir, manifest);
+  const bundle = await bundleIdentity(bundleDir, manifest);
+
+  // 2. destination
+  await recoverInterrupted(dest, events);
+  const existing = await lstat(dest).catch(() => undefined);
+  let python: string;
+  if (mode === 'new') {
+    if (existing !== undefined && !options.force) {
+      throw new FerryError('ERR_FERRY_VENV_EXISTS', `"${dest}" already exists.`, {
+        hint: 'Choose a new --venv path, pass --force to replace it, or --into to install into it.',
       });
     }
+    python = options.python ?? defaultPython();
+  } else {
+    const cfg = await lstat(join(dest, 'pyvenv.cfg')).catch(() => undefined);
+    if (existing === undefined || !existing.isDirectory() || cfg === undefined) {
+      throw new FerryError('ERR_FERRY_NOT_A_VENV', `"${dest}" is not a venv (no pyvenv.cfg).`, {
+        hint: 'Create it with python3 -m venv, or use --venv PATH for a new one.',
+      });
+    }
+    python = join(dest, 'bin', 'python');
+  }
+
+  // 3. doctor
+  events({ type: 'install-step', step: 'doctor', detail: python });
+  const probed = await (options.probe ?? ((py: string) => probeHost({ python: py })))(python);
+  const host = { ...probed, interpreters: probed.interpreters.filter((i) => i.running) };
+  const problems = diagnose(bundleFactsFromManifest(manifest), host);
+  for (const p of problems.filter((q) => q.severity === 'warning')) events({ type: 'warning', code: `W_FERRY_DOCTOR_${p.code}`, message: `${p.message} (${p.fix})` });
+  const errors = problems.filter((p) => p.severity === 'error');
+  if (errors.length > 0) {
+    if (!options.skipDoctor) {
+      throw new FerryError('ERR_FERRY_DOCTOR', `The bundle will not run on this host (${errors.length} problem(s)):\n${errors.map((p) => `  ${p.code}: ${p.message}\n    fix: ${p.fix}`).join('\n')}`, {
+        hint: 'Fix the host or carry a bundle built for it (ferry probe on this host); --skip-doctor installs anyway.',
+        details: { problems },
+      });
+    }
+    for (const p of errors) events({ type: 'warning', code: `W_FERRY_DOCTOR_${p.code}`, message: `ignored (--skip-doctor): ${p.message}` });
+  }
+
+  // 4. build in staging
+  const staging = stagingPath(dest);
+  const report = (outcome: 'passed' | 'failed', checks: readonly SmokeCheckResult[]): InstallReport => ({
+    outcome,
+    mode,
+    venv: dest,
+    python,
+    bundle,
+    packages: manifest.packages.map((p) => ({ name: p.name, version: p.version })),
+    doctor: problems,
+    checks,
+    host: probed,
+    seconds: (Date.now() - started) / 1000,
+  });
+  try {
+    if (mode === 'new') {
+      events({ type: 'install-step', step: 'venv', detail: python });
+      const created = await run(python, ['-m', 'venv', staging], { env: isolatedPipEnv() });
+      if (created.code !== 0) {
+        throw new FerryError('ERR_FERRY_VENV_FAILED', `"${python} -m venv" failed: ${lastLines(created.stderr || created.stdout)}`, {
+          hint: 'Install the venv module for this Python (e.g. the python3-venv package), or choose another --python.',
+        });
+      }
+    } else {
+      events({ type: 'install-step', step: 'copy', detail: `${dest} → ${staging}` });
+      const copied = await run('cp', ['-a', '--reflink=auto', dest, staging]);
+      if (copied.code !== 0) {
+        throw new FerryError('ERR_FERRY_VENV_FAILED', `could not copy "${dest}" to a staging folder: ${lastLines(copied.stderr)}`, {
+          hint: 'Make room for a second copy of the venv beside it; --into installs into a copy so the venv stays intact on failure.',
+        });
+      }
+    }
     const venvPython = join(staging, 'bin', 'python');
-    events({ type: 'install-step', step: 'pip', detail: `${manifest.files.length} files` });
+    events({ type: 'install-step', step: 'pip', detail: `${manifest.files.length} files, no network` });
     const pip = await run(
       venvPython,
       [
@@ -115,7 +365,7 @@ export async function installBundle(options: InstallOptions): Promise<InstallRep
         '--no-index',
         '--find-links', join(bundleDir, 'wheels'),
         '--require-hashes',
-        '--only-binary', ':all:',
+        ...(plan.sdists.length === 0 ? ['--only-binary', ':all:'] : []),
         '--no-cache-dir',
         '-r', join(bundleDir, 'requirements.txt'),
       ],
@@ -123,73 +373,59 @@ export async function installBundle(options: InstallOptions): Promise<InstallRep
     );
     if (pip.code !== 0) {
       throw new FerryError('ERR_FERRY_PIP_FAILED', `pip could not install the bundle:\n${lastLines(pip.stderr || pip.stdout, 15)}`, {
-        hint: 'The bundle may have been built for another target; check its manifest targets against this host.',
+        hint: 'The bundle may have been built for another target; run `ferry doctor BUNDLE` on this host.',
       });
     }
-    events({ type: 'install-step', step: 'imports' });
-    const imports = await checkImports(venvPython);
-    const failedImports = imports.filter((i) => i.status === 'failed');
-    if (failedImports.length > 0) {
+
+    // 5. smoke test
+    const checks = selectSmokeChecks(options.smoke ?? 'auto', manifest.packages.map((p) => p.name));
+    const results = await runSmokeChecks(venvPython, checks, {
+      events,
+      ...(options.smokeTimeoutSeconds === undefined ? {} : { timeoutSeconds: options.smokeTimeoutSeconds }),
+    });
+    const failed = results.filter((r) => !passed(r) && r.outcome !== 'skipped');
+    if (failed.length > 0) {
       throw new FerryError(
-        'ERR_FERRY_IMPORT_FAILED',
-        `${failedImports.length} of ${imports.length} modules failed to import:\n  ${failedImports
-          .map((i) => `${i.module} (${i.distribution}): ${i.error}`)
-          .join('\n  ')}`,
+        'ERR_FERRY_SMOKE_FAILED',
+        `The smoke test failed, so ${mode === 'new' ? 'no venv was made' : `${dest} was left as it was`}:\n${failed.map((r) => `  ${r.id}: ${r.outcome}: ${r.detail}`).join('\n')}`,
         {
-          hint: 'The venv was not kept. A missing shared library or a wheel for another platform is the usual cause.',
-          details: { imports },
+          hint: 'A missing shared library, a wheel for another platform or a CPU/GPU mismatch is the usual cause; run `ferry doctor BUNDLE`.',
+          details: { report: report('failed', results) },
         },
       );
     }
-    await relocateVenv(staging, venv);
-    if (existing !== undefined) await rm(venv, { recursive: true, force: true });
-    await rename(staging, venv);
-    events({ type: 'install-step', step: 'done', detail: venv });
-    return {
-      venv,
-      python,
-      packages: manifest.packages.map((p) => ({ name: p.name, version: p.version })),
-      imports,
-      failedImports,
-      seconds: (Date.now() - started) / 1000,
-    };
+
+    // 6. into place
+    await relocateVenv(staging, dest);
+    if (existing !== undefined) await swapInto(staging, dest);
+    else await rename(staging, dest);
+    await rm(staging, { recursive: true, force: true }); // the old venv, after a swap
+    events({ type: 'install-step', step: 'done', detail: dest });
+    return report('passed', results);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw error;
   }
 }
 
-async function checkImports(venvPython: string): Promise<ImportResult[]> {
-  const results: ImportResult[] = [];
-  let current: string | undefined;
-  const outcome = await run(venvPython, [IMPORT_CHECK], {
-    env: isolatedPipEnv(),
-    onLine: (line) => {
-      if (line.trim() === '') return;
-      const record = JSON.parse(line) as Partial<ImportResult> & { start?: string };
-      if (record.start !== undefined) current = record.start;
-      else if (record.module !== undefined) {
-        current = undefined;
-        results.push({
-          module: record.module,
-          distribution: record.distribution ?? '?',
-          status: record.status ?? 'failed',
-          ...(record.error ? { error: record.error } : {}),
-          seconds: record.seconds ?? 0,
-        });
-      }
-    },
-  });
-  if (outcome.code !== 0 || current !== undefined) {
-    results.push({
-      module: current ?? '?',
-      distribution: '?',
-      status: 'failed',
-      error: `the interpreter died (${outcome.signal ?? `exit ${outcome.code}`}): ${lastLines(outcome.stderr)}`,
-      seconds: 0,
-    });
-  }
-  return results;
+/**
+ * Puts `staging` at `dest` and the old `dest` at `staging`. renameat2(RENAME_EXCHANGE) does it
+ * in one atomic step (Linux ≥ 3.15, glibc ≥ 2.28; Node has no binding, the venv's Python has
+ * ctypes). Where that fails, two renames via `.NAME.ferry-old`, which recoverInterrupted undoes.
+ */
+async function swapInto(staging: string, dest: string): Promise<void> {
+  const code = [
+    'import ctypes, os, sys',
+    'libc = ctypes.CDLL(None, use_errno=True)',
+    'f = getattr(libc, "renameat2", None)',
+    'sys.exit(3 if f is None else (0 if f(-100, os.fsencode(sys.argv[1]), -100, os.fsencode(sys.argv[2]), 2) == 0 else 4))',
+  ].join('\n');
+  const exchanged = await run(join(staging, 'bin', 'python'), ['-I', '-c', code, staging, dest], { env: isolatedPipEnv() }).catch(() => undefined);
+  if (exchanged?.code === 0) return;
+  const old = previousPath(dest);
+  await rename(dest, old);
+  await rename(staging, dest);
+  await rename(old, staging);
 }
 
 /**
@@ -208,16 +444,6 @@ async function relocateVenv(from: string, to: string): Promise<void> {
     if (!text.includes(from)) continue;
     await writeFile(path, text.split(from).join(to), { mode: info.mode });
   }
-}
-
-function sha256File(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(path)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
 }
 
 function lastLines(text: string, count = 5): string {

@@ -29,6 +29,10 @@ export interface FakeDist {
   files?: Record<string, string>;
   /** Only an sdist (.tar.gz), no wheel. */
   sdistOnly?: boolean;
+  /** Bytes of incompressible filler stored in the wheel before METADATA (a "big wheel"). */
+  padding?: number;
+  /** PEP 700 upload-time served in JSON pages (RFC 3339). */
+  uploadTime?: string;
 }
 
 export interface BuiltFile {
@@ -52,19 +56,22 @@ export function metadataText(dist: FakeDist): string {
 }
 
 /** A zip with fixed timestamps (1980-01-01) and deflated entries: same input, same bytes. */
-export function buildZip(entries: readonly { name: string; data: Buffer }[]): Buffer {
+export function buildZip(
+  entries: readonly { name: string; data: Buffer; stored?: boolean }[],
+): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
-  for (const { name, data } of entries) {
+  for (const { name, data, stored } of entries) {
     const nameBytes = Buffer.from(name, 'utf8');
-    const compressed = deflateRawSync(data, { level: 9 });
+    const method = stored ? 0 : 8;
+    const compressed = stored ? data : deflateRawSync(data, { level: 9 });
     const crc = crc32(data) >>> 0;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4); // version needed
     local.writeUInt16LE(0x0800, 6); // UTF-8 names
-    local.writeUInt16LE(8, 8); // deflate
+    local.writeUInt16LE(method, 8); // 8 deflate, 0 stored
     local.writeUInt16LE(0, 10); // time
     local.writeUInt16LE(0x21, 12); // date 1980-01-01
     local.writeUInt32LE(crc, 14);
@@ -77,7 +84,7 @@ export function buildZip(entries: readonly { name: string; data: Buffer }[]): Bu
     central.writeUInt16LE(0x031e, 4); // made by: unix, 3.0
     central.writeUInt16LE(20, 6);
     central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(8, 10);
+    central.writeUInt16LE(method, 10);
     central.writeUInt16LE(0, 12);
     central.writeUInt16LE(0x21, 14);
     central.writeUInt32LE(crc, 16);
@@ -109,6 +116,7 @@ export function wheelBytes(dist: FakeDist): Buffer {
   const distInfo = `${escapeName(dist.name)}-${dist.version}.dist-info`;
   const files: [string, Buffer][] = [
     [`${pkg}/__init__.py`, Buffer.from(`__version__ = ${JSON.stringify(dist.version)}\n`)],
+    ...(dist.padding ? [[`${pkg}/_filler.bin`, filler(dist.padding)] as [string, Buffer]] : []),
     ...Object.entries(dist.files ?? {})
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([p, text]): [string, Buffer] => [p, Buffer.from(text)]),
@@ -122,7 +130,22 @@ export function wheelBytes(dist: FakeDist): Buffer {
   ];
   const record = `${files.map(([p, d]) => `${p},${recordHash(d)},${d.length}`).join('\n')}\n${distInfo}/RECORD,,\n`;
   files.push([`${distInfo}/RECORD`, Buffer.from(record)]);
-  return buildZip(files.map(([name, data]) => ({ name, data })));
+  return buildZip(
+    files.map(([name, data]) => ({ name, data, stored: name.endsWith('_filler.bin') })),
+  );
+}
+
+/** Deterministic incompressible bytes (xorshift32). */
+function filler(size: number): Buffer {
+  const out = Buffer.alloc(size);
+  let x = 2463534242;
+  for (let i = 0; i + 4 <= size; i += 4) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out.writeUInt32LE(x >>> 0, i);
+  }
+  return out;
 }
 
 export async function buildWheel(dist: FakeDist, dir: string): Promise<BuiltFile> {
@@ -185,6 +208,8 @@ export interface Fault {
   times?: number;
   /** Wait this long before answering (for timeouts). */
   delayMs?: number;
+  /** Only for requests whose Accept header contains this. */
+  whenAccept?: string;
 }
 
 export interface LocalIndexOptions {
@@ -195,6 +220,8 @@ export interface LocalIndexOptions {
   /** Offer and serve PEP 658 `.metadata` files (default false). */
   metadataFiles?: boolean;
   auth?: { user: string; pass: string };
+  /** Answer `Range` requests for files with 206 (default true); false: ignore Range (200). */
+  range?: boolean;
 }
 
 export interface LocalIndex {
@@ -207,6 +234,10 @@ export interface LocalIndex {
   /** Request headers by arrival order (to check Accept, Authorization). */
   headers: IncomingMessage['headers'][];
   files: Map<string, BuiltFile & { dist: FakeDist }>;
+  /** Body bytes sent, by request path (summed over requests). */
+  bytesServed: Map<string, number>;
+  /** Range headers received, in arrival order (undefined: none). */
+  ranges: (string | undefined)[];
   fault(path: string, fault: Fault): void;
   close(): Promise<void>;
 }
@@ -239,13 +270,23 @@ export async function startLocalIndex(
   const requests: string[] = [];
   const headers: IncomingMessage['headers'][] = [];
   const faults = new Map<string, Fault & { used: number }>();
+  const bytesServed = new Map<string, number>();
+  const ranges: (string | undefined)[] = [];
+  const count = (path: string, n: number) =>
+    bytesServed.set(path, (bytesServed.get(path) ?? 0) + n);
 
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const path = decodeURI((req.url ?? '/').split('?')[0]!);
     requests.push(path);
     headers.push(req.headers);
+    ranges.push(req.headers.range);
     const fault = faults.get(path);
-    if (fault !== undefined && (fault.times === undefined || fault.used < fault.times)) {
+    if (
+      fault !== undefined &&
+      (fault.times === undefined || fault.used < fault.times) &&
+      (fault.whenAccept === undefined ||
+        String(req.headers.accept ?? '').includes(fault.whenAccept))
+    ) {
       fault.used++;
       if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
       if (res.destroyed) return;
@@ -264,6 +305,7 @@ export async function startLocalIndex(
     const accept = String(req.headers.accept ?? '');
     const wantJson = json && (accept.includes('application/vnd.pypi.simple.v1+json') || !html);
     const send = (status: number, type: string, body: string | Buffer) => {
+      count(path, Buffer.byteLength(body));
       res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
       res.end(body);
     };
@@ -312,6 +354,7 @@ export async function startLocalIndex(
             ...(opts.metadataFiles && f.filename.endsWith('.whl')
               ? { 'core-metadata': { sha256: metadataSha(f) } }
               : {}),
+            ...(f.dist.uploadTime === undefined ? {} : { 'upload-time': f.dist.uploadTime }),
           })),
           versions: [...new Set(entries.map((f) => f.dist.version))],
         };
@@ -352,7 +395,35 @@ export async function startLocalIndex(
       }
       const f = files.get(name);
       if (f) {
-        send(200, 'application/octet-stream', await readFile(f.path));
+        const data = await readFile(f.path);
+        const range = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ''));
+        if ((opts.range ?? true) && range && (range[1] !== '' || range[2] !== '')) {
+          // RFC 9110: "bytes=a-b", "bytes=a-", or a suffix "bytes=-n".
+          let start: number;
+          let end: number;
+          if (range[1] === '') {
+            start = Math.max(0, data.length - Number(range[2]));
+            end = data.length - 1;
+          } else {
+            start = Number(range[1]);
+            end = range[2] === '' ? data.length - 1 : Math.min(Number(range[2]), data.length - 1);
+          }
+          if (start >= data.length || end < start) {
+            res.writeHead(416, { 'content-range': `bytes */${data.length}` });
+            res.end();
+            return;
+          }
+          const part = data.subarray(start, end + 1);
+          count(path, part.length);
+          res.writeHead(206, {
+            'content-type': 'application/octet-stream',
+            'content-length': part.length,
+            'content-range': `bytes ${start}-${end}/${data.length}`,
+          });
+          res.end(part);
+          return;
+        }
+        send(200, 'application/octet-stream', data);
         return;
       }
     }
@@ -373,6 +444,8 @@ export async function startLocalIndex(
     requests,
     headers,
     files,
+    bytesServed,
+    ranges,
     fault(path, fault) {
       faults.set(path, { ...fault, used: 0 });
     },

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { FerryError } from '../../src/core/errors.js';
 import type { FerryEvent } from '../../src/core/events.js';
-import { cachePath, IndexClient } from '../../src/index/client.js';
+import { cachePath, IndexClient, metadataCachePath } from '../../src/index/client.js';
+import { indexConfigFromPip } from '../../src/index/index-config.js';
 import type { IndexSettings } from '../../src/index/pip-config.js';
 import { buildWheel, metadataText, startLocalIndex } from '../helpers/local-index.js';
 
@@ -90,29 +91,36 @@ for (const mode of ['json', 'html'] as const) {
 }
 
 describe('IndexClient metadata fallbacks', () => {
-  it('reads METADATA from the wheel and caches the wheel by sha256', async () => {
-    const index = await startLocalIndex(DISTS);
-    const cacheDir = mkdtempSync(join(tmpdir(), 'ferry-cache-'));
-    try {
-      const client = new IndexClient({
-        settings: settings({ indexUrl: index.url }),
-        cacheDir,
-        http: fast,
-      });
-      const file = (await client.getProject('demo-pkg'))!.files[0]!;
-      assert.equal(await client.getMetadata(file), metadataText(DISTS[0]!));
-      assert.ok(existsSync(cachePath(cacheDir, file.hashes.sha256!)!));
-      // A second client reuses the cached wheel.
-      const again = new IndexClient({
-        settings: settings({ indexUrl: index.url }),
-        cacheDir,
-        http: fast,
-      });
-      const before = index.requests.length;
-      await again.getMetadata(file);
-      assert.equal(index.requests.length, before);
-    } finally {
-      await index.close();
+  it('reads METADATA from the wheel (Range, or the whole wheel into the cache) and caches it', async () => {
+    for (const range of [true, false]) {
+      const index = await startLocalIndex(DISTS, { range });
+      const cacheDir = mkdtempSync(join(tmpdir(), 'ferry-cache-'));
+      try {
+        const client = new IndexClient({
+          settings: settings({ indexUrl: index.url }),
+          cacheDir,
+          http: fast,
+        });
+        const file = (await client.getProject('demo-pkg'))!.files[0]!;
+        assert.equal(await client.getMetadata(file), metadataText(DISTS[0]!));
+        assert.equal(
+          readFileSync(metadataCachePath(cacheDir, file.hashes.sha256!)!, 'utf8'),
+          metadataText(DISTS[0]!),
+        );
+        // Without Range support the wheel was downloaded, and kept in the content cache.
+        assert.equal(existsSync(cachePath(cacheDir, file.hashes.sha256!)!), !range);
+        // A second client (a warm run) fetches no metadata at all.
+        const again = new IndexClient({
+          settings: settings({ indexUrl: index.url }),
+          cacheDir,
+          http: fast,
+        });
+        const before = index.requests.length;
+        assert.equal(await again.getMetadata(file), metadataText(DISTS[0]!));
+        assert.equal(index.requests.length, before);
+      } finally {
+        await index.close();
+      }
     }
   });
 
@@ -181,16 +189,38 @@ describe('IndexClient sources', () => {
         }),
         http: fast,
       });
+      // first-index (the default): "demo" is on the first index, so the second is not asked;
+      // find-links are always merged in.
       const page = await client.getProject('demo');
       assert.deepEqual(
         page!.files.map((f) => [f.filename, f.index]),
         [
           ['demo-1.0-py3-none-any.whl', a.url],
-          ['demo-2.0-py3-none-any.whl', b.url],
           ['demo-3.0-py3-none-any.whl', pathToFileURL(links).href],
         ],
       );
-      const local = page!.files[2]!;
+      assert.ok(!b.requests.includes('/simple/demo/'), 'the second index was asked');
+      // unsafe-best-match merges every index, as pip does.
+      const merged = new IndexClient({
+        settings: indexConfigFromPip(
+          settings({
+            indexUrl: a.url,
+            extraIndexUrls: [b.url],
+            findLinks: [pathToFileURL(links).href],
+          }),
+          'unsafe-best-match',
+        ),
+        http: fast,
+      });
+      assert.deepEqual(
+        (await merged.getProject('demo'))!.files.map((f) => [f.filename, f.index, f.indexRank]),
+        [
+          ['demo-1.0-py3-none-any.whl', a.url, 0],
+          ['demo-2.0-py3-none-any.whl', b.url, 1],
+          ['demo-3.0-py3-none-any.whl', pathToFileURL(links).href, 2],
+        ],
+      );
+      const local = page!.files[1]!;
       assert.equal(local.hashes.sha256, built.sha256);
       assert.match(await client.getMetadata(local), /^Version: 3\.0$/m);
       // find-links alone knows "unrelated"; no index knows "missing".

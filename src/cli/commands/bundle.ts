@@ -1,4 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import { buildBundle } from '../../bundle/build.js';
+import { indexClientFor } from '../../bundle/lock.js';
+import { formatLockFile, lockedFromPylock } from '../../bundle/lock-file.js';
+import { formatPylock, parsePylock, relocatePylock } from '../../bundle/pylock.js';
+import { ContentCache, defaultCacheDir } from '../../fetch/cache.js';
+import { settleIndexSettings } from '../settings.js';
+import { settleCliTargets } from '../target-options.js';
 import { describeTarget } from '../../standards/target.js';
 import { type Command, str, usageError } from '../command.js';
 import { RESOLVE_HELP, RESOLVE_OPTIONS, resolveFromArgs } from '../resolve-args.js';
@@ -10,6 +17,7 @@ export const bundleCommand: Command = {
   options: {
     ...RESOLVE_OPTIONS,
     output: { type: 'string', short: 'o' },
+    lock: { type: 'string' },
     force: { type: 'boolean' },
     concurrency: { type: 'string' },
   },
@@ -20,9 +28,11 @@ parallel with its SHA-256 checked (cached, resumable), and writes DIR:
   wheels/            every wheel of the closure
   requirements.txt   pinned, with --hash=sha256: lines (pip's hash-checking mode)
   manifest.json      targets, indexes, and each file's size, sha256 and source URL
+  pylock.toml        the lock (PEP 751), with paths relative to the bundle
 
 Options:
   -o, --output DIR         where to write the bundle (required)
+      --lock FILE          download exactly what a pylock.toml names (no resolution)
       --force              replace DIR even if it is not a ferry bundle
       --concurrency N      parallel downloads (default 4)
       --json               print JSON events and the result on stdout
@@ -37,7 +47,26 @@ Examples:
     if (outDir === undefined) throw usageError('bundle', 'missing -o DIR (where to write the bundle).');
     const concurrency = str(args.values.concurrency);
     if (concurrency !== undefined && !/^[1-9]\d*$/.test(concurrency)) throw usageError('bundle', `--concurrency "${concurrency}" is not a positive number.`);
-    const { locked, client, cache } = await resolveFromArgs('bundle', args, out);
+    const fromLock = str(args.values.lock);
+    let resolved: Awaited<ReturnType<typeof resolveFromArgs>>;
+    if (fromLock !== undefined) {
+      if (args.positionals.length > 0 || args.values.requirement !== undefined || args.values.framework !== undefined) {
+        throw usageError('bundle', '--lock takes the place of requirements; give one or the other.');
+      }
+      const lock = parsePylock(await readFile(fromLock, 'utf8').catch((error: Error) => {
+        throw usageError('bundle', `cannot read the lock "${fromLock}": ${error.message}`);
+      }), fromLock);
+      const recorded = Array.isArray((lock.tool?.ferry as Record<string, unknown> | undefined)?.['target-details']);
+      const locked = lockedFromPylock(lock, recorded ? [] : (await settleCliTargets(args)).map((s) => s.target));
+      const cache = new ContentCache(str(args.values['cache-dir']) ?? defaultCacheDir());
+      resolved = { locked, cache, client: indexClientFor(await settleIndexSettings(args), cache.dir, out.events) };
+    } else {
+      resolved = await resolveFromArgs('bundle', args, out);
+    }
+    const { locked, client, cache } = resolved;
+    // The bundle carries its lock, pointing at its own wheels/ folder.
+    const lockText = formatLockFile(locked);
+    const bundled = relocatePylock(parsePylock(lockText, 'pylock.toml'), 'wheels');
     const sourceDate = process.env.SOURCE_DATE_EPOCH;
     const result = await buildBundle({
       locked,
@@ -47,6 +76,7 @@ Examples:
       withCredentials: (url) => client.withCredentials(url),
       events: out.events,
       force: args.values.force === true,
+      pylockToml: formatPylock(bundled),
       ...(concurrency === undefined ? {} : { concurrency: Number.parseInt(concurrency, 10) }),
       ...(sourceDate === undefined ? {} : { createdAt: new Date(Number(sourceDate) * 1000) }),
     });

@@ -1,0 +1,91 @@
+/**
+ * Between a resolution (`Locked`) and pylock.toml (PEP 751). ferry records each target in full
+ * under [tool.ferry] so that `ferry bundle --lock` rebuilds exactly the bundle the lock
+ * describes, with no resolution and no guessing about the targets.
+ */
+import { FerryError } from '../core/errors.js';
+import { evaluateMarker, parseMarker } from '../standards/marker.js';
+import type { Target } from '../standards/target.js';
+import { bestWheelRank, tagRanking } from '../standards/tags.js';
+import { parseWheelFilename } from '../standards/filename.js';
+import { targetTags } from '../standards/target.js';
+import type { Locked, LockedFile, LockedPackage } from './lock.js';
+import { formatPylock, lockInputFromResolution, type PylockFile } from './pylock.js';
+
+export function formatLockFile(locked: Locked): string {
+  const input = lockInputFromResolution(locked);
+  const ferry = (input.tool?.ferry ?? {}) as Record<string, unknown>;
+  return formatPylock({
+    ...input,
+    tool: { ...input.tool, ferry: { ...ferry, indexes: [...locked.indexes], 'target-details': locked.targets.map(targetRecord) } },
+  });
+}
+
+/** A Target as plain TOML-friendly data (no undefined values). */
+function targetRecord(t: Target): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(t)) as Record<string, unknown>;
+}
+
+/**
+ * The packages and files a lock names, for the given targets: the targets recorded in the lock
+ * by ferry, or (for a lock written by another tool) the ones given on the command line.
+ */
+export function lockedFromPylock(lock: PylockFile, fallbackTargets: readonly Target[]): Locked {
+  const ferry = (lock.tool?.ferry ?? {}) as Record<string, unknown>;
+  const recorded = Array.isArray(ferry['target-details']) ? (ferry['target-details'] as Target[]) : undefined;
+  const targets = recorded ?? [...fallbackTargets];
+  if (targets.length === 0) {
+    throw new FerryError('ERR_FERRY_BAD_LOCK', `${lock.source} does not say which targets it is for.`, {
+      hint: 'Pass the targets with --target (as when it was made).',
+    });
+  }
+  const rankings = targets.map((t) => tagRanking(targetTags(t)));
+  const packages: LockedPackage[] = [];
+  for (const pkg of lock.packages) {
+    const forTargets = targets.filter((t) => pkg.marker === undefined || evaluateMarker(parseMarker(pkg.marker), t.markers));
+    if (forTargets.length === 0) continue;
+    const recordedTargets = ((pkg.tool?.ferry as Record<string, unknown> | undefined)?.targets as string[] | undefined) ?? forTargets.map((t) => t.name);
+    const files: LockedFile[] = [];
+    for (const wheel of pkg.wheels ?? []) {
+      // Only the wheels some target can install: a lock may list wheels for other platforms.
+      const parsed = parseWheelFilename(wheel.name);
+      const fits = targets.some((t, i) => recordedTargets.includes(t.name) && bestWheelRank(parsed, rankings[i]!) !== undefined);
+      if (!fits && recorded === undefined) continue;
+      const sha256 = wheel.hashes.sha256;
+      if (sha256 === undefined || wheel.url === undefined) {
+        throw new FerryError('ERR_FERRY_BAD_LOCK', `${lock.source}: ${pkg.name} ${pkg.version ?? ''} wheel ${wheel.name} has no ${sha256 === undefined ? 'sha256 hash' : 'url'}.`, {
+          hint: 'ferry downloads from the URL a lock records and checks the SHA-256 it records; regenerate the lock with ferry lock.',
+        });
+      }
+      files.push({
+        filename: wheel.name,
+        url: wheel.url,
+        index: pkg.index ?? '',
+        sha256,
+        ...(wheel.size === undefined ? {} : { size: wheel.size }),
+        ...(wheel.uploadTime === undefined ? {} : { uploadTime: wheel.uploadTime }),
+      });
+    }
+    if (files.length === 0) {
+      throw new FerryError('ERR_FERRY_LOCK_NO_WHEEL', `${lock.source}: ${pkg.name} ${pkg.version ?? ''} has no wheel for ${forTargets.map((t) => t.name).join(', ')}.`, {
+        hint: 'Lock again for these targets (ferry lock --target ...).',
+      });
+    }
+    packages.push({
+      name: pkg.name,
+      version: pkg.version ?? '',
+      extras: [],
+      requiredBy: [],
+      dependencies: (pkg.dependencies ?? []).map((d) => String(d.name)),
+      targets: recordedTargets,
+      files,
+    });
+  }
+  return {
+    targets,
+    packages,
+    requirements: Array.isArray(ferry.requirements) ? (ferry.requirements as string[]) : [],
+    constraints: Array.isArray(ferry.constraints) ? (ferry.constraints as string[]) : [],
+    indexes: Array.isArray(ferry.indexes) ? (ferry.indexes as string[]) : [],
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * Opens a bundle wherever it lies: a bundle folder is used as it is; a NAME.ferry.tar, its
+ * first volume (NAME.ferry.tar.001), its base name or its NAME.ferry.tar.volumes.json is
+ * extracted (readBundleArchive: a missing or damaged volume is named before anything else)
+ * into a fresh temporary folder that cleanup() removes.
+ */
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve as resolvePath } from 'node:path';
+import { type ExtractResult, readBundleArchive } from './pack.js';
+
+export interface OpenedBundle {
+  /** The bundle folder to read. */
+  readonly dir: string;
+  /** Set when the bundle came from an archive. */
+  readonly archive?: ExtractResult;
+  /** Removes the temporary folder (a no-op for a folder). Safe to call twice. */
+  cleanup(): Promise<void>;
+}
+
+export interface OpenBundleOptions {
+  /** Where to extract an archive (default: the system temporary folder, $TMPDIR). */
+  readonly workDir?: string;
+}
+
+export async function openBundle(pathOrArchive: string, options: OpenBundleOptions = {}): Promise<OpenedBundle> {
+  const path = resolvePath(pathOrArchive);
+  const info = await stat(path).catch(() => undefined);
+  if (info?.isDirectory() === true) return { dir: path, cleanup: async () => undefined };
+  const work = await mkdtemp(join(options.workDir ?? tmpdir(), 'ferry-bundle-'));
+  try {
+    const archive = await readBundleArchive(path, join(work, 'bundle'));
+    return { dir: archive.dir, archive, cleanup: () => rm(work, { recursive: true, force: true }) };
+  } catch (error) {
+    await rm(work, { recursive: true, force: true });
+    throw error;
+  }
+}

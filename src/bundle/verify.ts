@@ -1,0 +1,326 @@
+/**
+ * `ferry verify`: proves, fully offline, that a bundle folder is what its signers approved.
+ * Fails closed; every problem names the file and what is wrong:
+ *   - integrity: every file SHA256SUMS lists is present with that SHA-256, nothing else lies
+ *     in the bundle (signatures/ excepted), links and special files are refused;
+ *   - manifest: manifest.json agrees with SHA256SUMS (hash) and with the files (size, SM3 when
+ *     recorded), every wheel in wheels/ is named in it;
+ *   - closure: every package has a file, every dependency edge points to a package present;
+ *   - trust: SHA256SUMS carries valid signatures from at least N distinct keys the user named.
+ *     Keys inside the bundle are never trusted. A signature file must be named after the key
+ *     that made it and be in canonical form (so renaming or re-encoding one is noticed).
+ * Problems are classified tampered / incomplete / untrusted; the error code (and so the exit
+ * status 5 / 6 / 7) is the first of those that occurred, in that order.
+ */
+import { lstat, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FerryError } from '../core/errors.js';
+import { derSequence, derUnsigned } from '../trust/der.js';
+import { parseMinisignSignature } from '../trust/ed25519-minisign.js';
+import type { TrustedKey } from '../trust/keys.js';
+import { parseSm2Signature } from '../trust/sm2.js';
+import {
+  checkSignatures,
+  type SignatureFile,
+  type UnknownSignature,
+  type ValidSignature,
+} from '../trust/verify-signatures.js';
+import { BUNDLE_FORMAT_VERSION, type Manifest, parseManifest } from './manifest.js';
+import { parseSha256Sums, unsafePathReason } from './sha256sums.js';
+import { BUNDLE_FILES, hashFile } from './write-folder.js';
+
+export type ProblemKind = 'tampered' | 'incomplete' | 'untrusted';
+
+export interface VerifyProblem {
+  readonly kind: ProblemKind;
+  /** The bundle path the problem is about (or an option such as "--trusted-key"). */
+  readonly path: string;
+  readonly message: string;
+}
+
+export interface VerifyOptions {
+  /** Keys the user trusts (loadTrustedKeys); never keys from the bundle. */
+  readonly trustedKeys?: readonly TrustedKey[];
+  /** Distinct trusted signers needed (default 1). */
+  readonly requireSigners?: number;
+  /** With no trusted keys: check integrity only and report that signatures were not checked. */
+  readonly allowUnsigned?: boolean;
+}
+
+export interface VerifyReport {
+  readonly dir: string;
+  readonly ok: boolean;
+  readonly formatVersion: number | undefined;
+  readonly files: number;
+  readonly packages: number;
+  readonly signatures: {
+    /** false when no trusted key was given (--allow-unsigned). */
+    readonly checked: boolean;
+    readonly required: number;
+    readonly signers: readonly string[];
+    readonly valid: readonly ValidSignature[];
+    readonly unknown: readonly UnknownSignature[];
+  };
+  readonly problems: readonly VerifyProblem[];
+}
+
+/** Files every format-1 bundle has (pylock.toml is optional). */
+export const REQUIRED_FILES = [
+  BUNDLE_FILES.manifest,
+  BUNDLE_FILES.requirements,
+  BUNDLE_FILES.installPy,
+  BUNDLE_FILES.readme,
+  BUNDLE_FILES.sbom,
+] as const;
+
+const SIG_PREFIX = `${BUNDLE_FILES.signatures}/`;
+const MINISIG_NAME = /^([0-9A-F]{16})\.minisig$/;
+const SM2_NAME = /^([0-9A-F]{16})\.sm2\.sig$/;
+const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+const normalize = (name: string): string => name.toLowerCase().replace(/[-_.]+/g, '-');
+
+/** Checks a bundle folder and reports every problem; throws only for unreadable input (I/O). */
+export async function checkBundle(dir: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const problems: VerifyProblem[] = [];
+  const add = (kind: ProblemKind, path: string, message: string): void => {
+    problems.push({ kind, path, message });
+  };
+  const requireSigners = options.requireSigners ?? 1;
+  const files = await walk(dir, '', add);
+  const present = new Set(files);
+  let manifest: Manifest | undefined;
+  let sumsBytes: Buffer | undefined;
+  const sigReport = { checked: false, required: requireSigners, signers: [] as string[], valid: [] as ValidSignature[], unknown: [] as UnknownSignature[] };
+
+  if (!present.has(BUNDLE_FILES.sums)) {
+    add('incomplete', BUNDLE_FILES.sums, 'missing; nothing in the bundle can be checked');
+  } else {
+    sumsBytes = await readFile(join(dir, BUNDLE_FILES.sums));
+    const listed = await checkSums(dir, sumsBytes, files, add);
+    for (const path of REQUIRED_FILES) {
+      if (!listed.has(path) && !present.has(path)) add('incomplete', path, `missing (every bundle of format ${BUNDLE_FORMAT_VERSION} has it)`);
+    }
+    if (present.has(BUNDLE_FILES.manifest)) {
+      try {
+        manifest = parseManifest(await readFile(join(dir, BUNDLE_FILES.manifest), 'utf8'), BUNDLE_FILES.manifest);
+      } catch (error) {
+        add('tampered', BUNDLE_FILES.manifest, `cannot be read: ${(error as Error).message}`);
+      }
+    }
+    if (manifest !== undefined) await checkManifest(dir, manifest, listed, present, add);
+    await checkTrust(dir, sumsBytes, options, files, sigReport, add);
+  }
+  return {
+    dir,
+    ok: problems.length === 0,
+    formatVersion: manifest?.formatVersion,
+    files: files.length,
+    packages: manifest?.packages.length ?? 0,
+    signatures: sigReport,
+    problems,
+  };
+}
+
+const CODES: Record<ProblemKind, string> = {
+  tampered: 'ERR_FERRY_TAMPERED',
+  incomplete: 'ERR_FERRY_INCOMPLETE',
+  untrusted: 'ERR_FERRY_UNTRUSTED',
+};
+
+/** Like checkBundle, but throws ERR_FERRY_TAMPERED / _INCOMPLETE / _UNTRUSTED naming every problem. */
+export async function verifyBundle(dir: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const report = await checkBundle(dir, options);
+  if (report.ok) return report;
+  const kind = (['tampered', 'incomplete', 'untrusted'] as const).find((k) => report.problems.some((p) => p.kind === k))!;
+  const what = { tampered: 'has been changed or damaged', incomplete: 'is incomplete', untrusted: 'is not signed by enough keys you trust' }[kind];
+  throw new FerryError(
+    CODES[kind],
+    `The bundle ${dir} ${what} (${report.problems.length} problem(s)):\n${report.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
+    {
+      hint:
+        kind === 'untrusted'
+          ? 'Name the signers\' public keys with --trusted-key (obtained out of band), or get a bundle signed by them. Do not install it.'
+          : 'Do not install it. Copy the bundle again from its source (or rebuild it), then verify again.',
+      details: { ...report },
+    },
+  );
+}
+
+type Add = (kind: ProblemKind, path: string, message: string) => void;
+
+async function walk(dir: string, prefix: string, add: Add): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of await readdir(prefix === '' ? dir : join(dir, prefix))) {
+    const rel = prefix === '' ? name : `${prefix}/${name}`;
+    const st = await lstat(join(dir, rel));
+    if (st.isDirectory()) out.push(...(await walk(dir, rel, add)));
+    else if (st.isFile()) out.push(rel);
+    else add('tampered', rel, 'is not a regular file or folder (links are not allowed in a bundle)');
+  }
+  return out.sort(byteOrder);
+}
+
+/** SHA256SUMS against the files; returns path → listed SHA-256. */
+async function checkSums(dir: string, sumsBytes: Buffer, files: readonly string[], add: Add): Promise<Map<string, string>> {
+  const listed = new Map<string, string>();
+  let entries: { path: string; sha256: string }[];
+  try {
+    entries = parseSha256Sums(new TextDecoder('utf-8', { fatal: true }).decode(sumsBytes));
+  } catch (error) {
+    add('tampered', BUNDLE_FILES.sums, `cannot be read: ${(error as Error).message}`);
+    return listed;
+  }
+  const covered = files.filter((p) => p !== BUNDLE_FILES.sums && !p.startsWith(SIG_PREFIX));
+  const present = new Set(covered);
+  for (const e of entries) {
+    listed.set(e.path, e.sha256);
+    if (!present.has(e.path)) {
+      add('incomplete', e.path, `missing (listed in ${BUNDLE_FILES.sums})`);
+      continue;
+    }
+    const actual = await hashFile(join(dir, e.path), 'sha256');
+    if (actual !== e.sha256) add('tampered', e.path, `SHA-256 is ${actual}, ${BUNDLE_FILES.sums} says ${e.sha256}`);
+  }
+  for (const path of covered) {
+    if (!listed.has(path)) add('tampered', path, `not listed in ${BUNDLE_FILES.sums} (an extra file)`);
+  }
+  return listed;
+}
+
+async function checkManifest(
+  dir: string,
+  manifest: Manifest,
+  listed: ReadonlyMap<string, string>,
+  present: ReadonlySet<string>,
+  add: Add,
+): Promise<void> {
+  const named = new Set<string>();
+  const have = new Set<string>();
+  for (const f of manifest.files) {
+    const reason = unsafePathReason(f.path);
+    if (reason !== undefined) {
+      add('tampered', BUNDLE_FILES.manifest, `names the unsafe path "${f.path}": ${reason}`);
+      continue;
+    }
+    named.add(f.path);
+    have.add(`${normalize(f.name)}@${f.version}`);
+    if (listed.get(f.path) !== f.sha256) add('tampered', f.path, `${BUNDLE_FILES.manifest} and ${BUNDLE_FILES.sums} disagree about its SHA-256`);
+    if (!present.has(f.path)) {
+      add('incomplete', f.path, `missing (named in ${BUNDLE_FILES.manifest})`);
+      continue;
+    }
+    const size = (await lstat(join(dir, f.path))).size;
+    if (size !== f.size) add('tampered', f.path, `is ${size} bytes, ${BUNDLE_FILES.manifest} says ${f.size}`);
+    if (f.sm3 !== undefined) {
+      const sm3 = await hashFile(join(dir, f.path), 'sm3');
+      if (sm3 !== f.sm3) add('tampered', f.path, `SM3 is ${sm3}, ${BUNDLE_FILES.manifest} says ${f.sm3}`);
+    }
+  }
+  for (const p of present) {
+    if (p.startsWith(`${BUNDLE_FILES.wheels}/`) && !named.has(p)) add('tampered', p, `not named in ${BUNDLE_FILES.manifest}`);
+  }
+  const names = new Set(manifest.packages.map((p) => normalize(p.name)));
+  for (const p of manifest.packages) {
+    if (!have.has(`${normalize(p.name)}@${p.version}`)) add('incomplete', BUNDLE_FILES.manifest, `${p.name} ${p.version} has no file in the bundle`);
+    for (const dep of p.dependencies) {
+      if (!names.has(normalize(dep))) add('incomplete', BUNDLE_FILES.manifest, `${p.name} depends on ${dep}, which is not in the bundle`);
+    }
+  }
+}
+
+/**
+ * The bytes a well-formed signature file must have: minisign's four lines exactly as minisign
+ * and ferry write them (only the untrusted comment, which no signature covers, is free), or a
+ * DER SM2 signature in its one canonical encoding.
+ */
+function canonicalProblem(name: string, bytes: Buffer): string | undefined {
+  if (name.endsWith('.minisig')) {
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      return 'is not UTF-8 text';
+    }
+    let parsed: ReturnType<typeof parseMinisignSignature>;
+    try {
+      parsed = parseMinisignSignature(text);
+    } catch (error) {
+      return `is damaged: ${(error as Error).message}`;
+    }
+    const untrusted = text.slice(0, text.indexOf('\n'));
+    const algorithm = Buffer.from(parsed.algorithm, 'latin1');
+    const expected = `${untrusted}\n${Buffer.concat([algorithm, parsed.keyNum, parsed.signature]).toString('base64')}\ntrusted comment: ${parsed.trustedComment}\n${parsed.globalSignature.toString('base64')}\n`;
+    if (text !== expected) return 'is damaged: not in the canonical minisign layout';
+    const id = MINISIG_NAME.exec(name)?.[1];
+    if (id === undefined) return 'is not named KEYID.minisig';
+    if (id !== parsed.keyId) return `was made by key ${parsed.keyId} but is named ${id}`;
+    return undefined;
+  }
+  if (name.endsWith('.sm2.sig')) {
+    if (!SM2_NAME.test(name)) return 'is not named KEYID.sm2.sig';
+    const sig = parseSm2Signature(bytes);
+    if (sig === undefined) return 'is damaged: not a DER SM2 signature';
+    if (!derSequence(derUnsigned(sig.r), derUnsigned(sig.s)).equals(bytes)) return 'is damaged: not in canonical DER';
+    return undefined;
+  }
+  return 'is not a signature file (KEYID.minisig or KEYID.sm2.sig)';
+}
+
+async function checkTrust(
+  dir: string,
+  sumsBytes: Buffer,
+  options: VerifyOptions,
+  files: readonly string[],
+  report: { checked: boolean; required: number; signers: string[]; valid: ValidSignature[]; unknown: UnknownSignature[] },
+  add: Add,
+): Promise<void> {
+  const trusted = options.trustedKeys ?? [];
+  if (!Number.isInteger(report.required) || report.required < 1) {
+    throw new FerryError('ERR_FERRY_USAGE', `The number of required signers must be 1 or more, got ${report.required}`);
+  }
+  const sigFiles: SignatureFile[] = [];
+  for (const path of files.filter((p) => p.startsWith(SIG_PREFIX))) {
+    const name = path.slice(SIG_PREFIX.length);
+    if (name.includes('/')) {
+      add('untrusted', path, 'is not a signature file (signatures/ holds no folders)');
+      continue;
+    }
+    sigFiles.push({ name, bytes: await readFile(join(dir, path)) });
+  }
+  if (trusted.length === 0) {
+    if (options.allowUnsigned !== true) {
+      add('untrusted', BUNDLE_FILES.sums, 'signatures cannot be checked: give --trusted-key FILE (the signer\'s public key, obtained out of band), or --allow-unsigned to check integrity only');
+    }
+    return;
+  }
+  report.checked = true;
+  const wellFormed: SignatureFile[] = [];
+  for (const file of sigFiles) {
+    const problem = canonicalProblem(file.name, Buffer.from(file.bytes));
+    if (problem === undefined) wellFormed.push(file);
+    else add('untrusted', `${SIG_PREFIX}${file.name}`, problem);
+  }
+  const result = checkSignatures(sumsBytes, wellFormed, trusted);
+  for (const c of result.corrupt) add('untrusted', `${SIG_PREFIX}${c.file}`, `is damaged: ${c.reason}`);
+  for (const i of result.invalid) add('untrusted', `${SIG_PREFIX}${i.file}`, `signed by trusted key "${i.signer}" (${i.keyId}) but does not match ${BUNDLE_FILES.sums}: ${i.reason}`);
+  const valid: ValidSignature[] = [];
+  for (const v of result.valid) {
+    const named = SM2_NAME.exec(v.file)?.[1] ?? MINISIG_NAME.exec(v.file)?.[1];
+    if (named !== v.keyId) add('untrusted', `${SIG_PREFIX}${v.file}`, `was made by key ${v.keyId} ("${v.signer}") but is named ${named}`);
+    else valid.push(v);
+  }
+  report.valid = valid;
+  report.unknown = result.unknown;
+  report.signers = [...new Set(valid.map((v) => v.signer))].sort();
+  if (report.signers.length < report.required) {
+    const unknown = result.unknown.map((u) => `${u.keyId} (${u.algorithm})`);
+    add(
+      'untrusted',
+      BUNDLE_FILES.sums,
+      `${report.signers.length} of ${report.required} required trusted signer(s) signed it` +
+        (report.signers.length > 0 ? ` (${report.signers.join(', ')})` : '') +
+        (unknown.length > 0 ? `; signatures from keys you do not trust: ${unknown.join(', ')}` : '') +
+        (sigFiles.length === 0 ? '; the bundle has no signatures' : ''),
+    );
+  }
+}

@@ -1,0 +1,66 @@
+import { openBundle } from '../../bundle/open.js';
+import { verifyBundle } from '../../bundle/verify.js';
+import { loadTrustedKeys } from '../../trust/keys.js';
+import { type Command, list, str, usageError } from '../command.js';
+
+export const verifyCommand: Command = {
+  name: 'verify',
+  summary: 'check a bundle offline: integrity, completeness and trusted signatures',
+  options: {
+    'trusted-key': { type: 'string', multiple: true },
+    'trust-file': { type: 'string', multiple: true },
+    'require-signers': { type: 'string' },
+    'allow-unsigned': { type: 'boolean' },
+  },
+  help: `Usage: ferry verify BUNDLE --trusted-key FILE... [--require-signers N]
+       ferry verify BUNDLE --allow-unsigned
+
+BUNDLE is a bundle folder, a NAME.ferry.tar, its first volume (NAME.ferry.tar.001) or its
+NAME.ferry.tar.volumes.json. Fully offline; fails closed. Checks that:
+  - every file SHA256SUMS lists is there with that SHA-256, and nothing else is;
+  - manifest.json agrees with SHA256SUMS and the files (size, SM3 when recorded);
+  - the closure is complete: every package has its file, every dependency is in the bundle;
+  - SHA256SUMS is signed by at least N distinct keys you trust (default 1). Only keys you name
+    are trusted, never keys that came with the bundle. Signatures from other keys are listed,
+    not counted.
+Without --trusted-key / --trust-file it refuses unless --allow-unsigned is given; then only
+integrity is checked and it says that signatures were NOT checked.
+
+Options:
+      --trusted-key FILE     a public key (.pub: minisign or SM2 PEM) or trust file (repeatable)
+      --trust-file FILE      a trust file, lines "NAME ALGORITHM KEY" (repeatable)
+      --require-signers N    distinct trusted signers needed (default 1)
+      --allow-unsigned       check integrity only, without signatures
+      --json                 print the report as JSON
+
+Exit status: 0 verified, 5 tampered (a file changed, an extra file), 6 incomplete (a file or
+volume missing, a dependency not in the bundle), 7 untrusted (a bad signature, too few trusted
+signers, or no key given); several problems: the first of 5, 6, 7.`,
+  async run(args, out) {
+    const path = args.positionals[0];
+    if (path === undefined || args.positionals.length > 1) throw usageError('verify', 'give exactly one BUNDLE (folder or .ferry.tar).');
+    const keyFiles = [...list(args.values['trusted-key']), ...list(args.values['trust-file'])];
+    const allowUnsigned = args.values['allow-unsigned'] === true;
+    if (keyFiles.length > 0 && allowUnsigned) throw usageError('verify', '--allow-unsigned cannot be combined with --trusted-key / --trust-file.');
+    const requireText = str(args.values['require-signers']);
+    const requireSigners = requireText === undefined ? 1 : Number(requireText);
+    if (!Number.isInteger(requireSigners) || requireSigners < 1) throw usageError('verify', `--require-signers wants a whole number of 1 or more, got "${requireText}".`);
+    const trustedKeys = await loadTrustedKeys(keyFiles);
+    const opened = await openBundle(path);
+    try {
+      const report = await verifyBundle(opened.dir, { trustedKeys, requireSigners, allowUnsigned });
+      if (!report.signatures.checked) {
+        out.events({ type: 'warning', code: 'ERR_FERRY_UNSIGNED', message: 'signatures were NOT checked (--allow-unsigned); only integrity and completeness were' });
+      }
+      const signed = report.signatures.checked ? `signed by ${report.signatures.signers.join(', ')}` : 'signatures NOT checked';
+      out.result(
+        { ...report, dir: path },
+        `verified ${path}: ${report.files} files, ${report.packages} packages, complete; ${signed}` +
+          (report.signatures.unknown.length > 0 ? `; ignored signatures from untrusted keys: ${report.signatures.unknown.map((u) => u.keyId).join(', ')}` : ''),
+      );
+      return 0;
+    } finally {
+      await opened.cleanup();
+    }
+  },
+};
