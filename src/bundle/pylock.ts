@@ -15,7 +15,11 @@
  */
 import { parse as parseToml, TomlDate, TomlError } from 'smol-toml';
 import { FerryError } from '../core/errors.js';
-import { parseSdistFilename, parseWheelFilename, type WheelFilename } from '../standards/filename.js';
+import {
+  parseSdistFilename,
+  parseWheelFilename,
+  type WheelFilename,
+} from '../standards/filename.js';
 import { evaluateMarker, type MarkerEnvironment, parseMarker } from '../standards/marker.js';
 import { isValidProjectName, type NormalizedName, normalizeName } from '../standards/name.js';
 import { parseSpecifierSet, specifierSetContains } from '../standards/specifier.js';
@@ -175,7 +179,10 @@ export function formatPylock(input: LockInput): string {
     key('marker', pkg.marker);
     key('requires-python', pkg.requiresPython);
     key('index', pkg.index);
-    key('dependencies', pkg.dependencies === undefined ? undefined : sortDependencies(pkg.dependencies));
+    key(
+      'dependencies',
+      pkg.dependencies === undefined ? undefined : sortDependencies(pkg.dependencies),
+    );
     if (pkg.vcs !== undefined) {
       out.push('', '[packages.vcs]');
       key('type', pkg.vcs.type);
@@ -271,7 +278,11 @@ function sortedRecord(record: Readonly<Record<string, unknown>>): Record<string,
 }
 
 /** The file name of a wheel/sdist entry: `name`, else the last part of `path` or `url`. */
-function distName(d: { readonly name?: string; readonly path?: string; readonly url?: string }): string {
+function distName(d: {
+  readonly name?: string;
+  readonly path?: string;
+  readonly url?: string;
+}): string {
   return d.name || pathName(d.path) || urlName(d.url) || '';
 }
 
@@ -328,9 +339,13 @@ function uploadTimeValue(value: string | Date | undefined): unknown {
   if (value === undefined) return undefined;
   const normalized = normalizeUploadTime(value);
   if (normalized === undefined) {
-    throw new FerryError('ERR_FERRY_BAD_LOCK', `Cannot write the upload time ${JSON.stringify(String(value))} into a lock`, {
-      hint: 'Upload times are RFC 3339 date-times with an offset, e.g. 2025-01-25T11:30:10.164985Z (PEP 691).',
-    });
+    throw new FerryError(
+      'ERR_FERRY_BAD_LOCK',
+      `Cannot write the upload time ${JSON.stringify(String(value))} into a lock`,
+      {
+        hint: 'Upload times are RFC 3339 date-times with an offset, e.g. 2025-01-25T11:30:10.164985Z (PEP 691).',
+      },
+    );
   }
   return new TomlDateTime(normalized);
 }
@@ -384,7 +399,9 @@ function tomlValue(value: unknown, multiline = false): string {
   if (Array.isArray(value)) {
     if (value.length === 0) return '[]';
     const items = value.map((v) => tomlValue(v));
-    return multiline ? `[\n${items.map((i) => `    ${i},`).join('\n')}\n]` : `[${items.join(', ')}]`;
+    return multiline
+      ? `[\n${items.map((i) => `    ${i},`).join('\n')}\n]`
+      : `[${items.join(', ')}]`;
   }
   if (isPlainTable(value)) {
     const keys = Object.keys(value).filter((k) => value[k] !== undefined);
@@ -401,7 +418,8 @@ function writeTable(out: string[], header: string, table: LockTable): void {
   out.push('', `[${header}]`);
   const keys = Object.keys(table).sort();
   for (const k of keys) {
-    if (table[k] !== undefined && !isPlainTable(table[k])) out.push(`${tomlKey(k)} = ${tomlValue(table[k], true)}`);
+    if (table[k] !== undefined && !isPlainTable(table[k]))
+      out.push(`${tomlKey(k)} = ${tomlValue(table[k], true)}`);
   }
   for (const k of keys) {
     const v = table[k];
@@ -441,7 +459,14 @@ const PACKAGE_KEYS = new Set([
 ]);
 const DIST_KEYS = new Set(['name', 'upload-time', 'url', 'path', 'size', 'hashes']);
 const ARCHIVE_KEYS = new Set(['url', 'path', 'size', 'upload-time', 'hashes', 'subdirectory']);
-const VCS_KEYS = new Set(['type', 'url', 'path', 'requested-revision', 'commit-id', 'subdirectory']);
+const VCS_KEYS = new Set([
+  'type',
+  'url',
+  'path',
+  'requested-revision',
+  'commit-id',
+  'subdirectory',
+]);
 const DIRECTORY_KEYS = new Set(['path', 'editable', 'subdirectory']);
 
 // Lengths of hex digests for the algorithms pip's --hash accepts.
@@ -485,7 +510,10 @@ interface Kind<T> {
 }
 
 const STRING: Kind<string> = { name: 'a string', test: (v): v is string => typeof v === 'string' };
-const BOOLEAN: Kind<boolean> = { name: 'a boolean', test: (v): v is boolean => typeof v === 'boolean' };
+const BOOLEAN: Kind<boolean> = {
+  name: 'a boolean',
+  test: (v): v is boolean => typeof v === 'boolean',
+};
 const INTEGER: Kind<number> = {
   name: 'an integer',
   test: (v): v is number => (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint',
@@ -520,7 +548,12 @@ function firstLine(error: unknown): string {
   return text.split('\n')[0] ?? text;
 }
 
-function checkStringArray(c: Checker, table: Table, key: string, path: string): string[] | undefined {
+function checkStringArray(
+  c: Checker,
+  table: Table,
+  key: string,
+  path: string,
+): string[] | undefined {
   const list = c.get(table, key, path, ARRAY);
   if (list === undefined) return undefined;
   let ok = true;
@@ -568,7 +601,10 @@ function checkHashes(c: Checker, table: Table, path: string): Record<string, str
     }
     const length = DIGEST_LENGTHS[k.toLowerCase()];
     if (length !== undefined && !new RegExp(`^[0-9a-fA-F]{${length}}$`).test(value)) {
-      c.problem(join(at, k), `${JSON.stringify(value)} is not a ${k} digest (${length} hex digits)`);
+      c.problem(
+        join(at, k),
+        `${JSON.stringify(value)} is not a ${k} digest (${length} hex digits)`,
+      );
       ok = false;
     }
   }
@@ -617,7 +653,12 @@ function checkPathOrUrl(c: Checker, table: Table, path: string): { url?: string;
   return { ...(url ? { url } : {}), ...(filePath ? { path: filePath } : {}) };
 }
 
-function checkDist(c: Checker, table: Table, path: string, kind: 'wheel' | 'sdist'): PylockDist | undefined {
+function checkDist(
+  c: Checker,
+  table: Table,
+  path: string,
+  kind: 'wheel' | 'sdist',
+): PylockDist | undefined {
   c.unknownKeys(table, DIST_KEYS, path);
   const before = c.problems.length;
   const name = c.get(table, 'name', path, STRING);
@@ -653,7 +694,8 @@ function checkPackage(c: Checker, table: Table, path: string): PylockPackage | u
     c.problem(join(path, 'version'), `invalid version ${JSON.stringify(version)}`);
   }
   const requiresPython = c.get(table, 'requires-python', path, STRING);
-  if (requiresPython !== undefined) checkSpecifier(c, requiresPython, join(path, 'requires-python'));
+  if (requiresPython !== undefined)
+    checkSpecifier(c, requiresPython, join(path, 'requires-python'));
   const marker = c.get(table, 'marker', path, STRING);
   if (marker !== undefined) checkMarker(c, marker, join(path, 'marker'));
   const index = c.get(table, 'index', path, STRING);
@@ -722,7 +764,8 @@ function checkPackage(c: Checker, table: Table, path: string): PylockPackage | u
     }
   }
   const sdistTable = c.get(table, 'sdist', path, TABLE);
-  const sdist = sdistTable === undefined ? undefined : checkDist(c, sdistTable, join(path, 'sdist'), 'sdist');
+  const sdist =
+    sdistTable === undefined ? undefined : checkDist(c, sdistTable, join(path, 'sdist'), 'sdist');
   const wheelTables = checkTableArray(c, table, 'wheels', path);
   const wheels: PylockWheel[] = [];
   wheelTables?.forEach((w, i) => {
@@ -733,11 +776,16 @@ function checkPackage(c: Checker, table: Table, path: string): PylockPackage | u
   // Exactly one kind of source (packaging's Package._from_dict; the spec's "mutually exclusive").
   const distributions = (sdistTable !== undefined ? 1 : 0) + (wheelTables?.length ?? 0);
   const direct =
-    (vcsTable !== undefined ? 1 : 0) + (directoryTable !== undefined ? 1 : 0) + (archiveTable !== undefined ? 1 : 0);
+    (vcsTable !== undefined ? 1 : 0) +
+    (directoryTable !== undefined ? 1 : 0) +
+    (archiveTable !== undefined ? 1 : 0);
   if (distributions > 0 && direct > 0) {
     c.problem(path, 'none of vcs, directory, archive may be set if sdist or wheels are set');
   } else if (distributions === 0 && direct !== 1) {
-    c.problem(path, 'exactly one of vcs, directory, archive must be set if sdist and wheels are not set');
+    c.problem(
+      path,
+      'exactly one of vcs, directory, archive must be set if sdist and wheels are not set',
+    );
   }
 
   // File names must agree with the package's name and version.
@@ -757,11 +805,21 @@ function checkPackage(c: Checker, table: Table, path: string): PylockPackage | u
       return;
     }
     if (name !== undefined && parsed.name !== name) {
-      c.problem(at, `the name in ${JSON.stringify(filename)} is not consistent with package name ${JSON.stringify(name)}`);
+      c.problem(
+        at,
+        `the name in ${JSON.stringify(filename)} is not consistent with package name ${JSON.stringify(name)}`,
+      );
     }
     const wv = tryParseVersion(parsed.version);
-    if (parsedVersion !== undefined && wv !== undefined && compareVersions(wv, parsedVersion) !== 0) {
-      c.problem(at, `the version in ${JSON.stringify(filename)} is not consistent with package version ${JSON.stringify(version)}`);
+    if (
+      parsedVersion !== undefined &&
+      wv !== undefined &&
+      compareVersions(wv, parsedVersion) !== 0
+    ) {
+      c.problem(
+        at,
+        `the version in ${JSON.stringify(filename)} is not consistent with package version ${JSON.stringify(version)}`,
+      );
     }
   });
   if (sdistTable !== undefined) {
@@ -775,11 +833,21 @@ function checkPackage(c: Checker, table: Table, path: string): PylockPackage | u
       try {
         const parsed = parseSdistFilename(filename);
         if (name !== undefined && parsed.name !== name) {
-          c.problem(at, `the name in ${JSON.stringify(filename)} is not consistent with package name ${JSON.stringify(name)}`);
+          c.problem(
+            at,
+            `the name in ${JSON.stringify(filename)} is not consistent with package name ${JSON.stringify(name)}`,
+          );
         }
         const sv = tryParseVersion(parsed.version);
-        if (parsedVersion !== undefined && sv !== undefined && compareVersions(sv, parsedVersion) !== 0) {
-          c.problem(at, `the version in ${JSON.stringify(filename)} is not consistent with package version ${JSON.stringify(version)}`);
+        if (
+          parsedVersion !== undefined &&
+          sv !== undefined &&
+          compareVersions(sv, parsedVersion) !== 0
+        ) {
+          c.problem(
+            at,
+            `the version in ${JSON.stringify(filename)} is not consistent with package version ${JSON.stringify(version)}`,
+          );
         }
       } catch (error) {
         c.problem(at, `invalid sdist filename ${JSON.stringify(filename)}: ${firstLine(error)}`);
@@ -829,7 +897,10 @@ function checkTableArray(c: Checker, table: Table, key: string, path: string): T
   return ok ? (list as Table[]) : undefined;
 }
 
-function validate(doc: Table, source: string): { ok: true; lock: PylockFile } | { ok: false; problems: LockProblem[] } {
+function validate(
+  doc: Table,
+  source: string,
+): { ok: true; lock: PylockFile } | { ok: false; problems: LockProblem[] } {
   const c = new Checker();
   c.unknownKeys(doc, TOP_KEYS, '');
   const lockVersion = c.get(doc, 'lock-version', '', STRING, true);
@@ -837,14 +908,22 @@ function validate(doc: Table, source: string): { ok: true; lock: PylockFile } | 
     const v = tryParseVersion(lockVersion);
     if (v === undefined) {
       c.problem('lock-version', `invalid version ${JSON.stringify(lockVersion)}`);
-    } else if (v.epoch !== 0 || (v.release[0] ?? 0) !== SUPPORTED_MAJOR || compareVersions(v, { epoch: 0, release: [1] }) < 0) {
+    } else if (
+      v.epoch !== 0 ||
+      (v.release[0] ?? 0) !== SUPPORTED_MAJOR ||
+      compareVersions(v, { epoch: 0, release: [1] }) < 0
+    ) {
       c.problem('lock-version', `lock-version ${lockVersion} is not supported (ferry reads 1.x)`);
     } else if (compareVersions(v, { epoch: 0, release: [1, 0] }) > 0) {
-      c.warnings.push(`lock-version ${lockVersion} is newer than ${WRITTEN_VERSION}; keys it added are ignored`);
+      c.warnings.push(
+        `lock-version ${lockVersion} is newer than ${WRITTEN_VERSION}; keys it added are ignored`,
+      );
     }
   }
   const environments = checkStringArray(c, doc, 'environments', '');
-  environments?.forEach((e, i) => checkMarker(c, e, join('environments', i)));
+  environments?.forEach((e, i) => {
+    checkMarker(c, e, join('environments', i));
+  });
   const extras = checkStringArray(c, doc, 'extras', '');
   extras?.forEach((e, i) => {
     if (!isValidProjectName(e) || normalizeName(e) !== e) {
@@ -894,14 +973,20 @@ function tryParsePylock(
     doc = parseToml(text) as Table;
   } catch (error) {
     const where = error instanceof TomlError ? ` (line ${error.line}, column ${error.column})` : '';
-    return { ok: false, problems: [{ path: '', message: `not valid TOML${where}: ${firstLine(error)}` }] };
+    return {
+      ok: false,
+      problems: [{ path: '', message: `not valid TOML${where}: ${firstLine(error)}` }],
+    };
   }
   return validate(doc, source);
 }
 
 function lockError(source: string, problems: readonly LockProblem[]): FerryError {
-  const shown = problems.slice(0, 10).map((p) => `  ${p.path === '' ? '(file)' : p.path}: ${p.message}`);
-  if (problems.length > shown.length) shown.push(`  ... and ${problems.length - shown.length} more`);
+  const shown = problems
+    .slice(0, 10)
+    .map((p) => `  ${p.path === '' ? '(file)' : p.path}: ${p.message}`);
+  if (problems.length > shown.length)
+    shown.push(`  ... and ${problems.length - shown.length} more`);
   const first = problems[0]!;
   const headline =
     problems.length === 1
@@ -935,9 +1020,13 @@ export function parsePylock(text: string, source: string): PylockFile {
 export function relocatePylock(lock: PylockFile, baseDir: string): PylockFile {
   const dir = baseDir.replace(/\\/g, '/').replace(/\/+$/, '');
   if (dir.startsWith('/') || /^[A-Za-z]:/.test(dir) || dir.split('/').includes('..')) {
-    throw new FerryError('ERR_FERRY_BAD_LOCK', `Cannot relocate a lock to ${JSON.stringify(baseDir)}`, {
-      hint: 'Give a folder relative to the lock file, inside the bundle, such as "wheels".',
-    });
+    throw new FerryError(
+      'ERR_FERRY_BAD_LOCK',
+      `Cannot relocate a lock to ${JSON.stringify(baseDir)}`,
+      {
+        hint: 'Give a folder relative to the lock file, inside the bundle, such as "wheels".',
+      },
+    );
   }
   const move = (d: PylockDist): PylockDist => {
     const { url: _url, path: _path, ...rest } = d;
@@ -992,12 +1081,19 @@ export function selectFromLock(
   opts: SelectOptions = {},
 ): LockSelection[] {
   const where = describeEnvironment(env, opts.target);
-  const python = env.python_full_version.endsWith('+') ? `${env.python_full_version}local` : env.python_full_version;
-  if (lock.requiresPython !== undefined && !specifierSetContains(parseSpecifierSet(lock.requiresPython), python)) {
+  const python = env.python_full_version.endsWith('+')
+    ? `${env.python_full_version}local`
+    : env.python_full_version;
+  if (
+    lock.requiresPython !== undefined &&
+    !specifierSetContains(parseSpecifierSet(lock.requiresPython), python)
+  ) {
     throw new FerryError(
       'ERR_FERRY_LOCK_PYTHON',
       `${lock.source} requires Python ${lock.requiresPython}, but ${where} has ${python}`,
-      { hint: 'Lock again for this target (ferry lock --target ...), or use a Python the lock was made for.' },
+      {
+        hint: 'Lock again for this target (ferry lock --target ...), or use a Python the lock was made for.',
+      },
     );
   }
   if (lock.environments !== undefined && lock.environments.length > 0) {
@@ -1017,8 +1113,12 @@ export function selectFromLock(
   const groups = opts.dependencyGroups ?? lock.defaultGroups ?? [];
   const chosen = new Map<string, { index: number; pkg: PylockPackage }>();
   lock.packages.forEach((pkg, index) => {
-    if (pkg.marker !== undefined && !evaluateMarker(parseMarker(pkg.marker), env, extras, groups)) return;
-    if (pkg.requiresPython !== undefined && !specifierSetContains(parseSpecifierSet(pkg.requiresPython), python)) {
+    if (pkg.marker !== undefined && !evaluateMarker(parseMarker(pkg.marker), env, extras, groups))
+      return;
+    if (
+      pkg.requiresPython !== undefined &&
+      !specifierSetContains(parseSpecifierSet(pkg.requiresPython), python)
+    ) {
       throw new FerryError(
         'ERR_FERRY_LOCK_PYTHON',
         `${pkg.name} ${pkg.version ?? ''} in ${lock.source} (packages[${index}]) requires Python ${pkg.requiresPython}, but ${where} has ${python}`,
@@ -1030,7 +1130,9 @@ export function selectFromLock(
       throw new FerryError(
         'ERR_FERRY_LOCK_AMBIGUOUS',
         `${lock.source} selects ${pkg.name} twice for ${where}: packages[${earlier.index}] and packages[${index}]`,
-        { hint: 'Their markers overlap; write one lock per target (pylock.<target>.toml) or lock again.' },
+        {
+          hint: 'Their markers overlap; write one lock per target (pylock.<target>.toml) or lock again.',
+        },
       );
     }
     chosen.set(pkg.name, { index, pkg });
@@ -1041,11 +1143,18 @@ export function selectFromLock(
   const out: LockSelection[] = [];
   for (const { pkg } of chosen.values()) {
     if (pkg.vcs !== undefined || pkg.directory !== undefined || pkg.archive !== undefined) {
-      const kind = pkg.vcs !== undefined ? 'a VCS checkout' : pkg.directory !== undefined ? 'a local directory' : 'an archive';
+      const kind =
+        pkg.vcs !== undefined
+          ? 'a VCS checkout'
+          : pkg.directory !== undefined
+            ? 'a local directory'
+            : 'an archive';
       throw new FerryError(
         'ERR_FERRY_LOCK_UNSUPPORTED_SOURCE',
         `${pkg.name} in ${lock.source} comes from ${kind}; ferry carries wheels only`,
-        { hint: 'Build a wheel of it, publish it to an index or a find-links folder, and lock again.' },
+        {
+          hint: 'Build a wheel of it, publish it to an index or a find-links folder, and lock again.',
+        },
       );
     }
     let best: { wheel: PylockWheel; rank: number; build: number } | undefined;
@@ -1059,7 +1168,8 @@ export function selectFromLock(
         best = { wheel, rank, build };
       }
     }
-    const version = pkg.version ?? (pkg.wheels?.[0] ? parseWheelFilename(pkg.wheels[0].name).version : '');
+    const version =
+      pkg.version ?? (pkg.wheels?.[0] ? parseWheelFilename(pkg.wheels[0].name).version : '');
     if (best === undefined) {
       missing.push({
         name: pkg.name,
@@ -1073,7 +1183,10 @@ export function selectFromLock(
   }
   if (missing.length > 0) {
     const list = missing
-      .map((m) => `${m.name} ${m.version}${m.wheels.length === 0 ? ' (no wheels)' : ` (wheels: ${m.wheels.join(', ')})`}`)
+      .map(
+        (m) =>
+          `${m.name} ${m.version}${m.wheels.length === 0 ? ' (no wheels)' : ` (wheels: ${m.wheels.join(', ')})`}`,
+      )
       .join('; ');
     const sdistOnly = missing.filter((m) => m.sdist).map((m) => m.name);
     throw new FerryError(
@@ -1111,7 +1224,10 @@ export interface RequirementsExportOptions {
  * `--hash=alg:digest` for every wheel and sdist of the entry. Entries from VCS, directories or
  * archives have no `name==version` form pip can hash-check; they are refused.
  */
-export function lockToRequirementsTxt(lock: PylockFile, opts: RequirementsExportOptions = {}): string {
+export function lockToRequirementsTxt(
+  lock: PylockFile,
+  opts: RequirementsExportOptions = {},
+): string {
   const lines = (opts.header ?? []).map((h) => `# ${h}`);
   type Entry = { name: string; version: string; marker?: string; hashes: string[] };
   const entries: Entry[] = [];
@@ -1132,7 +1248,10 @@ export function lockToRequirementsTxt(lock: PylockFile, opts: RequirementsExport
   } else {
     for (const pkg of lock.packages) {
       if (opts.environment !== undefined && pkg.marker !== undefined) {
-        if (!evaluateMarker(parseMarker(pkg.marker), opts.environment, [], lock.defaultGroups ?? [])) continue;
+        if (
+          !evaluateMarker(parseMarker(pkg.marker), opts.environment, [], lock.defaultGroups ?? [])
+        )
+          continue;
       }
       if (pkg.vcs !== undefined || pkg.directory !== undefined || pkg.archive !== undefined) {
         throw new FerryError(
@@ -1150,13 +1269,18 @@ export function lockToRequirementsTxt(lock: PylockFile, opts: RequirementsExport
       entries.push({
         name: pkg.name,
         version,
-        ...(pkg.marker === undefined || opts.environment !== undefined ? {} : { marker: pkg.marker }),
+        ...(pkg.marker === undefined || opts.environment !== undefined
+          ? {}
+          : { marker: pkg.marker }),
         hashes: hashesOf(files),
       });
     }
   }
   entries.sort(
-    (a, b) => compareText(a.name, b.name) || compareVersionText(a.version, b.version) || compareText(a.marker ?? '', b.marker ?? ''),
+    (a, b) =>
+      compareText(a.name, b.name) ||
+      compareVersionText(a.version, b.version) ||
+      compareText(a.marker ?? '', b.marker ?? ''),
   );
   for (const e of entries) {
     if (e.hashes.length === 0) {
@@ -1235,19 +1359,32 @@ export function lockInputFromResolution(resolved: ResolvedForLock): LockInput {
   }
   const packages: LockPackageInput[] = resolved.packages.map((p) => {
     if (p.files.length === 0) {
-      throw new FerryError('ERR_FERRY_LOCK_NO_FILES', `${p.name} ${p.version} has no files to lock`, {
-        hint: 'Every locked package needs at least one wheel or sdist with a SHA-256.',
-      });
+      throw new FerryError(
+        'ERR_FERRY_LOCK_NO_FILES',
+        `${p.name} ${p.version} has no files to lock`,
+        {
+          hint: 'Every locked package needs at least one wheel or sdist with a SHA-256.',
+        },
+      );
     }
-    const needed = [...new Set(p.targets.map((t) => markerOf.get(t)).filter((m): m is string => m !== undefined))].sort();
-    const marker = needed.length === 0 || needed.length === environments.length ? undefined : needed.map((m) => (needed.length === 1 ? m : `(${m})`)).join(' or ');
+    const needed = [
+      ...new Set(p.targets.map((t) => markerOf.get(t)).filter((m): m is string => m !== undefined)),
+    ].sort();
+    const marker =
+      needed.length === 0 || needed.length === environments.length
+        ? undefined
+        : needed.map((m) => (needed.length === 1 ? m : `(${m})`)).join(' or ');
     const wheels = p.files.filter((f) => f.filename.endsWith('.whl'));
-    const sdists = p.files.filter((f) => !f.filename.endsWith('.whl')).sort((a, b) => compareText(a.filename, b.filename));
+    const sdists = p.files
+      .filter((f) => !f.filename.endsWith('.whl'))
+      .sort((a, b) => compareText(a.filename, b.filename));
     const toDist = (f: ResolvedForLock['packages'][number]['files'][number]): LockFileInput => ({
       name: f.filename,
       url: f.url,
       ...(f.size === undefined ? {} : { size: f.size }),
-      ...(f.uploadTime === undefined || normalizeUploadTime(f.uploadTime) === undefined ? {} : { uploadTime: f.uploadTime }),
+      ...(f.uploadTime === undefined || normalizeUploadTime(f.uploadTime) === undefined
+        ? {}
+        : { uploadTime: f.uploadTime }),
       hashes: { sha256: f.sha256 },
     });
     const indexes = [...new Set(p.files.map((f) => f.index))];
@@ -1260,14 +1397,17 @@ export function lockInputFromResolution(resolved: ResolvedForLock): LockInput {
         continue;
       }
       for (const e of entries) {
-        if (e.targets.some((t) => p.targets.includes(t))) dependencies.push({ name: dep, version: e.version });
+        if (e.targets.some((t) => p.targets.includes(t)))
+          dependencies.push({ name: dep, version: e.version });
       }
     }
     return {
       name: safeNormalize(p.name),
       version: p.version,
       ...(marker === undefined ? {} : { marker }),
-      ...(requiresPython.length === 1 && requiresPython[0] !== '' ? { requiresPython: requiresPython[0]! } : {}),
+      ...(requiresPython.length === 1 && requiresPython[0] !== ''
+        ? { requiresPython: requiresPython[0]! }
+        : {}),
       ...(indexes.length === 1 && indexes[0] !== '' ? { index: indexes[0]! } : {}),
       dependencies,
       ...(sdists[0] === undefined ? {} : { sdist: toDist(sdists[0]) }),
@@ -1300,7 +1440,8 @@ export function lockInputFromResolution(resolved: ResolvedForLock): LockInput {
   const lowest = pythons[0];
   const tool: Record<string, unknown> = { targets: resolved.targets.map((t) => t.name) };
   if (resolved.requirements !== undefined) tool.requirements = [...resolved.requirements];
-  if (resolved.constraints !== undefined && resolved.constraints.length > 0) tool.constraints = [...resolved.constraints];
+  if (resolved.constraints !== undefined && resolved.constraints.length > 0)
+    tool.constraints = [...resolved.constraints];
   return {
     environments,
     ...(lowest === undefined ? {} : { requiresPython: `>=${lowest.release.join('.')}` }),

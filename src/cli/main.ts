@@ -3,7 +3,10 @@
  */
 import { FerryError } from '../core/errors.js';
 import { bundleCommand } from './commands/bundle.js';
+import { doctorCommand } from './commands/doctor.js';
 import { installCommand } from './commands/install.js';
+import { probeCommand } from './commands/probe.js';
+import { receiptCommand } from './commands/receipt.js';
 import { keygenCommand } from './commands/keygen.js';
 import { lockCommand } from './commands/lock.js';
 import { packCommand } from './commands/pack.js';
@@ -15,7 +18,7 @@ import { EXIT } from './exit-codes.js';
 import { createOutput, reportError } from './render.js';
 import { VERSION } from './version.js';
 
-const COMMANDS: readonly Command[] = [lockCommand, bundleCommand, installCommand, targetsCommand, keygenCommand, signCommand, verifyCommand, packCommand];
+const COMMANDS: readonly Command[] = [lockCommand, bundleCommand, installCommand, targetsCommand, keygenCommand, signCommand, verifyCommand, packCommand, probeCommand, doctorCommand, receiptCommand];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

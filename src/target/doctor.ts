@@ -421,7 +421,7 @@ export function bundleFactsFromManifest(manifest: Manifest, table: FrameworkTabl
   const facts: {
     -readonly [K in keyof BundleFactsFromManifest]: BundleFactsFromManifest[K];
   } = {
-    wheels: wheels.filter((w) => !w.tags.every((t) => t.endsWith('-any'))).map((w) => ({ filename: w.filename, tags: w.tags })),
+    wheels: wheels.map((w) => ({ filename: w.filename, tags: w.tags })),
     cudaLibrariesBundled: [...bundled].sort(),
   };
   const binaryPython = (w: WheelFilename): string[] =>

@@ -27,7 +27,11 @@ let python = '';
 let oracleUsable = true;
 before(async () => {
   python = await ensureOracle();
-  const [version] = runPython<string>(python, 'import json,sys,packaging;json.load(sys.stdin);print(json.dumps([packaging.__version__]))', [0]);
+  const [version] = runPython<string>(
+    python,
+    'import json,sys,packaging;json.load(sys.stdin);print(json.dumps([packaging.__version__]))',
+    [0],
+  );
   // Pylock.select appeared in packaging 26.1.
   const [major = 0, minor = 0] = String(version).split('.').map(Number);
   oracleUsable = major > 26 || (major === 26 && minor >= 1);
@@ -56,10 +60,23 @@ const TARGETS: Target[] = [
     { implementation: 'cp', version: [3, 7], fullVersion: '3.7.9' },
     { os: 'linux', arch: 'aarch64', libc: { kind: 'glibc', version: [2, 28] } },
   ),
-  makeTarget('win', { implementation: 'cp', version: [3, 12], fullVersion: '3.12.4' }, { os: 'windows', arch: 'amd64' }),
+  makeTarget(
+    'win',
+    { implementation: 'cp', version: [3, 12], fullVersion: '3.12.4' },
+    { os: 'windows', arch: 'amd64' },
+  ),
 ];
 
-const NAMES = ['numpy', 'Paddle_Paddle', 'zope.interface', 'ruamel-yaml', 'a', 'x1', 'Torch', 'nvidia-cublas-cu11'];
+const NAMES = [
+  'numpy',
+  'Paddle_Paddle',
+  'zope.interface',
+  'ruamel-yaml',
+  'a',
+  'x1',
+  'Torch',
+  'nvidia-cublas-cu11',
+];
 const TAGS = [
   'py3-none-any',
   'py2.py3-none-any',
@@ -80,12 +97,22 @@ const MARKERS = [
   "'dev' not in dependency_groups",
 ];
 const SPECIFIERS = ['>=3.7', '>=3.8,<4', '!=3.9.*', '>=3.10', '>=3'];
-const ODD = ['摆渡', 'quote " here', "single ' here", 'back\\slash', 'line\nbreak', 'tab\there', 'del\u007f', 'ctl\u0001'];
+const ODD = [
+  '摆渡',
+  'quote " here',
+  "single ' here",
+  'back\\slash',
+  'line\nbreak',
+  'tab\there',
+  'del\u007f',
+  'ctl\u0001',
+];
 
 function makeLock(seed: number): LockInput {
   const r = rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-  const hex = (n: number) => Array.from({ length: n }, () => '0123456789abcdef'[Math.floor(r() * 16)]).join('');
+  const hex = (n: number) =>
+    Array.from({ length: n }, () => '0123456789abcdef'[Math.floor(r() * 16)]).join('');
   const version = () => {
     let v = `${r() < 0.1 ? '1!' : ''}${Math.floor(r() * 30)}.${Math.floor(r() * 20)}`;
     if (r() < 0.5) v += `.${Math.floor(r() * 10)}`;
@@ -105,7 +132,9 @@ function makeLock(seed: number): LockInput {
     if (r() < 0.2) hashes.sha512 = hex(128);
     if (r() < 0.1) hashes.blake2b = hex(32);
     const where =
-      r() < 0.7 ? { url: `https://index.invalid/files/${hex(4)}/${encodeURIComponent(filename)}` } : { path: `wheels/${filename}` };
+      r() < 0.7
+        ? { url: `https://index.invalid/files/${hex(4)}/${encodeURIComponent(filename)}` }
+        : { path: `wheels/${filename}` };
     return {
       ...(r() < 0.8 ? { name: filename } : {}),
       ...where,
@@ -116,14 +145,19 @@ function makeLock(seed: number): LockInput {
   };
   const packages: LockPackageInput[] = [];
   const count = 1 + Math.floor(r() * 6);
+  const unused = [...NAMES];
   for (let i = 0; i < count; i++) {
-    const name = pick(NAMES);
+    // Mostly distinct names; sometimes a second entry of one name (per-target versions).
+    const name =
+      r() < 0.85 && unused.length > 0
+        ? unused.splice(Math.floor(r() * unused.length), 1)[0]!
+        : pick(NAMES);
     const v = version();
     const stem = name.toLowerCase().replace(/[-_.]+/g, '_');
     const wheelCount = Math.floor(r() * 4);
-    const wheels = Array.from(new Set(Array.from({ length: wheelCount }, () => pick(TAGS)))).map((tag) =>
-      file(`${stem}-${v}-${tag}.whl`),
-    );
+    const tags = Array.from({ length: wheelCount }, () => pick(TAGS));
+    if (r() < 0.6) tags.push('py3-none-any'); // most projects ship a pure wheel
+    const wheels = Array.from(new Set(tags)).map((tag) => file(`${stem}-${v}-${tag}.whl`));
     const sdist = wheels.length === 0 || r() < 0.3 ? file(`${stem}-${v}.tar.gz`) : undefined;
     packages.push({
       name,
@@ -131,7 +165,9 @@ function makeLock(seed: number): LockInput {
       ...(r() < 0.5 ? { marker: pick(MARKERS) } : {}),
       ...(r() < 0.3 ? { requiresPython: pick(SPECIFIERS) } : {}),
       ...(r() < 0.7 ? { index: 'https://index.invalid/simple/' } : {}),
-      ...(r() < 0.5 ? { dependencies: [{ name: pick(NAMES).toLowerCase() }, { name: 'a', version: '1.0' }] } : {}),
+      ...(r() < 0.5
+        ? { dependencies: [{ name: pick(NAMES).toLowerCase() }, { name: 'a', version: '1.0' }] }
+        : {}),
       ...(sdist === undefined ? {} : { sdist }),
       ...(wheels.length === 0 ? {} : { wheels }),
       ...(r() < 0.2 ? { attestationIdentities: [{ kind: 'GitHub', repository: pick(ODD) }] } : {}),
@@ -139,11 +175,26 @@ function makeLock(seed: number): LockInput {
     });
   }
   return {
-    ...(r() < 0.7 ? { environments: TARGETS.filter(() => r() < 0.8).map((t) => environmentMarker(t.markers)) } : {}),
-    ...(r() < 0.5 ? { requiresPython: pick(SPECIFIERS) } : {}),
-    ...(r() < 0.2 ? { extras: ['gpu'], dependencyGroups: ['dev'], defaultGroups: ['default'] } : {}),
+    ...(r() < 0.7
+      ? { environments: TARGETS.filter(() => r() < 0.8).map((t) => environmentMarker(t.markers)) }
+      : {}),
+    ...(r() < 0.3 ? { requiresPython: pick(SPECIFIERS) } : {}),
+    ...(r() < 0.2
+      ? { extras: ['gpu'], dependencyGroups: ['dev'], defaultGroups: ['default'] }
+      : {}),
     packages,
-    ...(r() < 0.5 ? { tool: { ferry: { note: pick(ODD), n: Math.floor(r() * 100), ok: r() < 0.5, list: [pick(ODD), 1] } } } : {}),
+    ...(r() < 0.5
+      ? {
+          tool: {
+            ferry: {
+              note: pick(ODD),
+              n: Math.floor(r() * 100),
+              ok: r() < 0.5,
+              list: [pick(ODD), 1],
+            },
+          },
+        }
+      : {}),
   };
 }
 
@@ -217,11 +268,21 @@ describe('pylock.toml against packaging.pylock', () => {
       const ours = lock.packages.map((p) => ({
         name: p.name,
         version: p.version ?? null,
-        wheels: (p.wheels ?? []).map((w) => ({ name: w.name, size: w.size ?? null, uploadTime: w.uploadTime ?? null, hashes: w.hashes })),
+        wheels: (p.wheels ?? []).map((w) => ({
+          name: w.name,
+          size: w.size ?? null,
+          uploadTime: w.uploadTime ?? null,
+          hashes: w.hashes,
+        })),
         sdist:
           p.sdist === undefined
             ? null
-            : { name: p.sdist.name, size: p.sdist.size ?? null, uploadTime: p.sdist.uploadTime ?? null, hashes: p.sdist.hashes },
+            : {
+                name: p.sdist.name,
+                size: p.sdist.size ?? null,
+                uploadTime: p.sdist.uploadTime ?? null,
+                hashes: p.sdist.hashes,
+              },
       }));
       // packaging normalizes versions when it prints them; compare through it.
       assert.deepEqual(
@@ -235,7 +296,10 @@ describe('pylock.toml against packaging.pylock', () => {
         try {
           mine = {
             ok: true,
-            chosen: selectFromLock(lock, target.markers, targetTags(target)).map((s) => [s.name, s.wheel.name]),
+            chosen: selectFromLock(lock, target.markers, targetTags(target)).map((s) => [
+              s.name,
+              s.wheel.name,
+            ]),
           };
         } catch (error) {
           assert.ok(error instanceof FerryError, String(error));
@@ -245,19 +309,32 @@ describe('pylock.toml against packaging.pylock', () => {
         const where = `lock #${i}, target ${target.name}\n${text}`;
         if (mine.ok) {
           assert.ok(theirs.ok, `ferry selected, packaging said ${theirs.error}: ${where}`);
-          assert.deepEqual(mine.chosen, theirs.chosen!.map((c) => [c[0], c[3]]), where);
+          assert.deepEqual(
+            mine.chosen,
+            theirs.chosen!.map((c) => [c[0], c[3]]),
+            where,
+          );
           wheelsChosen += mine.chosen.length;
         } else if (mine.code === 'ERR_FERRY_LOCK_NO_WHEEL') {
           // ferry never falls back to an sdist; packaging does, or fails too.
-          assert.ok(!theirs.ok || theirs.chosen!.some((c) => c[2] === 'sdist'), `${mine.code} but packaging chose wheels: ${where}`);
+          assert.ok(
+            !theirs.ok || theirs.chosen!.some((c) => c[2] === 'sdist'),
+            `${mine.code} but packaging chose wheels: ${where}`,
+          );
           errorsAgreed++;
         } else {
-          assert.ok(!theirs.ok, `ferry said ${mine.code}, packaging selected ${JSON.stringify(theirs.chosen)}: ${where}`);
+          assert.ok(
+            !theirs.ok,
+            `ferry said ${mine.code}, packaging selected ${JSON.stringify(theirs.chosen)}: ${where}`,
+          );
           errorsAgreed++;
         }
       });
     });
     // The generator must exercise both outcomes, or the comparison proves little.
+    t.diagnostic(
+      `${selectionsCompared} selections compared: ${wheelsChosen} wheels chosen, ${errorsAgreed} refusals agreed`,
+    );
     assert.ok(wheelsChosen > 200, `only ${wheelsChosen} wheels chosen`);
     assert.ok(errorsAgreed > 50, `only ${errorsAgreed} refusals`);
     assert.equal(selectionsCompared, N * TARGETS.length);
@@ -268,30 +345,90 @@ describe('pylock.toml against packaging.pylock', () => {
     { rule: 'empty hashes', mutate: (s) => sub(s, /hashes = \{[^}]*\}/, 'hashes = {}') },
     { rule: 'missing hashes', mutate: (s) => sub(s, /\nhashes = \{[^}]*\}/, '') },
     { rule: 'hash not a string', mutate: (s) => sub(s, /sha256 = "[0-9a-f]+"/, 'sha256 = 1') },
-    { rule: 'name not normalized', mutate: (s) => sub(s, /\[\[packages\]\]\nname = "([a-z0-9-]+)"/, (m, n: string) => m.replace(n, n.toUpperCase())) },
-    { rule: 'lock-version 2.0', mutate: (s) => sub(s, /lock-version = "1\.0"/, 'lock-version = "2.0"') },
-    { rule: 'lock-version 0.5', mutate: (s) => sub(s, /lock-version = "1\.0"/, 'lock-version = "0.5"') },
+    {
+      rule: 'name not normalized',
+      mutate: (s) =>
+        sub(s, /\[\[packages\]\]\nname = "([a-z0-9-]+)"/, (m, n: string) =>
+          m.replace(n, n.toUpperCase()),
+        ),
+    },
+    {
+      rule: 'lock-version 2.0',
+      mutate: (s) => sub(s, /lock-version = "1\.0"/, 'lock-version = "2.0"'),
+    },
+    {
+      rule: 'lock-version 0.5',
+      mutate: (s) => sub(s, /lock-version = "1\.0"/, 'lock-version = "0.5"'),
+    },
     { rule: 'missing created-by', mutate: (s) => sub(s, /created-by = "ferry"\n/, '') },
-    { rule: 'wheel of another project', mutate: (s) => sub(s, /\[\[packages\.wheels\]\]\nname = "/, '[[packages.wheels]]\nname = "zz') },
-    { rule: 'wheel of another version', mutate: (s) => sub(s, /(\[\[packages\]\]\nname = "[^"]+"\nversion = ")([^"]+)"/, '$1$2.post999"') },
-    { rule: 'invalid marker', mutate: (s) => sub(s, /(\[\[packages\]\]\nname = "[^"]+")/, '$1\nmarker = "os_name =="') },
-    { rule: 'invalid requires-python', mutate: (s) => sub(s, /(\[\[packages\]\]\nname = "[^"]+")/, '$1\nrequires-python = ">=3.x"') },
-    { rule: 'invalid version', mutate: (s) => sub(s, /(\[\[packages\]\]\nname = "[^"]+"\nversion = ")[^"]+"/, '$1not a version"') },
-    { rule: 'upload-time as a string', mutate: (s) => sub(s, /upload-time = (\S+)/, 'upload-time = "$1"') },
+    {
+      rule: 'wheel of another project',
+      mutate: (s) =>
+        sub(s, /\[\[packages\.wheels\]\]\nname = "/, '[[packages.wheels]]\nname = "zz'),
+    },
+    {
+      rule: 'wheel of another version',
+      mutate: (s) =>
+        sub(s, /(\[\[packages\]\]\nname = "[^"]+"\nversion = ")([^"]+)"/, '$1$2.post999"'),
+    },
+    {
+      rule: 'invalid marker',
+      mutate: (s) => sub(s, /(\[\[packages\]\]\nname = "[^"]+")/, '$1\nmarker = "os_name =="'),
+    },
+    {
+      rule: 'invalid requires-python',
+      mutate: (s) => sub(s, /(\[\[packages\]\]\nname = "[^"]+")/, '$1\nrequires-python = ">=3.x"'),
+    },
+    {
+      rule: 'invalid version',
+      mutate: (s) =>
+        sub(s, /(\[\[packages\]\]\nname = "[^"]+"\nversion = ")[^"]+"/, '$1not a version"'),
+    },
+    {
+      rule: 'upload-time as a string',
+      mutate: (s) => sub(s, /upload-time = (\S+)/, 'upload-time = "$1"'),
+    },
     { rule: 'size as a string', mutate: (s) => sub(s, /size = (\d+)/, 'size = "$1"') },
-    { rule: 'no url and no path', mutate: (s) => sub(s, /\n(?:url|path) = "[^"]*"(?=\nsize|\nupload|\nhashes)/, '') },
-    { rule: 'wheels beside a directory', mutate: (s) => sub(s, /\n\n\[\[packages\.wheels\]\]/, '\n\n[packages.directory]\npath = "."\n\n[[packages.wheels]]') },
-    { rule: 'environments not an array', mutate: (s) => sub(s, /environments = \[[^\]]*\]/, 'environments = "linux"') },
-    { rule: 'invalid environment marker', mutate: (s) => sub(s, /environments = \[/, 'environments = [\n    "python_version",') },
-    { rule: 'packages not an array', mutate: (s) => `${s.replace(/\n\[\[packages[\s\S]*$/, '\n')}packages = 1\n` },
+    {
+      rule: 'no url and no path',
+      mutate: (s) => sub(s, /\n(?:url|path) = "[^"]*"(?=\nsize|\nupload|\nhashes)/, ''),
+    },
+    {
+      rule: 'wheels beside a directory',
+      mutate: (s) =>
+        sub(
+          s,
+          /\n\n\[\[packages\.wheels\]\]/,
+          '\n\n[packages.directory]\npath = "."\n\n[[packages.wheels]]',
+        ),
+    },
+    {
+      rule: 'environments not an array',
+      mutate: (s) => sub(s, /environments = \[[^\]]*\]/, 'environments = "linux"'),
+    },
+    {
+      rule: 'invalid environment marker',
+      mutate: (s) => sub(s, /environments = \[/, 'environments = [\n    "python_version",'),
+    },
+    {
+      rule: 'packages not an array',
+      mutate: (s) => `${s.replace(/\n\[\[packages[\s\S]*$/, '\n')}packages = 1\n`,
+    },
   ];
   const FERRY_ONLY_RULES: { rule: string; mutate: (text: string) => string | undefined }[] = [
     { rule: 'upload time not in UTC', mutate: (s) => sub(s, /(upload-time = \S+)Z/, '$1+08:00') },
-    { rule: 'sha256 of the wrong length', mutate: (s) => sub(s, /sha256 = "[0-9a-f]{64}"/, 'sha256 = "abc"') },
+    {
+      rule: 'sha256 of the wrong length',
+      mutate: (s) => sub(s, /sha256 = "[0-9a-f]{64}"/, 'sha256 = "abc"'),
+    },
     { rule: 'negative size', mutate: (s) => sub(s, /size = \d+/, 'size = -1') },
   ];
 
-  function sub(text: string, pattern: RegExp, replacement: string | ((m: string, ...g: string[]) => string)): string | undefined {
+  function sub(
+    text: string,
+    pattern: RegExp,
+    replacement: string | ((m: string, ...g: string[]) => string),
+  ): string | undefined {
     if (!pattern.test(text)) return undefined;
     return text.replace(pattern, replacement as string);
   }
@@ -331,7 +468,10 @@ print(json.dumps(out))
     cases.forEach(({ rule, text }, i) => {
       assert.throws(
         () => parsePylock(text, 'mutated.toml'),
-        (e: unknown) => e instanceof FerryError && e.code === 'ERR_FERRY_BAD_LOCK' && e.message.includes('mutated.toml'),
+        (e: unknown) =>
+          e instanceof FerryError &&
+          e.code === 'ERR_FERRY_BAD_LOCK' &&
+          e.message.includes('mutated.toml'),
         `ferry accepted a lock with ${rule}:\n${text}`,
       );
       assert.notEqual(answers[i], null, `packaging accepted a lock with ${rule}:\n${text}`);
@@ -343,7 +483,11 @@ print(json.dumps(out))
     const cases = refusalCases(FERRY_ONLY_RULES);
     const answers = runPython<string | null>(python, REFUSE_ORACLE, cases);
     cases.forEach(({ rule, text }, i) => {
-      assert.throws(() => parsePylock(text, 'mutated.toml'), (e: unknown) => e instanceof FerryError && e.code === 'ERR_FERRY_BAD_LOCK', rule);
+      assert.throws(
+        () => parsePylock(text, 'mutated.toml'),
+        (e: unknown) => e instanceof FerryError && e.code === 'ERR_FERRY_BAD_LOCK',
+        rule,
+      );
       assert.equal(answers[i], null, `packaging now checks "${rule}" too: ${answers[i]}`);
     });
   });

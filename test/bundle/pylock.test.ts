@@ -8,8 +8,8 @@ import {
   lockToRequirementsTxt,
   normalizeUploadTime,
   parsePylock,
-  relocatePylock,
   type ResolvedForLock,
+  relocatePylock,
   selectFromLock,
 } from '../../src/bundle/pylock.js';
 import { FerryError } from '../../src/core/errors.js';
@@ -73,7 +73,10 @@ const sample: LockInput = {
       dependencies: [],
       sdist: { url: 'https://index.invalid/files/six-1.16.0.tar.gz', hashes: { sha256: H('d') } },
       wheels: [
-        { url: 'https://index.invalid/files/six-1.16.0-py2.py3-none-any.whl', hashes: { sha256: H('e'), md5: 'x' } },
+        {
+          url: 'https://index.invalid/files/six-1.16.0-py2.py3-none-any.whl',
+          hashes: { sha256: H('e'), md5: 'x' },
+        },
       ],
     },
   ],
@@ -85,14 +88,22 @@ describe('formatPylock', () => {
     const text = formatPylock(sample);
     assert.match(text, /^lock-version = "1\.0"\n/);
     assert.match(text, /\ncreated-by = "ferry"\n/);
-    assert.match(text, /\[\[packages\]\]\nname = "numpy"\nversion = "1\.21\.6"\nmarker = "implementation_name == 'cpython'/);
+    assert.match(
+      text,
+      /\[\[packages\]\]\nname = "numpy"\nversion = "1\.21\.6"\nmarker = "implementation_name == 'cpython'/,
+    );
     assert.match(text, /upload-time = 2022-04-12T15:00:00\.123Z\n/);
     assert.match(text, /hashes = \{ sha256 = "a{64}" \}/);
     assert.match(text, /\[packages\.sdist\]\nname = "six-1\.16\.0\.tar\.gz"/);
-    assert.match(text, /\[tool\.ferry\]\ntargets = \[\n {4}"openeuler-x86",\n {4}"kylin-arm",\n\]\n$/);
+    assert.match(
+      text,
+      /\[tool\.ferry\]\ntargets = \[\n {4}"openeuler-x86",\n {4}"kylin-arm",\n\]\n$/,
+    );
     // packages by name then version; wheels by name
     assert.ok(text.indexOf('version = "1.21.6"') < text.indexOf('version = "1.26.4"'));
-    assert.ok(text.indexOf('cp310-cp310-linux_x86_64') < text.indexOf('cp310-cp310-manylinux_2_17'));
+    assert.ok(
+      text.indexOf('cp310-cp310-linux_x86_64') < text.indexOf('cp310-cp310-manylinux_2_17'),
+    );
     // hash keys sorted
     assert.match(text, /hashes = \{ md5 = "x", sha256 = "e{64}" \}/);
   });
@@ -101,7 +112,9 @@ describe('formatPylock', () => {
     const a = formatPylock(sample);
     const shuffled: LockInput = {
       ...sample,
-      packages: [...sample.packages].reverse().map((p) => ({ ...p, ...(p.wheels ? { wheels: [...p.wheels].reverse() } : {}) })),
+      packages: [...sample.packages]
+        .reverse()
+        .map((p) => ({ ...p, ...(p.wheels ? { wheels: [...p.wheels].reverse() } : {}) })),
     };
     assert.equal(formatPylock(shuffled), a);
     assert.equal(formatPylock(sample), a);
@@ -119,20 +132,67 @@ describe('formatPylock', () => {
 
   test('refuses input that would make an invalid lock', () => {
     assert.throws(
-      () => formatPylock({ packages: [{ name: 'a', version: '1.0', wheels: [{ name: 'a-1.0-py3-none-any.whl', url: 'u', hashes: {} }] }] }),
-      (e: unknown) => code('ERR_FERRY_BAD_LOCK')(e) && /packages\[0\]\.wheels\[0\]\.hashes/.test((e as Error).message),
+      () =>
+        formatPylock({
+          packages: [
+            {
+              name: 'a',
+              version: '1.0',
+              wheels: [{ name: 'a-1.0-py3-none-any.whl', url: 'u', hashes: {} }],
+            },
+          ],
+        }),
+      (e: unknown) =>
+        code('ERR_FERRY_BAD_LOCK')(e) &&
+        /packages\[0\]\.wheels\[0\]\.hashes/.test((e as Error).message),
     );
-    assert.throws(() => formatPylock({ packages: [{ name: 'a', version: '1.0', wheels: [{ name: 'a-1.0-py3-none-any.whl', url: 'u', uploadTime: 'yesterday', hashes: { sha256: H('a') } }] }] }), code('ERR_FERRY_BAD_LOCK'));
+    assert.throws(
+      () =>
+        formatPylock({
+          packages: [
+            {
+              name: 'a',
+              version: '1.0',
+              wheels: [
+                {
+                  name: 'a-1.0-py3-none-any.whl',
+                  url: 'u',
+                  uploadTime: 'yesterday',
+                  hashes: { sha256: H('a') },
+                },
+              ],
+            },
+          ],
+        }),
+      code('ERR_FERRY_BAD_LOCK'),
+    );
   });
 
   test('strings with quotes, backslashes and control characters survive', () => {
     const text = formatPylock({
-      packages: [{ name: 'a', version: '1.0', wheels: [{ name: 'a-1.0-py3-none-any.whl', url: 'https://index.invalid/a"\\\u0001b/a-1.0-py3-none-any.whl', hashes: { sha256: H('a') } }] }],
+      packages: [
+        {
+          name: 'a',
+          version: '1.0',
+          wheels: [
+            {
+              name: 'a-1.0-py3-none-any.whl',
+              url: 'https://index.invalid/a"\\\u0001b/a-1.0-py3-none-any.whl',
+              hashes: { sha256: H('a') },
+            },
+          ],
+        },
+      ],
       tool: { ferry: { note: 'line1\nline2 "q"', 'odd key': 1, nested: { deep: [1, 'x'] } } },
     });
     const lock = parsePylock(text, 'x.toml');
-    assert.equal(lock.packages[0]!.wheels![0]!.url, 'https://index.invalid/a"\\\u0001b/a-1.0-py3-none-any.whl');
-    assert.deepEqual(lock.tool, { ferry: { note: 'line1\nline2 "q"', 'odd key': 1, nested: { deep: [1, 'x'] } } });
+    assert.equal(
+      lock.packages[0]!.wheels![0]!.url,
+      'https://index.invalid/a"\\\u0001b/a-1.0-py3-none-any.whl',
+    );
+    assert.deepEqual(lock.tool, {
+      ferry: { note: 'line1\nline2 "q"', 'odd key': 1, nested: { deep: [1, 'x'] } },
+    });
     assert.equal(formatPylock(lock), text);
   });
 });
@@ -184,29 +244,72 @@ describe('parsePylock: each rule', () => {
     rejects(GOOD.replace('"1.0"', '"2.0"'), 'lock-version', /not supported/);
     rejects(GOOD.replace('"1.0"', '"0.9"'), 'lock-version', /not supported/);
     rejects(GOOD.replace('"1.0"', '"one"'), 'lock-version', /invalid version/);
-    const newer = parsePylock(GOOD.replace('"1.0"', '"1.1"').replace('[[packages]]\n', '[[packages]]\nfuture = 1\n'), 'p');
+    const newer = parsePylock(
+      GOOD.replace('"1.0"', '"1.1"').replace('[[packages]]\n', '[[packages]]\nfuture = 1\n'),
+      'p',
+    );
     assert.match(newer.warnings.join('\n'), /1\.1 is newer/);
     assert.match(newer.warnings.join('\n'), /unknown key packages\[0\]\.future/);
   });
   test('created-by and packages are required', () => {
     rejects(GOOD.replace('created-by = "t"\n', ''), 'created-by', /missing/);
     rejects('lock-version = "1.0"\ncreated-by = "t"\n', 'packages', /missing/);
-    rejects('lock-version = "1.0"\ncreated-by = "t"\npackages = ["a"]\n', 'packages[0]', /expected a table/);
+    rejects(
+      'lock-version = "1.0"\ncreated-by = "t"\npackages = ["a"]\n',
+      'packages[0]',
+      /expected a table/,
+    );
   });
   test('top-level markers, specifiers, extras', () => {
-    rejects(GOOD.replace('created-by', 'environments = ["python_version >"]\ncreated-by'), 'environments[0]', /invalid marker/);
-    rejects(GOOD.replace('created-by', 'environments = "linux"\ncreated-by'), 'environments', /expected an array/);
-    rejects(GOOD.replace('created-by', 'requires-python = ">=3.x"\ncreated-by'), 'requires-python', /invalid version specifier/);
-    rejects(GOOD.replace('created-by', 'extras = ["Foo_Bar"]\ncreated-by'), 'extras[0]', /not normalized/);
-    rejects(GOOD.replace('created-by', 'dependency-groups = [1]\ncreated-by'), 'dependency-groups[0]', /expected a string/);
+    rejects(
+      GOOD.replace('created-by', 'environments = ["python_version >"]\ncreated-by'),
+      'environments[0]',
+      /invalid marker/,
+    );
+    rejects(
+      GOOD.replace('created-by', 'environments = "linux"\ncreated-by'),
+      'environments',
+      /expected an array/,
+    );
+    rejects(
+      GOOD.replace('created-by', 'requires-python = ">=3.x"\ncreated-by'),
+      'requires-python',
+      /invalid version specifier/,
+    );
+    rejects(
+      GOOD.replace('created-by', 'extras = ["Foo_Bar"]\ncreated-by'),
+      'extras[0]',
+      /not normalized/,
+    );
+    rejects(
+      GOOD.replace('created-by', 'dependency-groups = [1]\ncreated-by'),
+      'dependency-groups[0]',
+      /expected a string/,
+    );
   });
   test('package name normalized, version valid, marker valid', () => {
     rejects(GOOD.replace('name = "a"', 'name = "A"'), 'packages[0].name', /not normalized/);
     rejects(GOOD.replace('name = "a"\n', ''), 'packages[0].name', /missing/);
-    rejects(GOOD.replace('\nversion = "1.0"', '\nversion = "1.0-bogus!"'), 'packages[0].version', /invalid version/);
-    rejects(GOOD.replace('\nversion = "1.0"', '\nversion = "1.0"\nmarker = "os_name = 1"'), 'packages[0].marker', /invalid marker/);
-    rejects(GOOD.replace('\nversion = "1.0"', '\nversion = "1.0"\nrequires-python = "~=3"'), 'packages[0].requires-python', /invalid version specifier/);
-    rejects(GOOD.replace('\nversion = "1.0"', '\nversion = "1.0"\ndependencies = ["b"]'), 'packages[0].dependencies[0]', /expected a table/);
+    rejects(
+      GOOD.replace('\nversion = "1.0"', '\nversion = "1.0-bogus!"'),
+      'packages[0].version',
+      /invalid version/,
+    );
+    rejects(
+      GOOD.replace('\nversion = "1.0"', '\nversion = "1.0"\nmarker = "os_name = 1"'),
+      'packages[0].marker',
+      /invalid marker/,
+    );
+    rejects(
+      GOOD.replace('\nversion = "1.0"', '\nversion = "1.0"\nrequires-python = "~=3"'),
+      'packages[0].requires-python',
+      /invalid version specifier/,
+    );
+    rejects(
+      GOOD.replace('\nversion = "1.0"', '\nversion = "1.0"\ndependencies = ["b"]'),
+      'packages[0].dependencies[0]',
+      /expected a table/,
+    );
   });
   test('exactly one kind of source', () => {
     rejects(
@@ -214,7 +317,11 @@ describe('parsePylock: each rule', () => {
       'packages[0]',
       /none of vcs, directory, archive/,
     );
-    rejects('lock-version = "1.0"\ncreated-by = "t"\n[[packages]]\nname = "a"\n', 'packages[0]', /exactly one of vcs, directory, archive/);
+    rejects(
+      'lock-version = "1.0"\ncreated-by = "t"\n[[packages]]\nname = "a"\n',
+      'packages[0]',
+      /exactly one of vcs, directory, archive/,
+    );
     rejects(
       `lock-version = "1.0"\ncreated-by = "t"\n[[packages]]\nname = "a"\n[packages.directory]\npath = "."\n[packages.vcs]\ntype = "git"\nurl = "u"\ncommit-id = "c"\n`,
       'packages[0]',
@@ -225,22 +332,66 @@ describe('parsePylock: each rule', () => {
       'p',
     );
     assert.equal(direct.packages[0]!.vcs?.commitId, 'abc');
-    rejects(`lock-version = "1.0"\ncreated-by = "t"\n[[packages]]\nname = "a"\n[packages.vcs]\ntype = "git"\nurl = "u"\n`, 'packages[0].vcs.commit-id', /missing/);
-    rejects(`lock-version = "1.0"\ncreated-by = "t"\n[[packages]]\nname = "a"\n[packages.archive]\nurl = "u"\n`, 'packages[0].archive.hashes', /missing/);
+    rejects(
+      `lock-version = "1.0"\ncreated-by = "t"\n[[packages]]\nname = "a"\n[packages.vcs]\ntype = "git"\nurl = "u"\n`,
+      'packages[0].vcs.commit-id',
+      /missing/,
+    );
+    rejects(
+      `lock-version = "1.0"\ncreated-by = "t"\n[[packages]]\nname = "a"\n[packages.archive]\nurl = "u"\n`,
+      'packages[0].archive.hashes',
+      /missing/,
+    );
   });
   test('hashes present, non-empty, strings, well-formed SHA-2', () => {
     rejects(GOOD.replace(/hashes = .*/, ''), 'packages[0].wheels[0].hashes', /missing/);
-    rejects(GOOD.replace(/hashes = .*/, 'hashes = {}'), 'packages[0].wheels[0].hashes', /at least one hash/);
-    rejects(GOOD.replace(/hashes = .*/, 'hashes = { sha256 = 1 }'), 'packages[0].wheels[0].hashes.sha256', /must be strings/);
-    rejects(GOOD.replace(/hashes = .*/, 'hashes = { sha256 = "abc" }'), 'packages[0].wheels[0].hashes.sha256', /64 hex/);
+    rejects(
+      GOOD.replace(/hashes = .*/, 'hashes = {}'),
+      'packages[0].wheels[0].hashes',
+      /at least one hash/,
+    );
+    rejects(
+      GOOD.replace(/hashes = .*/, 'hashes = { sha256 = 1 }'),
+      'packages[0].wheels[0].hashes.sha256',
+      /must be strings/,
+    );
+    rejects(
+      GOOD.replace(/hashes = .*/, 'hashes = { sha256 = "abc" }'),
+      'packages[0].wheels[0].hashes.sha256',
+      /64 hex/,
+    );
   });
   test('wheel: url or path, file name consistent with the package', () => {
-    rejects(GOOD.replace(/url = .*\n/, ''), 'packages[0].wheels[0]', /path or url must be provided/);
-    rejects(GOOD.replace('name = "a-1.0', 'name = "b-1.0'), 'packages[0].wheels[0]', /not consistent with package name/);
-    rejects(GOOD.replace('name = "a-1.0', 'name = "a-2.0'), 'packages[0].wheels[0]', /not consistent with package version/);
-    rejects(GOOD.replace('name = "a-1.0-py3-none-any.whl"', 'name = "a-1.0.whl"'), 'packages[0].wheels[0]', /invalid wheel filename/);
-    rejects(GOOD.replace('size', 'x').replace(/url = (.*)\n/, 'url = $1\nsize = -1\n'), 'packages[0].wheels[0].size', /negative/);
-    rejects(GOOD.replace(/url = (.*)\n/, 'url = $1\nsize = "1"\n'), 'packages[0].wheels[0].size', /expected an integer/);
+    rejects(
+      GOOD.replace(/url = .*\n/, ''),
+      'packages[0].wheels[0]',
+      /path or url must be provided/,
+    );
+    rejects(
+      GOOD.replace('name = "a-1.0', 'name = "b-1.0'),
+      'packages[0].wheels[0]',
+      /not consistent with package name/,
+    );
+    rejects(
+      GOOD.replace('name = "a-1.0', 'name = "a-2.0'),
+      'packages[0].wheels[0]',
+      /not consistent with package version/,
+    );
+    rejects(
+      GOOD.replace('name = "a-1.0-py3-none-any.whl"', 'name = "a-1.0.whl"'),
+      'packages[0].wheels[0]',
+      /invalid wheel filename/,
+    );
+    rejects(
+      GOOD.replace('size', 'x').replace(/url = (.*)\n/, 'url = $1\nsize = -1\n'),
+      'packages[0].wheels[0].size',
+      /negative/,
+    );
+    rejects(
+      GOOD.replace(/url = (.*)\n/, 'url = $1\nsize = "1"\n'),
+      'packages[0].wheels[0].size',
+      /expected an integer/,
+    );
     // 1.0 == 1.0.0 as versions, like packaging
     parsePylock(GOOD.replace('\nversion = "1.0"', '\nversion = "1.0.0"'), 'p');
   });
@@ -254,23 +405,47 @@ describe('parsePylock: each rule', () => {
   });
   test('upload-time: a date-time in UTC', () => {
     const ut = (v: string) => GOOD.replace(/url = (.*)\n/, `url = $1\nupload-time = ${v}\n`);
-    assert.equal(parsePylock(ut('2025-01-25T11:30:10.164985Z'), 'p').packages[0]!.wheels![0]!.uploadTime, '2025-01-25T11:30:10.164Z');
-    assert.equal(parsePylock(ut('2025-01-25T11:30:10+00:00'), 'p').packages[0]!.wheels![0]!.uploadTime, '2025-01-25T11:30:10.000Z');
-    rejects(ut('"2025-01-25T11:30:10Z"'), 'packages[0].wheels[0].upload-time', /expected a date-time, found a string/);
+    assert.equal(
+      parsePylock(ut('2025-01-25T11:30:10.164985Z'), 'p').packages[0]!.wheels![0]!.uploadTime,
+      '2025-01-25T11:30:10.164Z',
+    );
+    assert.equal(
+      parsePylock(ut('2025-01-25T11:30:10+00:00'), 'p').packages[0]!.wheels![0]!.uploadTime,
+      '2025-01-25T11:30:10.000Z',
+    );
+    rejects(
+      ut('"2025-01-25T11:30:10Z"'),
+      'packages[0].wheels[0].upload-time',
+      /expected a date-time, found a string/,
+    );
     rejects(ut('2025-01-25'), 'packages[0].wheels[0].upload-time', /found a date/);
     rejects(ut('2025-01-25T11:30:10'), 'packages[0].wheels[0].upload-time', /UTC/);
     rejects(ut('2025-01-25T11:30:10+08:00'), 'packages[0].wheels[0].upload-time', /UTC/);
   });
   test('attestation identities need a kind; tool must be a table', () => {
-    rejects(GOOD + '[[packages.attestation-identities]]\nrepository = "x"\n', 'packages[0].attestation-identities[0].kind', /missing/);
-    rejects(GOOD.replace('\nversion = "1.0"', '\nversion = "1.0"\ntool = 1'), 'packages[0].tool', /expected a table/);
-    const ok = parsePylock(`${GOOD}[[packages.attestation-identities]]\nkind = "GitHub"\n[tool.other]\nx = 1\n`, 'p');
+    rejects(
+      GOOD + '[[packages.attestation-identities]]\nrepository = "x"\n',
+      'packages[0].attestation-identities[0].kind',
+      /missing/,
+    );
+    rejects(
+      GOOD.replace('\nversion = "1.0"', '\nversion = "1.0"\ntool = 1'),
+      'packages[0].tool',
+      /expected a table/,
+    );
+    const ok = parsePylock(
+      `${GOOD}[[packages.attestation-identities]]\nkind = "GitHub"\n[tool.other]\nx = 1\n`,
+      'p',
+    );
     assert.deepEqual(ok.packages[0]!.attestationIdentities, [{ kind: 'GitHub' }]);
     assert.deepEqual(ok.tool, { other: { x: 1 } });
   });
   test('collects every problem, not just the first', () => {
     try {
-      parsePylock(GOOD.replace('name = "a"', 'name = "A"').replace(/hashes = .*/, 'hashes = {}'), 'many.toml');
+      parsePylock(
+        GOOD.replace('name = "a"', 'name = "A"').replace(/hashes = .*/, 'hashes = {}'),
+        'many.toml',
+      );
       assert.fail('should throw');
     } catch (e) {
       assert.ok(e instanceof FerryError);
@@ -287,14 +462,21 @@ describe('relocatePylock', () => {
     const lock = parsePylock(formatPylock(sample), 'pylock.toml');
     const moved = relocatePylock(lock, 'wheels/');
     const six = moved.packages.find((p) => p.name === 'six')!;
-    assert.deepEqual(six.wheels![0], { name: 'six-1.16.0-py2.py3-none-any.whl', path: 'wheels/six-1.16.0-py2.py3-none-any.whl', hashes: { md5: 'x', sha256: H('e') } });
+    assert.deepEqual(six.wheels![0], {
+      name: 'six-1.16.0-py2.py3-none-any.whl',
+      path: 'wheels/six-1.16.0-py2.py3-none-any.whl',
+      hashes: { md5: 'x', sha256: H('e') },
+    });
     assert.equal(six.sdist?.path, 'wheels/six-1.16.0.tar.gz');
     assert.equal(six.sdist?.url, undefined);
     assert.equal(moved.packages[0]!.index, 'https://index.invalid/simple/');
     const text = formatPylock(moved);
     assert.doesNotMatch(text, /\nurl = /);
     assert.deepEqual(parsePylock(text, 'bundle/pylock.toml').packages, moved.packages);
-    assert.equal(relocatePylock(lock, '.').packages[2]!.wheels![0]!.path, 'six-1.16.0-py2.py3-none-any.whl');
+    assert.equal(
+      relocatePylock(lock, '.').packages[2]!.wheels![0]!.path,
+      'six-1.16.0-py2.py3-none-any.whl',
+    );
   });
   test('refuses folders outside the bundle', () => {
     const lock = parsePylock(formatPylock(sample), 'pylock.toml');
@@ -311,7 +493,11 @@ describe('selectFromLock', () => {
     assert.deepEqual(
       chosen.map((c) => [c.name, c.version, c.wheel.name]),
       [
-        ['numpy', '1.26.4', 'numpy-1.26.4-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl'],
+        [
+          'numpy',
+          '1.26.4',
+          'numpy-1.26.4-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
+        ],
         ['six', '1.16.0', 'six-1.16.0-py2.py3-none-any.whl'],
       ],
     );
@@ -330,18 +516,40 @@ describe('selectFromLock', () => {
       { os: 'linux', arch: 'x86_64', libc: { kind: 'glibc', version: [2, 12] } },
     );
     assert.throws(
-      () => selectFromLock(lock, old.markers, ['cp310-cp310-manylinux_2_12_x86_64', 'py3-none-any'], { target: 'centos7' }),
+      () =>
+        selectFromLock(lock, old.markers, ['cp310-cp310-manylinux_2_12_x86_64', 'py3-none-any'], {
+          target: 'centos7',
+        }),
       (e: unknown) =>
-        code('ERR_FERRY_LOCK_NO_WHEEL')(e) && /numpy 1\.26\.4/.test((e as Error).message) && /centos7/.test((e as Error).message),
+        code('ERR_FERRY_LOCK_NO_WHEEL')(e) &&
+        /numpy 1\.26\.4/.test((e as Error).message) &&
+        /centos7/.test((e as Error).message),
     );
   });
   test('environments, requires-python and ambiguity are checked', () => {
-    const win = makeTarget('win', { implementation: 'cp', version: [3, 10], fullVersion: '3.10.1' }, { os: 'windows', arch: 'amd64' });
-    assert.throws(() => selectFromLock(lock, win.markers, targetTags(win)), code('ERR_FERRY_LOCK_ENVIRONMENT'));
+    const win = makeTarget(
+      'win',
+      { implementation: 'cp', version: [3, 10], fullVersion: '3.10.1' },
+      { os: 'windows', arch: 'amd64' },
+    );
+    assert.throws(
+      () => selectFromLock(lock, win.markers, targetTags(win)),
+      code('ERR_FERRY_LOCK_ENVIRONMENT'),
+    );
     const py36 = { ...arm.markers, python_full_version: '3.6.15', python_version: '3.6' };
     assert.throws(() => selectFromLock(lock, py36, targetTags(arm)), code('ERR_FERRY_LOCK_PYTHON'));
-    const both = parsePylock(formatPylock({ ...sample, environments: undefined, packages: sample.packages.map(({ marker: _m, ...p }) => p) }), 'p');
-    assert.throws(() => selectFromLock(both, x86.markers, targetTags(x86)), code('ERR_FERRY_LOCK_AMBIGUOUS'));
+    const both = parsePylock(
+      formatPylock({
+        ...sample,
+        environments: undefined,
+        packages: sample.packages.map(({ marker: _m, ...p }) => p),
+      }),
+      'p',
+    );
+    assert.throws(
+      () => selectFromLock(both, x86.markers, targetTags(x86)),
+      code('ERR_FERRY_LOCK_AMBIGUOUS'),
+    );
   });
 });
 
@@ -351,21 +559,39 @@ describe('lockToRequirementsTxt', () => {
     const text = lockToRequirementsTxt(lock, { header: ['generated by ferry'] });
     const lines = text.split('\n');
     assert.equal(lines[0], '# generated by ferry');
-    assert.match(text, /^numpy==1\.21\.6 ; implementation_name == 'cpython' and python_version == '3\.7' and sys_platform == 'linux' and platform_machine == 'aarch64' \\\n {4}--hash=sha256:a{64}$/m);
-    assert.match(text, /^numpy==1\.26\.4 ; .* \\\n {4}--hash=sha256:b{64} \\\n {4}--hash=sha256:c{64}$/m);
-    assert.match(text, /^six==1\.16\.0 \\\n {4}--hash=sha256:d{64} \\\n {4}--hash=sha256:e{64}\n$/m);
+    assert.match(
+      text,
+      /^numpy==1\.21\.6 ; implementation_name == 'cpython' and python_version == '3\.7' and sys_platform == 'linux' and platform_machine == 'aarch64' \\\n {4}--hash=sha256:a{64}$/m,
+    );
+    assert.match(
+      text,
+      /^numpy==1\.26\.4 ; .* \\\n {4}--hash=sha256:b{64} \\\n {4}--hash=sha256:c{64}$/m,
+    );
+    assert.match(
+      text,
+      /^six==1\.16\.0 \\\n {4}--hash=sha256:d{64} \\\n {4}--hash=sha256:e{64}\n$/m,
+    );
     assert.doesNotMatch(text, /md5/);
   });
   test('for one environment: markers evaluated and dropped', () => {
     const text = lockToRequirementsTxt(lock, { environment: arm.markers });
-    assert.equal(text, `numpy==1.21.6 \\\n    --hash=sha256:${H('a')}\nsix==1.16.0 \\\n    --hash=sha256:${H('d')} \\\n    --hash=sha256:${H('e')}\n`);
+    assert.equal(
+      text,
+      `numpy==1.21.6 \\\n    --hash=sha256:${H('a')}\nsix==1.16.0 \\\n    --hash=sha256:${H('d')} \\\n    --hash=sha256:${H('e')}\n`,
+    );
   });
   test('for one environment and tags: only the chosen wheel', () => {
     const text = lockToRequirementsTxt(lock, { environment: x86.markers, tags: targetTags(x86) });
-    assert.equal(text, `numpy==1.26.4 \\\n    --hash=sha256:${H('b')}\nsix==1.16.0 \\\n    --hash=sha256:${H('e')}\n`);
+    assert.equal(
+      text,
+      `numpy==1.26.4 \\\n    --hash=sha256:${H('b')}\nsix==1.16.0 \\\n    --hash=sha256:${H('e')}\n`,
+    );
   });
   test('entries that pip cannot hash-check are refused', () => {
-    const vcs = parsePylock(`lock-version = "1.0"\ncreated-by = "t"\n[[packages]]\nname = "a"\n[packages.vcs]\ntype = "git"\nurl = "u"\ncommit-id = "c"\n`, 'p');
+    const vcs = parsePylock(
+      `lock-version = "1.0"\ncreated-by = "t"\n[[packages]]\nname = "a"\n[packages.vcs]\ntype = "git"\nurl = "u"\ncommit-id = "c"\n`,
+      'p',
+    );
     assert.throws(() => lockToRequirementsTxt(vcs), code('ERR_FERRY_LOCK_UNSUPPORTED_SOURCE'));
     const md5 = parsePylock(GOOD.replace(/hashes = .*/, 'hashes = { md5 = "x" }'), 'p');
     assert.throws(() => lockToRequirementsTxt(md5), code('ERR_FERRY_NO_HASH'));
@@ -386,10 +612,34 @@ describe('lockInputFromResolution', () => {
     targets: [x86, arm],
     requirements: ['numpy'],
     packages: [
-      { name: 'numpy', version: '1.26.4', dependencies: [], targets: ['openeuler-x86'], files: [file('numpy-1.26.4-cp310-cp310-manylinux_2_17_x86_64.whl', 'b')] },
-      { name: 'numpy', version: '1.21.6', dependencies: [], targets: ['kylin-arm'], files: [file('numpy-1.21.6-cp37-cp37m-manylinux_2_17_aarch64.whl', 'a')] },
-      { name: 'pandas', version: '1.0', dependencies: ['numpy', 'six'], targets: ['openeuler-x86', 'kylin-arm'], files: [file('pandas-1.0-py3-none-any.whl', 'c')] },
-      { name: 'six', version: '1.16.0', dependencies: [], targets: ['openeuler-x86', 'kylin-arm'], files: [file('six-1.16.0.tar.gz', 'd'), file('six-1.16.0-py2.py3-none-any.whl', 'e')] },
+      {
+        name: 'numpy',
+        version: '1.26.4',
+        dependencies: [],
+        targets: ['openeuler-x86'],
+        files: [file('numpy-1.26.4-cp310-cp310-manylinux_2_17_x86_64.whl', 'b')],
+      },
+      {
+        name: 'numpy',
+        version: '1.21.6',
+        dependencies: [],
+        targets: ['kylin-arm'],
+        files: [file('numpy-1.21.6-cp37-cp37m-manylinux_2_17_aarch64.whl', 'a')],
+      },
+      {
+        name: 'pandas',
+        version: '1.0',
+        dependencies: ['numpy', 'six'],
+        targets: ['openeuler-x86', 'kylin-arm'],
+        files: [file('pandas-1.0-py3-none-any.whl', 'c')],
+      },
+      {
+        name: 'six',
+        version: '1.16.0',
+        dependencies: [],
+        targets: ['openeuler-x86', 'kylin-arm'],
+        files: [file('six-1.16.0.tar.gz', 'd'), file('six-1.16.0-py2.py3-none-any.whl', 'e')],
+      },
     ],
   };
   test('markers per target, dependencies disambiguated, tool.ferry facts', () => {
@@ -427,8 +677,20 @@ describe('lockInputFromResolution', () => {
     const twin: ResolvedForLock = {
       targets: [x86, x86b],
       packages: [
-        { name: 'torch', version: '2.1.2+cu121', dependencies: [], targets: ['openeuler-x86'], files: [file('torch-2.1.2+cu121-cp310-cp310-linux_x86_64.whl', 'a')] },
-        { name: 'torch', version: '2.1.2+cu118', dependencies: [], targets: ['openeuler-x86-cu118'], files: [file('torch-2.1.2+cu118-cp310-cp310-linux_x86_64.whl', 'b')] },
+        {
+          name: 'torch',
+          version: '2.1.2+cu121',
+          dependencies: [],
+          targets: ['openeuler-x86'],
+          files: [file('torch-2.1.2+cu121-cp310-cp310-linux_x86_64.whl', 'a')],
+        },
+        {
+          name: 'torch',
+          version: '2.1.2+cu118',
+          dependencies: [],
+          targets: ['openeuler-x86-cu118'],
+          files: [file('torch-2.1.2+cu118-cp310-cp310-linux_x86_64.whl', 'b')],
+        },
       ],
     };
     assert.throws(() => lockInputFromResolution(twin), code('ERR_FERRY_LOCK_AMBIGUOUS'));

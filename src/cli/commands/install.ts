@@ -1,44 +1,109 @@
-import { installBundle } from '../../target/install.js';
-import { type Command, str, usageError } from '../command.js';
+import { FerryError } from '../../core/errors.js';
+import { loadSecretKey, loadTrustedKeys, type SecretKey } from '../../trust/keys.js';
+import { type InstallReport, installBundle } from '../../target/install.js';
+import { buildReceipt, writeReceipt } from '../../target/receipt.js';
+import { parseSmokeMode } from '../../target/smoke/checks.js';
+import { type Command, list, str, usageError } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+import type { Output } from '../render.js';
+import { VERSION } from '../version.js';
 
 export const installCommand: Command = {
   name: 'install',
-  summary: 'install a bundle into a new venv with no network, then import everything',
+  summary: 'install a bundle with no network into a new or existing venv, smoke-test it, write a receipt',
   options: {
     venv: { type: 'string' },
+    into: { type: 'string' },
     python: { type: 'string' },
     force: { type: 'boolean' },
+    smoke: { type: 'string' },
+    'smoke-timeout': { type: 'string' },
+    receipt: { type: 'string' },
+    key: { type: 'string' },
+    'trusted-key': { type: 'string', multiple: true },
+    'skip-doctor': { type: 'boolean' },
   },
-  help: `Usage: ferry install BUNDLE --venv PATH [--python PATH] [--force]
+  help: `Usage: ferry install BUNDLE (--venv PATH | --into PATH) [options]
 
-Checks every file of BUNDLE against its manifest, creates a venv with the given Python
-(default: python3), installs with pip using --no-index --require-hashes (no network is
-used or needed), and imports every top-level module of every installed distribution.
-The venv is built beside PATH and moved into place only when all of that succeeded.
+  1. verify   every file against SHA256SUMS and the manifest (and the signatures, with
+              --trusted-key); refuse a bundle that would need the network to install
+  2. doctor   will it run on this host? (see ferry doctor); errors stop the install
+  3. install  pip --no-index --require-hashes with no pip configuration, in a staging
+              folder beside PATH: no network is used or needed
+  4. smoke    import every module; for Paddle also is_compiled_with_cuda(), the GPU count,
+              a ResNet-18 forward pass ([1, 3, 224, 224] → [1, 1000]) and run_check();
+              PyTorch and TensorFlow get their own checks. Each runs with a timeout.
+  5. move     the venv into place only when all of that passed; --into swaps the tested
+              copy in atomically, so a failure (or a kill) leaves PATH as it was.
 
 Options:
-      --venv PATH      where the venv goes (required; must not exist unless --force)
-      --python PATH    the interpreter for the venv (default: $FERRY_PYTHON or python3)
-      --force          replace an existing PATH
-      --json           print JSON events and the result on stdout`,
+      --venv PATH        a new venv (must not exist unless --force)
+      --into PATH        an existing venv to add the bundle to
+      --python PY        the interpreter for a new venv (default: $FERRY_PYTHON or python3)
+      --force            replace an existing --venv PATH
+      --smoke MODE       auto (by the bundle's packages), paddle, torch, tensorflow,
+                         imports (only the import check) or none (default auto)
+      --smoke-timeout S  seconds each smoke check may take (default: per check, 300-600)
+      --receipt FILE     write a JSON receipt (also when the smoke test fails)
+      --key KEY          sign the receipt (minisign or SM2 secret key): FILE.minisig or
+                         FILE.sm2.sig beside it
+      --trusted-key KEY  check the bundle's signatures with this public key (repeatable)
+      --skip-doctor      install even when doctor reports errors
+      --json             print JSON events and the result on stdout
+
+Exit status: 0 installed; 5 damaged bundle; 6 the bundle would need the network; 7 not
+signed by a trusted key; 8 pip or the smoke test failed; 9 doctor found errors.`,
   async run(args, out) {
     const bundleDir = args.positionals[0];
     if (bundleDir === undefined || args.positionals.length > 1) throw usageError('install', 'give exactly one BUNDLE folder.');
     const venv = str(args.values.venv);
-    if (venv === undefined) throw usageError('install', 'missing --venv PATH.');
+    const into = str(args.values.into);
+    if ((venv === undefined) === (into === undefined)) throw usageError('install', 'give --venv PATH (a new venv) or --into PATH (an existing one).');
+    if (into !== undefined && args.values.force === true) throw usageError('install', '--force goes with --venv, not --into.');
     const python = str(args.values.python);
-    const report = await installBundle({
-      bundleDir,
-      venv,
-      ...(python === undefined ? {} : { python }),
-      events: out.events,
-      force: args.values.force === true,
-    });
-    out.result(
-      report,
-      `installed ${report.packages.length} packages into ${report.venv}; ${report.imports.filter((i) => i.status === 'ok').length} modules import ` +
-        `(${report.seconds.toFixed(1)} s)`,
-    );
-    return 0;
+    if (into !== undefined && python !== undefined) throw usageError('install', '--into uses the venv\'s own Python; leave out --python.');
+    const smoke = parseSmokeMode(str(args.values.smoke) ?? 'auto');
+    const timeoutText = str(args.values['smoke-timeout']);
+    const smokeTimeoutSeconds = timeoutText === undefined ? undefined : Number(timeoutText);
+    if (smokeTimeoutSeconds !== undefined && !(smokeTimeoutSeconds > 0)) throw usageError('install', `--smoke-timeout "${timeoutText}" is not a number of seconds.`);
+    const receiptPath = str(args.values.receipt);
+    const keyPath = str(args.values.key);
+    if (keyPath !== undefined && receiptPath === undefined) throw usageError('install', '--key signs the receipt; give --receipt FILE too.');
+    // Load keys first: a typo in a key path should not cost a whole install.
+    const key = keyPath === undefined ? undefined : await loadSecretKey(keyPath);
+    const trustedKeys = await loadTrustedKeys(list(args.values['trusted-key']));
+
+    let report: InstallReport;
+    try {
+      report = await installBundle({
+        bundleDir,
+        ...(venv === undefined ? {} : { venv }),
+        ...(into === undefined ? {} : { into }),
+        ...(python === undefined ? {} : { python }),
+        force: args.values.force === true,
+        smoke,
+        ...(smokeTimeoutSeconds === undefined ? {} : { smokeTimeoutSeconds }),
+        skipDoctor: args.values['skip-doctor'] === true,
+        trustedKeys,
+        events: out.events,
+      });
+    } catch (error) {
+      // A failed smoke test is worth a receipt too: it is what the far side needs to see.
+      const failed = error instanceof FerryError ? (error.details?.report as InstallReport | undefined) : undefined;
+      if (failed !== undefined && receiptPath !== undefined) await saveReceipt(receiptPath, failed, key, out);
+      throw error;
+    }
+    if (receiptPath !== undefined) await saveReceipt(receiptPath, report, key, out);
+    const lines = [
+      ...report.checks.map((c) => `  ${c.outcome.padEnd(7)} ${c.id.padEnd(20)} ${c.seconds.toFixed(1).padStart(6)} s  ${c.detail}`),
+      `installed ${report.packages.length} packages into ${report.venv} (${report.seconds.toFixed(1)} s)`,
+    ];
+    out.result(report, lines.join('\n'));
+    return EXIT.ok;
   },
 };
+
+async function saveReceipt(path: string, report: InstallReport, key: SecretKey | undefined, out: Output): Promise<void> {
+  const written = await writeReceipt(path, buildReceipt(report, { ferryVersion: VERSION }), key);
+  out.events({ type: 'info', message: `receipt written to ${written.path}${written.signature ? `, signed: ${written.signature}` : ''}` });
+}

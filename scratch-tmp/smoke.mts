@@ -1,0 +1,14 @@
+import { writeFixtureBundle } from '/work/main/test/bundle/fixture.ts';
+import { verifyBundle, checkBundle } from '/work/main/src/bundle/verify.ts';
+import { signBundle } from '/work/main/src/bundle/sign.ts';
+import { generateKeyPair, parseSecretKey, parsePublicKey } from '/work/main/src/trust/keys.ts';
+import { writeFile } from 'node:fs/promises';
+const out = '/tmp/fx/bundle';
+await writeFixtureBundle(out, '/tmp/fx/cache', { sm3: true });
+const pair = generateKeyPair('ed25519'); const sk = parseSecretKey(pair.secretKeyText);
+const pair2 = generateKeyPair('sm2'); const sk2 = parseSecretKey(pair2.secretKeyText);
+await writeFile('/tmp/fx/a.pub', pair.publicKeyText); await writeFile('/tmp/fx/b.pub', pair2.publicKeyText);
+console.log(await signBundle(out, sk)); console.log(await signBundle(out, sk2));
+const trusted = [{...parsePublicKey(pair.publicKeyText), name:'a', source:'x'}, {...parsePublicKey(pair2.publicKeyText), name:'b', source:'y'}];
+console.log(JSON.stringify((await verifyBundle(out, { trustedKeys: trusted, requireSigners: 2 })).signatures));
+console.log((await checkBundle(out)).problems);
