@@ -8,6 +8,9 @@ only; runs on Python 3.6 and later. It never reaches the network.
   python3 install.py --trusted-key reviewer.pub [--venv PATH] [--python PY]
   python3 install.py --allow-unsigned --check-only
   python3 install.py --probe          describe this host (the target profile, JSON)
+  python3 /trusted/copy/install.py --bundle DIR --trusted-key ...   check DIR with a copy of
+                                     install.py you already trust (a changed install.py
+                                     cannot be relied on to check itself)
 
 Steps, each failing closed:
   1. every file listed in SHA256SUMS has that SHA-256; nothing else lies in the bundle
@@ -590,6 +593,7 @@ def main(argv=None):
     parser.add_argument("--require-signers", type=int, default=1, metavar="N", help="distinct trusted signers needed (default 1)")
     parser.add_argument("--allow-unsigned", action="store_true", help="install without checking signatures (says so)")
     parser.add_argument("--check-only", action="store_true", help="check the bundle, do not install")
+    parser.add_argument("--bundle", metavar="DIR", help="check (and install) the bundle in DIR instead of this script's folder")
     parser.add_argument("--probe", nargs=argparse.REMAINDER, help="describe this host (JSON) and exit")
     args = parser.parse_args(argv)
     if args.probe is not None:
@@ -598,7 +602,7 @@ def main(argv=None):
         return namespace["main"](args.probe)
     if args.require_signers < 1:
         parser.error("--require-signers must be 1 or more")
-    root = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.abspath(args.bundle) if args.bundle else os.path.dirname(os.path.abspath(__file__))
     problems = Problems()
     sums_bytes = check_integrity(root, problems)
     signers = []

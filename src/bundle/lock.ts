@@ -8,7 +8,7 @@ import type { EventSink } from '../core/events.js';
 import { FerryError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
 import { IndexClient } from '../index/client.js';
-import type { IndexSettings } from '../index/pip-config.js';
+import type { IndexConfig } from '../index/index-config.js';
 import { IndexProvider } from '../resolver/index-provider.js';
 import { resolve, type SourcedRequirement } from '../resolver/resolve.js';
 import { formatRequirement } from '../standards/requirement.js';
@@ -55,13 +55,12 @@ export interface LockOptions {
   readonly events?: EventSink;
 }
 
-export function indexDescriptions(settings: IndexSettings): string[] {
-  return settings.noIndex
-    ? settings.findLinks.map(redactUrl)
-    : [settings.indexUrl, ...settings.extraIndexUrls, ...settings.findLinks].map(redactUrl);
+/** The indexes and find-links searched, credentials redacted, for messages and the manifest. */
+export function indexDescriptions(settings: IndexConfig): string[] {
+  return [...settings.indexes.map((i) => (i.explicit ? `${redactUrl(i.url)} (only for pinned projects)` : redactUrl(i.url))), ...settings.findLinks.map(redactUrl)];
 }
 
-export function indexClientFor(settings: IndexSettings, cacheDir: string, events?: EventSink): IndexClient {
+export function indexClientFor(settings: IndexConfig, cacheDir: string, events?: EventSink): IndexClient {
   return new IndexClient({ settings, cacheDir, ...(events ? { events } : {}) });
 }
 

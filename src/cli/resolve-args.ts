@@ -11,7 +11,7 @@ import { parseRequirement } from '../standards/requirement.js';
 import { chooseFramework } from '../target/framework-request.js';
 import { collectRequirements } from './commands/bundle-requirements.js';
 import { type ParsedArgs, str, usageError } from './command.js';
-import { INDEX_HELP, INDEX_OPTIONS, settleIndexSettings } from './settings.js';
+import { type ExtraIndexPin, INDEX_HELP, INDEX_OPTIONS, settleIndexSettings } from './settings.js';
 import { settleCliTargets, TARGET_HELP, TARGET_OPTIONS } from './target-options.js';
 
 export const RESOLVE_OPTIONS = {
@@ -53,6 +53,7 @@ export async function resolveFromArgs(command: string, args: ParsedArgs, out: Ou
   const reqs = await collectRequirements(command, args, str(args.values.framework) !== undefined);
   const settled = await settleCliTargets(args);
   const framework = str(args.values.framework);
+  const pins: ExtraIndexPin[] = [];
   if (framework !== undefined) {
     const choices = settled.map((s) =>
       chooseFramework(
@@ -66,18 +67,15 @@ export async function resolveFromArgs(command: string, args: ParsedArgs, out: Ou
         s.profile,
       ),
     );
-    const pins = [...new Set(choices.map((c) => c.requirement))];
-    if (pins.length > 1) {
-      throw new FerryError('ERR_FERRY_VARIANT_TARGETS_DIFFER', `The targets need different builds of ${framework}: ${pins.join(', ')}.`, {
+    const builds = [...new Set(choices.map((c) => c.requirement))];
+    if (builds.length > 1) {
+      throw new FerryError('ERR_FERRY_VARIANT_TARGETS_DIFFER', `The targets need different builds of ${framework}: ${builds.join(', ')}.`, {
         hint: 'Bundle each target separately, or pass --framework-version and --cuda so that one build fits all.',
       });
     }
     const choice = choices[0]!;
-    if (choice.index !== 'default') {
-      throw new FerryError('ERR_FERRY_VARIANT_INDEX', `${choice.requirement} comes from its vendor's own index (${choice.index}).`, {
-        hint: 'Name that index for this project in ferry.toml ([[index]] and [sources]) or with --index/--index-for.',
-      });
-    }
+    // The vendor's own index, pinned for this project only (never searched for anything else).
+    if (choice.index !== 'default') pins.push({ project: choice.project, name: `${choice.project}-${choice.cuda === 'cpu' ? 'cpu' : `cu${choice.cuda.replace('.', '')}`}`, url: choice.index });
     reqs.requirements.push({ requirement: parseRequirement(choice.requirement), source: `--framework ${framework}` });
     for (const c of choice.constraints) reqs.constraints.push({ requirement: parseRequirement(c), source: `--framework ${framework}` });
     for (const note of choice.notes) out.events({ type: 'info', message: note });
@@ -85,7 +83,7 @@ export async function resolveFromArgs(command: string, args: ParsedArgs, out: Ou
     throw usageError(command, '--cuda and --framework-version only apply with --framework.');
   }
   if (reqs.requirements.length === 0) throw usageError(command, 'give at least one REQUIREMENT, -r FILE or --framework.');
-  const settings = await settleIndexSettings(args, reqs);
+  const settings = await settleIndexSettings(args, reqs, pins);
   const cache = new ContentCache(str(args.values['cache-dir']) ?? defaultCacheDir());
   const client = indexClientFor(settings, cache.dir, out.events);
   const locked = await lockRequirements({

@@ -1,8 +1,10 @@
 /**
  * Settles where packages come from, in one place: command-line flags over requirements-file
- * options over pip's configuration (files and PIP_* variables), exactly as pip orders them.
+ * options over ferry.toml over pip's configuration (files and PIP_* variables), the way pip and
+ * uv order them. See docs/indexes.md.
  */
-import { loadIndexSettings, type IndexSettings } from '../index/pip-config.js';
+import { type IndexConfig, settleIndexes } from '../index/index-config.js';
+import { loadIndexSettings } from '../index/pip-config.js';
 import type { RequirementsFileResult } from '../resolver/requirements-file.js';
 import { list, type ParsedArgs, str } from './command.js';
 
@@ -12,29 +14,67 @@ export const INDEX_OPTIONS = {
   'find-links': { type: 'string', short: 'f', multiple: true },
   'no-index': { type: 'boolean' },
   isolated: { type: 'boolean' },
+  config: { type: 'string' },
+  index: { type: 'string', multiple: true },
+  'explicit-index': { type: 'string', multiple: true },
+  'index-for': { type: 'string', multiple: true },
+  'index-strategy': { type: 'string' },
+  mirror: { type: 'string' },
+  'exclude-newer': { type: 'string' },
 } as const;
 
 export const INDEX_HELP = `Where packages come from (pip's configuration is honoured by default):
   -i, --index-url URL        the main index (PEP 503/691), instead of pip's
       --extra-index-url URL  another index to search (repeatable)
-  -f, --find-links PATH|URL  a folder or HTML page of files (repeatable)
+  -f, --find-links PATH|URL  a folder or HTML page of files, like Paddle's stable.html (repeatable)
       --no-index             use only --find-links
-      --isolated             ignore pip's configuration files and PIP_* variables`;
+      --isolated             ignore pip's configuration files and PIP_* variables
+      --index NAME=URL       a named index, searched before pip's (repeatable)
+      --explicit-index NAME=URL  a named index used only for projects pinned to it
+      --index-for PROJECT=NAME   take PROJECT only from index NAME (repeatable)
+      --index-strategy S     first-index (default: a name found on an earlier index is never
+                             taken from a later one), unsafe-first-match, unsafe-best-match
+      --mirror NAME[,NAME]   tuna, ustc, bfsu, aliyun, huawei, tencent or pypi as the main
+                             index, falling back to the next one when a mirror fails
+      --exclude-newer DATE   ignore files uploaded after DATE (PEP 700 upload-time)
+      --config FILE          named indexes and [sources] pins (default ./ferry.toml)`;
+
+/** Extra pins a command adds (e.g. --framework's vendor index). */
+export interface ExtraIndexPin {
+  readonly project: string;
+  readonly name: string;
+  readonly url: string;
+}
 
 export async function settleIndexSettings(
   args: ParsedArgs,
   fromFiles?: RequirementsFileResult,
-): Promise<IndexSettings> {
+  extraPins: readonly ExtraIndexPin[] = [],
+): Promise<IndexConfig> {
   const v = args.values;
   const indexUrl = str(v['index-url']) ?? fromFiles?.indexUrl;
   const extra = [...(fromFiles?.extraIndexUrls ?? []), ...list(v['extra-index-url'])];
   const findLinks = [...(fromFiles?.findLinks ?? []), ...list(v['find-links'])];
   const noIndex = v['no-index'] === true || fromFiles?.noIndex === true;
-  return loadIndexSettings({
+  const pip = await loadIndexSettings({
     ...(indexUrl === undefined ? {} : { indexUrl }),
     ...(extra.length > 0 ? { extraIndexUrls: extra } : {}),
     ...(findLinks.length > 0 ? { findLinks } : {}),
     ...(noIndex ? { noIndex } : {}),
     ...(v.isolated === true ? { isolated: true } : {}),
+  });
+  const config = str(v.config);
+  const strategy = str(v['index-strategy']);
+  const mirror = str(v.mirror);
+  const excludeNewer = str(v['exclude-newer']);
+  return settleIndexes({
+    pip,
+    cliIndexes: list(v.index),
+    cliExplicitIndexes: [...list(v['explicit-index']), ...extraPins.map((p) => `${p.name}=${p.url}`)],
+    cliPins: [...list(v['index-for']), ...extraPins.map((p) => `${p.project}=${p.name}`)],
+    ...(config === undefined ? {} : { config }),
+    ...(strategy === undefined ? {} : { strategy }),
+    ...(mirror === undefined ? {} : { mirror }),
+    ...(excludeNewer === undefined ? {} : { excludeNewer }),
   });
 }

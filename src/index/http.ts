@@ -9,7 +9,6 @@ import { createReadStream } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { fetch } from 'undici';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { redactText, redactUrl } from '../core/redact.js';

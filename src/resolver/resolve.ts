@@ -228,6 +228,15 @@ class Resolver {
       // Avoid unhandled rejections for prefetches; the error resurfaces when awaited.
       promise.catch(() => {});
       this.answers.set(name, promise);
+      // The newest version is nearly always the one tried first: fetch its metadata now, in
+      // parallel with the rest of the graph, instead of when the depth-first search gets there.
+      promise.then(
+        (answer) => {
+          const newest = answer.kind === 'found' ? answer.candidates.find((c) => !c.yanked && c.version.pre === undefined && c.version.dev === undefined) : undefined;
+          if (newest !== undefined) this.metadata(newest);
+        },
+        () => {},
+      );
     }
     return promise;
   }

@@ -57,6 +57,8 @@ export interface FixtureOptions {
   createdAt?: string;
   /** Drop this package's wheel (an incomplete closure). */
   omit?: string;
+  /** Drop this package entirely, though others depend on it (a broken dependency edge). */
+  dropPackage?: string;
 }
 
 /** Writes the fixture bundle to `outDir`, with `cacheDir` as the content cache. */
@@ -73,7 +75,7 @@ export async function writeFixtureBundle(outDir: string, cacheDir: string, optio
     if (!(await cache.has(sha))) await cache.put(sha, path);
     built.push({ w, filename, sha256: sha, size: data.length });
   }
-  const kept = built.filter((b) => b.w.name !== options.omit);
+  const kept = built.filter((b) => b.w.name !== options.omit && b.w.name !== options.dropPackage);
   const manifest: Manifest = {
     formatVersion: BUNDLE_FORMAT_VERSION,
     tool: 'ferry 0.1.0',
@@ -91,7 +93,7 @@ export async function writeFixtureBundle(outDir: string, cacheDir: string, optio
     indexes: ['http://127.0.0.1:1/simple'],
     requirements: ['demo-app==1.0'],
     constraints: [],
-    packages: built.map((b) => ({
+    packages: built.filter((b) => b.w.name !== options.dropPackage).map((b) => ({
       name: b.w.name,
       version: b.w.version,
       requiredBy: b.w.name === 'demo-app' ? [] : ['demo-app'],
