@@ -22,9 +22,13 @@ function templatePath(): string {
     const path = fileURLToPath(url);
     if (existsSync(path)) return path;
   }
-  throw new FerryError('ERR_FERRY_TEMPLATE_MISSING', 'install-template.py is missing from this ferry installation', {
-    hint: 'Reinstall ferry; the template ships in src/bundle/install-template.py.',
-  });
+  throw new FerryError(
+    'ERR_FERRY_TEMPLATE_MISSING',
+    'install-template.py is missing from this ferry installation',
+    {
+      hint: 'Reinstall ferry; the template ships in src/bundle/install-template.py.',
+    },
+  );
 }
 
 /**
@@ -32,14 +36,20 @@ function templatePath(): string {
  * Python, and every non-ASCII character is escaped so the file is pure ASCII.
  */
 export function pythonStringLiteral(text: string): string {
-  return JSON.stringify(text).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(text).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** The install.py text for a bundle (the same bytes for the same ferry). */
 export function formatInstallPy(probeSource: string = probeScriptSource()): string {
   const template = readFileSync(templatePath(), 'utf8');
   if (template.split(PLACEHOLDER).length !== 2) {
-    throw new FerryError('ERR_FERRY_TEMPLATE_MISSING', `install-template.py must name ${PLACEHOLDER} exactly once`);
+    throw new FerryError(
+      'ERR_FERRY_TEMPLATE_MISSING',
+      `install-template.py must name ${PLACEHOLDER} exactly once`,
+    );
   }
   return template.replace(PLACEHOLDER, () => pythonStringLiteral(probeSource));
 }

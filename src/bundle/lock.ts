@@ -9,6 +9,7 @@ import { FerryError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
 import { IndexClient } from '../index/client.js';
 import type { IndexConfig } from '../index/index-config.js';
+import { cudaVariantWarning } from '../resolver/cuda-variants.js';
 import { IndexProvider } from '../resolver/index-provider.js';
 import { resolve, type SourcedRequirement } from '../resolver/resolve.js';
 import { formatRequirement } from '../standards/requirement.js';
@@ -89,6 +90,12 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
       tags: providerTargets[0]!.tags,
     },
   });
+  for (const root of options.requirements) {
+    const chosen = resolution.packages.find((p) => p.name === root.requirement.normalizedName);
+    if (chosen === undefined) continue;
+    const warning = cudaVariantWarning(root.requirement, root.source, chosen.candidate.version, chosen.version);
+    if (warning !== undefined) events?.({ type: 'warning', code: 'ERR_FERRY_CUDA_BUILD_NOT_PINNED', message: warning });
+  }
   const packages = resolution.packages.map((p): LockedPackage => {
     const files = new Map<string, LockedFile>();
     p.candidate.files.forEach((file, i) => {

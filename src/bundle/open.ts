@@ -23,7 +23,10 @@ export interface OpenBundleOptions {
   readonly workDir?: string;
 }
 
-export async function openBundle(pathOrArchive: string, options: OpenBundleOptions = {}): Promise<OpenedBundle> {
+export async function openBundle(
+  pathOrArchive: string,
+  options: OpenBundleOptions = {},
+): Promise<OpenedBundle> {
   const path = resolvePath(pathOrArchive);
   const info = await stat(path).catch(() => undefined);
   if (info?.isDirectory() === true) return { dir: path, cleanup: async () => undefined };

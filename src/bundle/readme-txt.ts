@@ -6,7 +6,8 @@
 import type { Manifest } from './manifest.js';
 
 export function formatReadmeTxt(manifest: Manifest): string {
-  const targets = manifest.targets.map((t) => `  - ${t.platform}`).join('\n') || '  - (none recorded)';
+  const targets =
+    manifest.targets.map((t) => `  - ${t.platform}`).join('\n') || '  - (none recorded)';
   const requirements = manifest.requirements.join(', ') || '(none recorded)';
   return `ferry bundle (format ${manifest.formatVersion}) / ferry 离线安装包（格式 ${manifest.formatVersion}）
 Made by ${manifest.tool} at ${manifest.createdAt}

@@ -9,8 +9,8 @@
  * manifest's createdAt, and every list is sorted by the serializer.
  */
 import { createHash } from 'node:crypto';
-import { Enums, Models, SPDX, Serialize, Spec } from '@cyclonedx/cyclonedx-library';
-import { type Manifest, formatManifest } from './manifest.js';
+import { Enums, Models, Serialize, SPDX, Spec } from '@cyclonedx/cyclonedx-library';
+import { formatManifest, type Manifest } from './manifest.js';
 
 export interface SbomInput {
   readonly manifest: Manifest;
@@ -43,12 +43,20 @@ function licenseFor(text: string): Models.License {
   const t = text.trim();
   if (isSpdxId(t)) return new Models.SpdxLicense(t);
   // An SPDX expression (metadata 2.4 License-Expression), e.g. "MIT OR Apache-2.0".
-  const tokens = t.replace(/[()]/g, ' ').split(/\s+/).filter((x) => x !== '');
+  const tokens = t
+    .replace(/[()]/g, ' ')
+    .split(/\s+/)
+    .filter((x) => x !== '');
   const operators = new Set(['AND', 'OR', 'WITH']);
   if (
     tokens.length >= 3 &&
     tokens.some((x) => operators.has(x)) &&
-    tokens.every((x) => operators.has(x) || (SPDX_TOKEN.test(x) && isSpdxId(x.replace(/\+$/, ''))) || /-exception$/i.test(x))
+    tokens.every(
+      (x) =>
+        operators.has(x) ||
+        (SPDX_TOKEN.test(x) && isSpdxId(x.replace(/\+$/, ''))) ||
+        /-exception$/i.test(x),
+    )
   ) {
     return new Models.LicenseExpression(t);
   }
@@ -74,16 +82,26 @@ export function formatSbom(input: SbomInput): string {
 
   const byName = new Map<string, Models.Component>();
   for (const pkg of manifest.packages) {
-    const files = manifest.files.filter((f) => normalize(f.name) === normalize(pkg.name) && f.version === pkg.version);
+    const files = manifest.files.filter(
+      (f) => normalize(f.name) === normalize(pkg.name) && f.version === pkg.version,
+    );
     const fileName = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
     const single = files.length === 1 ? files[0] : undefined;
-    const purl = pypiPurl(pkg.name, pkg.version, single === undefined ? undefined : fileName(single.path));
+    const purl = pypiPurl(
+      pkg.name,
+      pkg.version,
+      single === undefined ? undefined : fileName(single.path),
+    );
     const component = new Models.Component(Enums.ComponentType.Library, normalize(pkg.name), {
       version: pkg.version,
       bomRef: pypiPurl(pkg.name, pkg.version),
       purl,
     });
-    const licences = new Set(files.map((f) => input.licenses.get(f.path)).filter((l): l is string => l !== undefined && l.trim() !== ''));
+    const licences = new Set(
+      files
+        .map((f) => input.licenses.get(f.path))
+        .filter((l): l is string => l !== undefined && l.trim() !== ''),
+    );
     for (const l of licences) component.licenses.add(licenseFor(l));
     if (single !== undefined) {
       component.hashes.set(Enums.HashAlgorithm['SHA-256'], single.sha256);
@@ -114,6 +132,8 @@ export function formatSbom(input: SbomInput): string {
     const target = name === undefined ? undefined : byName.get(normalize(name));
     if (target !== undefined) root.dependencies.add(target.bomRef);
   }
-  const serializer = new Serialize.JsonSerializer(new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6));
+  const serializer = new Serialize.JsonSerializer(
+    new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6),
+  );
   return `${serializer.serialize(bom, { sortLists: true, space: 2 })}\n`;
 }

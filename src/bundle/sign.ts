@@ -29,27 +29,40 @@ export interface SignResult {
   readonly algorithm: SecretKey['algorithm'];
 }
 
-export async function signBundle(dir: string, key: SecretKey, options: SignOptions = {}): Promise<SignResult> {
+export async function signBundle(
+  dir: string,
+  key: SecretKey,
+  options: SignOptions = {},
+): Promise<SignResult> {
   const root = resolvePath(dir);
   const info = await stat(root).catch(() => undefined);
   if (info === undefined) throw new FerryError('ERR_FERRY_NOT_A_BUNDLE', `"${dir}" does not exist`);
   if (!info.isDirectory()) {
-    throw new FerryError('ERR_FERRY_USAGE', `"${dir}" is not a bundle folder; an archive cannot be signed in place`, {
-      hint: 'The signature goes inside the archive: extract it (tar -xf NAME.ferry.tar), run "ferry sign FOLDER --key KEY", then "ferry pack FOLDER -o NAME.ferry.tar" again.',
-    });
+    throw new FerryError(
+      'ERR_FERRY_USAGE',
+      `"${dir}" is not a bundle folder; an archive cannot be signed in place`,
+      {
+        hint: 'The signature goes inside the archive: extract it (tar -xf NAME.ferry.tar), run "ferry sign FOLDER --key KEY", then "ferry pack FOLDER -o NAME.ferry.tar" again.',
+      },
+    );
   }
   await verifyBundle(root, { allowUnsigned: true });
   const sums = await readFile(join(root, BUNDLE_FILES.sums));
   const trustedComment =
-    options.trustedComment ?? `file:${BUNDLE_FILES.sums} sha256:${createHash('sha256').update(sums).digest('hex')}`;
+    options.trustedComment ??
+    `file:${BUNDLE_FILES.sums} sha256:${createHash('sha256').update(sums).digest('hex')}`;
   const signature = createSignature(sums, key, { trustedComment });
   const sigDir = join(root, BUNDLE_FILES.signatures);
   await mkdir(sigDir, { recursive: true });
   const target = join(sigDir, signature.name);
   if (options.force !== true && (await stat(target).catch(() => undefined)) !== undefined) {
-    throw new FerryError('ERR_FERRY_SIGNATURE_EXISTS', `${BUNDLE_FILES.signatures}/${signature.name} already exists (key ${key.keyId} has signed this bundle)`, {
-      hint: 'Pass --force to replace it.',
-    });
+    throw new FerryError(
+      'ERR_FERRY_SIGNATURE_EXISTS',
+      `${BUNDLE_FILES.signatures}/${signature.name} already exists (key ${key.keyId} has signed this bundle)`,
+      {
+        hint: 'Pass --force to replace it.',
+      },
+    );
   }
   const tmp = join(root, `.${signature.name}.${process.pid}.tmp`);
   const handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
@@ -65,5 +78,10 @@ export async function signBundle(dir: string, key: SecretKey, options: SignOptio
     await rm(tmp, { force: true });
     throw error;
   }
-  return { dir: root, file: `${BUNDLE_FILES.signatures}/${signature.name}`, keyId: key.keyId, algorithm: key.algorithm };
+  return {
+    dir: root,
+    file: `${BUNDLE_FILES.signatures}/${signature.name}`,
+    keyId: key.keyId,
+    algorithm: key.algorithm,
+  };
 }

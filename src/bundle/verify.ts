@@ -90,7 +90,13 @@ export async function checkBundle(dir: string, options: VerifyOptions = {}): Pro
   const present = new Set(files);
   let manifest: Manifest | undefined;
   let sumsBytes: Buffer | undefined;
-  const sigReport = { checked: false, required: requireSigners, signers: [] as string[], valid: [] as ValidSignature[], unknown: [] as UnknownSignature[] };
+  const sigReport = {
+    checked: false,
+    required: requireSigners,
+    signers: [] as string[],
+    valid: [] as ValidSignature[],
+    unknown: [] as UnknownSignature[],
+  };
 
   if (!present.has(BUNDLE_FILES.sums)) {
     add('incomplete', BUNDLE_FILES.sums, 'missing; nothing in the bundle can be checked');
@@ -98,11 +104,15 @@ export async function checkBundle(dir: string, options: VerifyOptions = {}): Pro
     sumsBytes = await readFile(join(dir, BUNDLE_FILES.sums));
     const listed = await checkSums(dir, sumsBytes, files, add);
     for (const path of REQUIRED_FILES) {
-      if (!listed.has(path) && !present.has(path)) add('incomplete', path, `missing (every bundle of format ${BUNDLE_FORMAT_VERSION} has it)`);
+      if (!listed.has(path) && !present.has(path))
+        add('incomplete', path, `missing (every bundle of format ${BUNDLE_FORMAT_VERSION} has it)`);
     }
     if (present.has(BUNDLE_FILES.manifest)) {
       try {
-        manifest = parseManifest(await readFile(join(dir, BUNDLE_FILES.manifest), 'utf8'), BUNDLE_FILES.manifest);
+        manifest = parseManifest(
+          await readFile(join(dir, BUNDLE_FILES.manifest), 'utf8'),
+          BUNDLE_FILES.manifest,
+        );
       } catch (error) {
         add('tampered', BUNDLE_FILES.manifest, `cannot be read: ${(error as Error).message}`);
       }
@@ -128,18 +138,27 @@ const CODES: Record<ProblemKind, string> = {
 };
 
 /** Like checkBundle, but throws ERR_FERRY_TAMPERED / _INCOMPLETE / _UNTRUSTED naming every problem. */
-export async function verifyBundle(dir: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+export async function verifyBundle(
+  dir: string,
+  options: VerifyOptions = {},
+): Promise<VerifyReport> {
   const report = await checkBundle(dir, options);
   if (report.ok) return report;
-  const kind = (['tampered', 'incomplete', 'untrusted'] as const).find((k) => report.problems.some((p) => p.kind === k))!;
-  const what = { tampered: 'has been changed or damaged', incomplete: 'is incomplete', untrusted: 'is not signed by enough keys you trust' }[kind];
+  const kind = (['tampered', 'incomplete', 'untrusted'] as const).find((k) =>
+    report.problems.some((p) => p.kind === k),
+  )!;
+  const what = {
+    tampered: 'has been changed or damaged',
+    incomplete: 'is incomplete',
+    untrusted: 'is not signed by enough keys you trust',
+  }[kind];
   throw new FerryError(
     CODES[kind],
     `The bundle ${dir} ${what} (${report.problems.length} problem(s)):\n${report.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
     {
       hint:
         kind === 'untrusted'
-          ? 'Name the signers\' public keys with --trusted-key (obtained out of band), or get a bundle signed by them. Do not install it.'
+          ? "Name the signers' public keys with --trusted-key (obtained out of band), or get a bundle signed by them. Do not install it."
           : 'Do not install it. Copy the bundle again from its source (or rebuild it), then verify again.',
       details: { ...report },
     },
@@ -155,13 +174,19 @@ async function walk(dir: string, prefix: string, add: Add): Promise<string[]> {
     const st = await lstat(join(dir, rel));
     if (st.isDirectory()) out.push(...(await walk(dir, rel, add)));
     else if (st.isFile()) out.push(rel);
-    else add('tampered', rel, 'is not a regular file or folder (links are not allowed in a bundle)');
+    else
+      add('tampered', rel, 'is not a regular file or folder (links are not allowed in a bundle)');
   }
   return out.sort(byteOrder);
 }
 
 /** SHA256SUMS against the files; returns path → listed SHA-256. */
-async function checkSums(dir: string, sumsBytes: Buffer, files: readonly string[], add: Add): Promise<Map<string, string>> {
+async function checkSums(
+  dir: string,
+  sumsBytes: Buffer,
+  files: readonly string[],
+  add: Add,
+): Promise<Map<string, string>> {
   const listed = new Map<string, string>();
   let entries: { path: string; sha256: string }[];
   try {
@@ -179,10 +204,12 @@ async function checkSums(dir: string, sumsBytes: Buffer, files: readonly string[
       continue;
     }
     const actual = await hashFile(join(dir, e.path), 'sha256');
-    if (actual !== e.sha256) add('tampered', e.path, `SHA-256 is ${actual}, ${BUNDLE_FILES.sums} says ${e.sha256}`);
+    if (actual !== e.sha256)
+      add('tampered', e.path, `SHA-256 is ${actual}, ${BUNDLE_FILES.sums} says ${e.sha256}`);
   }
   for (const path of covered) {
-    if (!listed.has(path)) add('tampered', path, `not listed in ${BUNDLE_FILES.sums} (an extra file)`);
+    if (!listed.has(path))
+      add('tampered', path, `not listed in ${BUNDLE_FILES.sums} (an extra file)`);
   }
   return listed;
 }
@@ -204,26 +231,40 @@ async function checkManifest(
     }
     named.add(f.path);
     have.add(`${normalize(f.name)}@${f.version}`);
-    if (listed.get(f.path) !== f.sha256) add('tampered', f.path, `${BUNDLE_FILES.manifest} and ${BUNDLE_FILES.sums} disagree about its SHA-256`);
+    if (listed.get(f.path) !== f.sha256)
+      add(
+        'tampered',
+        f.path,
+        `${BUNDLE_FILES.manifest} and ${BUNDLE_FILES.sums} disagree about its SHA-256`,
+      );
     if (!present.has(f.path)) {
       add('incomplete', f.path, `missing (named in ${BUNDLE_FILES.manifest})`);
       continue;
     }
     const size = (await lstat(join(dir, f.path))).size;
-    if (size !== f.size) add('tampered', f.path, `is ${size} bytes, ${BUNDLE_FILES.manifest} says ${f.size}`);
+    if (size !== f.size)
+      add('tampered', f.path, `is ${size} bytes, ${BUNDLE_FILES.manifest} says ${f.size}`);
     if (f.sm3 !== undefined) {
       const sm3 = await hashFile(join(dir, f.path), 'sm3');
-      if (sm3 !== f.sm3) add('tampered', f.path, `SM3 is ${sm3}, ${BUNDLE_FILES.manifest} says ${f.sm3}`);
+      if (sm3 !== f.sm3)
+        add('tampered', f.path, `SM3 is ${sm3}, ${BUNDLE_FILES.manifest} says ${f.sm3}`);
     }
   }
   for (const p of present) {
-    if (p.startsWith(`${BUNDLE_FILES.wheels}/`) && !named.has(p)) add('tampered', p, `not named in ${BUNDLE_FILES.manifest}`);
+    if (p.startsWith(`${BUNDLE_FILES.wheels}/`) && !named.has(p))
+      add('tampered', p, `not named in ${BUNDLE_FILES.manifest}`);
   }
   const names = new Set(manifest.packages.map((p) => normalize(p.name)));
   for (const p of manifest.packages) {
-    if (!have.has(`${normalize(p.name)}@${p.version}`)) add('incomplete', BUNDLE_FILES.manifest, `${p.name} ${p.version} has no file in the bundle`);
+    if (!have.has(`${normalize(p.name)}@${p.version}`))
+      add('incomplete', BUNDLE_FILES.manifest, `${p.name} ${p.version} has no file in the bundle`);
     for (const dep of p.dependencies) {
-      if (!names.has(normalize(dep))) add('incomplete', BUNDLE_FILES.manifest, `${p.name} depends on ${dep}, which is not in the bundle`);
+      if (!names.has(normalize(dep)))
+        add(
+          'incomplete',
+          BUNDLE_FILES.manifest,
+          `${p.name} depends on ${dep}, which is not in the bundle`,
+        );
     }
   }
 }
@@ -260,7 +301,8 @@ function canonicalProblem(name: string, bytes: Buffer): string | undefined {
     if (!SM2_NAME.test(name)) return 'is not named KEYID.sm2.sig';
     const sig = parseSm2Signature(bytes);
     if (sig === undefined) return 'is damaged: not a DER SM2 signature';
-    if (!derSequence(derUnsigned(sig.r), derUnsigned(sig.s)).equals(bytes)) return 'is damaged: not in canonical DER';
+    if (!derSequence(derUnsigned(sig.r), derUnsigned(sig.s)).equals(bytes))
+      return 'is damaged: not in canonical DER';
     return undefined;
   }
   return 'is not a signature file (KEYID.minisig or KEYID.sm2.sig)';
@@ -271,12 +313,21 @@ async function checkTrust(
   sumsBytes: Buffer,
   options: VerifyOptions,
   files: readonly string[],
-  report: { checked: boolean; required: number; signers: string[]; valid: ValidSignature[]; unknown: UnknownSignature[] },
+  report: {
+    checked: boolean;
+    required: number;
+    signers: string[];
+    valid: ValidSignature[];
+    unknown: UnknownSignature[];
+  },
   add: Add,
 ): Promise<void> {
   const trusted = options.trustedKeys ?? [];
   if (!Number.isInteger(report.required) || report.required < 1) {
-    throw new FerryError('ERR_FERRY_USAGE', `The number of required signers must be 1 or more, got ${report.required}`);
+    throw new FerryError(
+      'ERR_FERRY_USAGE',
+      `The number of required signers must be 1 or more, got ${report.required}`,
+    );
   }
   const sigFiles: SignatureFile[] = [];
   for (const path of files.filter((p) => p.startsWith(SIG_PREFIX))) {
@@ -289,7 +340,11 @@ async function checkTrust(
   }
   if (trusted.length === 0) {
     if (options.allowUnsigned !== true) {
-      add('untrusted', BUNDLE_FILES.sums, 'signatures cannot be checked: give --trusted-key FILE (the signer\'s public key, obtained out of band), or --allow-unsigned to check integrity only');
+      add(
+        'untrusted',
+        BUNDLE_FILES.sums,
+        "signatures cannot be checked: give --trusted-key FILE (the signer's public key, obtained out of band), or --allow-unsigned to check integrity only",
+      );
     }
     return;
   }
@@ -301,12 +356,23 @@ async function checkTrust(
     else add('untrusted', `${SIG_PREFIX}${file.name}`, problem);
   }
   const result = checkSignatures(sumsBytes, wellFormed, trusted);
-  for (const c of result.corrupt) add('untrusted', `${SIG_PREFIX}${c.file}`, `is damaged: ${c.reason}`);
-  for (const i of result.invalid) add('untrusted', `${SIG_PREFIX}${i.file}`, `signed by trusted key "${i.signer}" (${i.keyId}) but does not match ${BUNDLE_FILES.sums}: ${i.reason}`);
+  for (const c of result.corrupt)
+    add('untrusted', `${SIG_PREFIX}${c.file}`, `is damaged: ${c.reason}`);
+  for (const i of result.invalid)
+    add(
+      'untrusted',
+      `${SIG_PREFIX}${i.file}`,
+      `signed by trusted key "${i.signer}" (${i.keyId}) but does not match ${BUNDLE_FILES.sums}: ${i.reason}`,
+    );
   const valid: ValidSignature[] = [];
   for (const v of result.valid) {
     const named = SM2_NAME.exec(v.file)?.[1] ?? MINISIG_NAME.exec(v.file)?.[1];
-    if (named !== v.keyId) add('untrusted', `${SIG_PREFIX}${v.file}`, `was made by key ${v.keyId} ("${v.signer}") but is named ${named}`);
+    if (named !== v.keyId)
+      add(
+        'untrusted',
+        `${SIG_PREFIX}${v.file}`,
+        `was made by key ${v.keyId} ("${v.signer}") but is named ${named}`,
+      );
     else valid.push(v);
   }
   report.valid = valid;
@@ -319,7 +385,9 @@ async function checkTrust(
       BUNDLE_FILES.sums,
       `${report.signers.length} of ${report.required} required trusted signer(s) signed it` +
         (report.signers.length > 0 ? ` (${report.signers.join(', ')})` : '') +
-        (unknown.length > 0 ? `; signatures from keys you do not trust: ${unknown.join(', ')}` : '') +
+        (unknown.length > 0
+          ? `; signatures from keys you do not trust: ${unknown.join(', ')}`
+          : '') +
         (sigFiles.length === 0 ? '; the bundle has no signatures' : ''),
     );
   }

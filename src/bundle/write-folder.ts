@@ -49,23 +49,29 @@ export async function writeBundleFolder(outDir: string, contents: BundleContents
   try {
     await mkdir(join(staging, BUNDLE_FILES.wheels), { recursive: true });
     await mkdir(join(staging, BUNDLE_FILES.signatures), { recursive: true });
-    for (const w of contents.wheels) await contents.cache.linkOrCopy(w.sha256, join(staging, BUNDLE_FILES.wheels, w.filename));
+    for (const w of contents.wheels)
+      await contents.cache.linkOrCopy(w.sha256, join(staging, BUNDLE_FILES.wheels, w.filename));
     let manifest = contents.manifest;
     if (contents.sm3 === true) {
       const files = [];
-      for (const f of manifest.files) files.push({ ...f, sm3: await hashFile(join(staging, f.path), 'sm3') });
+      for (const f of manifest.files)
+        files.push({ ...f, sm3: await hashFile(join(staging, f.path), 'sm3') });
       manifest = { ...manifest, files };
     }
     const licenses = new Map<string, string | undefined>();
     for (const f of manifest.files) licenses.set(f.path, await wheelLicense(join(staging, f.path)));
     await writeFile(join(staging, BUNDLE_FILES.requirements), contents.requirementsTxt);
-    if (contents.pylockToml !== undefined) await writeFile(join(staging, BUNDLE_FILES.pylock), contents.pylockToml);
+    if (contents.pylockToml !== undefined)
+      await writeFile(join(staging, BUNDLE_FILES.pylock), contents.pylockToml);
     await writeFile(join(staging, BUNDLE_FILES.manifest), formatManifest(manifest));
     await writeFile(join(staging, BUNDLE_FILES.sbom), formatSbom({ manifest, licenses }));
     await writeFile(join(staging, BUNDLE_FILES.installPy), contents.installPy ?? formatInstallPy());
     await chmod(join(staging, BUNDLE_FILES.installPy), 0o755);
     await writeFile(join(staging, BUNDLE_FILES.readme), formatReadmeTxt(manifest));
-    await writeFile(join(staging, BUNDLE_FILES.sums), formatSha256Sums(await computeSha256Sums(staging)));
+    await writeFile(
+      join(staging, BUNDLE_FILES.sums),
+      formatSha256Sums(await computeSha256Sums(staging)),
+    );
     await replaceDirectory(staging, outDir);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });

@@ -3,7 +3,8 @@
  * clash, who asked for each, and what the index actually has.
  */
 import { FerryError } from '../core/errors.js';
-import { formatVersion } from '../standards/version.js';
+import { parseSpecifierSet, specifierSetContains } from '../standards/specifier.js';
+import { formatVersion, tryParseVersion, type Version } from '../standards/version.js';
 import type { CandidatesAnswer } from './provider.js';
 
 export interface Clash {
@@ -70,13 +71,20 @@ export function describeClash(clash: Clash, decisions: number): FerryError {
   const listed = available.slice(0, MAX_LISTED).join(', ') + (available.length > MAX_LISTED ? ', …' : '');
   const onlyPre =
     !clash.prereleasesAllowed && answer?.kind === 'found' && answer.candidates.every((c) => c.version.pre !== undefined || c.version.dev !== undefined);
+  const candidates =
+    clash.pinned !== undefined
+      ? [tryParseVersion(clash.pinned)].filter((v): v is Version => v !== undefined)
+      : answer?.kind === 'found'
+        ? answer.candidates.map((c) => c.version)
+        : [];
+  const story = derivation(clash, candidates);
   const head =
     clash.pinned === undefined
       ? `No version of "${clash.name}" satisfies all of these requirements:`
       : `"${clash.name}" ${clash.pinned} was already chosen, but these requirements on it clash:`;
   return new FerryError(
     'ERR_FERRY_RESOLUTION_IMPOSSIBLE',
-    `${head}\n${asked}\nVersions available: ${listed || '(none)'}` +
+    `${story === undefined ? '' : `${story}\n\n`}${head}\n${asked}\nVersions with wheels for the target: ${listed || '(none)'}` +
       (decisions > 1 ? `\n(${decisions} combinations were tried.)` : ''),
     {
       hint: onlyPre
@@ -86,3 +94,56 @@ export function describeClash(clash: Clash, decisions: number): FerryError {
     },
   );
 }
+
+const YOU = 'the command line';
+
+function who(source: string): string {
+  return source === YOU ? 'you require' : `${source} depends on`;
+}
+
+function subject(source: string): string {
+  return source === YOU ? 'your requirements' : source;
+}
+
+/**
+ * PubGrub's way of telling it (uv, pubgrub-rs): the smallest set of requirements that no
+ * available version satisfies, as "Because A depends on X<2 and B depends on X>=2, A and B are
+ * incompatible."
+ */
+function derivation(clash: Clash, versions: readonly Version[]): string | undefined {
+  const reqs = clash.requirements.map((r) => {
+    try {
+      return { ...r, set: parseSpecifierSet(r.specifier) };
+    } catch {
+      return undefined;
+    }
+  });
+  if (reqs.some((r) => r === undefined) || reqs.length === 0) return undefined;
+  const all = reqs as NonNullable<(typeof reqs)[number]>[];
+  const fits = (r: (typeof all)[number], v: Version) => specifierSetContains(r.set, v, { prereleases: true });
+  const name = clash.name;
+  // One requirement that nothing available satisfies.
+  const alone = all.find((r) => !versions.some((v) => fits(r, v)));
+  if (alone !== undefined) {
+    const have =
+      versions.length === 0
+        ? `no version of ${name} has a wheel for the target`
+        : `only ${name} ${versions.map(formatVersion).slice(0, 5).join(', ')}${versions.length > 5 ? ', …' : ''} ${versions.length === 1 ? 'has wheels' : 'have wheels'} for the target`;
+    return `Because ${have} and ${who(alone.source)} ${alone.text}, ${alone.source === YOU ? 'your requirements cannot be satisfied' : `${alone.source} cannot be used`}.`;
+  }
+  // Two requirements that no single version satisfies together.
+  for (let i = 0; i < all.length; i++) {
+    for (let j = i + 1; j < all.length; j++) {
+      const a = all[i]!;
+      const b = all[j]!;
+      if (a.source === b.source || versions.some((v) => fits(a, v) && fits(b, v))) continue;
+      const both =
+        a.source === YOU || b.source === YOU
+          ? `${subject(a.source === YOU ? b.source : a.source)} cannot be used with your requirements`
+          : `${a.source} and ${b.source} are incompatible`;
+      return `Because ${who(a.source)} ${a.text} and ${who(b.source)} ${b.text}, ${both}.`;
+    }
+  }
+  return undefined;
+}
+

@@ -117,7 +117,13 @@ export class IndexProvider implements Provider {
         yanked: files.some((f) => f.yanked !== false),
       });
     }
-    candidates.sort((a, b) => compareVersions(b.version, a.version));
+    // unsafe-first-match (uv's meaning): exhaust the versions of the first index that has the
+    // project before looking at the next; otherwise newest first across all of them.
+    const firstMatch = page.strategy === 'unsafe-first-match';
+    candidates.sort(
+      (a, b) =>
+        (firstMatch ? (a.file.indexRank ?? 0) - (b.file.indexRank ?? 0) : 0) || compareVersions(b.version, a.version),
+    );
     rejected.unshift(...nearMisses);
     return { kind: 'found', candidates, rejected, source: page.source };
   }

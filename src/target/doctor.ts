@@ -331,7 +331,11 @@ const CPU_PROJECTS = new Set(['paddlepaddle', 'tensorflow-cpu']);
 const NVIDIA_WHEEL = /^nvidia-(.+?)(?:-cu(\d+))?$/;
 
 /** The sonames an nvidia-* wheel puts under site-packages/nvidia/*\/lib. */
-function nvidiaSonames(component: string, cudaMajor: number | undefined, version: string): string[] {
+function nvidiaSonames(
+  component: string,
+  cudaMajor: number | undefined,
+  version: string,
+): string[] {
   const major = cudaMajor ?? Number(version.split('.')[0]);
   switch (component) {
     case 'cuda-runtime':
@@ -364,7 +368,12 @@ function frameworkCuda(
   const post = /\.post(\d{3,4})$/.exec(version);
   if (project === 'paddlepaddle-gpu' && post !== null) return normalizeCudaTag(post[1] as string);
   const local = /\+(cu\d{3,4}|cpu|rocm[\d.]*)$/.exec(version);
-  if (local !== null) return local[1] === 'cpu' ? 'cpu' : local[1]?.startsWith('cu') ? normalizeCudaTag(local[1].slice(2)) : undefined;
+  if (local !== null)
+    return local[1] === 'cpu'
+      ? 'cpu'
+      : local[1]?.startsWith('cu')
+        ? normalizeCudaTag(local[1].slice(2))
+        : undefined;
   const fromUrl = url === undefined ? null : /\/cu(\d{3,4})\//.exec(url);
   if (fromUrl !== null) return normalizeCudaTag(fromUrl[1] as string);
   if (runtime !== undefined) {
@@ -395,7 +404,10 @@ export interface BundleFactsFromManifest extends BundleFacts {
  * the CUDA version it needs, whether it needs AVX, and the CUDA libraries its nvidia-* wheels
  * carry. Pure: the manifest is the only input (plus ferry's variant table).
  */
-export function bundleFactsFromManifest(manifest: Manifest, table: FrameworkTable = loadFrameworkTable()): BundleFactsFromManifest {
+export function bundleFactsFromManifest(
+  manifest: Manifest,
+  table: FrameworkTable = loadFrameworkTable(),
+): BundleFactsFromManifest {
   const wheels: WheelFilename[] = [];
   for (const file of manifest.files) {
     const name = file.path.split('/').pop() ?? file.path;
@@ -413,11 +425,15 @@ export function bundleFactsFromManifest(manifest: Manifest, table: FrameworkTabl
     if (m === null) continue;
     const major = m[2] === undefined ? undefined : Number(m[2]);
     for (const soname of nvidiaSonames(m[1] as string, major, w.version)) bundled.add(soname);
-    if (m[1] === 'cuda-runtime') runtime = { ...(major === undefined ? {} : { major }), version: w.version };
+    if (m[1] === 'cuda-runtime')
+      runtime = { ...(major === undefined ? {} : { major }), version: w.version };
   }
   const frameworkWheel = wheels.find((w) => FRAMEWORK_PROJECTS[w.name] !== undefined);
   const frameworkPackage =
-    frameworkWheel ?? manifest.packages.map((p) => ({ name: normalizeName(p.name), version: p.version })).find((p) => FRAMEWORK_PROJECTS[p.name] !== undefined);
+    frameworkWheel ??
+    manifest.packages
+      .map((p) => ({ name: normalizeName(p.name), version: p.version }))
+      .find((p) => FRAMEWORK_PROJECTS[p.name] !== undefined);
   const facts: {
     -readonly [K in keyof BundleFactsFromManifest]: BundleFactsFromManifest[K];
   } = {
@@ -425,15 +441,28 @@ export function bundleFactsFromManifest(manifest: Manifest, table: FrameworkTabl
     cudaLibrariesBundled: [...bundled].sort(),
   };
   const binaryPython = (w: WheelFilename): string[] =>
-    w.abiTags.some((a) => a !== 'none' && a !== 'abi3') ? w.pythonTags.filter((t) => /^cp\d+$/.test(t)) : [];
-  const pythonTags = frameworkWheel !== undefined ? binaryPython(frameworkWheel) : [...new Set(wheels.flatMap(binaryPython))];
+    w.abiTags.some((a) => a !== 'none' && a !== 'abi3')
+      ? w.pythonTags.filter((t) => /^cp\d+$/.test(t))
+      : [];
+  const pythonTags =
+    frameworkWheel !== undefined
+      ? binaryPython(frameworkWheel)
+      : [...new Set(wheels.flatMap(binaryPython))];
   if (pythonTags.length > 0) facts.pythonTags = pythonTags;
   if (frameworkPackage !== undefined) {
     const framework = FRAMEWORK_PROJECTS[frameworkPackage.name] as FrameworkName;
     facts.framework = `${frameworkPackage.name} ${frameworkPackage.version}`;
     facts.frameworkPackage = { name: frameworkPackage.name, version: frameworkPackage.version };
-    const url = manifest.files.find((f) => normalizeName(f.name) === frameworkPackage.name && f.path.endsWith('.whl'))?.url;
-    const cuda = frameworkCuda(frameworkPackage.name, frameworkPackage.version, url, runtime, table);
+    const url = manifest.files.find(
+      (f) => normalizeName(f.name) === frameworkPackage.name && f.path.endsWith('.whl'),
+    )?.url;
+    const cuda = frameworkCuda(
+      frameworkPackage.name,
+      frameworkPackage.version,
+      url,
+      runtime,
+      table,
+    );
     if (cuda !== undefined) facts.cuda = cuda;
     const avx = table.series.find((s) => s.framework === framework)?.requiresAvx.value;
     if (avx !== undefined) facts.needsAvx = avx;

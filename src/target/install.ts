@@ -75,9 +75,13 @@ export interface BundleIdentity {
 export async function readBundleManifest(bundleDir: string): Promise<Manifest> {
   const path = join(bundleDir, 'manifest.json');
   const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new FerryError('ERR_FERRY_NOT_A_BUNDLE', `"${bundleDir}" is not a ferry bundle: ${path} cannot be read (${error.code ?? error.message}).`, {
-      hint: 'Pass the folder that `ferry bundle -o` wrote.',
-    });
+    throw new FerryError(
+      'ERR_FERRY_NOT_A_BUNDLE',
+      `"${bundleDir}" is not a ferry bundle: ${path} cannot be read (${error.code ?? error.message}).`,
+      {
+        hint: 'Pass the folder that `ferry bundle -o` wrote.',
+      },
+    );
   });
   return parseManifest(text, path);
 }
@@ -97,18 +101,26 @@ export async function checkBundleFiles(bundleDir: string, manifest: Manifest): P
       continue;
     }
     const actual = await sha256File(path);
-    if (actual !== file.sha256) problems.push(`${file.path}: sha256 ${actual}, the manifest says ${file.sha256}`);
+    if (actual !== file.sha256)
+      problems.push(`${file.path}: sha256 ${actual}, the manifest says ${file.sha256}`);
   }
   if (problems.length > 0) {
-    throw new FerryError('ERR_FERRY_BUNDLE_DAMAGED', `The bundle "${bundleDir}" is damaged:\n  ${problems.join('\n  ')}`, {
-      hint: 'Carry the bundle again from its source, or rebuild it.',
-      details: { problems },
-    });
+    throw new FerryError(
+      'ERR_FERRY_BUNDLE_DAMAGED',
+      `The bundle "${bundleDir}" is damaged:\n  ${problems.join('\n  ')}`,
+      {
+        hint: 'Carry the bundle again from its source, or rebuild it.',
+        details: { problems },
+      },
+    );
   }
 }
 
 /** The bundle's identity for receipts: the SHA-256 of SHA256SUMS, else of manifest.json. */
-export async function bundleIdentity(bundleDir: string, manifest: Manifest): Promise<BundleIdentity> {
+export async function bundleIdentity(
+  bundleDir: string,
+  manifest: Manifest,
+): Promise<BundleIdentity> {
   const sums = join(bundleDir, 'SHA256SUMS');
   const hasSums = (await lstat(sums).catch(() => undefined))?.isFile() === true;
   const facts = bundleFactsFromManifest(manifest);
@@ -130,19 +142,34 @@ export async function verifyForInstall(
 ): Promise<void> {
   const hasSums = (await lstat(join(bundleDir, 'SHA256SUMS')).catch(() => undefined)) !== undefined;
   if (hasSums) {
-    await verifyBundle(bundleDir, trustedKeys.length > 0 ? { trustedKeys } : { allowUnsigned: true });
+    await verifyBundle(
+      bundleDir,
+      trustedKeys.length > 0 ? { trustedKeys } : { allowUnsigned: true },
+    );
     if (trustedKeys.length === 0) {
-      events({ type: 'warning', code: 'W_FERRY_SIGNATURES_NOT_CHECKED', message: 'the bundle is intact, but its signatures were not checked (no --trusted-key)' });
+      events({
+        type: 'warning',
+        code: 'W_FERRY_SIGNATURES_NOT_CHECKED',
+        message: 'the bundle is intact, but its signatures were not checked (no --trusted-key)',
+      });
     }
     return;
   }
   if (trustedKeys.length > 0) {
-    throw new FerryError('ERR_FERRY_UNTRUSTED', `The bundle ${bundleDir} has no SHA256SUMS, so it carries no signatures to check.`, {
-      hint: 'Rebuild the bundle with a current ferry and sign it, or install without --trusted-key.',
-    });
+    throw new FerryError(
+      'ERR_FERRY_UNTRUSTED',
+      `The bundle ${bundleDir} has no SHA256SUMS, so it carries no signatures to check.`,
+      {
+        hint: 'Rebuild the bundle with a current ferry and sign it, or install without --trusted-key.',
+      },
+    );
   }
   await checkBundleFiles(bundleDir, manifest);
-  events({ type: 'warning', code: 'W_FERRY_UNSIGNED', message: 'the bundle has no SHA256SUMS: checked against manifest.json only, no signatures' });
+  events({
+    type: 'warning',
+    code: 'W_FERRY_UNSIGNED',
+    message: 'the bundle has no SHA256SUMS: checked against manifest.json only, no signatures',
+  });
 }
 
 export interface OfflinePlan {
@@ -155,13 +182,24 @@ export interface OfflinePlan {
  * requirements.txt has a file in the bundle, and every sdist's build requirements
  * (pyproject.toml [build-system] requires, or setuptools + wheel) have wheels in the bundle.
  */
-export async function planOfflineInstall(bundleDir: string, manifest: Manifest): Promise<OfflinePlan> {
+export async function planOfflineInstall(
+  bundleDir: string,
+  manifest: Manifest,
+): Promise<OfflinePlan> {
   const text = await readFile(join(bundleDir, 'requirements.txt'), 'utf8').catch(() => {
-    throw new FerryError('ERR_FERRY_INCOMPLETE', `The bundle ${bundleDir} has no requirements.txt.`, {
-      hint: 'Rebuild the bundle with `ferry bundle`; it writes requirements.txt with hashes.',
-    });
+    throw new FerryError(
+      'ERR_FERRY_INCOMPLETE',
+      `The bundle ${bundleDir} has no requirements.txt.`,
+      {
+        hint: 'Rebuild the bundle with `ferry bundle`; it writes requirements.txt with hashes.',
+      },
+    );
   });
-  const files = manifest.files.map((f) => ({ ...f, key: normalizeName(f.name), v: normVersion(f.version) }));
+  const files = manifest.files.map((f) => ({
+    ...f,
+    key: normalizeName(f.name),
+    v: normVersion(f.version),
+  }));
   const missing: string[] = [];
   const sdists: string[] = [];
   for (const line of logicalLines(text)) {
@@ -178,23 +216,33 @@ export async function planOfflineInstall(bundleDir: string, manifest: Manifest):
     else if (!mine.some((f) => f.path.endsWith('.whl'))) sdists.push(...mine.map((f) => f.path));
   }
   if (missing.length > 0) {
-    throw new FerryError('ERR_FERRY_NEEDS_NETWORK', `Installing would need the network: requirements.txt names ${missing.length} package(s) the bundle has no file for: ${missing.join(', ')}`, {
-      hint: 'Rebuild the bundle on the jump host; ferry install never downloads.',
-      details: { missing },
-    });
+    throw new FerryError(
+      'ERR_FERRY_NEEDS_NETWORK',
+      `Installing would need the network: requirements.txt names ${missing.length} package(s) the bundle has no file for: ${missing.join(', ')}`,
+      {
+        hint: 'Rebuild the bundle on the jump host; ferry install never downloads.',
+        details: { missing },
+      },
+    );
   }
   const wheelNames = new Set(files.filter((f) => f.path.endsWith('.whl')).map((f) => f.key));
   const unbuildable: string[] = [];
   for (const sdist of sdists) {
     const requires = await sdistBuildRequires(join(bundleDir, sdist));
-    const lacking = requires.map((r) => normalizeName(/^[A-Za-z0-9._-]+/.exec(r.trim())?.[0] ?? r)).filter((n) => !wheelNames.has(n));
+    const lacking = requires
+      .map((r) => normalizeName(/^[A-Za-z0-9._-]+/.exec(r.trim())?.[0] ?? r))
+      .filter((n) => !wheelNames.has(n));
     if (lacking.length > 0) unbuildable.push(`${sdist} needs ${lacking.join(', ')} to build`);
   }
   if (unbuildable.length > 0) {
-    throw new FerryError('ERR_FERRY_NEEDS_NETWORK', `Installing would need the network: ${unbuildable.length} sdist(s) have no build backend in the bundle: ${unbuildable.join('; ')}`, {
-      hint: 'Bundle wheels for this target instead (ferry bundle refuses sdists unless asked), or add the build requirements to the bundle.',
-      details: { unbuildable },
-    });
+    throw new FerryError(
+      'ERR_FERRY_NEEDS_NETWORK',
+      `Installing would need the network: ${unbuildable.length} sdist(s) have no build backend in the bundle: ${unbuildable.join('; ')}`,
+      {
+        hint: 'Bundle wheels for this target instead (ferry bundle refuses sdists unless asked), or add the build requirements to the bundle.',
+        details: { unbuildable },
+      },
+    );
   }
   return { sdists };
 }
@@ -227,11 +275,16 @@ async function sdistBuildRequires(path: string): Promise<string[]> {
     const name = header.subarray(0, 100).toString('utf8').replace(/\0.*$/s, '');
     if (name === '') break;
     const prefix = header.subarray(345, 500).toString('utf8').replace(/\0.*$/s, '');
-    const size = Number.parseInt(header.subarray(124, 136).toString('utf8').replace(/\0.*$/s, '').trim() || '0', 8);
+    const size = Number.parseInt(
+      header.subarray(124, 136).toString('utf8').replace(/\0.*$/s, '').trim() || '0',
+      8,
+    );
     const full = prefix === '' ? name : `${prefix}/${name}`;
     if (/^[^/]+\/pyproject\.toml$/.test(full)) {
       try {
-        const toml = parseToml(tar.subarray(offset + 512, offset + 512 + size).toString('utf8')) as { 'build-system'?: { requires?: unknown } };
+        const toml = parseToml(
+          tar.subarray(offset + 512, offset + 512 + size).toString('utf8'),
+        ) as { 'build-system'?: { requires?: unknown } };
         const requires = toml['build-system']?.requires;
         return Array.isArray(requires) ? requires.map(String) : fallback;
       } catch {
@@ -244,24 +297,37 @@ async function sdistBuildRequires(path: string): Promise<string[]> {
 }
 
 /** The staging folder beside a destination. */
-export const stagingPath = (dest: string): string => join(dirname(dest), `.${basename(dest)}.ferry-tmp`);
+export const stagingPath = (dest: string): string =>
+  join(dirname(dest), `.${basename(dest)}.ferry-tmp`);
 /** Where the old venv waits when the atomic exchange is not available (see swapInto). */
-export const previousPath = (dest: string): string => join(dirname(dest), `.${basename(dest)}.ferry-old`);
+export const previousPath = (dest: string): string =>
+  join(dirname(dest), `.${basename(dest)}.ferry-old`);
 
 /**
  * Cleans what a killed run left: a stale staging folder is removed; an old venv moved aside
  * by the two-rename fallback is put back when the destination is missing, else removed.
  */
-export async function recoverInterrupted(dest: string, events: EventSink = () => {}): Promise<void> {
+export async function recoverInterrupted(
+  dest: string,
+  events: EventSink = () => {},
+): Promise<void> {
   const staging = stagingPath(dest);
   if ((await lstat(staging).catch(() => undefined)) !== undefined) {
-    events({ type: 'warning', code: 'W_FERRY_STALE_STAGING', message: `removing ${staging}, left by an interrupted install` });
+    events({
+      type: 'warning',
+      code: 'W_FERRY_STALE_STAGING',
+      message: `removing ${staging}, left by an interrupted install`,
+    });
     await rm(staging, { recursive: true, force: true });
   }
   const old = previousPath(dest);
   if ((await lstat(old).catch(() => undefined)) !== undefined) {
     if ((await lstat(dest).catch(() => undefined)) === undefined) {
-      events({ type: 'warning', code: 'W_FERRY_RESTORED', message: `restoring ${dest} from ${old}, left by an interrupted install` });
+      events({
+        type: 'warning',
+        code: 'W_FERRY_RESTORED',
+        message: `restoring ${dest} from ${old}, left by an interrupted install`,
+      });
       await rename(old, dest);
     } else {
       await rm(old, { recursive: true, force: true });
@@ -274,7 +340,10 @@ export async function installBundle(options: InstallOptions): Promise<InstallRep
   const events = options.events ?? (() => {});
   const bundleDir = resolvePath(options.bundleDir);
   if ((options.venv === undefined) === (options.into === undefined)) {
-    throw new FerryError('ERR_FERRY_USAGE', 'give exactly one of --venv PATH (a new venv) and --into PATH (an existing venv)');
+    throw new FerryError(
+      'ERR_FERRY_USAGE',
+      'give exactly one of --venv PATH (a new venv) and --into PATH (an existing venv)',
+    );
   }
   const mode = options.into === undefined ? 'new' : 'into';
   const dest = resolvePath((options.venv ?? options.into) as string);
@@ -312,21 +381,38 @@ export async function installBundle(options: InstallOptions): Promise<InstallRep
   const probed = await (options.probe ?? ((py: string) => probeHost({ python: py })))(python);
   const host = { ...probed, interpreters: probed.interpreters.filter((i) => i.running) };
   const problems = diagnose(bundleFactsFromManifest(manifest), host);
-  for (const p of problems.filter((q) => q.severity === 'warning')) events({ type: 'warning', code: `W_FERRY_DOCTOR_${p.code}`, message: `${p.message} (${p.fix})` });
+  for (const p of problems.filter((q) => q.severity === 'warning'))
+    events({
+      type: 'warning',
+      code: `W_FERRY_DOCTOR_${p.code}`,
+      message: `${p.message} (${p.fix})`,
+    });
   const errors = problems.filter((p) => p.severity === 'error');
   if (errors.length > 0) {
     if (!options.skipDoctor) {
-      throw new FerryError('ERR_FERRY_DOCTOR', `The bundle will not run on this host (${errors.length} problem(s)):\n${errors.map((p) => `  ${p.code}: ${p.message}\n    fix: ${p.fix}`).join('\n')}`, {
-        hint: 'Fix the host or carry a bundle built for it (ferry probe on this host); --skip-doctor installs anyway.',
-        details: { problems },
-      });
+      throw new FerryError(
+        'ERR_FERRY_DOCTOR',
+        `The bundle will not run on this host (${errors.length} problem(s)):\n${errors.map((p) => `  ${p.code}: ${p.message}\n    fix: ${p.fix}`).join('\n')}`,
+        {
+          hint: 'Fix the host or carry a bundle built for it (ferry probe on this host); --skip-doctor installs anyway.',
+          details: { problems },
+        },
+      );
     }
-    for (const p of errors) events({ type: 'warning', code: `W_FERRY_DOCTOR_${p.code}`, message: `ignored (--skip-doctor): ${p.message}` });
+    for (const p of errors)
+      events({
+        type: 'warning',
+        code: `W_FERRY_DOCTOR_${p.code}`,
+        message: `ignored (--skip-doctor): ${p.message}`,
+      });
   }
 
   // 4. build in staging
   const staging = stagingPath(dest);
-  const report = (outcome: 'passed' | 'failed', checks: readonly SmokeCheckResult[]): InstallReport => ({
+  const report = (
+    outcome: 'passed' | 'failed',
+    checks: readonly SmokeCheckResult[],
+  ): InstallReport => ({
     outcome,
     mode,
     venv: dest,
@@ -343,45 +429,70 @@ export async function installBundle(options: InstallOptions): Promise<InstallRep
       events({ type: 'install-step', step: 'venv', detail: python });
       const created = await run(python, ['-m', 'venv', staging], { env: isolatedPipEnv() });
       if (created.code !== 0) {
-        throw new FerryError('ERR_FERRY_VENV_FAILED', `"${python} -m venv" failed: ${lastLines(created.stderr || created.stdout)}`, {
-          hint: 'Install the venv module for this Python (e.g. the python3-venv package), or choose another --python.',
-        });
+        throw new FerryError(
+          'ERR_FERRY_VENV_FAILED',
+          `"${python} -m venv" failed: ${lastLines(created.stderr || created.stdout)}`,
+          {
+            hint: 'Install the venv module for this Python (e.g. the python3-venv package), or choose another --python.',
+          },
+        );
       }
     } else {
       events({ type: 'install-step', step: 'copy', detail: `${dest} → ${staging}` });
       const copied = await run('cp', ['-a', '--reflink=auto', dest, staging]);
       if (copied.code !== 0) {
-        throw new FerryError('ERR_FERRY_VENV_FAILED', `could not copy "${dest}" to a staging folder: ${lastLines(copied.stderr)}`, {
-          hint: 'Make room for a second copy of the venv beside it; --into installs into a copy so the venv stays intact on failure.',
-        });
+        throw new FerryError(
+          'ERR_FERRY_VENV_FAILED',
+          `could not copy "${dest}" to a staging folder: ${lastLines(copied.stderr)}`,
+          {
+            hint: 'Make room for a second copy of the venv beside it; --into installs into a copy so the venv stays intact on failure.',
+          },
+        );
       }
     }
     const venvPython = join(staging, 'bin', 'python');
-    events({ type: 'install-step', step: 'pip', detail: `${manifest.files.length} files, no network` });
+    events({
+      type: 'install-step',
+      step: 'pip',
+      detail: `${manifest.files.length} files, no network`,
+    });
     const pip = await run(
       venvPython,
       [
-        '-m', 'pip', 'install',
+        '-m',
+        'pip',
+        'install',
         '--no-index',
-        '--find-links', join(bundleDir, 'wheels'),
+        '--find-links',
+        join(bundleDir, 'wheels'),
         '--require-hashes',
         ...(plan.sdists.length === 0 ? ['--only-binary', ':all:'] : []),
         '--no-cache-dir',
-        '-r', join(bundleDir, 'requirements.txt'),
+        '-r',
+        join(bundleDir, 'requirements.txt'),
       ],
       { env: isolatedPipEnv() },
     );
     if (pip.code !== 0) {
-      throw new FerryError('ERR_FERRY_PIP_FAILED', `pip could not install the bundle:\n${lastLines(pip.stderr || pip.stdout, 15)}`, {
-        hint: 'The bundle may have been built for another target; run `ferry doctor BUNDLE` on this host.',
-      });
+      throw new FerryError(
+        'ERR_FERRY_PIP_FAILED',
+        `pip could not install the bundle:\n${lastLines(pip.stderr || pip.stdout, 15)}`,
+        {
+          hint: 'The bundle may have been built for another target; run `ferry doctor BUNDLE` on this host.',
+        },
+      );
     }
 
     // 5. smoke test
-    const checks = selectSmokeChecks(options.smoke ?? 'auto', manifest.packages.map((p) => p.name));
+    const checks = selectSmokeChecks(
+      options.smoke ?? 'auto',
+      manifest.packages.map((p) => p.name),
+    );
     const results = await runSmokeChecks(venvPython, checks, {
       events,
-      ...(options.smokeTimeoutSeconds === undefined ? {} : { timeoutSeconds: options.smokeTimeoutSeconds }),
+      ...(options.smokeTimeoutSeconds === undefined
+        ? {}
+        : { timeoutSeconds: options.smokeTimeoutSeconds }),
     });
     const failed = results.filter((r) => !passed(r) && r.outcome !== 'skipped');
     if (failed.length > 0) {
@@ -420,7 +531,9 @@ async function swapInto(staging: string, dest: string): Promise<void> {
     'f = getattr(libc, "renameat2", None)',
     'sys.exit(3 if f is None else (0 if f(-100, os.fsencode(sys.argv[1]), -100, os.fsencode(sys.argv[2]), 2) == 0 else 4))',
   ].join('\n');
-  const exchanged = await run(join(staging, 'bin', 'python'), ['-I', '-c', code, staging, dest], { env: isolatedPipEnv() }).catch(() => undefined);
+  const exchanged = await run(join(staging, 'bin', 'python'), ['-I', '-c', code, staging, dest], {
+    env: isolatedPipEnv(),
+  }).catch(() => undefined);
   if (exchanged?.code === 0) return;
   const old = previousPath(dest);
   await rename(dest, old);

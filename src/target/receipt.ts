@@ -9,7 +9,11 @@ import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { FerryError } from '../core/errors.js';
 import type { SecretKey, TrustedKey } from '../trust/keys.js';
-import { checkSignatures, createSignature, type SignatureFile } from '../trust/verify-signatures.js';
+import {
+  checkSignatures,
+  createSignature,
+  type SignatureFile,
+} from '../trust/verify-signatures.js';
 import type { InstallReport } from './install.js';
 
 export const RECEIPT_FORMAT_VERSION = 1;
@@ -28,7 +32,9 @@ export const receiptSchema = z.object({
   formatVersion: z.literal(RECEIPT_FORMAT_VERSION),
   kind: z.literal(RECEIPT_KIND),
   ferry: z.string().min(1),
-  createdAt: z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/, 'expected an ISO 8601 UTC time'),
+  createdAt: z
+    .string()
+    .regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/, 'expected an ISO 8601 UTC time'),
   outcome: z.enum(['passed', 'failed']),
   bundle: z.object({
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -45,19 +51,29 @@ export const receiptSchema = z.object({
     arch: z.string(),
     libc: z.string().nullable(),
     cpu: z.object({ model: z.string().nullable(), avx: z.boolean().nullable() }),
-    nvidia: z.object({ driverVersion: z.string().nullable(), gpuCount: z.number().int().nullable() }),
+    nvidia: z.object({
+      driverVersion: z.string().nullable(),
+      gpuCount: z.number().int().nullable(),
+    }),
     python: z.object({ version: z.string(), executable: z.string() }).nullable(),
   }),
-  doctor: z.array(z.object({ code: z.string(), severity: z.enum(['error', 'warning']), message: z.string() })),
+  doctor: z.array(
+    z.object({ code: z.string(), severity: z.enum(['error', 'warning']), message: z.string() }),
+  ),
   checks: z.array(checkSchema),
   seconds: z.number().nonnegative(),
-  signedBy: z.object({ algorithm: z.enum(['ed25519', 'sm2']), keyId: z.string().regex(/^[0-9A-F]{16}$/) }).optional(),
+  signedBy: z
+    .object({ algorithm: z.enum(['ed25519', 'sm2']), keyId: z.string().regex(/^[0-9A-F]{16}$/) })
+    .optional(),
 });
 
 export type Receipt = z.infer<typeof receiptSchema>;
 
 /** The receipt for an install (passed, or failed at the smoke test). */
-export function buildReceipt(report: InstallReport, opts: { ferryVersion: string; now?: Date }): Receipt {
+export function buildReceipt(
+  report: InstallReport,
+  opts: { ferryVersion: string; now?: Date },
+): Receipt {
   const host = report.host;
   const running = host.interpreters.find((i) => i.running) ?? host.interpreters[0];
   return {
@@ -70,7 +86,9 @@ export function buildReceipt(report: InstallReport, opts: { ferryVersion: string
       sha256: report.bundle.sha256,
       of: report.bundle.of,
       path: report.bundle.path,
-      ...(report.bundle.framework === undefined ? {} : { framework: { ...report.bundle.framework } }),
+      ...(report.bundle.framework === undefined
+        ? {}
+        : { framework: { ...report.bundle.framework } }),
       ...(report.bundle.cuda === undefined ? {} : { cuda: report.bundle.cuda }),
       packages: report.packages.map((p) => ({ name: p.name, version: p.version })),
     },
@@ -80,9 +98,13 @@ export function buildReceipt(report: InstallReport, opts: { ferryVersion: string
       os: host.os?.prettyName ?? host.os?.id ?? null,
       arch: host.arch,
       libc: host.libc === null ? null : `${host.libc.kind} ${host.libc.version ?? '?'}`,
-      cpu: { model: host.cpu.model, avx: host.cpu.flags === null ? null : host.cpu.flags.avx === true },
+      cpu: {
+        model: host.cpu.model,
+        avx: host.cpu.flags === null ? null : host.cpu.flags.avx === true,
+      },
       nvidia: { driverVersion: host.nvidia.driverVersion, gpuCount: host.nvidia.gpuCount },
-      python: running === undefined ? null : { version: running.version, executable: running.executable },
+      python:
+        running === undefined ? null : { version: running.version, executable: running.executable },
     },
     doctor: report.doctor.map((p) => ({ code: p.code, severity: p.severity, message: p.message })),
     checks: report.checks.map((c) => ({
@@ -117,7 +139,10 @@ export async function writeReceipt(
   receipt: Receipt,
   key?: SecretKey,
 ): Promise<{ path: string; signature?: string }> {
-  const signed: Receipt = key === undefined ? receipt : { ...receipt, signedBy: { algorithm: key.algorithm, keyId: key.keyId } };
+  const signed: Receipt =
+    key === undefined
+      ? receipt
+      : { ...receipt, signedBy: { algorithm: key.algorithm, keyId: key.keyId } };
   const bytes = Buffer.from(formatReceipt(signed), 'utf8');
   const sigs = receiptSignaturePaths(path);
   await rm(sigs.minisig, { force: true });
@@ -154,17 +179,27 @@ export function parseReceipt(bytes: Uint8Array | string, source: string): Receip
   try {
     json = JSON.parse(Buffer.from(bytes).toString('utf8'));
   } catch (error) {
-    throw new FerryError('ERR_FERRY_BAD_RECEIPT', `${source} is not JSON: ${(error as Error).message}`, {
-      hint: 'A receipt is the JSON that `ferry install --receipt FILE` writes; this file was changed or is something else.',
-    });
+    throw new FerryError(
+      'ERR_FERRY_BAD_RECEIPT',
+      `${source} is not JSON: ${(error as Error).message}`,
+      {
+        hint: 'A receipt is the JSON that `ferry install --receipt FILE` writes; this file was changed or is something else.',
+      },
+    );
   }
   const parsed = receiptSchema.safeParse(json);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`);
-    throw new FerryError('ERR_FERRY_BAD_RECEIPT', `${source} is not a valid ferry receipt: ${problems.join('; ')}`, {
-      hint: `This ferry reads receipt format ${RECEIPT_FORMAT_VERSION}; the file was changed or written by another tool.`,
-      details: { problems },
-    });
+    const problems = parsed.error.issues.map(
+      (i) => `${i.path.join('.') || '(top level)'}: ${i.message}`,
+    );
+    throw new FerryError(
+      'ERR_FERRY_BAD_RECEIPT',
+      `${source} is not a valid ferry receipt: ${problems.join('; ')}`,
+      {
+        hint: `This ferry reads receipt format ${RECEIPT_FORMAT_VERSION}; the file was changed or written by another tool.`,
+        details: { problems },
+      },
+    );
   }
   return parsed.data;
 }
@@ -174,9 +209,15 @@ export function parseReceipt(bytes: Uint8Array | string, source: string): Receip
  * signature or one by a trusted key that does not match is ERR_FERRY_TAMPERED; no valid
  * signature by a trusted key is ERR_FERRY_UNTRUSTED.
  */
-export async function verifyReceipt(path: string, trustedKeys: readonly TrustedKey[] = []): Promise<ReceiptCheck> {
+export async function verifyReceipt(
+  path: string,
+  trustedKeys: readonly TrustedKey[] = [],
+): Promise<ReceiptCheck> {
   const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
-    throw new FerryError('ERR_FERRY_USAGE', `cannot read the receipt "${path}": ${error.code ?? error.message}`);
+    throw new FerryError(
+      'ERR_FERRY_USAGE',
+      `cannot read the receipt "${path}": ${error.code ?? error.message}`,
+    );
   });
   const receipt = parseReceipt(bytes, path);
   const sigs = receiptSignaturePaths(path);
@@ -193,33 +234,52 @@ export async function verifyReceipt(path: string, trustedKeys: readonly TrustedK
   }
   if (trustedKeys.length === 0) return { receipt, signatureChecked: false, signatureFiles: found };
   if (files.length === 0) {
-    throw new FerryError('ERR_FERRY_UNTRUSTED', `${path} is not signed (no ${basename(sigs.minisig)} or ${basename(sigs.sm2)} beside it).`, {
-      hint: 'Ask for the receipt to be written with `ferry install --key KEY`, or check it without --trusted-key (structure only).',
-    });
+    throw new FerryError(
+      'ERR_FERRY_UNTRUSTED',
+      `${path} is not signed (no ${basename(sigs.minisig)} or ${basename(sigs.sm2)} beside it).`,
+      {
+        hint: 'Ask for the receipt to be written with `ferry install --key KEY`, or check it without --trusted-key (structure only).',
+      },
+    );
   }
   const report = checkSignatures(bytes, files, trustedKeys);
   if (report.corrupt.length > 0 || report.invalid.length > 0) {
     const lines = [
       ...report.corrupt.map((c) => `damaged signature: ${c.reason}`),
-      ...report.invalid.map((i) => `the signature by trusted key "${i.signer}" (${i.keyId}) does not match: ${i.reason}`),
+      ...report.invalid.map(
+        (i) =>
+          `the signature by trusted key "${i.signer}" (${i.keyId}) does not match: ${i.reason}`,
+      ),
     ];
-    throw new FerryError('ERR_FERRY_TAMPERED', `${path} was changed after it was signed: ${lines.join('; ')}`, {
-      hint: 'Do not rely on this receipt; ask for a fresh one from the target host.',
-      details: { ...report },
-    });
+    throw new FerryError(
+      'ERR_FERRY_TAMPERED',
+      `${path} was changed after it was signed: ${lines.join('; ')}`,
+      {
+        hint: 'Do not rely on this receipt; ask for a fresh one from the target host.',
+        details: { ...report },
+      },
+    );
   }
   const valid = report.valid[0];
   if (valid === undefined) {
     const unknown = report.unknown.map((u) => `${u.keyId} (${u.algorithm})`).join(', ');
-    throw new FerryError('ERR_FERRY_UNTRUSTED', `${path} is signed, but not by a key you trust${unknown === '' ? '' : `: ${unknown}`}.`, {
-      hint: "Name the signer's public key with --trusted-key, after checking it out of band.",
-      details: { ...report },
-    });
+    throw new FerryError(
+      'ERR_FERRY_UNTRUSTED',
+      `${path} is signed, but not by a key you trust${unknown === '' ? '' : `: ${unknown}`}.`,
+      {
+        hint: "Name the signer's public key with --trusted-key, after checking it out of band.",
+        details: { ...report },
+      },
+    );
   }
   if (receipt.signedBy !== undefined && receipt.signedBy.keyId !== valid.keyId) {
-    throw new FerryError('ERR_FERRY_TAMPERED', `${path} says it was signed by ${receipt.signedBy.keyId}, but the signature is by ${valid.keyId}.`, {
-      hint: 'Do not rely on this receipt; ask for a fresh one from the target host.',
-    });
+    throw new FerryError(
+      'ERR_FERRY_TAMPERED',
+      `${path} says it was signed by ${receipt.signedBy.keyId}, but the signature is by ${valid.keyId}.`,
+      {
+        hint: 'Do not rely on this receipt; ask for a fresh one from the target host.',
+      },
+    );
   }
   return {
     receipt,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile, lstat } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -30,8 +30,14 @@ describe('bundle format 1', () => {
   let work = '';
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'ferry-format-'));
-    await writeFixtureBundle(join(work, 'one', 'bundle'), join(work, 'cache1'), { sm3: true, pylockToml: 'lock-version = "1.0"\n' });
-    await writeFixtureBundle(join(work, 'two', 'elsewhere'), join(work, 'cache2'), { sm3: true, pylockToml: 'lock-version = "1.0"\n' });
+    await writeFixtureBundle(join(work, 'one', 'bundle'), join(work, 'cache1'), {
+      sm3: true,
+      pylockToml: 'lock-version = "1.0"\n',
+    });
+    await writeFixtureBundle(join(work, 'two', 'elsewhere'), join(work, 'cache2'), {
+      sm3: true,
+      pylockToml: 'lock-version = "1.0"\n',
+    });
   });
   after(async () => {
     await rm(work, { recursive: true, force: true });
@@ -39,7 +45,17 @@ describe('bundle format 1', () => {
 
   it('holds the documented files, and sha256sum -c accepts SHA256SUMS', async () => {
     const dir = join(work, 'one', 'bundle');
-    assert.deepEqual((await readdir(dir)).sort(), ['README.txt', 'SHA256SUMS', 'install.py', 'manifest.json', 'pylock.toml', 'requirements.txt', 'sbom.cdx.json', 'signatures', 'wheels']);
+    assert.deepEqual((await readdir(dir)).sort(), [
+      'README.txt',
+      'SHA256SUMS',
+      'install.py',
+      'manifest.json',
+      'pylock.toml',
+      'requirements.txt',
+      'sbom.cdx.json',
+      'signatures',
+      'wheels',
+    ]);
     const check = spawnSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dir, encoding: 'utf8' });
     assert.equal(check.status, 0, check.stderr);
     assert.equal((await lstat(join(dir, 'install.py'))).mode & 0o777, 0o755);
@@ -52,42 +68,85 @@ describe('bundle format 1', () => {
     const b = await tree(join(work, 'two', 'elsewhere'));
     assert.deepEqual([...a.keys()], [...b.keys()]);
     for (const [k, v] of a) assert.ok(v.equals(b.get(k)!), `${k} differs`);
-    const p1 = await packBundle(join(work, 'one', 'bundle'), join(work, 'one', 'x.ferry.tar'), { mtime: 1767323045, root: 'x' });
-    const p2 = await packBundle(join(work, 'two', 'elsewhere'), join(work, 'two', 'x.ferry.tar'), { mtime: 1767323045, root: 'x' });
+    const p1 = await packBundle(join(work, 'one', 'bundle'), join(work, 'one', 'x.ferry.tar'), {
+      mtime: 1767323045,
+      root: 'x',
+    });
+    const p2 = await packBundle(join(work, 'two', 'elsewhere'), join(work, 'two', 'x.ferry.tar'), {
+      mtime: 1767323045,
+      root: 'x',
+    });
     assert.equal(p1.sha256, p2.sha256);
-    assert.ok((await readFile(join(work, 'one', 'x.ferry.tar'))).equals(await readFile(join(work, 'two', 'x.ferry.tar'))));
+    assert.ok(
+      (await readFile(join(work, 'one', 'x.ferry.tar'))).equals(
+        await readFile(join(work, 'two', 'x.ferry.tar')),
+      ),
+    );
   });
 
   it('writes a CycloneDX SBOM with purls, SHA-256, licences from METADATA and the dependency graph', async () => {
     const sbom = JSON.parse(await readFile(join(work, 'one', 'bundle', 'sbom.cdx.json'), 'utf8'));
     assert.equal(sbom.bomFormat, 'CycloneDX');
     assert.ok(Number(sbom.specVersion) >= 1.5);
-    assert.match(sbom.serialNumber, /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.match(
+      sbom.serialNumber,
+      /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
     assert.equal(sbom.metadata.timestamp, '2026-01-02T03:04:05.000Z');
     const byName = new Map(sbom.components.map((c: { name: string }) => [c.name, c]));
-    const app = byName.get('demo-app') as Record<string, any>;
+    type Comp = { purl: string; hashes: { alg: string }[]; licenses: unknown };
+    const app = byName.get('demo-app') as Comp;
     assert.equal(app.purl, 'pkg:pypi/demo-app@1.0?file_name=demo_app-1.0-py3-none-any.whl');
     assert.equal(app.hashes[0].alg, 'SHA-256');
     assert.deepEqual(app.licenses, [{ expression: 'MIT OR Apache-2.0' }]);
-    assert.deepEqual((byName.get('demo-lib') as any).licenses, [{ license: { id: 'Apache-2.0' } }]);
-    assert.deepEqual((byName.get('demo-util') as any).licenses, [{ license: { name: 'BSD License' } }]);
-    const deps = new Map(sbom.dependencies.map((d: { ref: string; dependsOn?: string[] }) => [d.ref, d.dependsOn ?? []]));
-    assert.deepEqual(deps.get('pkg:pypi/demo-app@1.0'), ['pkg:pypi/demo-lib@2.0', 'pkg:pypi/demo-util@0.3']);
+    assert.deepEqual((byName.get('demo-lib') as Comp).licenses, [
+      { license: { id: 'Apache-2.0' } },
+    ]);
+    assert.deepEqual((byName.get('demo-util') as Comp).licenses, [
+      { license: { name: 'BSD License' } },
+    ]);
+    const deps = new Map(
+      sbom.dependencies.map((d: { ref: string; dependsOn?: string[] }) => [
+        d.ref,
+        d.dependsOn ?? [],
+      ]),
+    );
+    assert.deepEqual(deps.get('pkg:pypi/demo-app@1.0'), [
+      'pkg:pypi/demo-lib@2.0',
+      'pkg:pypi/demo-util@0.3',
+    ]);
     assert.deepEqual(deps.get('pkg:pypi/demo-lib@2.0'), ['pkg:pypi/demo-util@0.3']);
     assert.deepEqual(deps.get('ferry-bundle'), ['pkg:pypi/demo-app@1.0']);
   });
 
-  it('install.py parses as Python 3.6 and embeds the probe; README.txt is in Chinese and English', { skip: spawnSync('python3', ['--version']).status !== 0 ? 'no python3' : false }, async () => {
+  it('install.py parses as Python 3.6 and embeds the probe; README.txt is in Chinese and English', {
+    skip: spawnSync('python3', ['--version']).status !== 0 ? 'no python3' : false,
+  }, async () => {
     const dir = join(work, 'one', 'bundle');
-    const parse = spawnSync('python3', ['-c', 'import ast,sys; ast.parse(open(sys.argv[1]).read(), feature_version=(3, 6))', join(dir, 'install.py')], { encoding: 'utf8' });
+    const parse = spawnSync(
+      'python3',
+      [
+        '-c',
+        'import ast,sys; ast.parse(open(sys.argv[1]).read(), feature_version=(3, 6))',
+        join(dir, 'install.py'),
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(parse.status, 0, parse.stderr);
-    const probe = spawnSync('python3', [join(dir, 'install.py'), '--probe', '--no-commands', '--compact'], { encoding: 'utf8' });
+    const probe = spawnSync(
+      'python3',
+      [join(dir, 'install.py'), '--probe', '--no-commands', '--compact'],
+      { encoding: 'utf8' },
+    );
     assert.equal(probe.status, 0, probe.stderr);
     assert.ok(JSON.parse(probe.stdout).interpreters.length > 0);
     const readme = await readFile(join(dir, 'README.txt'), 'utf8');
     assert.match(readme, /校验/);
     assert.match(readme, /sha256sum -c SHA256SUMS/);
-    assert.match(readme, /minisign -Vm SHA256SUMS -x signatures\/<KEYID>\.minisig -p reviewer\.pub/);
+    assert.match(
+      readme,
+      /minisign -Vm SHA256SUMS -x signatures\/<KEYID>\.minisig -p reviewer\.pub/,
+    );
     assert.match(readme, /distid:1234567812345678/);
     assert.match(readme, /python3 install\.py/);
   });
@@ -102,33 +161,61 @@ describe('bundle format 1', () => {
     await assert.rejects(verifyBundle(dir, { trustedKeys: trusted }), code('ERR_FERRY_UNTRUSTED'));
     const signedDir = join(work, 'two', 'elsewhere');
     await signBundle(signedDir, parseSecretKey(pair.secretKeyText));
-    await assert.rejects(signBundle(signedDir, parseSecretKey(pair.secretKeyText)), code('ERR_FERRY_SIGNATURE_EXISTS'));
-    assert.deepEqual((await verifyBundle(signedDir, { trustedKeys: trusted })).signatures.signers, ['rev']);
-    await assert.rejects(verifyBundle(signedDir, { trustedKeys: trusted, requireSigners: 2 }), code('ERR_FERRY_UNTRUSTED'));
+    await assert.rejects(
+      signBundle(signedDir, parseSecretKey(pair.secretKeyText)),
+      code('ERR_FERRY_SIGNATURE_EXISTS'),
+    );
+    assert.deepEqual((await verifyBundle(signedDir, { trustedKeys: trusted })).signatures.signers, [
+      'rev',
+    ]);
+    await assert.rejects(
+      verifyBundle(signedDir, { trustedKeys: trusted, requireSigners: 2 }),
+      code('ERR_FERRY_UNTRUSTED'),
+    );
 
     const incomplete = join(work, 'incomplete');
     await writeFixtureBundle(incomplete, join(work, 'cache1'), { omit: 'demo-util' });
     const report = await checkBundle(incomplete, { allowUnsigned: true });
-    assert.deepEqual(report.problems.map((p) => `${p.kind} ${p.path}: ${p.message}`), ['incomplete manifest.json: demo-util 0.3 has no file in the bundle']);
+    assert.deepEqual(
+      report.problems.map((p) => `${p.kind} ${p.path}: ${p.message}`),
+      ['incomplete manifest.json: demo-util 0.3 has no file in the bundle'],
+    );
     const broken = join(work, 'broken-edge');
     await writeFixtureBundle(broken, join(work, 'cache1'), { dropPackage: 'demo-util' });
-    assert.deepEqual((await checkBundle(broken, { allowUnsigned: true })).problems.map((p) => p.message), [
-      'demo-app depends on demo-util, which is not in the bundle',
-      'demo-lib depends on demo-util, which is not in the bundle',
-    ]);
-    await assert.rejects(verifyBundle(incomplete, { allowUnsigned: true }), code('ERR_FERRY_INCOMPLETE'));
+    assert.deepEqual(
+      (await checkBundle(broken, { allowUnsigned: true })).problems.map((p) => p.message),
+      [
+        'demo-app depends on demo-util, which is not in the bundle',
+        'demo-lib depends on demo-util, which is not in the bundle',
+      ],
+    );
+    await assert.rejects(
+      verifyBundle(incomplete, { allowUnsigned: true }),
+      code('ERR_FERRY_INCOMPLETE'),
+    );
 
     const packed = await packBundle(signedDir, join(work, 'vol.ferry.tar'), { splitBytes: 20_000 });
     assert.ok(packed.files.length > 2);
     const opened = await openBundle(packed.files[0]!);
     try {
-      assert.deepEqual((await verifyBundle(opened.dir, { trustedKeys: trusted })).signatures.signers, ['rev']);
+      assert.deepEqual(
+        (await verifyBundle(opened.dir, { trustedKeys: trusted })).signatures.signers,
+        ['rev'],
+      );
     } finally {
       await opened.cleanup();
     }
     await rm(packed.files[1]!);
-    await assert.rejects(openBundle(join(work, 'vol.ferry.tar.volumes.json')), (e: unknown) => code('ERR_FERRY_VOLUME_MISSING')(e) && /vol\.ferry\.tar\.002 is missing/.test((e as Error).message));
+    await assert.rejects(
+      openBundle(join(work, 'vol.ferry.tar.volumes.json')),
+      (e: unknown) =>
+        code('ERR_FERRY_VOLUME_MISSING')(e) &&
+        /vol\.ferry\.tar\.002 is missing/.test((e as Error).message),
+    );
     await writeFile(join(work, 'not-a-bundle.ferry.tar'), 'junk');
-    await assert.rejects(openBundle(join(work, 'not-a-bundle.ferry.tar')), code('ERR_FERRY_ARCHIVE_DAMAGED'));
+    await assert.rejects(
+      openBundle(join(work, 'not-a-bundle.ferry.tar')),
+      code('ERR_FERRY_ARCHIVE_DAMAGED'),
+    );
   });
 });

@@ -21,17 +21,32 @@ export interface FixtureWheel {
 }
 
 export const FIXTURE_WHEELS: readonly FixtureWheel[] = [
-  { name: 'demo-app', version: '1.0', requires: ['demo-lib>=2', 'demo-util'], licenseLines: ['License-Expression: MIT OR Apache-2.0'] },
-  { name: 'demo-lib', version: '2.0', requires: ['demo-util'], licenseLines: ['License: Apache-2.0'] },
-  { name: 'demo-util', version: '0.3', requires: [], licenseLines: ['Classifier: License :: OSI Approved :: BSD License'] },
+  {
+    name: 'demo-app',
+    version: '1.0',
+    requires: ['demo-lib>=2', 'demo-util'],
+    licenseLines: ['License-Expression: MIT OR Apache-2.0'],
+  },
+  {
+    name: 'demo-lib',
+    version: '2.0',
+    requires: ['demo-util'],
+    licenseLines: ['License: Apache-2.0'],
+  },
+  {
+    name: 'demo-util',
+    version: '0.3',
+    requires: [],
+    licenseLines: ['Classifier: License :: OSI Approved :: BSD License'],
+  },
 ];
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
-const escape = (name: string): string => name.replace(/[-_.]+/g, '_');
+const escapeName = (name: string): string => name.replace(/[-_.]+/g, '_');
 
 export function fixtureWheel(w: FixtureWheel): { filename: string; data: Buffer } {
-  const pkg = escape(w.name).toLowerCase();
-  const distInfo = `${escape(w.name)}-${w.version}.dist-info`;
+  const pkg = escapeName(w.name).toLowerCase();
+  const distInfo = `${escapeName(w.name)}-${w.version}.dist-info`;
   const metadata = [
     'Metadata-Version: 2.4',
     `Name: ${w.name}`,
@@ -44,11 +59,19 @@ export function fixtureWheel(w: FixtureWheel): { filename: string; data: Buffer 
   const files: [string, Buffer][] = [
     [`${pkg}/__init__.py`, Buffer.from(`__version__ = ${JSON.stringify(w.version)}\n`)],
     [`${distInfo}/METADATA`, Buffer.from(metadata)],
-    [`${distInfo}/WHEEL`, Buffer.from('Wheel-Version: 1.0\nGenerator: ferry-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n\n')],
+    [
+      `${distInfo}/WHEEL`,
+      Buffer.from(
+        'Wheel-Version: 1.0\nGenerator: ferry-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n\n',
+      ),
+    ],
   ];
   const record = `${files.map(([p, d]) => `${p},sha256=${createHash('sha256').update(d).digest('base64url')},${d.length}`).join('\n')}\n${distInfo}/RECORD,,\n`;
   files.push([`${distInfo}/RECORD`, Buffer.from(record)]);
-  return { filename: `${escape(w.name)}-${w.version}-py3-none-any.whl`, data: buildZip(files.map(([name, data]) => ({ name, data }))) };
+  return {
+    filename: `${escapeName(w.name)}-${w.version}-py3-none-any.whl`,
+    data: buildZip(files.map(([name, data]) => ({ name, data }))),
+  };
 }
 
 export interface FixtureOptions {
@@ -62,7 +85,11 @@ export interface FixtureOptions {
 }
 
 /** Writes the fixture bundle to `outDir`, with `cacheDir` as the content cache. */
-export async function writeFixtureBundle(outDir: string, cacheDir: string, options: FixtureOptions = {}): Promise<Manifest> {
+export async function writeFixtureBundle(
+  outDir: string,
+  cacheDir: string,
+  options: FixtureOptions = {},
+): Promise<Manifest> {
   const cache = new ContentCache(cacheDir);
   const staging = await mkdtemp(join(tmpdir(), 'ferry-fixture-wheels-'));
   const built = [];
@@ -93,14 +120,16 @@ export async function writeFixtureBundle(outDir: string, cacheDir: string, optio
     indexes: ['http://127.0.0.1:1/simple'],
     requirements: ['demo-app==1.0'],
     constraints: [],
-    packages: built.filter((b) => b.w.name !== options.dropPackage).map((b) => ({
-      name: b.w.name,
-      version: b.w.version,
-      requiredBy: b.w.name === 'demo-app' ? [] : ['demo-app'],
-      extras: [],
-      dependencies: b.w.requires.map((r) => /^[A-Za-z0-9._-]+/.exec(r)![0]).sort(),
-      targets: ['cp311-linux-x86_64'],
-    })),
+    packages: built
+      .filter((b) => b.w.name !== options.dropPackage)
+      .map((b) => ({
+        name: b.w.name,
+        version: b.w.version,
+        requiredBy: b.w.name === 'demo-app' ? [] : ['demo-app'],
+        extras: [],
+        dependencies: b.w.requires.map((r) => /^[A-Za-z0-9._-]+/.exec(r)![0]).sort(),
+        targets: ['cp311-linux-x86_64'],
+      })),
     files: kept.map((b) => ({
       path: `wheels/${b.filename}`,
       name: b.w.name,
@@ -114,7 +143,9 @@ export async function writeFixtureBundle(outDir: string, cacheDir: string, optio
   await writeBundleFolder(outDir, {
     manifest,
     wheels: kept.map((b) => ({ filename: b.filename, sha256: b.sha256 })),
-    requirementsTxt: formatRequirementsTxt(kept.map((b) => ({ name: b.w.name, version: b.w.version, sha256: b.sha256 }))),
+    requirementsTxt: formatRequirementsTxt(
+      kept.map((b) => ({ name: b.w.name, version: b.w.version, sha256: b.sha256 })),
+    ),
     cache,
     ...(options.sm3 === true ? { sm3: true } : {}),
     ...(options.pylockToml === undefined ? {} : { pylockToml: options.pylockToml }),

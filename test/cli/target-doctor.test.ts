@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { writeManifestOnlyBundle } from '../target/fake-bundle.js';
 import { runCli, tempDir } from './run-cli.js';
 
-const profile = (name: string): string => fileURLToPath(new URL(`../fixtures/profiles/${name}.json`, import.meta.url));
+const profile = (name: string): string =>
+  fileURLToPath(new URL(`../fixtures/profiles/${name}.json`, import.meta.url));
 
 interface Case {
   readonly title: string;
@@ -35,7 +36,8 @@ const CASES: readonly Case[] = [
     host: 'centos7-470-py38',
     code: 'GLIBC_TOO_OLD',
     severity: 'error',
-    message: 'numpy-2.0.0-cp38-cp38-manylinux_2_28_x86_64.whl: bundle needs manylinux_2_28, host glibc is 2.17',
+    message:
+      'numpy-2.0.0-cp38-cp38-manylinux_2_28_x86_64.whl: bundle needs manylinux_2_28, host glibc is 2.17',
     exit: 9,
   },
   {
@@ -44,7 +46,8 @@ const CASES: readonly Case[] = [
     host: 'kylin-v10-aarch64-py39',
     code: 'ARCH_MISMATCH',
     severity: 'error',
-    message: 'numpy-1.26.4-cp39-cp39-manylinux_2_17_x86_64.manylinux2014_x86_64.whl is built for x86_64, this host is aarch64',
+    message:
+      'numpy-1.26.4-cp39-cp39-manylinux_2_17_x86_64.manylinux2014_x86_64.whl is built for x86_64, this host is aarch64',
     exit: 9,
   },
   {
@@ -53,7 +56,8 @@ const CASES: readonly Case[] = [
     host: 'alpine-musl-py311',
     code: 'LIBC_MISMATCH',
     severity: 'error',
-    message: 'numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.whl is built for glibc (manylinux), this host uses musl libc',
+    message:
+      'numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.whl is built for glibc (manylinux), this host uses musl libc',
     exit: 9,
   },
   {
@@ -62,7 +66,8 @@ const CASES: readonly Case[] = [
     host: 'ubuntu2204-535-py310',
     code: 'TAGS_UNSUPPORTED',
     severity: 'error',
-    message: 'legacy-1.0-py2-none-any.whl: none of its tags (py2-none-any) is supported by the Python on this host',
+    message:
+      'legacy-1.0-py2-none-any.whl: none of its tags (py2-none-any) is supported by the Python on this host',
     exit: 9,
   },
   {
@@ -80,7 +85,8 @@ const CASES: readonly Case[] = [
     host: 'cpu-only-py39',
     code: 'CUDA_NO_DRIVER',
     severity: 'error',
-    message: 'this bundle is a CUDA 11.2 build, and this host has no NVIDIA driver (no /proc/driver/nvidia/version, no nvidia-smi)',
+    message:
+      'this bundle is a CUDA 11.2 build, and this host has no NVIDIA driver (no /proc/driver/nvidia/version, no nvidia-smi)',
     exit: 9,
   },
   {
@@ -89,7 +95,8 @@ const CASES: readonly Case[] = [
     host: 'centos7-470-py38',
     code: 'CUDA_DRIVER_TOO_OLD',
     severity: 'error',
-    message: 'libcudart.so.12 will not be found: driver 470.82.01 supports CUDA ≤ 11.4 and this bundle needs 12.0 — install driver ≥ 525.60.13, or bundle the CPU build',
+    message:
+      'libcudart.so.12 will not be found: driver 470.82.01 supports CUDA ≤ 11.4 and this bundle needs 12.0 — install driver ≥ 525.60.13, or bundle the CPU build',
     exit: 9,
   },
   {
@@ -98,26 +105,35 @@ const CASES: readonly Case[] = [
     host: 'ubuntu2204-535-py310',
     code: 'CUDA_LIBRARY_MISSING',
     severity: 'error',
-    message: "libcudart.so.11.0 is not in the bundle's nvidia-* wheels and not on this host (ldconfig, LD_LIBRARY_PATH, /usr/local/cuda*/lib64)",
+    message:
+      "libcudart.so.11.0 is not in the bundle's nvidia-* wheels and not on this host (ldconfig, LD_LIBRARY_PATH, /usr/local/cuda*/lib64)",
     exit: 9,
   },
   {
     title: 'CUDA_MINOR_VERSION_COMPAT: CUDA 11.8 on driver 450.80.02, allowed',
-    wheels: ['torch-2.1.2+cu118-cp38-cp38-linux_x86_64.whl', 'nvidia_cuda_runtime_cu11-11.8.89-py3-none-any.whl'],
+    wheels: [
+      'torch-2.1.2+cu118-cp38-cp38-linux_x86_64.whl',
+      'nvidia_cuda_runtime_cu11-11.8.89-py3-none-any.whl',
+    ],
     host: 'ubuntu2004-450-py38',
     args: ['--allow-minor-version-compat'],
     code: 'CUDA_MINOR_VERSION_COMPAT',
     severity: 'warning',
-    message: 'driver 450.80.02 supports CUDA ≤ 11.0; this bundle needs 11.8 and will run only through CUDA minor-version compatibility (no PTX JIT of newer code)',
+    message:
+      'driver 450.80.02 supports CUDA ≤ 11.0; this bundle needs 11.8 and will run only through CUDA minor-version compatibility (no PTX JIT of newer code)',
     exit: 0,
   },
   {
     title: 'NO_GPU: a driver but no GPU (warning only)',
-    wheels: ['torch-2.4.1-cp310-cp310-manylinux_2_35_x86_64.whl', 'nvidia_cuda_runtime_cu12-12.1.105-py3-none-any.whl'],
+    wheels: [
+      'torch-2.4.1-cp310-cp310-manylinux_2_35_x86_64.whl',
+      'nvidia_cuda_runtime_cu12-12.1.105-py3-none-any.whl',
+    ],
     host: 'no-gpu',
     code: 'NO_GPU',
     severity: 'warning',
-    message: 'driver 535.54.03 is installed but no GPU was found; a CUDA build will run on the CPU only, or fail',
+    message:
+      'driver 535.54.03 is installed but no GPU was found; a CUDA build will run on the CPU only, or fail',
     exit: 0,
   },
 ];
@@ -129,17 +145,39 @@ describe('ferry doctor (CLI, saved profiles)', () => {
   const noGpu = JSON.parse(readFileSync(profile('ubuntu2204-535-py310'), 'utf8'));
   noGpu.nvidia.gpuCount = 0;
   writeFileSync(join(dir, 'no-gpu.json'), JSON.stringify(noGpu));
-  const profilePath = (name: string) => (name === 'no-gpu' ? join(dir, 'no-gpu.json') : profile(name));
+  const profilePath = (name: string) =>
+    name === 'no-gpu' ? join(dir, 'no-gpu.json') : profile(name);
 
   for (const [n, c] of CASES.entries()) {
     it(c.title, async () => {
       const bundle = await writeManifestOnlyBundle(join(dir, `b${n}`), c.wheels);
-      const text = await runCli(['doctor', bundle, '--profile', profilePath(c.host), ...(c.args ?? [])]);
+      const text = await runCli([
+        'doctor',
+        bundle,
+        '--profile',
+        profilePath(c.host),
+        ...(c.args ?? []),
+      ]);
       assert.equal(text.code, c.exit, text.stdout + text.stderr);
-      assert.ok(text.stdout.includes(`${c.severity === 'error' ? 'error  ' : 'warning'} ${c.code}: ${c.message}\n        fix: `), text.stdout);
-      const json = await runCli(['doctor', bundle, '--profile', profilePath(c.host), '--json', ...(c.args ?? [])]);
+      assert.ok(
+        text.stdout.includes(
+          `${c.severity === 'error' ? 'error  ' : 'warning'} ${c.code}: ${c.message}\n        fix: `,
+        ),
+        text.stdout,
+      );
+      const json = await runCli([
+        'doctor',
+        bundle,
+        '--profile',
+        profilePath(c.host),
+        '--json',
+        ...(c.args ?? []),
+      ]);
       assert.equal(json.code, c.exit);
-      const result = json.events.find((e) => e.event === 'result') as { ok: boolean; problems: { code: string; message: string; fix: string; severity: string }[] };
+      const result = json.events.find((e) => e.event === 'result') as {
+        ok: boolean;
+        problems: { code: string; message: string; fix: string; severity: string }[];
+      };
       assert.equal(result.ok, c.exit === 0);
       const p = result.problems.find((q) => q.code === c.code);
       assert.ok(p, JSON.stringify(result.problems));
@@ -155,9 +193,19 @@ describe('ferry doctor (CLI, saved profiles)', () => {
       'nvidia_cuda_runtime_cu11-11.8.89-py3-none-any.whl',
       'nvidia_cudnn_cu11-8.9.4.19-py3-none-any.whl',
     ]);
-    const r = await runCli(['doctor', bundle, '--profile', profile('ubuntu2204-535-py310'), '--json']);
+    const r = await runCli([
+      'doctor',
+      bundle,
+      '--profile',
+      profile('ubuntu2204-535-py310'),
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const result = r.events.find((e) => e.event === 'result') as { ok: boolean; problems: unknown[]; facts: { cuda: string; cudaLibrariesBundled: string[]; needsAvx: boolean } };
+    const result = r.events.find((e) => e.event === 'result') as {
+      ok: boolean;
+      problems: unknown[];
+      facts: { cuda: string; cudaLibrariesBundled: string[]; needsAvx: boolean };
+    };
     assert.deepEqual(result.problems, []);
     assert.equal(result.facts.cuda, '11.8');
     assert.equal(result.facts.needsAvx, true);
@@ -165,10 +213,19 @@ describe('ferry doctor (CLI, saved profiles)', () => {
   });
 
   it('judges only the named interpreter with --python', async () => {
-    const bundle = await writeManifestOnlyBundle(join(dir, 'py'), ['numpy-1.26.4-cp39-cp39-manylinux_2_28_aarch64.whl']);
+    const bundle = await writeManifestOnlyBundle(join(dir, 'py'), [
+      'numpy-1.26.4-cp39-cp39-manylinux_2_28_aarch64.whl',
+    ]);
     const any = await runCli(['doctor', bundle, '--profile', profile('kylin-v10-aarch64-py39')]);
     assert.equal(any.code, 0, any.stdout + any.stderr);
-    const py37 = await runCli(['doctor', bundle, '--profile', profile('kylin-v10-aarch64-py39'), '--python', '3.7']);
+    const py37 = await runCli([
+      'doctor',
+      bundle,
+      '--profile',
+      profile('kylin-v10-aarch64-py39'),
+      '--python',
+      '3.7',
+    ]);
     assert.equal(py37.code, 9);
     assert.match(py37.stdout, /error {3}TAGS_UNSUPPORTED|error {3}PYTHON_MISSING/);
   });

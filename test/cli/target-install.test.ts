@@ -30,7 +30,11 @@ interface Run {
 function ferry(args: readonly string[], killOnPip?: number): Promise<Run> {
   const [cmd, ...pre] = offline ? ['unshare', '-n', process.execPath] : [process.execPath];
   return new Promise((done, fail) => {
-    const child = spawn(cmd as string, [...pre, BIN, ...args, ...(killOnPip === undefined ? [] : ['--json'])], { env, detached: true });
+    const child = spawn(
+      cmd as string,
+      [...pre, BIN, ...args, ...(killOnPip === undefined ? [] : ['--json'])],
+      { env, detached: true },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => {
@@ -47,13 +51,26 @@ function ferry(args: readonly string[], killOnPip?: number): Promise<Run> {
   });
 }
 
-const good: FakeDist = { name: 'good-pkg', version: '1.0', files: { 'good_pkg/data.py': 'VALUE = 42\n' } };
-const broken: FakeDist = { name: 'broken-pkg', version: '2.0', files: { 'broken_pkg/__init__.py': 'raise RuntimeError("this module refuses to import")\n' } };
+const good: FakeDist = {
+  name: 'good-pkg',
+  version: '1.0',
+  files: { 'good_pkg/data.py': 'VALUE = 42\n' },
+};
+const broken: FakeDist = {
+  name: 'broken-pkg',
+  version: '2.0',
+  files: { 'broken_pkg/__init__.py': 'raise RuntimeError("this module refuses to import")\n' },
+};
 /** Many small files: pip takes a while to install it, long enough to be killed mid-way. */
 const slow: FakeDist = {
   name: 'slow-pkg',
   version: '3.0',
-  files: Object.fromEntries(Array.from({ length: 4000 }, (_, i) => [`slow_pkg/m${i}.py`, `X = ${i}\n${'# padding\n'.repeat(50)}`])),
+  files: Object.fromEntries(
+    Array.from({ length: 4000 }, (_, i) => [
+      `slow_pkg/m${i}.py`,
+      `X = ${i}\n${'# padding\n'.repeat(50)}`,
+    ]),
+  ),
 };
 
 function keyFiles(dir: string, algorithm: 'ed25519' | 'sm2'): { secret: string; pub: string } {
@@ -76,10 +93,24 @@ describe(`ferry install (${offline ? 'unshare -n: no network' : 'network namespa
     const ed = keyFiles(dir, 'ed25519');
     const sm = keyFiles(dir, 'sm2');
     const receipt = join(dir, 'receipt.json');
-    const r = await ferry(['install', bundle, '--venv', venv, '--receipt', receipt, '--key', ed.secret]);
+    const r = await ferry([
+      'install',
+      bundle,
+      '--venv',
+      venv,
+      '--receipt',
+      receipt,
+      '--key',
+      ed.secret,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /passed {2}imports/);
-    assert.equal(spawnSync(join(venv, 'bin', 'python'), ['-c', 'import good_pkg.data as d; print(d.VALUE)']).stdout.toString().trim(), '42');
+    assert.equal(
+      spawnSync(join(venv, 'bin', 'python'), ['-c', 'import good_pkg.data as d; print(d.VALUE)'])
+        .stdout.toString()
+        .trim(),
+      '42',
+    );
     assert.deepEqual(leftovers(dir), []);
     const data = JSON.parse(readFileSync(receipt, 'utf8'));
     assert.equal(data.outcome, 'passed');
@@ -93,7 +124,9 @@ describe(`ferry install (${offline ? 'unshare -n: no network' : 'network namespa
     const ok = await runCli(['receipt', 'verify', receipt, '--trusted-key', ed.pub], { env });
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /signed by trusted key "ed25519"/);
-    const untrusted = await runCli(['receipt', 'verify', receipt, '--trusted-key', sm.pub], { env });
+    const untrusted = await runCli(['receipt', 'verify', receipt, '--trusted-key', sm.pub], {
+      env,
+    });
     assert.equal(untrusted.code, 7, untrusted.stderr);
     writeFileSync(receipt, readFileSync(receipt, 'utf8').replace('"passed"', '"failed"'));
     const tampered = await runCli(['receipt', 'verify', receipt, '--trusted-key', ed.pub], { env });
@@ -103,13 +136,31 @@ describe(`ferry install (${offline ? 'unshare -n: no network' : 'network namespa
     assert.equal((await runCli(['receipt', 'verify', receipt], { env })).code, 5);
 
     // SM2, into the same venv (--force replaces it)
-    const r2 = await ferry(['install', bundle, '--venv', venv, '--force', '--smoke', 'imports', '--receipt', receipt, '--key', sm.secret]);
+    const r2 = await ferry([
+      'install',
+      bundle,
+      '--venv',
+      venv,
+      '--force',
+      '--smoke',
+      'imports',
+      '--receipt',
+      receipt,
+      '--key',
+      sm.secret,
+    ]);
     assert.equal(r2.code, 0, r2.stderr);
     assert.ok(existsSync(`${receipt}.sm2.sig`));
     assert.ok(!existsSync(`${receipt}.minisig`), 'the old signature is removed');
-    assert.equal((await runCli(['receipt', 'verify', receipt, '--trusted-key', sm.pub], { env })).code, 0);
+    assert.equal(
+      (await runCli(['receipt', 'verify', receipt, '--trusted-key', sm.pub], { env })).code,
+      0,
+    );
     writeFileSync(receipt, readFileSync(receipt, 'utf8').replace('"imports"', '"imp0rts"'));
-    assert.equal((await runCli(['receipt', 'verify', receipt, '--trusted-key', sm.pub], { env })).code, 5);
+    assert.equal(
+      (await runCli(['receipt', 'verify', receipt, '--trusted-key', sm.pub], { env })).code,
+      5,
+    );
   });
 
   it('a failing smoke test leaves no venv, and the receipt says why', async () => {
@@ -119,7 +170,10 @@ describe(`ferry install (${offline ? 'unshare -n: no network' : 'network namespa
     const receipt = join(dir, 'r.json');
     const r = await ferry(['install', bundle, '--venv', venv, '--receipt', receipt]);
     assert.equal(r.code, 8, r.stderr);
-    assert.match(r.stderr, /imports: failed: 1 of 2 modules failed to import: broken_pkg \(broken-pkg\): RuntimeError: this module refuses to import/);
+    assert.match(
+      r.stderr,
+      /imports: failed: 1 of 2 modules failed to import: broken_pkg \(broken-pkg\): RuntimeError: this module refuses to import/,
+    );
     assert.ok(!existsSync(venv));
     assert.deepEqual(leftovers(dir), []);
     const data = JSON.parse(readFileSync(receipt, 'utf8'));
@@ -138,7 +192,14 @@ describe(`ferry install (${offline ? 'unshare -n: no network' : 'network namespa
     assert.match(r.stderr, /was left as it was/);
     assert.equal(await treeHash(venv), before);
     assert.deepEqual(leftovers(dir), []);
-    const ok = await ferry(['install', await writeBundle(join(dir, 'ok'), [good]), '--into', venv, '--smoke', 'imports']);
+    const ok = await ferry([
+      'install',
+      await writeBundle(join(dir, 'ok'), [good]),
+      '--into',
+      venv,
+      '--smoke',
+      'imports',
+    ]);
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(spawnSync(join(venv, 'bin', 'python'), ['-c', 'import good_pkg']).status, 0);
     assert.deepEqual(leftovers(dir), []);
@@ -149,7 +210,11 @@ describe(`ferry install (${offline ? 'unshare -n: no network' : 'network namespa
     const bundle = await writeBundle(join(dir, 'bundle'), [good, slow]);
     const venv = join(dir, 'venv');
     const killed = await ferry(['install', bundle, '--venv', venv], 700);
-    assert.equal(killed.signal ?? (killed.code === 137 ? 'SIGKILL' : null), 'SIGKILL', `${killed.code} ${killed.stderr}`);
+    assert.equal(
+      killed.signal ?? (killed.code === 137 ? 'SIGKILL' : null),
+      'SIGKILL',
+      `${killed.code} ${killed.stderr}`,
+    );
     assert.ok(!existsSync(venv), 'no venv at the destination');
     const again = await ferry(['install', bundle, '--venv', venv, '--smoke', 'imports']);
     assert.equal(again.code, 0, again.stderr);
@@ -164,7 +229,11 @@ describe(`ferry install (${offline ? 'unshare -n: no network' : 'network namespa
     const before = await treeHash(venv);
     const bundle = await writeBundle(join(dir, 'bundle'), [good, slow]);
     const killed = await ferry(['install', bundle, '--into', venv], 700);
-    assert.equal(killed.signal ?? (killed.code === 137 ? 'SIGKILL' : null), 'SIGKILL', `${killed.code} ${killed.stderr}`);
+    assert.equal(
+      killed.signal ?? (killed.code === 137 ? 'SIGKILL' : null),
+      'SIGKILL',
+      `${killed.code} ${killed.stderr}`,
+    );
     assert.equal(await treeHash(venv), before);
     const again = await ferry(['install', bundle, '--into', venv, '--smoke', 'imports']);
     assert.equal(again.code, 0, again.stderr);
@@ -177,7 +246,10 @@ describe(`ferry install (${offline ? 'unshare -n: no network' : 'network namespa
     const needy = await writeBundle(join(dir, 'needy'), [good], ['requests==2.31.0']);
     const r = await ferry(['install', needy, '--venv', join(dir, 'v1')]);
     assert.equal(r.code, 6, r.stderr);
-    assert.match(r.stderr, /Installing would need the network: requirements.txt names 1 package\(s\) the bundle has no file for: requests==2.31.0/);
+    assert.match(
+      r.stderr,
+      /Installing would need the network: requirements.txt names 1 package\(s\) the bundle has no file for: requests==2.31.0/,
+    );
     const damaged = await writeBundle(join(dir, 'damaged'), [good]);
     const wheel = join(damaged, 'wheels', readdirSync(join(damaged, 'wheels'))[0] as string);
     const bytes = readFileSync(wheel);

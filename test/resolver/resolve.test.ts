@@ -120,7 +120,9 @@ describe('resolver', () => {
     assert.equal(error.code, 'ERR_FERRY_RESOLUTION_IMPOSSIBLE');
     assert.match(error.message, /c<2 +\(required by a 1\.0\)/);
     assert.match(error.message, /c>=2 +\(required by b 1\.0\)/);
-    assert.match(error.message, /Versions available: 2\.0, 1\.0/);
+    assert.match(error.message, /Versions with wheels for the target: 2\.0, 1\.0/);
+    // PubGrub's phrasing of the same clash.
+    assert.match(error.message, /Because a 1\.0 depends on c<2 and b 1\.0 depends on c>=2, a 1\.0 and b 1\.0 are incompatible\./);
     assert.ok(error.hint);
   });
 
@@ -129,6 +131,12 @@ describe('resolver', () => {
     const error = await failure(table, ['a', 'c>=2']);
     assert.match(error.message, /c>=2 +\(required by the command line\)/);
     assert.match(error.message, /c<2 +\(required by a 1\.0\)/);
+    assert.match(error.message, /Because you require c>=2 and a 1\.0 depends on c<2, a 1\.0 cannot be used with your requirements\./);
+  });
+
+  test('a requirement no available version satisfies says what is available', async () => {
+    const error = await failure({ a: { '1.0': ['c>=3'] }, c: { '1.0': [], '2.0': [] } }, ['a']);
+    assert.match(error.message, /Because only c 2\.0, 1\.0 have wheels for the target and a 1\.0 depends on c>=3, a 1\.0 cannot be used\./);
   });
 
   test('an unknown project suggests close names', async () => {

@@ -9,7 +9,14 @@ import { buildWheel, type FakeDist } from '../helpers/local-index.js';
 export function manifestOf(filenames: readonly string[]): Manifest {
   const files = filenames.map((filename) => {
     const [name, version] = filename.split('-') as [string, string];
-    return { path: `wheels/${filename}`, name: name.replace(/_/g, '-'), version, size: 1, sha256: '0'.repeat(64), url: `https://files.example/${filename}` };
+    return {
+      path: `wheels/${filename}`,
+      name: name.replace(/_/g, '-'),
+      version,
+      size: 1,
+      sha256: '0'.repeat(64),
+      url: `https://files.example/${filename}`,
+    };
   });
   return {
     formatVersion: 1,
@@ -19,19 +26,33 @@ export function manifestOf(filenames: readonly string[]): Manifest {
     indexes: [],
     requirements: [],
     constraints: [],
-    packages: files.map((f) => ({ name: f.name, version: f.version, requiredBy: [], extras: [], dependencies: [], targets: [] })),
+    packages: files.map((f) => ({
+      name: f.name,
+      version: f.version,
+      requiredBy: [],
+      extras: [],
+      dependencies: [],
+      targets: [],
+    })),
     files,
   };
 }
 
-export async function writeManifestOnlyBundle(dir: string, filenames: readonly string[]): Promise<string> {
+export async function writeManifestOnlyBundle(
+  dir: string,
+  filenames: readonly string[],
+): Promise<string> {
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'manifest.json'), formatManifest(manifestOf(filenames)));
   return dir;
 }
 
 /** A complete, installable bundle of generated wheels. `extraRequirements` are pinned lines with no file. */
-export async function writeBundle(dir: string, dists: readonly FakeDist[], extraRequirements: readonly string[] = []): Promise<string> {
+export async function writeBundle(
+  dir: string,
+  dists: readonly FakeDist[],
+  extraRequirements: readonly string[] = [],
+): Promise<string> {
   const wheels = join(dir, 'wheels');
   await mkdir(wheels, { recursive: true });
   const manifest = manifestOf([]);
@@ -39,8 +60,22 @@ export async function writeBundle(dir: string, dists: readonly FakeDist[], extra
   for (const dist of dists) {
     const built = await buildWheel(dist, wheels);
     const size = (await lstat(built.path)).size;
-    manifest.files.push({ path: `wheels/${built.filename}`, name: dist.name, version: dist.version, size, sha256: built.sha256, url: `https://files.example/${built.filename}` });
-    manifest.packages.push({ name: dist.name, version: dist.version, requiredBy: [], extras: [], dependencies: [], targets: [] });
+    manifest.files.push({
+      path: `wheels/${built.filename}`,
+      name: dist.name,
+      version: dist.version,
+      size,
+      sha256: built.sha256,
+      url: `https://files.example/${built.filename}`,
+    });
+    manifest.packages.push({
+      name: dist.name,
+      version: dist.version,
+      requiredBy: [],
+      extras: [],
+      dependencies: [],
+      targets: [],
+    });
     lines.push(`${dist.name}==${dist.version} \\\n    --hash=sha256:${built.sha256}`);
   }
   for (const r of extraRequirements) lines.push(`${r} \\\n    --hash=sha256:${'1'.repeat(64)}`);

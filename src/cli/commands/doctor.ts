@@ -9,7 +9,8 @@ import { EXIT } from '../exit-codes.js';
 
 export const doctorCommand: Command = {
   name: 'doctor',
-  summary: 'will this bundle run here? Python, tags, glibc, AVX, NVIDIA driver vs CUDA; and what to do',
+  summary:
+    'will this bundle run here? Python, tags, glibc, AVX, NVIDIA driver vs CUDA; and what to do',
   options: {
     venv: { type: 'string' },
     python: { type: 'string' },
@@ -34,27 +35,45 @@ Options:
       --json           print the facts and problems as JSON on stdout`,
   async run(args, out) {
     const bundleDir = args.positionals[0];
-    if (bundleDir === undefined || args.positionals.length > 1) throw usageError('doctor', 'give exactly one BUNDLE folder.');
+    if (bundleDir === undefined || args.positionals.length > 1)
+      throw usageError('doctor', 'give exactly one BUNDLE folder.');
     const venv = str(args.values.venv);
     const pythonArg = str(args.values.python);
-    if (venv !== undefined && pythonArg !== undefined) throw usageError('doctor', 'give --venv or --python, not both.');
+    if (venv !== undefined && pythonArg !== undefined)
+      throw usageError('doctor', 'give --venv or --python, not both.');
     const python = venv === undefined ? pythonArg : join(venv, 'bin', 'python');
     const manifest = await readBundleManifest(bundleDir);
     const facts = bundleFactsFromManifest(manifest);
     const profileFile = str(args.values.profile);
     let host: TargetProfile;
     if (profileFile !== undefined) {
-      host = parseTargetProfile(await readFile(profileFile, 'utf8').catch((e: NodeJS.ErrnoException) => {
-        throw usageError('doctor', `cannot read --profile "${profileFile}": ${e.code ?? e.message}`);
-      }), profileFile);
-      if (python !== undefined) host = { ...host, interpreters: host.interpreters.filter((i) => matchesInterpreter(i, python)) };
+      host = parseTargetProfile(
+        await readFile(profileFile, 'utf8').catch((e: NodeJS.ErrnoException) => {
+          throw usageError(
+            'doctor',
+            `cannot read --profile "${profileFile}": ${e.code ?? e.message}`,
+          );
+        }),
+        profileFile,
+      );
+      if (python !== undefined)
+        host = {
+          ...host,
+          interpreters: host.interpreters.filter((i) => matchesInterpreter(i, python)),
+        };
     } else {
       host = await probeHost(python === undefined ? {} : { python });
-      if (python !== undefined) host = { ...host, interpreters: host.interpreters.filter((i) => i.running) };
+      if (python !== undefined)
+        host = { ...host, interpreters: host.interpreters.filter((i) => i.running) };
     }
-    const problems = diagnose(facts, host, { allowMinorVersionCompat: args.values['allow-minor-version-compat'] === true });
+    const problems = diagnose(facts, host, {
+      allowMinorVersionCompat: args.values['allow-minor-version-compat'] === true,
+    });
     const errors = problems.filter((p) => p.severity === 'error').length;
-    const what = facts.framework === undefined ? `${manifest.packages.length} packages` : `${facts.framework}${facts.cuda === undefined ? '' : facts.cuda === 'cpu' ? ', CPU build' : `, CUDA ${facts.cuda}`}`;
+    const what =
+      facts.framework === undefined
+        ? `${manifest.packages.length} packages`
+        : `${facts.framework}${facts.cuda === undefined ? '' : facts.cuda === 'cpu' ? ', CPU build' : `, CUDA ${facts.cuda}`}`;
     const where = `${profileName(host)} (${host.arch}${host.libc === null ? '' : `, ${host.libc.kind} ${host.libc.version ?? '?'}`}${host.nvidia.driverVersion === null ? '' : `, driver ${host.nvidia.driverVersion}`})`;
     out.result(
       {
@@ -64,7 +83,13 @@ Options:
         facts: { ...facts, wheels: facts.wheels?.length ?? 0 },
         problems,
       },
-      [`${bundleDir}: ${what} on ${where}`, ...problems.map(formatProblem), errors === 0 ? `ok: ${problems.length === 0 ? 'no problems found' : 'only warnings'}` : `${errors} error(s): this bundle will not run here as it is`].join('\n'),
+      [
+        `${bundleDir}: ${what} on ${where}`,
+        ...problems.map(formatProblem),
+        errors === 0
+          ? `ok: ${problems.length === 0 ? 'no problems found' : 'only warnings'}`
+          : `${errors} error(s): this bundle will not run here as it is`,
+      ].join('\n'),
     );
     return errors === 0 ? EXIT.ok : EXIT.doctor;
   },

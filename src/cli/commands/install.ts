@@ -1,8 +1,8 @@
 import { FerryError } from '../../core/errors.js';
-import { loadSecretKey, loadTrustedKeys, type SecretKey } from '../../trust/keys.js';
 import { type InstallReport, installBundle } from '../../target/install.js';
 import { buildReceipt, writeReceipt } from '../../target/receipt.js';
 import { parseSmokeMode } from '../../target/smoke/checks.js';
+import { loadSecretKey, loadTrustedKeys, type SecretKey } from '../../trust/keys.js';
 import { type Command, list, str, usageError } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import type { Output } from '../render.js';
@@ -10,7 +10,8 @@ import { VERSION } from '../version.js';
 
 export const installCommand: Command = {
   name: 'install',
-  summary: 'install a bundle with no network into a new or existing venv, smoke-test it, write a receipt',
+  summary:
+    'install a bundle with no network into a new or existing venv, smoke-test it, write a receipt',
   options: {
     venv: { type: 'string' },
     into: { type: 'string' },
@@ -55,20 +56,29 @@ Exit status: 0 installed; 5 damaged bundle; 6 the bundle would need the network;
 signed by a trusted key; 8 pip or the smoke test failed; 9 doctor found errors.`,
   async run(args, out) {
     const bundleDir = args.positionals[0];
-    if (bundleDir === undefined || args.positionals.length > 1) throw usageError('install', 'give exactly one BUNDLE folder.');
+    if (bundleDir === undefined || args.positionals.length > 1)
+      throw usageError('install', 'give exactly one BUNDLE folder.');
     const venv = str(args.values.venv);
     const into = str(args.values.into);
-    if ((venv === undefined) === (into === undefined)) throw usageError('install', 'give --venv PATH (a new venv) or --into PATH (an existing one).');
-    if (into !== undefined && args.values.force === true) throw usageError('install', '--force goes with --venv, not --into.');
+    if ((venv === undefined) === (into === undefined))
+      throw usageError(
+        'install',
+        'give --venv PATH (a new venv) or --into PATH (an existing one).',
+      );
+    if (into !== undefined && args.values.force === true)
+      throw usageError('install', '--force goes with --venv, not --into.');
     const python = str(args.values.python);
-    if (into !== undefined && python !== undefined) throw usageError('install', '--into uses the venv\'s own Python; leave out --python.');
+    if (into !== undefined && python !== undefined)
+      throw usageError('install', "--into uses the venv's own Python; leave out --python.");
     const smoke = parseSmokeMode(str(args.values.smoke) ?? 'auto');
     const timeoutText = str(args.values['smoke-timeout']);
     const smokeTimeoutSeconds = timeoutText === undefined ? undefined : Number(timeoutText);
-    if (smokeTimeoutSeconds !== undefined && !(smokeTimeoutSeconds > 0)) throw usageError('install', `--smoke-timeout "${timeoutText}" is not a number of seconds.`);
+    if (smokeTimeoutSeconds !== undefined && !(smokeTimeoutSeconds > 0))
+      throw usageError('install', `--smoke-timeout "${timeoutText}" is not a number of seconds.`);
     const receiptPath = str(args.values.receipt);
     const keyPath = str(args.values.key);
-    if (keyPath !== undefined && receiptPath === undefined) throw usageError('install', '--key signs the receipt; give --receipt FILE too.');
+    if (keyPath !== undefined && receiptPath === undefined)
+      throw usageError('install', '--key signs the receipt; give --receipt FILE too.');
     // Load keys first: a typo in a key path should not cost a whole install.
     const key = keyPath === undefined ? undefined : await loadSecretKey(keyPath);
     const trustedKeys = await loadTrustedKeys(list(args.values['trusted-key']));
@@ -89,13 +99,20 @@ signed by a trusted key; 8 pip or the smoke test failed; 9 doctor found errors.`
       });
     } catch (error) {
       // A failed smoke test is worth a receipt too: it is what the far side needs to see.
-      const failed = error instanceof FerryError ? (error.details?.report as InstallReport | undefined) : undefined;
-      if (failed !== undefined && receiptPath !== undefined) await saveReceipt(receiptPath, failed, key, out);
+      const failed =
+        error instanceof FerryError
+          ? (error.details?.report as InstallReport | undefined)
+          : undefined;
+      if (failed !== undefined && receiptPath !== undefined)
+        await saveReceipt(receiptPath, failed, key, out);
       throw error;
     }
     if (receiptPath !== undefined) await saveReceipt(receiptPath, report, key, out);
     const lines = [
-      ...report.checks.map((c) => `  ${c.outcome.padEnd(7)} ${c.id.padEnd(20)} ${c.seconds.toFixed(1).padStart(6)} s  ${c.detail}`),
+      ...report.checks.map(
+        (c) =>
+          `  ${c.outcome.padEnd(7)} ${c.id.padEnd(20)} ${c.seconds.toFixed(1).padStart(6)} s  ${c.detail}`,
+      ),
       `installed ${report.packages.length} packages into ${report.venv} (${report.seconds.toFixed(1)} s)`,
     ];
     out.result(report, lines.join('\n'));
@@ -103,7 +120,15 @@ signed by a trusted key; 8 pip or the smoke test failed; 9 doctor found errors.`
   },
 };
 
-async function saveReceipt(path: string, report: InstallReport, key: SecretKey | undefined, out: Output): Promise<void> {
+async function saveReceipt(
+  path: string,
+  report: InstallReport,
+  key: SecretKey | undefined,
+  out: Output,
+): Promise<void> {
   const written = await writeReceipt(path, buildReceipt(report, { ferryVersion: VERSION }), key);
-  out.events({ type: 'info', message: `receipt written to ${written.path}${written.signature ? `, signed: ${written.signature}` : ''}` });
+  out.events({
+    type: 'info',
+    message: `receipt written to ${written.path}${written.signature ? `, signed: ${written.signature}` : ''}`,
+  });
 }

@@ -29,13 +29,30 @@ Options:
       --json           print the result as JSON`,
   async run(args, out) {
     const name = args.positionals[0];
-    if (name === undefined || args.positionals.length > 1) throw usageError('keygen', 'give exactly one NAME (the key files are NAME.key and NAME.pub).');
+    if (name === undefined || args.positionals.length > 1)
+      throw usageError(
+        'keygen',
+        'give exactly one NAME (the key files are NAME.key and NAME.pub).',
+      );
     const comment = str(args.values.comment);
-    const pair = generateKeyPair(args.values.sm2 === true ? 'sm2' : 'ed25519', comment === undefined ? {} : { comment });
+    const pair = generateKeyPair(
+      args.values.sm2 === true ? 'sm2' : 'ed25519',
+      comment === undefined ? {} : { comment },
+    );
     const paths = await writeKeyPairFiles(name, pair, { force: args.values.force === true });
-    const trustLine = formatTrustedKeyLine(basename(name).replace(/[^A-Za-z0-9._@+-]/g, '_').replace(/^[^A-Za-z0-9]/, 'k'), parsePublicKey(pair.publicKeyText));
+    const trustLine = formatTrustedKeyLine(
+      basename(name)
+        .replace(/[^A-Za-z0-9._@+-]/g, '_')
+        .replace(/^[^A-Za-z0-9]/, 'k'),
+      parsePublicKey(pair.publicKeyText),
+    );
     out.result(
-      { algorithm: pair.algorithm, keyId: pair.keyId, ...paths, trustFileLine: trustLine.trimEnd() },
+      {
+        algorithm: pair.algorithm,
+        keyId: pair.keyId,
+        ...paths,
+        trustFileLine: trustLine.trimEnd(),
+      },
       `${pair.algorithm} key ${pair.keyId}\n  secret key: ${paths.secretKeyPath} (mode 0600; keep it private)\n  public key: ${paths.publicKeyPath}\n  trust-file line: ${trustLine.trimEnd()}`,
     );
     return 0;

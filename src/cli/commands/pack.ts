@@ -11,10 +11,17 @@ async function archiveTime(dir: string): Promise<number> {
   const epoch = readEnv('SOURCE_DATE_EPOCH');
   if (epoch !== undefined) {
     const n = Number(epoch);
-    if (!Number.isInteger(n) || n < 0) throw usageError('pack', `SOURCE_DATE_EPOCH must be whole seconds since 1970, got "${epoch}".`);
+    if (!Number.isInteger(n) || n < 0)
+      throw usageError(
+        'pack',
+        `SOURCE_DATE_EPOCH must be whole seconds since 1970, got "${epoch}".`,
+      );
     return n;
   }
-  const manifest = parseManifest(await readFile(join(dir, 'manifest.json'), 'utf8'), 'manifest.json');
+  const manifest = parseManifest(
+    await readFile(join(dir, 'manifest.json'), 'utf8'),
+    'manifest.json',
+  );
   const ms = Date.parse(manifest.createdAt);
   return Number.isNaN(ms) || ms < 0 ? 0 : Math.floor(ms / 1000);
 }
@@ -42,7 +49,8 @@ Options:
       --json           print the result as JSON`,
   async run(args, out) {
     const dir = args.positionals[0];
-    if (dir === undefined || args.positionals.length > 1) throw usageError('pack', 'give exactly one bundle folder DIR.');
+    if (dir === undefined || args.positionals.length > 1)
+      throw usageError('pack', 'give exactly one bundle folder DIR.');
     const output = str(args.values.output);
     if (output === undefined) throw usageError('pack', 'missing -o NAME.ferry.tar.');
     const split = str(args.values.split);

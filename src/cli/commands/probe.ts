@@ -7,7 +7,8 @@ import { type Command, list, str } from '../command.js';
 
 export const probeCommand: Command = {
   name: 'probe',
-  summary: "describe this host (Python, tags, glibc, CPU, NVIDIA driver, CUDA libraries) as a target profile",
+  summary:
+    'describe this host (Python, tags, glibc, CPU, NVIDIA driver, CUDA libraries) as a target profile',
   options: {
     output: { type: 'string', short: 'o' },
     python: { type: 'string', multiple: true },
@@ -27,11 +28,12 @@ Options:
                        default: $FERRY_PYTHON or python3, plus the others found on PATH)
       --root DIR       read /proc, /etc, /lib and /usr under DIR (a fake host; $FERRY_PROBE_ROOT)
       --no-commands    do not run nvidia-smi or ldconfig ($FERRY_PROBE_NO_COMMANDS=1)
-      --json           print the profile JSON on stdout (also with -o)`,
+      --json           print the profile on stdout as one line of JSON (also with -o)`,
   async run(args, out) {
     const [python, ...extra] = list(args.values.python);
     const root = str(args.values.root) ?? readEnv(FERRY_ENV.probeRoot);
-    const noCommands = args.values['no-commands'] === true || readEnv(FERRY_ENV.probeNoCommands) === '1';
+    const noCommands =
+      args.values['no-commands'] === true || readEnv(FERRY_ENV.probeNoCommands) === '1';
     const profile = await probeHost({
       ...(python === undefined ? {} : { python }),
       ...(extra.length > 0 ? { extraPythons: extra } : {}),
@@ -46,10 +48,14 @@ Options:
       await rename(tmp, output);
     }
     if (out.json || output === undefined) {
-      process.stdout.write(text);
+      // --json: one line, like every other --json output (a JSON-lines reader takes it whole).
+      process.stdout.write(out.json ? `${JSON.stringify(profile)}\n` : text);
       return 0;
     }
-    out.result({}, `profile of ${profileName(profile)} written to ${output}\n${summarizeProfile(profile)}`);
+    out.result(
+      {},
+      `profile of ${profileName(profile)} written to ${output}\n${summarizeProfile(profile)}`,
+    );
     return 0;
   },
 };
@@ -60,7 +66,10 @@ export function summarizeProfile(p: TargetProfile): string {
     `  os:      ${p.os?.prettyName ?? p.os?.id ?? 'unknown'} (${p.arch}, ${p.libc === null ? 'libc unknown' : `${p.libc.kind} ${p.libc.version ?? '?'}`})`,
     `  cpu:     ${p.cpu.model ?? 'unknown'}${p.cpu.flags === null ? '' : `, AVX ${p.cpu.flags.avx ? 'yes' : 'no'}`}`,
     `  nvidia:  ${p.nvidia.driverVersion === null ? 'no driver' : `driver ${p.nvidia.driverVersion}, ${p.nvidia.gpuCount ?? '?'} GPU(s)`}`,
-    ...p.interpreters.map((i) => `  python:  ${i.version} ${i.executable}${i.running ? ' (running)' : ''}, ${i.tags.length} tags`),
+    ...p.interpreters.map(
+      (i) =>
+        `  python:  ${i.version} ${i.executable}${i.running ? ' (running)' : ''}, ${i.tags.length} tags`,
+    ),
   ];
   for (const w of p.warnings) lines.push(`  warning: ${w}`);
   return lines.join('\n');

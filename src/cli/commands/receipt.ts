@@ -1,5 +1,5 @@
-import { loadTrustedKeys } from '../../trust/keys.js';
 import { verifyReceipt } from '../../target/receipt.js';
+import { loadTrustedKeys } from '../../trust/keys.js';
 import { type Command, list, usageError } from '../command.js';
 
 export const receiptCommand: Command = {
@@ -20,13 +20,22 @@ Options:
       --json              print the receipt check as JSON`,
   async run(args, out) {
     const [action, path, ...rest] = args.positionals;
-    if (action !== 'verify' || path === undefined || rest.length > 0) throw usageError('receipt', 'usage: ferry receipt verify RECEIPT [--trusted-key KEY].');
+    if (action !== 'verify' || path === undefined || rest.length > 0)
+      throw usageError('receipt', 'usage: ferry receipt verify RECEIPT [--trusted-key KEY].');
     const keys = await loadTrustedKeys(list(args.values['trusted-key']));
     const check = await verifyReceipt(path, keys);
     const r = check.receipt;
     const failed = r.checks.filter((c) => c.outcome !== 'passed' && c.outcome !== 'skipped');
     out.result(
-      { ok: true, path, outcome: r.outcome, signatureChecked: check.signatureChecked, signer: check.signer, signatureFiles: check.signatureFiles, receipt: r },
+      {
+        ok: true,
+        path,
+        outcome: r.outcome,
+        signatureChecked: check.signatureChecked,
+        signer: check.signer,
+        signatureFiles: check.signatureFiles,
+        receipt: r,
+      },
       [
         `${path}: a valid ferry receipt; install ${r.outcome} on ${r.host.hostname ?? r.host.os ?? 'a host'} at ${r.createdAt}`,
         `  bundle sha256 ${r.bundle.sha256} (of ${r.bundle.of})${r.bundle.framework ? `, ${r.bundle.framework.name} ${r.bundle.framework.version}` : ''}`,

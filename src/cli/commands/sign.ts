@@ -4,7 +4,7 @@ import { type Command, str, usageError } from '../command.js';
 
 export const signCommand: Command = {
   name: 'sign',
-  summary: 'sign (or countersign) a bundle folder\'s SHA256SUMS',
+  summary: "sign (or countersign) a bundle folder's SHA256SUMS",
   options: {
     key: { type: 'string', short: 'k' },
     'trusted-comment': { type: 'string', short: 't' },
@@ -25,16 +25,21 @@ Options:
       --json                   print the result as JSON`,
   async run(args, out) {
     const dir = args.positionals[0];
-    if (dir === undefined || args.positionals.length > 1) throw usageError('sign', 'give exactly one BUNDLE folder.');
+    if (dir === undefined || args.positionals.length > 1)
+      throw usageError('sign', 'give exactly one BUNDLE folder.');
     const keyPath = str(args.values.key);
-    if (keyPath === undefined) throw usageError('sign', 'missing --key FILE (the secret key to sign with).');
+    if (keyPath === undefined)
+      throw usageError('sign', 'missing --key FILE (the secret key to sign with).');
     const key = await loadSecretKey(keyPath);
     const comment = str(args.values['trusted-comment']);
     const result = await signBundle(dir, key, {
       ...(comment === undefined ? {} : { trustedComment: comment }),
       force: args.values.force === true,
     });
-    out.result(result, `signed ${result.dir}: ${result.file} (${result.algorithm} key ${result.keyId})`);
+    out.result(
+      result,
+      `signed ${result.dir}: ${result.file} (${result.algorithm} key ${result.keyId})`,
+    );
     return 0;
   },
 };

@@ -38,25 +38,43 @@ volume missing, a dependency not in the bundle), 7 untrusted (a bad signature, t
 signers, or no key given); several problems: the first of 5, 6, 7.`,
   async run(args, out) {
     const path = args.positionals[0];
-    if (path === undefined || args.positionals.length > 1) throw usageError('verify', 'give exactly one BUNDLE (folder or .ferry.tar).');
+    if (path === undefined || args.positionals.length > 1)
+      throw usageError('verify', 'give exactly one BUNDLE (folder or .ferry.tar).');
     const keyFiles = [...list(args.values['trusted-key']), ...list(args.values['trust-file'])];
     const allowUnsigned = args.values['allow-unsigned'] === true;
-    if (keyFiles.length > 0 && allowUnsigned) throw usageError('verify', '--allow-unsigned cannot be combined with --trusted-key / --trust-file.');
+    if (keyFiles.length > 0 && allowUnsigned)
+      throw usageError(
+        'verify',
+        '--allow-unsigned cannot be combined with --trusted-key / --trust-file.',
+      );
     const requireText = str(args.values['require-signers']);
     const requireSigners = requireText === undefined ? 1 : Number(requireText);
-    if (!Number.isInteger(requireSigners) || requireSigners < 1) throw usageError('verify', `--require-signers wants a whole number of 1 or more, got "${requireText}".`);
+    if (!Number.isInteger(requireSigners) || requireSigners < 1)
+      throw usageError(
+        'verify',
+        `--require-signers wants a whole number of 1 or more, got "${requireText}".`,
+      );
     const trustedKeys = await loadTrustedKeys(keyFiles);
     const opened = await openBundle(path);
     try {
       const report = await verifyBundle(opened.dir, { trustedKeys, requireSigners, allowUnsigned });
       if (!report.signatures.checked) {
-        out.events({ type: 'warning', code: 'ERR_FERRY_UNSIGNED', message: 'signatures were NOT checked (--allow-unsigned); only integrity and completeness were' });
+        out.events({
+          type: 'warning',
+          code: 'ERR_FERRY_UNSIGNED',
+          message:
+            'signatures were NOT checked (--allow-unsigned); only integrity and completeness were',
+        });
       }
-      const signed = report.signatures.checked ? `signed by ${report.signatures.signers.join(', ')}` : 'signatures NOT checked';
+      const signed = report.signatures.checked
+        ? `signed by ${report.signatures.signers.join(', ')}`
+        : 'signatures NOT checked';
       out.result(
         { ...report, dir: path },
         `verified ${path}: ${report.files} files, ${report.packages} packages, complete; ${signed}` +
-          (report.signatures.unknown.length > 0 ? `; ignored signatures from untrusted keys: ${report.signatures.unknown.map((u) => u.keyId).join(', ')}` : ''),
+          (report.signatures.unknown.length > 0
+            ? `; ignored signatures from untrusted keys: ${report.signatures.unknown.map((u) => u.keyId).join(', ')}`
+            : ''),
       );
       return 0;
     } finally {

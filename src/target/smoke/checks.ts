@@ -47,12 +47,29 @@ export const IMPORTS_CHECK: SmokeCheckSpec = {
   timeoutSeconds: 600,
 };
 
-export const FRAMEWORK_CHECKS: Readonly<Record<Exclude<SmokeSuite, 'imports'>, readonly SmokeCheckSpec[]>> = {
+export const FRAMEWORK_CHECKS: Readonly<
+  Record<Exclude<SmokeSuite, 'imports'>, readonly SmokeCheckSpec[]>
+> = {
   paddle: [
     check('paddle', 'version', 'import paddle and read its version', 300),
-    check('paddle', 'cuda', 'paddle.is_compiled_with_cuda() and paddle.device.cuda.device_count()', 300),
-    check('paddle', 'resnet18', 'paddle.vision.models.resnet18() forward on [1, 3, 224, 224] gives [1, 1000]', 600),
-    check('paddle', 'run_check', 'paddle.utils.run_check() says "PaddlePaddle is installed successfully!"', 600),
+    check(
+      'paddle',
+      'cuda',
+      'paddle.is_compiled_with_cuda() and paddle.device.cuda.device_count()',
+      300,
+    ),
+    check(
+      'paddle',
+      'resnet18',
+      'paddle.vision.models.resnet18() forward on [1, 3, 224, 224] gives [1, 1000]',
+      600,
+    ),
+    check(
+      'paddle',
+      'run_check',
+      'paddle.utils.run_check() says "PaddlePaddle is installed successfully!"',
+      600,
+    ),
   ],
   torch: [
     check('torch', 'version', 'import torch and read its version', 300),
@@ -89,16 +106,23 @@ export function frameworksIn(packageNames: readonly string[]): Exclude<SmokeSuit
 
 export function parseSmokeMode(text: string): SmokeMode {
   if ((SMOKE_MODES as readonly string[]).includes(text)) return text as SmokeMode;
-  throw new FerryError('ERR_FERRY_USAGE', `--smoke "${text}" is not one of ${SMOKE_MODES.join(', ')}`, {
-    hint: 'auto picks the framework checks by the packages in the bundle.',
-  });
+  throw new FerryError(
+    'ERR_FERRY_USAGE',
+    `--smoke "${text}" is not one of ${SMOKE_MODES.join(', ')}`,
+    {
+      hint: 'auto picks the framework checks by the packages in the bundle.',
+    },
+  );
 }
 
 /**
  * The checks to run, in order: the import check first (unless `none`), then the framework
  * checks — those of the frameworks in the bundle for `auto`, or the named one.
  */
-export function selectSmokeChecks(mode: SmokeMode, packageNames: readonly string[]): SmokeCheckSpec[] {
+export function selectSmokeChecks(
+  mode: SmokeMode,
+  packageNames: readonly string[],
+): SmokeCheckSpec[] {
   if (mode === 'none') return [];
   const suites = mode === 'auto' ? frameworksIn(packageNames) : mode === 'imports' ? [] : [mode];
   return [IMPORTS_CHECK, ...suites.flatMap((s) => FRAMEWORK_CHECKS[s])];

@@ -41,17 +41,25 @@ export interface SmokeOptions {
 
 /** A script shipped beside this module (src/target/smoke/); built code runs from dist/. */
 export function smokeScriptPath(file: string): string {
-  const candidates = [new URL(`./${file}`, import.meta.url), new URL(`../../../src/target/smoke/${file}`, import.meta.url)];
+  const candidates = [
+    new URL(`./${file}`, import.meta.url),
+    new URL(`../../../src/target/smoke/${file}`, import.meta.url),
+  ];
   for (const url of candidates) {
     const path = fileURLToPath(url);
     if (existsSync(path)) return path;
   }
-  throw new FerryError('ERR_FERRY_SMOKE_MISSING', `the smoke script ${file} is missing from this ferry installation`, {
-    hint: 'Reinstall ferry; the smoke scripts ship in src/target/smoke/.',
-  });
+  throw new FerryError(
+    'ERR_FERRY_SMOKE_MISSING',
+    `the smoke script ${file} is missing from this ferry installation`,
+    {
+      hint: 'Reinstall ferry; the smoke scripts ship in src/target/smoke/.',
+    },
+  );
 }
 
-export const passed = (r: SmokeCheckResult): boolean => r.outcome === 'passed' || r.outcome === 'warning';
+export const passed = (r: SmokeCheckResult): boolean =>
+  r.outcome === 'passed' || r.outcome === 'warning';
 
 export async function runSmokeChecks(
   venvPython: string,
@@ -63,7 +71,13 @@ export async function runSmokeChecks(
   let failed: SmokeCheckResult | undefined;
   for (const spec of checks) {
     if (failed !== undefined) {
-      results.push({ id: spec.id, title: spec.title, outcome: 'skipped', detail: `not run: ${failed.id} failed`, seconds: 0 });
+      results.push({
+        id: spec.id,
+        title: spec.title,
+        outcome: 'skipped',
+        detail: `not run: ${failed.id} failed`,
+        seconds: 0,
+      });
       continue;
     }
     events({ type: 'install-step', step: 'smoke', detail: `${spec.id}: ${spec.title}` });
@@ -73,7 +87,11 @@ export async function runSmokeChecks(
         ? await runImportCheck(venvPython, timeout, options.env)
         : await runHarnessCheck(venvPython, spec, timeout, options.env);
     results.push(result);
-    events({ type: 'install-step', step: 'smoke', detail: `${spec.id}: ${result.outcome}, ${result.detail} (${result.seconds.toFixed(1)} s)` });
+    events({
+      type: 'install-step',
+      step: 'smoke',
+      detail: `${spec.id}: ${result.outcome}, ${result.detail} (${result.seconds.toFixed(1)} s)`,
+    });
     if (!passed(result)) failed = result;
   }
   return results;
@@ -85,11 +103,24 @@ async function runHarnessCheck(
   timeoutSeconds: number,
   env: NodeJS.ProcessEnv | undefined,
 ): Promise<SmokeCheckResult> {
-  const step = await runStep(venvPython, ['-I', smokeScriptPath('harness.py'), smokeScriptPath(spec.file), spec.name], timeoutSeconds, env);
+  const step = await runStep(
+    venvPython,
+    ['-I', smokeScriptPath('harness.py'), smokeScriptPath(spec.file), spec.name],
+    timeoutSeconds,
+    env,
+  );
   const base = { id: spec.id, title: spec.title, seconds: step.seconds };
-  if (step.timedOut) return { ...base, outcome: 'timeout', detail: `no result after ${timeoutSeconds} s; the interpreter was killed`, data: { stderr: tail(step.stderr, 10) } };
+  if (step.timedOut)
+    return {
+      ...base,
+      outcome: 'timeout',
+      detail: `no result after ${timeoutSeconds} s; the interpreter was killed`,
+      data: { stderr: tail(step.stderr, 10) },
+    };
   const line = step.stdout.trim().split('\n').pop() ?? '';
-  let record: { outcome?: string; detail?: string; data?: Record<string, unknown>; checkSeconds?: number } | undefined;
+  let record:
+    | { outcome?: string; detail?: string; data?: Record<string, unknown>; checkSeconds?: number }
+    | undefined;
   try {
     record = line === '' ? undefined : JSON.parse(line);
   } catch {
@@ -103,12 +134,16 @@ async function runHarnessCheck(
       data: { stderr: tail(step.stderr, 20) },
     };
   }
-  const outcome: SmokeOutcome = record.outcome === 'warning' || record.outcome === 'failed' ? record.outcome : 'passed';
+  const outcome: SmokeOutcome =
+    record.outcome === 'warning' || record.outcome === 'failed' ? record.outcome : 'passed';
   return {
     ...base,
     outcome,
     detail: record.detail ?? '',
-    data: { ...(record.data ?? {}), ...(record.checkSeconds === undefined ? {} : { checkSeconds: record.checkSeconds }) },
+    data: {
+      ...(record.data ?? {}),
+      ...(record.checkSeconds === undefined ? {} : { checkSeconds: record.checkSeconds }),
+    },
   };
 }
 
@@ -117,7 +152,12 @@ async function runImportCheck(
   timeoutSeconds: number,
   env: NodeJS.ProcessEnv | undefined,
 ): Promise<SmokeCheckResult> {
-  const step = await runStep(venvPython, ['-I', smokeScriptPath(IMPORTS_CHECK.file)], timeoutSeconds, env);
+  const step = await runStep(
+    venvPython,
+    ['-I', smokeScriptPath(IMPORTS_CHECK.file)],
+    timeoutSeconds,
+    env,
+  );
   const imports: ImportResult[] = [];
   let current: string | undefined;
   for (const line of step.stdout.split('\n')) {
@@ -142,7 +182,12 @@ async function runImportCheck(
   }
   const base = { id: IMPORTS_CHECK.id, title: IMPORTS_CHECK.title, seconds: step.seconds };
   if (step.timedOut) {
-    return { ...base, outcome: 'timeout', detail: `importing ${current ?? 'the modules'} took longer than ${timeoutSeconds} s`, data: { imports } };
+    return {
+      ...base,
+      outcome: 'timeout',
+      detail: `importing ${current ?? 'the modules'} took longer than ${timeoutSeconds} s`,
+      data: { imports },
+    };
   }
   if (step.code !== 0 || current !== undefined) {
     imports.push({
@@ -176,10 +221,18 @@ interface StepResult {
 }
 
 /** Runs one interpreter with the smoke environment; kills it after `timeoutSeconds`. */
-function runStep(python: string, args: readonly string[], timeoutSeconds: number, env?: NodeJS.ProcessEnv): Promise<StepResult> {
+function runStep(
+  python: string,
+  args: readonly string[],
+  timeoutSeconds: number,
+  env?: NodeJS.ProcessEnv,
+): Promise<StepResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(python, args, { env: env ?? isolatedPipEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(python, args, {
+      env: env ?? isolatedPipEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -200,7 +253,14 @@ function runStep(python: string, args: readonly string[], timeoutSeconds: number
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, timedOut, seconds: Math.round(Date.now() - started) / 1000 });
+      resolve({
+        code,
+        signal,
+        stdout,
+        stderr,
+        timedOut,
+        seconds: Math.round(Date.now() - started) / 1000,
+      });
     });
   });
 }
