@@ -94,14 +94,30 @@ export async function buildBundle(options: BuildBundleOptions): Promise<BuildBun
     files,
   };
   const description = locked.targets.map(describeTarget).join('; ');
+  // Source distributions are built by pip on the target (it then needs their build
+  // requirements, bundled as wheels, and maybe a compiler): say so where people look first.
+  const sdists = files
+    .filter((f) => !f.path.endsWith('.whl'))
+    .map((f) => f.path.slice('wheels/'.length));
   await writeBundleFolder(outDir, {
     manifest,
     wheels: downloads.map((d) => ({ filename: d.filename, sha256: d.sha256 })),
     requirementsTxt: formatRequirementsTxt(
-      entries.map(({ pkg }, i) => ({ name: pkg.name, version: pkg.version, sha256: downloads[i]!.sha256 })),
+      entries.map(({ pkg }, i) => ({
+        name: pkg.name,
+        version: pkg.version,
+        sha256: downloads[i]!.sha256,
+      })),
       [
         `Written by ferry ${options.toolVersion} for ${description}.`,
-        'Install offline: pip install --no-index --find-links wheels --require-hashes -r requirements.txt',
+        ...(sdists.length === 0
+          ? [
+              'Install offline: pip install --no-index --find-links wheels --require-hashes -r requirements.txt',
+            ]
+          : [
+              'Install offline: pip install --no-index --find-links wheels --require-hashes -r requirements.txt',
+              `Built on the target from source: ${sdists.join(', ')} (may need gcc/g++ and the Python headers).`,
+            ]),
       ],
     ),
     cache: options.cache,
@@ -127,8 +143,12 @@ async function checkDestination(outDir: string, force: boolean): Promise<void> {
   }
   const entries = await readdir(outDir);
   if (entries.length > 0 && !entries.includes('manifest.json')) {
-    throw new FerryError('ERR_FERRY_DESTINATION', `"${outDir}" exists and is not a ferry bundle; refusing to replace it.`, {
-      hint: 'Choose an empty or new -o path, or pass --force to replace it.',
-    });
+    throw new FerryError(
+      'ERR_FERRY_DESTINATION',
+      `"${outDir}" exists and is not a ferry bundle; refusing to replace it.`,
+      {
+        hint: 'Choose an empty or new -o path, or pass --force to replace it.',
+      },
+    );
   }
 }

@@ -4,14 +4,17 @@
  * writes this as pylock.toml; `ferry bundle` downloads it. A lock read back from pylock.toml
  * produces the same shape, so "the same lock rebuilds the same bundle".
  */
-import type { EventSink } from '../core/events.js';
+
 import { FerryError } from '../core/errors.js';
+import type { EventSink } from '../core/events.js';
 import { redactUrl } from '../core/redact.js';
 import { IndexClient } from '../index/client.js';
 import type { IndexConfig } from '../index/index-config.js';
+import { SdistReader } from '../index/sdist-metadata.js';
 import { cudaVariantWarning } from '../resolver/cuda-variants.js';
 import { IndexProvider } from '../resolver/index-provider.js';
-import { resolve, type SourcedRequirement } from '../resolver/resolve.js';
+import { type Resolution, resolve, type SourcedRequirement } from '../resolver/resolve.js';
+import { type NormalizedName, normalizeName } from '../standards/name.js';
 import { formatRequirement } from '../standards/requirement.js';
 import { describeTarget, type Target, targetTags } from '../standards/target.js';
 import { parseVersion } from '../standards/version.js';
@@ -54,14 +57,36 @@ export interface LockOptions {
   readonly client: IndexClient;
   readonly indexes: readonly string[];
   readonly events?: EventSink;
+  /**
+   * --allow-sdist: project names (or ':all:') whose source distribution may be carried when a
+   * version has no wheel for a target. Their PEP 517/518 build requirements are resolved for
+   * the target too, so the target can build them offline.
+   */
+  readonly allowSdist?: readonly string[];
+  /** Content cache folder: sdists read for their metadata are downloaded into it. */
+  readonly cacheDir?: string;
 }
+
+/** Rounds of "resolve, then add the build requirements of the sdists chosen" before giving up. */
+const MAX_BUILD_ROUNDS = 5;
+
+const isWheel = (filename: string): boolean => filename.endsWith('.whl');
 
 /** The indexes and find-links searched, credentials redacted, for messages and the manifest. */
 export function indexDescriptions(settings: IndexConfig): string[] {
-  return [...settings.indexes.map((i) => (i.explicit ? `${redactUrl(i.url)} (only for pinned projects)` : redactUrl(i.url))), ...settings.findLinks.map(redactUrl)];
+  return [
+    ...settings.indexes.map((i) =>
+      i.explicit ? `${redactUrl(i.url)} (only for pinned projects)` : redactUrl(i.url),
+    ),
+    ...settings.findLinks.map(redactUrl),
+  ];
 }
 
-export function indexClientFor(settings: IndexConfig, cacheDir: string, events?: EventSink): IndexClient {
+export function indexClientFor(
+  settings: IndexConfig,
+  cacheDir: string,
+  events?: EventSink,
+): IndexClient {
   return new IndexClient({ settings, cacheDir, ...(events ? { events } : {}) });
 }
 
@@ -72,29 +97,90 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
     tags: targetTags(t),
     pythonVersion: parseVersion(t.interpreter.fullVersion),
   }));
+  const allowed = allowSdistPredicate(options.allowSdist ?? []);
   const provider = new IndexProvider({
     client,
     targets: providerTargets,
     searched: options.indexes,
     // Only on the error path: the root page of a big index is large, so it is bounded in time and size.
     suggest: (name) => client.suggestNames(name, { remote: true, maxBytes: 96 << 20 }),
+    ...(allowed === undefined
+      ? {}
+      : {
+          allowSdist: allowed,
+          sdists: new SdistReader({
+            ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+            withCredentials: (url) => client.withCredentials(url),
+            metadataFile: (file) => client.getMetadata(file),
+            ...(events ? { events } : {}),
+          }),
+        }),
   });
-  const resolution = await resolve(options.requirements, {
-    provider,
-    environments: targets.map((t, i) => ({ name: t.name, markers: t.markers, pythonVersion: providerTargets[i]!.pythonVersion })),
-    constraints: options.constraints,
-    prereleases: options.prereleases,
-    ...(events ? { events } : {}),
-    target: {
-      description: targets.map(describeTarget).join('; '),
-      tags: providerTargets[0]!.tags,
-    },
-  });
+  const resolveWith = (roots: readonly SourcedRequirement[]) =>
+    resolve(roots, {
+      provider,
+      environments: targets.map((t, i) => ({
+        name: t.name,
+        markers: t.markers,
+        pythonVersion: providerTargets[i]!.pythonVersion,
+      })),
+      constraints: options.constraints,
+      prereleases: options.prereleases,
+      ...(events ? { events } : {}),
+      target: {
+        description: targets.map(describeTarget).join('; '),
+        tags: providerTargets[0]!.tags,
+      },
+    });
+  // A chosen sdist brings its build requirements as extra roots; they may choose other versions
+  // (or other sdists), so resolve again until the set of build requirements stops changing.
+  let buildRoots: SourcedRequirement[] = [];
+  let resolution: Resolution = await resolveWith(options.requirements);
+  for (let round = 1; ; round++) {
+    const wanted = await buildRequirementsOf(resolution, provider, targets);
+    if (sameRoots(wanted, buildRoots)) break;
+    if (round >= MAX_BUILD_ROUNDS) {
+      throw new FerryError(
+        'ERR_FERRY_RESOLUTION_TOO_COMPLEX',
+        `The build requirements of the source distributions kept changing the resolution after ${round} rounds.`,
+        {
+          hint: 'Pin the projects allowed with --allow-sdist (name==version) and their build requirements explicitly.',
+        },
+      );
+    }
+    buildRoots = wanted;
+    resolution = await resolveWith([...options.requirements, ...buildRoots]);
+  }
+  for (const p of resolution.packages) {
+    const sdists = p.candidate.files.filter(
+      (f, i) => p.targets.includes(targets[i]!.name) && !isWheel(f.filename),
+    );
+    if (sdists.length === 0) continue;
+    const build = buildRoots
+      .filter((r) => r.source === buildSource(p.name, p.version))
+      .map((r) => formatRequirement(r.requirement));
+    events?.({
+      type: 'warning',
+      code: 'W_FERRY_SDIST_CARRIED',
+      message:
+        `${p.name} ${p.version} is carried as a source distribution (${[...new Set(sdists.map((f) => f.filename))].join(', ')}): ` +
+        'building it on the target may need a compiler (gcc/g++) and the Python headers there' +
+        (build.length > 0
+          ? `; its build requirements (${build.join(', ')}) are bundled as wheels`
+          : ''),
+    });
+  }
   for (const root of options.requirements) {
     const chosen = resolution.packages.find((p) => p.name === root.requirement.normalizedName);
     if (chosen === undefined) continue;
-    const warning = cudaVariantWarning(root.requirement, root.source, chosen.candidate.version, chosen.version);
-    if (warning !== undefined) events?.({ type: 'warning', code: 'ERR_FERRY_CUDA_BUILD_NOT_PINNED', message: warning });
+    const warning = cudaVariantWarning(
+      root.requirement,
+      root.source,
+      chosen.candidate.version,
+      chosen.version,
+    );
+    if (warning !== undefined)
+      events?.({ type: 'warning', code: 'ERR_FERRY_CUDA_BUILD_NOT_PINNED', message: warning });
   }
   const packages = resolution.packages.map((p): LockedPackage => {
     const files = new Map<string, LockedFile>();
@@ -103,9 +189,13 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
       if (!p.targets.includes(targets[i]!.name)) return;
       const sha256 = file.hashes.sha256;
       if (sha256 === undefined) {
-        throw new FerryError('ERR_FERRY_NO_HASH', `The index gave no SHA-256 for ${file.filename} (${redactUrl(file.url)}).`, {
-          hint: 'Use an index that publishes hashes (PEP 503 #sha256= fragments or PEP 691 JSON), or a local --find-links folder.',
-        });
+        throw new FerryError(
+          'ERR_FERRY_NO_HASH',
+          `The index gave no SHA-256 for ${file.filename} (${redactUrl(file.url)}).`,
+          {
+            hint: 'Use an index that publishes hashes (PEP 503 #sha256= fragments or PEP 691 JSON), or a local --find-links folder.',
+          },
+        );
       }
       files.set(file.filename, {
         filename: file.filename,
@@ -134,4 +224,43 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
     constraints: options.constraints.map((r) => formatRequirement(r.requirement)),
     indexes: options.indexes,
   };
+}
+
+/** `--allow-sdist` names (normalized) or ':all:'; undefined when none are allowed. */
+function allowSdistPredicate(
+  names: readonly string[],
+): ((name: NormalizedName) => boolean) | undefined {
+  if (names.length === 0) return undefined;
+  if (names.includes(':all:')) return () => true;
+  const set = new Set(names.map((n) => normalizeName(n)));
+  return (name) => set.has(name);
+}
+
+const buildSource = (name: string, version: string): string =>
+  `build requirements of ${name} ${version}`;
+
+/** The build requirements of every sdist the resolution carries, as extra root requirements. */
+async function buildRequirementsOf(
+  resolution: Resolution,
+  provider: IndexProvider,
+  targets: readonly Target[],
+): Promise<SourcedRequirement[]> {
+  const out: SourcedRequirement[] = [];
+  for (const p of resolution.packages) {
+    const carried = p.candidate.files.some(
+      (f, i) => p.targets.includes(targets[i]!.name) && !isWheel(f.filename),
+    );
+    if (!carried) continue;
+    const source = buildSource(p.name, p.version);
+    for (const requirement of await provider.buildRequirements(p.candidate))
+      out.push({ requirement, source });
+  }
+  return out;
+}
+
+function sameRoots(a: readonly SourcedRequirement[], b: readonly SourcedRequirement[]): boolean {
+  const key = (r: SourcedRequirement) => `${r.source}\u0000${formatRequirement(r.requirement)}`;
+  const left = new Set(a.map(key));
+  const right = new Set(b.map(key));
+  return left.size === right.size && [...left].every((k) => right.has(k));
 }

@@ -2,15 +2,20 @@
  * What `ferry lock` and `ferry bundle` share: requirements (arguments, -r, -c, --framework),
  * index settings and targets settled from flags, then one resolution for all targets.
  */
-import { indexClientFor, indexDescriptions, type Locked, lockRequirements } from '../bundle/lock.js';
-import type { Output } from './render.js';
+import {
+  indexClientFor,
+  indexDescriptions,
+  type Locked,
+  lockRequirements,
+} from '../bundle/lock.js';
 import { FerryError } from '../core/errors.js';
 import { ContentCache, defaultCacheDir } from '../fetch/cache.js';
 import type { IndexClient } from '../index/client.js';
 import { parseRequirement } from '../standards/requirement.js';
 import { chooseFramework } from '../target/framework-request.js';
-import { collectRequirements } from './commands/bundle-requirements.js';
 import { type ParsedArgs, str, usageError } from './command.js';
+import { collectRequirements } from './commands/bundle-requirements.js';
+import type { Output } from './render.js';
 import { type ExtraIndexPin, INDEX_HELP, INDEX_OPTIONS, settleIndexSettings } from './settings.js';
 import { settleCliTargets, TARGET_HELP, TARGET_OPTIONS } from './target-options.js';
 
@@ -25,6 +30,7 @@ export const RESOLVE_OPTIONS = {
   cuda: { type: 'string' },
   driver: { type: 'string' },
   'cache-dir': { type: 'string' },
+  'allow-sdist': { type: 'string', multiple: true },
 } as const;
 
 export const RESOLVE_HELP = `What to resolve:
@@ -38,6 +44,9 @@ export const RESOLVE_HELP = `What to resolve:
       --cuda auto|cpu|X.Y    CUDA build (default cpu; auto = newest the target's driver runs)
       --driver VERSION       the target's NVIDIA driver, when no probed profile says it
       --cache-dir DIR        download and metadata cache (default $FERRY_CACHE_DIR or ~/.cache/ferry)
+      --allow-sdist NAME     carry NAME's source distribution when a version has no wheel for the
+                             target, with its build requirements, to be built on the target
+                             (repeatable; :all: for every project; wheels are still preferred)
 
 ${TARGET_HELP}
 
@@ -49,7 +58,11 @@ export interface ResolvedArgs {
   readonly cache: ContentCache;
 }
 
-export async function resolveFromArgs(command: string, args: ParsedArgs, out: Output): Promise<ResolvedArgs> {
+export async function resolveFromArgs(
+  command: string,
+  args: ParsedArgs,
+  out: Output,
+): Promise<ResolvedArgs> {
   const reqs = await collectRequirements(command, args, str(args.values.framework) !== undefined);
   const settled = await settleCliTargets(args);
   const framework = str(args.values.framework);
@@ -60,7 +73,9 @@ export async function resolveFromArgs(command: string, args: ParsedArgs, out: Ou
         {
           framework,
           cuda: str(args.values.cuda) ?? 'cpu',
-          ...(str(args.values['framework-version']) === undefined ? {} : { version: str(args.values['framework-version'])! }),
+          ...(str(args.values['framework-version']) === undefined
+            ? {}
+            : { version: str(args.values['framework-version'])! }),
           ...(str(args.values.driver) === undefined ? {} : { driver: str(args.values.driver)! }),
         },
         s.target,
@@ -69,20 +84,40 @@ export async function resolveFromArgs(command: string, args: ParsedArgs, out: Ou
     );
     const builds = [...new Set(choices.map((c) => c.requirement))];
     if (builds.length > 1) {
-      throw new FerryError('ERR_FERRY_VARIANT_TARGETS_DIFFER', `The targets need different builds of ${framework}: ${builds.join(', ')}.`, {
-        hint: 'Bundle each target separately, or pass --framework-version and --cuda so that one build fits all.',
-      });
+      throw new FerryError(
+        'ERR_FERRY_VARIANT_TARGETS_DIFFER',
+        `The targets need different builds of ${framework}: ${builds.join(', ')}.`,
+        {
+          hint: 'Bundle each target separately, or pass --framework-version and --cuda so that one build fits all.',
+        },
+      );
     }
     const choice = choices[0]!;
     // The vendor's own index, pinned for this project only (never searched for anything else).
-    if (choice.index !== 'default') pins.push({ project: choice.project, name: `${choice.project}-${choice.cuda === 'cpu' ? 'cpu' : `cu${choice.cuda.replace('.', '')}`}`, url: choice.index });
-    reqs.requirements.push({ requirement: parseRequirement(choice.requirement), source: `--framework ${framework}` });
-    for (const c of choice.constraints) reqs.constraints.push({ requirement: parseRequirement(c), source: `--framework ${framework}` });
+    if (choice.index !== 'default')
+      pins.push({
+        project: choice.project,
+        name: `${choice.project}-${choice.cuda === 'cpu' ? 'cpu' : `cu${choice.cuda.replace('.', '')}`}`,
+        url: choice.index,
+      });
+    reqs.requirements.push({
+      requirement: parseRequirement(choice.requirement),
+      source: `--framework ${framework}`,
+    });
+    for (const c of choice.constraints)
+      reqs.constraints.push({
+        requirement: parseRequirement(c),
+        source: `--framework ${framework}`,
+      });
     for (const note of choice.notes) out.events({ type: 'info', message: note });
-  } else if (str(args.values.cuda) !== undefined || str(args.values['framework-version']) !== undefined) {
+  } else if (
+    str(args.values.cuda) !== undefined ||
+    str(args.values['framework-version']) !== undefined
+  ) {
     throw usageError(command, '--cuda and --framework-version only apply with --framework.');
   }
-  if (reqs.requirements.length === 0) throw usageError(command, 'give at least one REQUIREMENT, -r FILE or --framework.');
+  if (reqs.requirements.length === 0)
+    throw usageError(command, 'give at least one REQUIREMENT, -r FILE or --framework.');
   const settings = await settleIndexSettings(args, reqs, pins);
   const cache = new ContentCache(str(args.values['cache-dir']) ?? defaultCacheDir());
   const client = indexClientFor(settings, cache.dir, out.events);
@@ -94,6 +129,24 @@ export async function resolveFromArgs(command: string, args: ParsedArgs, out: Ou
     client,
     indexes: indexDescriptions(settings),
     events: out.events,
+    allowSdist: allowSdistNames(command, args),
+    cacheDir: cache.dir,
   });
   return { locked, client, cache };
+}
+
+/** --allow-sdist values: project names (comma-separated lists accepted, as pip's --no-binary) or :all:. */
+function allowSdistNames(command: string, args: ParsedArgs): string[] {
+  const raw = args.values['allow-sdist'];
+  const values = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map(String);
+  const names = values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+  for (const name of names) {
+    if (name !== ':all:' && !/^([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$/.test(name)) {
+      throw usageError(command, `--allow-sdist "${name}" is not a project name (or :all:).`);
+    }
+  }
+  return names;
 }

@@ -4,8 +4,13 @@
  */
 import { FerryError } from '../core/errors.js';
 import { parseSpecifierSet, specifierSetContains } from '../standards/specifier.js';
-import { formatVersion, tryParseVersion, type Version } from '../standards/version.js';
-import type { CandidatesAnswer } from './provider.js';
+import {
+  compareVersions,
+  formatVersion,
+  tryParseVersion,
+  type Version,
+} from '../standards/version.js';
+import type { CandidatesAnswer, RejectedFile } from './provider.js';
 
 export interface Clash {
   readonly name: string;
@@ -28,14 +33,21 @@ export function describeClash(clash: Clash, decisions: number): FerryError {
 
   if (answer?.kind === 'not-found') {
     const who = clash.requirements.map((r) => r.source).filter((s) => s !== 'the command line');
-    const suggestion = answer.suggestions.length > 0 ? `Did you mean ${answer.suggestions.map((s) => `"${s}"`).join(' or ')}? ` : '';
+    const suggestion =
+      answer.suggestions.length > 0
+        ? `Did you mean ${answer.suggestions.map((s) => `"${s}"`).join(' or ')}? `
+        : '';
     return new FerryError(
       'ERR_FERRY_UNKNOWN_PROJECT',
       `No project named "${clash.name}" was found on ${answer.searched.join(', ') || 'any index'}` +
         (who.length > 0 ? ` (required by ${who.join(', ')}).` : '.'),
       {
         hint: `${suggestion}Check the spelling, or name the index that hosts it with --extra-index-url or --find-links.`,
-        details: { project: clash.name, suggestions: answer.suggestions, searched: answer.searched },
+        details: {
+          project: clash.name,
+          suggestions: answer.suggestions,
+          searched: answer.searched,
+        },
       },
     );
   }
@@ -43,15 +55,46 @@ export function describeClash(clash: Clash, decisions: number): FerryError {
   if (answer?.kind === 'found' && answer.candidates.length === 0) {
     const target = clash.target;
     const files = answer.rejected.slice(0, MAX_LISTED).map((f) => `  ${f.filename}  (${f.detail})`);
-    const more = answer.rejected.length > MAX_LISTED ? [`  … and ${answer.rejected.length - MAX_LISTED} more`] : [];
+    const more =
+      answer.rejected.length > MAX_LISTED
+        ? [`  … and ${answer.rejected.length - MAX_LISTED} more`]
+        : [];
     const tags = target?.tags ?? [];
-    const tagLine = tags.length > 0 ? `\nTags tried, best first (${tags.length}): ${tags.slice(0, 8).join(', ')}${tags.length > 8 ? ', …' : ''}` : '';
+    const tagLine =
+      tags.length > 0
+        ? `\nTags tried, best first (${tags.length}): ${tags.slice(0, 8).join(', ')}${tags.length > 8 ? ', …' : ''}`
+        : '';
+    const { withWheels, sdistOnly } = versionsByKind(answer.rejected);
+    const kinds =
+      (withWheels.length > 0
+        ? `\nVersions with wheels (for other platforms or Pythons): ${listVersions(withWheels)}`
+        : '') +
+      (sdistOnly.length > 0
+        ? `\nVersions with only a source distribution (sdist): ${listVersions(sdistOnly)}`
+        : '');
+    const options = [
+      'bundle for a target these wheels fit (--target, --python, --os, --arch, --glibc)',
+      ...(withWheels.length > 0
+        ? [`pick a version that has a wheel for your target ("${clash.name}==VERSION")`]
+        : []),
+      ...(sdistOnly.length > 0
+        ? [
+            `carry the sdist and build it on the target with --allow-sdist ${clash.name} (the target then may need a compiler and the Python headers)`,
+          ]
+        : []),
+    ];
     return new FerryError(
       'ERR_FERRY_NO_COMPATIBLE_FILE',
-      `"${clash.name}" has no file that installs on ${target?.description ?? 'this target'}.${tagLine}\nFiles on ${answer.source}:\n${files.concat(more).join('\n') || '  (none)'}`,
+      `"${clash.name}" has no file that installs on ${target?.description ?? 'this target'}.${tagLine}${kinds}\nFiles on ${answer.source}:\n${files.concat(more).join('\n') || '  (none)'}`,
       {
-        hint: 'Choose a version that publishes a wheel for this platform and Python, or bundle for a target these files fit.',
-        details: { project: clash.name, tags, files: answer.rejected },
+        hint: `Options: ${options.join('; or ')}.`,
+        details: {
+          project: clash.name,
+          tags,
+          files: answer.rejected,
+          versionsWithWheels: withWheels,
+          sdistOnlyVersions: sdistOnly,
+        },
       },
     );
   }
@@ -60,17 +103,40 @@ export function describeClash(clash: Clash, decisions: number): FerryError {
     return new FerryError(
       'ERR_FERRY_RESOLUTION_IMPOSSIBLE',
       `Every matching version of "${clash.name}" requires another Python: ${clash.requiresPython.join('; ')}.\nRequired as:\n${asked}`,
-      { hint: 'Pick a version that supports the target Python, or bundle for a Python these versions support.' },
+      {
+        hint: 'Pick a version that supports the target Python, or bundle for a Python these versions support.',
+      },
     );
   }
 
   const available =
-    answer?.kind === 'found'
-      ? answer.candidates.map((c) => formatVersion(c.version))
-      : [];
-  const listed = available.slice(0, MAX_LISTED).join(', ') + (available.length > MAX_LISTED ? ', …' : '');
+    answer?.kind === 'found' ? answer.candidates.map((c) => formatVersion(c.version)) : [];
+  const listed =
+    available.slice(0, MAX_LISTED).join(', ') + (available.length > MAX_LISTED ? ', …' : '');
+  // Versions the requirements would accept if their sdist could be used (--allow-sdist).
+  const sdistOnly = answer?.kind === 'found' ? versionsByKind(answer.rejected).sdistOnly : [];
+  const sdistWanted = sdistOnly.filter((text) => {
+    const v = tryParseVersion(text);
+    return (
+      v !== undefined &&
+      !available.includes(formatVersion(v)) &&
+      clash.requirements.every((r) => {
+        try {
+          return specifierSetContains(parseSpecifierSet(r.specifier), v, { prereleases: true });
+        } catch {
+          return false;
+        }
+      })
+    );
+  });
+  const sdistLine =
+    clash.pinned === undefined && sdistWanted.length > 0
+      ? `\nVersions that match but have only a source distribution (sdist): ${listVersions(sdistWanted)}`
+      : '';
   const onlyPre =
-    !clash.prereleasesAllowed && answer?.kind === 'found' && answer.candidates.every((c) => c.version.pre !== undefined || c.version.dev !== undefined);
+    !clash.prereleasesAllowed &&
+    answer?.kind === 'found' &&
+    answer.candidates.every((c) => c.version.pre !== undefined || c.version.dev !== undefined);
   const candidates =
     clash.pinned !== undefined
       ? [tryParseVersion(clash.pinned)].filter((v): v is Version => v !== undefined)
@@ -84,15 +150,52 @@ export function describeClash(clash: Clash, decisions: number): FerryError {
       : `"${clash.name}" ${clash.pinned} was already chosen, but these requirements on it clash:`;
   return new FerryError(
     'ERR_FERRY_RESOLUTION_IMPOSSIBLE',
-    `${story === undefined ? '' : `${story}\n\n`}${head}\n${asked}\nVersions with wheels for the target: ${listed || '(none)'}` +
+    `${story === undefined ? '' : `${story}\n\n`}${head}\n${asked}\nVersions with wheels for the target: ${listed || '(none)'}${sdistLine}` +
       (decisions > 1 ? `\n(${decisions} combinations were tried.)` : ''),
     {
       hint: onlyPre
         ? 'Only pre-releases are available: allow them with --pre or name one explicitly (e.g. ==1.0rc1).'
-        : 'Loosen or change one of these requirements (or the one that pulls it in), or pin a version of the requiring package that agrees.',
-      details: { project: clash.name, requirements: clash.requirements, available },
+        : sdistLine !== ''
+          ? `Pick a version with wheels for the target, or carry the sdist and build it on the target with --allow-sdist ${clash.name} (the target then may need a compiler and the Python headers).`
+          : 'Loosen or change one of these requirements (or the one that pulls it in), or pin a version of the requiring package that agrees.',
+      details: {
+        project: clash.name,
+        requirements: clash.requirements,
+        available,
+        ...(sdistWanted.length > 0 ? { sdistOnlyVersions: sdistWanted } : {}),
+      },
     },
   );
+}
+
+/**
+ * From the files an index has that do not fit: versions with a wheel for some platform or
+ * Python, and versions published only as an sdist. Newest first.
+ */
+function versionsByKind(rejected: readonly RejectedFile[]): {
+  withWheels: string[];
+  sdistOnly: string[];
+} {
+  const wheels = new Map<string, string>();
+  const sdists = new Map<string, string>();
+  for (const f of rejected) {
+    const v = tryParseVersion(f.version);
+    if (v === undefined) continue;
+    const key = formatVersion(v);
+    if (f.reason === 'sdist') sdists.set(key, f.version);
+    else if (f.reason !== 'invalid' && !/\.(tar\.gz|zip)$/.test(f.filename))
+      wheels.set(key, f.version);
+  }
+  const newestFirst = (m: Map<string, string>) =>
+    [...m.values()].sort((a, b) => compareVersions(tryParseVersion(b)!, tryParseVersion(a)!));
+  return {
+    withWheels: newestFirst(wheels),
+    sdistOnly: newestFirst(new Map([...sdists].filter(([k]) => !wheels.has(k)))),
+  };
+}
+
+function listVersions(versions: readonly string[]): string {
+  return versions.slice(0, MAX_LISTED).join(', ') + (versions.length > MAX_LISTED ? ', …' : '');
 }
 
 const YOU = 'the command line';
@@ -120,7 +223,8 @@ function derivation(clash: Clash, versions: readonly Version[]): string | undefi
   });
   if (reqs.some((r) => r === undefined) || reqs.length === 0) return undefined;
   const all = reqs as NonNullable<(typeof reqs)[number]>[];
-  const fits = (r: (typeof all)[number], v: Version) => specifierSetContains(r.set, v, { prereleases: true });
+  const fits = (r: (typeof all)[number], v: Version) =>
+    specifierSetContains(r.set, v, { prereleases: true });
   const name = clash.name;
   // One requirement that nothing available satisfies.
   const alone = all.find((r) => !versions.some((v) => fits(r, v)));
@@ -146,4 +250,3 @@ function derivation(clash: Clash, versions: readonly Version[]): string | undefi
   }
   return undefined;
 }
-

@@ -6,6 +6,7 @@
  */
 import { FerryError } from '../core/errors.js';
 import type { DistFile, IndexClient } from '../index/client.js';
+import type { SdistInfo } from '../index/sdist-metadata.js';
 import { parseDistFilename } from '../standards/filename.js';
 import { parseCoreMetadata } from '../standards/metadata.js';
 import { type NormalizedName, normalizeName } from '../standards/name.js';
@@ -13,7 +14,13 @@ import { parseRequirement, type Requirement } from '../standards/requirement.js'
 import { parseSpecifierSet, specifierSetContains } from '../standards/specifier.js';
 import { bestWheelRank, tagRanking } from '../standards/tags.js';
 import { compareVersions, tryParseVersion, type Version } from '../standards/version.js';
-import type { Candidate, CandidateMetadata, CandidatesAnswer, Provider, RejectedFile } from './provider.js';
+import type {
+  Candidate,
+  CandidateMetadata,
+  CandidatesAnswer,
+  Provider,
+  RejectedFile,
+} from './provider.js';
 
 export interface ProviderTarget {
   readonly name: string;
@@ -30,6 +37,13 @@ export interface IndexProviderOptions {
   readonly suggest?: (name: string) => Promise<readonly string[]>;
   /** Descriptions of the indexes searched, for "not found" errors. */
   readonly searched: readonly string[];
+  /**
+   * --allow-sdist: projects whose source distribution may stand in for a version that has no
+   * compatible wheel for a target (wheels of that version are still preferred).
+   */
+  readonly allowSdist?: (name: NormalizedName) => boolean;
+  /** Reads an sdist's dependencies and build requirements statically (index/sdist-metadata.ts). */
+  readonly sdists?: { read(file: DistFile): Promise<SdistInfo> };
 }
 
 export class IndexProvider implements Provider {
@@ -53,23 +67,48 @@ export class IndexProvider implements Provider {
     const rejected: RejectedFile[] = [];
     const targets = this.options.targets;
     type Best = { file: DistFile; rank: number };
-    const versions = new Map<string, { version: Version; text: string; best: (Best | undefined)[] }>();
+    const versions = new Map<
+      string,
+      { version: Version; text: string; best: (Best | undefined)[] }
+    >();
+    const allowSdist =
+      this.options.allowSdist?.(name) === true && this.options.sdists !== undefined;
+    const sdists = new Map<string, { version: Version; text: string; file: DistFile }>();
     for (const file of page.files) {
       const parsed = parseDistFilename(file.filename, name);
       const version = parsed === undefined ? undefined : tryParseVersion(parsed.version);
       if (parsed === undefined || version === undefined) {
-        rejected.push({ filename: file.filename, version: '', reason: 'invalid', detail: 'not a valid wheel or sdist name' });
+        rejected.push({
+          filename: file.filename,
+          version: '',
+          reason: 'invalid',
+          detail: 'not a valid wheel or sdist name',
+        });
+        continue;
+      }
+      if (parsed.kind === 'sdist' && allowSdist) {
+        // One sdist per version: a non-yanked one, .tar.gz (PEP 625) before a legacy .zip.
+        const key = canonicalKey(version);
+        const current = sdists.get(key);
+        if (current === undefined || betterSdist(file, current.file))
+          sdists.set(key, { version, text: parsed.version, file });
         continue;
       }
       if (parsed.kind === 'sdist') {
-        rejected.push({ filename: file.filename, version: parsed.version, reason: 'sdist', detail: 'source distribution: it would have to be built on the target' });
+        rejected.push({
+          filename: file.filename,
+          version: parsed.version,
+          reason: 'sdist',
+          detail: 'source distribution: it would have to be built on the target',
+        });
         continue;
       }
       let usable = false;
       const key = canonicalKey(version);
       for (let t = 0; t < targets.length; t++) {
         const rank = bestWheelRank(parsed, this.rankings[t]!);
-        if (rank === undefined || !pythonFits(file.requiresPython, targets[t]!.pythonVersion)) continue;
+        if (rank === undefined || !pythonFits(file.requiresPython, targets[t]!.pythonVersion))
+          continue;
         usable = true;
         let entry = versions.get(key);
         if (entry === undefined) {
@@ -77,13 +116,19 @@ export class IndexProvider implements Provider {
           versions.set(key, entry);
         }
         const current = entry.best[t];
-        if (current === undefined || better(file, rank, current.file, current.rank)) entry.best[t] = { file, rank };
+        if (current === undefined || better(file, rank, current.file, current.rank))
+          entry.best[t] = { file, rank };
       }
       if (!usable) {
         const python = !targets.some((t) => pythonFits(file.requiresPython, t.pythonVersion));
         rejected.push(
           python
-            ? { filename: file.filename, version: parsed.version, reason: 'requires-python', detail: `requires Python ${file.requiresPython}` }
+            ? {
+                filename: file.filename,
+                version: parsed.version,
+                reason: 'requires-python',
+                detail: `requires Python ${file.requiresPython}`,
+              }
             : {
                 filename: file.filename,
                 version: parsed.version,
@@ -93,10 +138,38 @@ export class IndexProvider implements Provider {
         );
       }
     }
+    // --allow-sdist: a version's sdist serves each target that none of its wheels fits.
+    for (const [key, sdist] of sdists) {
+      let entry = versions.get(key);
+      let used = false;
+      for (let t = 0; t < targets.length; t++) {
+        if (
+          entry?.best[t] !== undefined ||
+          !pythonFits(sdist.file.requiresPython, targets[t]!.pythonVersion)
+        )
+          continue;
+        if (entry === undefined) {
+          entry = { version: sdist.version, text: sdist.text, best: targets.map(() => undefined) };
+          versions.set(key, entry);
+        }
+        entry.best[t] = { file: sdist.file, rank: Number.POSITIVE_INFINITY };
+        used = true;
+      }
+      if (!used && (entry === undefined || entry.best.some((b) => b === undefined))) {
+        rejected.push({
+          filename: sdist.file.filename,
+          version: sdist.text,
+          reason: 'requires-python',
+          detail: `requires Python ${sdist.file.requiresPython}`,
+        });
+      }
+    }
     const candidates: Candidate[] = [];
     // Versions that fit some targets but not all are the near misses: list them first, newest first.
     const nearMisses: RejectedFile[] = [];
-    for (const entry of [...versions.values()].sort((a, b) => compareVersions(b.version, a.version))) {
+    for (const entry of [...versions.values()].sort((a, b) =>
+      compareVersions(b.version, a.version),
+    )) {
       const missing = entry.best.findIndex((b) => b === undefined);
       if (missing !== -1) {
         nearMisses.push({
@@ -122,20 +195,24 @@ export class IndexProvider implements Provider {
     const firstMatch = page.strategy === 'unsafe-first-match';
     candidates.sort(
       (a, b) =>
-        (firstMatch ? (a.file.indexRank ?? 0) - (b.file.indexRank ?? 0) : 0) || compareVersions(b.version, a.version),
+        (firstMatch ? (a.file.indexRank ?? 0) - (b.file.indexRank ?? 0) : 0) ||
+        compareVersions(b.version, a.version),
     );
     rejected.unshift(...nearMisses);
     return { kind: 'found', candidates, rejected, source: page.source };
   }
 
   async metadata(candidate: Candidate): Promise<CandidateMetadata> {
-    const text = await this.options.client.getMetadata(candidate.file);
-    const metadata = parseCoreMetadata(text, candidate.file.url);
+    const metadata = isWheel(candidate.file)
+      ? parseCoreMetadata(await this.options.client.getMetadata(candidate.file), candidate.file.url)
+      : await this.sdist(candidate.file);
     if (normalizeName(metadata.name) !== candidate.name) {
       throw new FerryError(
         'ERR_FERRY_INVALID_METADATA',
         `The metadata of ${candidate.file.filename} names the project "${metadata.name}", not "${candidate.name}".`,
-        { hint: 'The index serves a mislabelled file; report it to the index operator or exclude this version.' },
+        {
+          hint: 'The index serves a mislabelled file; report it to the index operator or exclude this version.',
+        },
       );
     }
     const requiresDist: Requirement[] = [];
@@ -146,7 +223,10 @@ export class IndexProvider implements Provider {
         throw new FerryError(
           'ERR_FERRY_INVALID_METADATA',
           `${candidate.file.filename} declares an invalid dependency "${line}".`,
-          { hint: 'Exclude this version (e.g. with a constraint name!=version) or ask its publisher to fix it.', cause: error },
+          {
+            hint: 'Exclude this version (e.g. with a constraint name!=version) or ask its publisher to fix it.',
+            cause: error,
+          },
         );
       }
     }
@@ -157,12 +237,39 @@ export class IndexProvider implements Provider {
     };
   }
 
+  async buildRequirements(candidate: Candidate): Promise<readonly Requirement[]> {
+    const sdist = candidate.files.find((f) => !isWheel(f));
+    if (sdist === undefined) return [];
+    const info = await this.sdist(sdist);
+    return info.buildRequires.map((line) => {
+      try {
+        return parseRequirement(line);
+      } catch (error) {
+        throw new FerryError(
+          'ERR_FERRY_INVALID_METADATA',
+          `${sdist.filename} declares an invalid build requirement "${line}".`,
+          {
+            hint: 'pip could not build it either: exclude this version (e.g. with a constraint name!=version) or ask its publisher to fix it.',
+            cause: error,
+          },
+        );
+      }
+    });
+  }
+
+  private sdist(file: DistFile): Promise<SdistInfo> {
+    if (this.options.sdists === undefined)
+      throw new Error('IndexProvider: an sdist candidate without an sdist reader');
+    return this.options.sdists.read(file);
+  }
 }
 
 function pythonFits(requiresPython: string | undefined, pythonVersion: Version): boolean {
   if (requiresPython === undefined || requiresPython.trim() === '') return true;
   try {
-    return specifierSetContains(parseSpecifierSet(requiresPython), pythonVersion, { prereleases: true });
+    return specifierSetContains(parseSpecifierSet(requiresPython), pythonVersion, {
+      prereleases: true,
+    });
   } catch {
     return true; // pip ignores an unparsable data-requires-python
   }
@@ -173,6 +280,16 @@ function canonicalKey(version: Version): string {
   const release = [...version.release];
   while (release.length > 1 && release[release.length - 1] === 0) release.pop();
   return JSON.stringify({ ...version, release });
+}
+
+const isWheel = (file: DistFile): boolean => file.filename.endsWith('.whl');
+
+function betterSdist(file: DistFile, other: DistFile): boolean {
+  const yanked = file.yanked !== false;
+  if (yanked !== (other.yanked !== false)) return !yanked;
+  const gz = file.filename.endsWith('.tar.gz');
+  if (gz !== other.filename.endsWith('.tar.gz')) return gz;
+  return file.filename < other.filename;
 }
 
 /** Prefer a non-yanked file, then the better tag rank, then the name (for determinism). */

@@ -13,7 +13,10 @@ export interface Candidate {
   readonly version: Version;
   /** The version as the index spelled it (in the filename). */
   readonly versionText: string;
-  /** The file chosen for the first target: its best-ranked compatible wheel. */
+  /**
+   * The file chosen for the first target: its best-ranked compatible wheel, or (only for a
+   * project allowed with --allow-sdist, when no wheel fits) its source distribution.
+   */
   readonly file: DistFile;
   /** The file chosen for each target, in the order the targets were given (may repeat). */
   readonly files: readonly DistFile[];
@@ -36,7 +39,11 @@ export type CandidatesAnswer =
       readonly rejected: readonly RejectedFile[];
       readonly source: string;
     }
-  | { readonly kind: 'not-found'; readonly suggestions: readonly string[]; readonly searched: readonly string[] };
+  | {
+      readonly kind: 'not-found';
+      readonly suggestions: readonly string[];
+      readonly searched: readonly string[];
+    };
 
 export interface CandidateMetadata {
   readonly requiresDist: readonly Requirement[];
@@ -47,6 +54,11 @@ export interface CandidateMetadata {
 export interface Provider {
   candidates(name: NormalizedName): Promise<CandidatesAnswer>;
   metadata(candidate: Candidate): Promise<CandidateMetadata>;
+  /**
+   * PEP 517/518 build requirements of the candidate's source distributions (the files that
+   * are not wheels); [] when every chosen file is a wheel.
+   */
+  buildRequirements?(candidate: Candidate): Promise<readonly Requirement[]>;
   /** A hint that these will be asked for soon: start fetching (no answer expected). */
   prefetch?(name: NormalizedName): void;
 }

@@ -27,7 +27,12 @@ import { probeHost } from './probe.js';
 import type { TargetProfile } from './profile.js';
 import { defaultPython, isolatedPipEnv, run } from './python-env.js';
 import { type SmokeMode, selectSmokeChecks } from './smoke/checks.js';
-import { passed, runSmokeChecks, type SmokeCheckResult } from './smoke/run-smoke.js';
+import {
+  type ImportResult,
+  passed,
+  runSmokeChecks,
+  type SmokeCheckResult,
+} from './smoke/run-smoke.js';
 
 export interface InstallOptions {
   readonly bundleDir: string;
@@ -59,6 +64,8 @@ export interface InstallReport {
   readonly packages: readonly { name: string; version: string }[];
   readonly doctor: readonly DoctorProblem[];
   readonly checks: readonly SmokeCheckResult[];
+  /** The import check's per-module results (also in checks[].data.imports). */
+  readonly imports: readonly ImportResult[];
   readonly host: TargetProfile;
   readonly seconds: number;
 }
@@ -421,6 +428,8 @@ export async function installBundle(options: InstallOptions): Promise<InstallRep
     packages: manifest.packages.map((p) => ({ name: p.name, version: p.version })),
     doctor: problems,
     checks,
+    imports:
+      (checks.find((c) => c.id === 'imports')?.data?.imports as ImportResult[] | undefined) ?? [],
     host: probed,
     seconds: (Date.now() - started) / 1000,
   });

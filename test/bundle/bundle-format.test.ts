@@ -97,7 +97,7 @@ describe('bundle format 1', () => {
     type Comp = { purl: string; hashes: { alg: string }[]; licenses: unknown };
     const app = byName.get('demo-app') as Comp;
     assert.equal(app.purl, 'pkg:pypi/demo-app@1.0?file_name=demo_app-1.0-py3-none-any.whl');
-    assert.equal(app.hashes[0].alg, 'SHA-256');
+    assert.equal(app.hashes[0]?.alg, 'SHA-256');
     assert.deepEqual(app.licenses, [{ expression: 'MIT OR Apache-2.0' }]);
     assert.deepEqual((byName.get('demo-lib') as Comp).licenses, [
       { license: { id: 'Apache-2.0' } },

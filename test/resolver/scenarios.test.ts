@@ -12,7 +12,12 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
-import { indexClientFor, indexDescriptions, type Locked, lockRequirements } from '../../src/bundle/lock.js';
+import {
+  indexClientFor,
+  indexDescriptions,
+  type Locked,
+  lockRequirements,
+} from '../../src/bundle/lock.js';
 import { FerryError } from '../../src/core/errors.js';
 import { settleIndexes } from '../../src/index/index-config.js';
 import type { IndexSettings } from '../../src/index/pip-config.js';
@@ -80,7 +85,10 @@ const scenarioSchema = z
         files: z.array(z.string()).optional(),
       })
       .strict()
-      .refine((e) => (e.versions === undefined) !== (e.error_code === undefined), 'give exactly one of versions or error_code'),
+      .refine(
+        (e) => (e.versions === undefined) !== (e.error_code === undefined),
+        'give exactly one of versions or error_code',
+      ),
   })
   .strict();
 
@@ -112,23 +120,43 @@ function fakeDist(p: Scenario['packages'][number]): FakeDist {
 }
 
 /**
- * The local index writes the metadata's Requires-Python onto the page too. When a scenario wants
- * them to differ, the project's JSON page is replaced (the index then serves JSON only).
+ * Projects whose JSON page the runner rewrites (the index then serves JSON only):
+ * - the local index writes the metadata's Requires-Python onto the page too; `file_requires_python`
+ *   makes them differ;
+ * - the helper percent-encodes `+` in file URLs (%2B) but decodes request paths with decodeURI, which
+ *   leaves %2B alone, so local versions (2.1.2+cu118) would 404: their URLs are written with a bare `+`.
  */
+const rewritten = (p: Scenario['packages'][number]) =>
+  p.file_requires_python !== undefined || p.version.includes('+');
+
 async function overridePages(index: LocalIndex, packages: Scenario['packages']): Promise<void> {
-  const projects = new Set(packages.filter((p) => p.file_requires_python !== undefined).map((p) => normalizeName(p.name)));
+  const projects = new Set(packages.filter(rewritten).map((p) => normalizeName(p.name)));
   for (const project of projects) {
     const path = `/simple/${project}/`;
-    const response = await fetch(`${index.url}/${project}/`, { headers: { accept: 'application/vnd.pypi.simple.v1+json' } });
-    const page = (await response.json()) as { files: { filename: string; 'requires-python'?: string }[] };
+    const response = await fetch(`${index.url}/${project}/`, {
+      headers: { accept: 'application/vnd.pypi.simple.v1+json' },
+    });
+    const page = (await response.json()) as {
+      files: { filename: string; url: string; 'requires-python'?: string }[];
+    };
     for (const file of page.files) {
+      file.url = file.url.replace(/%2B/g, '+');
       const dist = index.files.get(file.filename)?.dist;
-      const spec = packages.find((p) => normalizeName(p.name) === project && p.version === dist?.version && (p.tag ?? 'py3-none-any') === (dist?.tag ?? 'py3-none-any'));
+      const spec = packages.find(
+        (p) =>
+          normalizeName(p.name) === project &&
+          p.version === dist?.version &&
+          (p.tag ?? 'py3-none-any') === (dist?.tag ?? 'py3-none-any'),
+      );
       if (spec?.file_requires_python === undefined) continue;
       if (spec.file_requires_python === false) delete file['requires-python'];
       else file['requires-python'] = spec.file_requires_python;
     }
-    index.fault(path, { status: 200, contentType: 'application/vnd.pypi.simple.v1+json', body: JSON.stringify(page) });
+    index.fault(path, {
+      status: 200,
+      contentType: 'application/vnd.pypi.simple.v1+json',
+      body: JSON.stringify(page),
+    });
   }
 }
 
@@ -138,24 +166,45 @@ async function targetsOf(specs: Scenario['request']['targets']): Promise<Target[
     if (typeof spec === 'string') out.push(...(await settleTargets({ targets: [spec] })));
     else {
       const { preset, ...flags } = spec;
-      out.push(...(await settleTargets(preset === undefined ? flags : { targets: [preset], ...(flags.python === undefined ? {} : { python: flags.python }) })));
+      out.push(
+        ...(await settleTargets(
+          preset === undefined
+            ? flags
+            : {
+                targets: [preset],
+                ...(flags.python === undefined ? {} : { python: flags.python }),
+              },
+        )),
+      );
     }
   }
   return out;
 }
 
 const sourced = (texts: readonly string[], source: string): SourcedRequirement[] =>
-  texts.map((text, i) => ({ requirement: parseRequirement(text), source: source === '' ? 'the command line' : `${source}:${i + 1}` }));
+  texts.map((text, i) => ({
+    requirement: parseRequirement(text),
+    source: source === '' ? 'the command line' : `${source}:${i + 1}`,
+  }));
 
 const cacheRoot = await mkdtemp(join(tmpdir(), 'ferry-scenarios-'));
 after(() => rm(cacheRoot, { recursive: true, force: true }));
 
 async function runScenario(file: string, scenario: Scenario): Promise<void> {
-  const needsOverride = scenario.packages.some((p) => p.file_requires_python !== undefined);
-  const index = await startLocalIndex(scenario.packages.map(fakeDist), needsOverride ? { html: false } : {});
+  const needsOverride = scenario.packages.some(rewritten);
+  const index = await startLocalIndex(
+    scenario.packages.map(fakeDist),
+    needsOverride ? { html: false } : {},
+  );
   try {
     await overridePages(index, scenario.packages);
-    const pip: IndexSettings = { indexUrl: index.url, extraIndexUrls: [], findLinks: [], noIndex: false, sources: [] };
+    const pip: IndexSettings = {
+      indexUrl: index.url,
+      extraIndexUrls: [],
+      findLinks: [],
+      noIndex: false,
+      sources: [],
+    };
     // No ferry.toml from the working directory may leak in.
     const settings = await settleIndexes({ pip, io: { readFile: async () => undefined } });
     const client = indexClientFor(settings, join(cacheRoot, file.replace(/\.toml$/, '')));
@@ -181,22 +230,36 @@ async function runScenario(file: string, scenario: Scenario): Promise<void> {
       assert.ok(failure instanceof FerryError, `expected a FerryError, got ${String(failure)}`);
       const text = `${failure.message}\n${failure.hint ?? ''}`;
       assert.equal(failure.code, expect.error_code, text);
-      for (const part of expect.error_text) assert.ok(text.includes(part), `the error should mention "${part}":\n${text}`);
+      for (const part of expect.error_text)
+        assert.ok(text.includes(part), `the error should mention "${part}":\n${text}`);
       return;
     }
     if (failure !== undefined) {
-      const detail = failure instanceof FerryError ? `${failure.code}: ${failure.message}` : String(failure);
+      const detail =
+        failure instanceof FerryError ? `${failure.code}: ${failure.message}` : String(failure);
       assert.fail(`expected a resolution, got ${detail}`);
     }
     const got = Object.fromEntries(locked!.packages.map((p) => [p.name, p.version]));
-    const want = Object.fromEntries(Object.entries(expect.versions!).map(([name, version]) => [normalizeName(name), version]));
+    const want = Object.fromEntries(
+      Object.entries(expect.versions!).map(([name, version]) => [normalizeName(name), version]),
+    );
     assert.deepEqual(got, want);
     if (expect.per_target !== undefined) {
       const names = targets.map((t) => t.name);
       for (const [target, packages] of Object.entries(expect.per_target)) {
-        assert.ok(names.includes(target), `no target named "${target}" (targets: ${names.join(', ')})`);
-        const needed = locked!.packages.filter((p) => p.targets.includes(target)).map((p) => p.name).sort();
-        assert.deepEqual(needed, packages.map((p) => normalizeName(p)).sort(), `packages for ${target}`);
+        assert.ok(
+          names.includes(target),
+          `no target named "${target}" (targets: ${names.join(', ')})`,
+        );
+        const needed = locked!.packages
+          .filter((p) => p.targets.includes(target))
+          .map((p) => p.name)
+          .sort();
+        assert.deepEqual(
+          needed,
+          packages.map((p) => normalizeName(p)).sort(),
+          `packages for ${target}`,
+        );
       }
     }
     if (expect.files !== undefined) {
@@ -216,7 +279,8 @@ describe('resolver scenarios', () => {
   });
   for (const { file, scenario } of scenarios) {
     const name = `${file.replace(/\.toml$/, '')}: ${scenario.description}`;
-    if (scenario.known_bug !== undefined) test(name, { todo: `known bug: ${scenario.known_bug}` }, () => runScenario(file, scenario));
+    if (scenario.known_bug !== undefined)
+      test(name, { todo: `known bug: ${scenario.known_bug}` }, () => runScenario(file, scenario));
     else test(name, () => runScenario(file, scenario));
   }
 });
