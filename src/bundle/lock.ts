@@ -8,7 +8,7 @@
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { redactUrl } from '../core/redact.js';
-import { IndexClient } from '../index/client.js';
+import { type DistFile, IndexClient } from '../index/client.js';
 import type { IndexConfig } from '../index/index-config.js';
 import { SdistReader } from '../index/sdist-metadata.js';
 import { cudaVariantWarning } from '../resolver/cuda-variants.js';
@@ -153,7 +153,7 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
   }
   for (const p of resolution.packages) {
     const sdists = p.candidate.files.filter(
-      (f, i) => p.targets.includes(targets[i]!.name) && !isWheel(f.filename),
+      (f, i): f is DistFile => f !== undefined && p.targets.includes(targets[i]!.name) && !isWheel(f.filename),
     );
     if (sdists.length === 0) continue;
     const build = buildRoots
@@ -186,7 +186,7 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
     const files = new Map<string, LockedFile>();
     p.candidate.files.forEach((file, i) => {
       // A target that does not need the package does not need its file either.
-      if (!p.targets.includes(targets[i]!.name)) return;
+      if (file === undefined || !p.targets.includes(targets[i]!.name)) return;
       const sha256 = file.hashes.sha256;
       if (sha256 === undefined) {
         throw new FerryError(
@@ -248,7 +248,7 @@ async function buildRequirementsOf(
   const out: SourcedRequirement[] = [];
   for (const p of resolution.packages) {
     const carried = p.candidate.files.some(
-      (f, i) => p.targets.includes(targets[i]!.name) && !isWheel(f.filename),
+      (f, i) => f !== undefined && p.targets.includes(targets[i]!.name) && !isWheel(f.filename),
     );
     if (!carried) continue;
     const source = buildSource(p.name, p.version);

@@ -21,6 +21,8 @@ export interface Clash {
   readonly prereleasesAllowed: boolean;
   /** The target, for "no compatible file" errors. */
   readonly target?: { readonly description: string; readonly tags: readonly string[] };
+  /** Versions fit the requirements but none has a file for every target that needs the project. */
+  readonly uncovered?: { readonly targets: readonly string[]; readonly versions: readonly string[] };
   /** Every candidate that matched was refused by its Requires-Python. */
   readonly requiresPython?: readonly string[];
 }
@@ -48,6 +50,18 @@ export function describeClash(clash: Clash, decisions: number): FerryError {
           suggestions: answer.suggestions,
           searched: answer.searched,
         },
+      },
+    );
+  }
+
+  if (clash.uncovered !== undefined) {
+    const { targets, versions } = clash.uncovered;
+    return new FerryError(
+      'ERR_FERRY_NO_COMPATIBLE_FILE',
+      `No version of "${clash.name}" that fits the requirements has a file for every target that needs it (${targets.join(', ')}):\n  ${versions.slice(0, MAX_LISTED).join('\n  ')}${versions.length > MAX_LISTED ? '\n  …' : ''}\nRequired as:\n${asked}`,
+      {
+        hint: 'Lock these targets separately, or pin a version that publishes wheels for all of them.',
+        details: { project: clash.name, targets, versions },
       },
     );
   }

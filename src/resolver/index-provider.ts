@@ -165,7 +165,8 @@ export class IndexProvider implements Provider {
       }
     }
     const candidates: Candidate[] = [];
-    // Versions that fit some targets but not all are the near misses: list them first, newest first.
+    // Versions that fit some targets but not all are near misses for the error message; they stay
+    // candidates, since a package may be needed by only some targets (markers).
     const nearMisses: RejectedFile[] = [];
     for (const entry of [...versions.values()].sort((a, b) =>
       compareVersions(b.version, a.version),
@@ -178,16 +179,16 @@ export class IndexProvider implements Provider {
           reason: 'incompatible-tags',
           detail: `no wheel for target ${targets[missing]!.name}`,
         });
-        continue;
       }
-      const files = entry.best.map((b) => b!.file);
+      const files = entry.best.map((b) => b?.file);
+      const present = files.filter((f): f is DistFile => f !== undefined);
       candidates.push({
         name,
         version: entry.version,
         versionText: entry.text,
-        file: files[0]!,
+        file: present[0]!,
         files,
-        yanked: files.some((f) => f.yanked !== false),
+        yanked: present.some((f) => f.yanked !== false),
       });
     }
     // unsafe-first-match (uv's meaning): exhaust the versions of the first index that has the
@@ -238,7 +239,7 @@ export class IndexProvider implements Provider {
   }
 
   async buildRequirements(candidate: Candidate): Promise<readonly Requirement[]> {
-    const sdist = candidate.files.find((f) => !isWheel(f));
+    const sdist = candidate.files.find((f): f is DistFile => f !== undefined && !isWheel(f));
     if (sdist === undefined) return [];
     const info = await this.sdist(sdist);
     return info.buildRequires.map((line) => {

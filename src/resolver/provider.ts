@@ -14,12 +14,17 @@ export interface Candidate {
   /** The version as the index spelled it (in the filename). */
   readonly versionText: string;
   /**
-   * The file chosen for the first target: its best-ranked compatible wheel, or (only for a
-   * project allowed with --allow-sdist, when no wheel fits) its source distribution.
+   * The file chosen for the first target that has one: its best-ranked compatible wheel, or
+   * (only for a project allowed with --allow-sdist, when no wheel fits) its source
+   * distribution. Its metadata stands for the version.
    */
   readonly file: DistFile;
-  /** The file chosen for each target, in the order the targets were given (may repeat). */
-  readonly files: readonly DistFile[];
+  /**
+   * The file chosen for each target, in the order the targets were given (may repeat);
+   * undefined where the version has nothing for that target. The resolver uses a candidate only
+   * when every target that needs the package has a file.
+   */
+  readonly files: readonly (DistFile | undefined)[];
   readonly yanked: boolean;
 }
 
@@ -34,7 +39,7 @@ export interface RejectedFile {
 export type CandidatesAnswer =
   | {
       readonly kind: 'found';
-      /** Newest first. Only versions with at least one file usable on the target. */
+      /** Newest first. Only versions with a usable file for at least one target. */
       readonly candidates: readonly Candidate[];
       readonly rejected: readonly RejectedFile[];
       readonly source: string;

@@ -121,6 +121,8 @@ class Resolver {
       this.environments = [{ name: 'target', markers: options.markers, pythonVersion: options.pythonVersion }];
     } else throw new Error('resolve() needs environments, or markers and pythonVersion');
     for (const c of options.constraints ?? []) {
+      // pip ignores a constraint whose marker is false for the target.
+      if (!this.applies(c.requirement, [])) continue;
       const list = this.userConstraints.get(c.requirement.normalizedName) ?? [];
       list.push({ requirement: c.requirement, parent: undefined, source: c.source });
       this.userConstraints.set(c.requirement.normalizedName, list);
@@ -152,7 +154,7 @@ class Resolver {
       }
       throw describeClash(clash, this.decisions);
     }
-    const needs = await this.targetsNeeding(requirements, outcome.state);
+    const needs = this.neededTargets(outcome.state);
     const packages = [...outcome.state.pins.entries()]
       .map(([name, pin]): ResolvedPackage => {
         const list = outcome.state.constraints.get(name) ?? [];
@@ -163,7 +165,7 @@ class Resolver {
           extras: [...(outcome.state.expanded.get(name) ?? [])].sort(),
           requiredBy: [...new Set(list.map((c) => c.source))].sort(),
           dependencies: pin.dependencies,
-          targets: this.environments.filter((env) => needs.get(env.name)?.has(name)).map((env) => env.name),
+          targets: this.environments.filter((_, i) => needs.get(name)?.has(i)).map((env) => env.name),
         };
       })
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -187,38 +189,35 @@ class Resolver {
     return this.environments.some((env) => this.appliesIn(env, requirement, extras));
   }
 
-  /** Walks the final graph once per target to learn which packages each target needs. */
-  private async targetsNeeding(
-    roots: readonly SourcedRequirement[],
-    state: State,
-  ): Promise<Map<string, Set<NormalizedName>>> {
-    const result = new Map<string, Set<NormalizedName>>();
-    for (const env of this.environments) {
-      const reached = new Map<NormalizedName, Set<string>>();
-      const queue: { name: NormalizedName; extras: readonly string[] }[] = roots
-        .filter((r) => this.appliesIn(env, r.requirement, []))
-        .map((r) => ({ name: r.requirement.normalizedName, extras: r.requirement.extras }));
-      while (queue.length > 0) {
-        const { name, extras } = queue.shift()!;
-        const pin = state.pins.get(name);
-        if (pin === undefined) continue;
-        const seen = reached.get(name);
-        const fresh = seen === undefined ? [''] : [];
-        for (const e of extras) if (!seen?.has(e)) fresh.push(e);
-        if (fresh.length === 0) continue;
-        const set = seen ?? new Set<string>();
-        for (const e of fresh) set.add(e);
-        reached.set(name, set);
-        const metadata = await this.metadata(pin.candidate);
-        for (const dep of metadata.requiresDist) {
-          const base = fresh.includes('') && this.appliesIn(env, dep, []);
-          const viaExtra = dep.marker !== undefined && fresh.some((e) => e !== '' && evaluateMarker(dep.marker!, env.markers, [e]));
-          if (base || viaExtra) queue.push({ name: dep.normalizedName, extras: dep.extras });
-        }
+  /**
+   * Which targets need each project, as far as the search has got: the user's requirements
+   * whose markers hold there, then every dependency whose parent is needed there and whose
+   * marker holds there (with the parent's requested extras). A fixpoint over the constraints.
+   */
+  private neededTargets(state: State): Map<NormalizedName, Set<number>> {
+    const needs = new Map<NormalizedName, Set<number>>();
+    const all = [...state.constraints.values()].flat();
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const c of all) {
+        const parentEnvs = c.parent === undefined ? undefined : needs.get(c.parent);
+        if (c.parent !== undefined && parentEnvs === undefined) continue;
+        const extras = c.parent === undefined ? [] : [...(state.expanded.get(c.parent) ?? [])];
+        const name = c.requirement.normalizedName;
+        let set = needs.get(name);
+        this.environments.forEach((env, i) => {
+          if (set?.has(i) || (parentEnvs !== undefined && !parentEnvs.has(i))) return;
+          if (!this.appliesIn(env, c.requirement, extras) && !(extras.length > 0 && this.appliesIn(env, c.requirement, []))) return;
+          if (set === undefined) {
+            set = new Set<number>();
+            needs.set(name, set);
+          }
+          set.add(i);
+          changed = true;
+        });
       }
-      result.set(env.name, new Set(reached.keys()));
     }
-    return result;
+    return needs;
   }
 
   private answer(name: NormalizedName): Promise<CandidatesAnswer> {
@@ -271,12 +270,23 @@ class Resolver {
       return this.solve(next.state);
     }
 
-    // 2. Choose the undecided project with the fewest candidates left.
-    const undecided = [...state.constraints.keys()].filter((n) => !state.pins.has(n));
+    // 2. Every pinned version must have a file for each target that now needs it (a new
+    //    dependency edge can bring a package to another target).
+    const needs = this.neededTargets(state);
+    for (const [name, pin] of state.pins) {
+      const uncovered = [...(needs.get(name) ?? [])].filter((i) => pin.candidate.files[i] === undefined);
+      if (uncovered.length === 0) continue;
+      this.recordUncovered(name, state, [pin.candidate], uncovered);
+      return { ok: false, culprits: new Set([name, ...this.parentsOf(name, state)]) };
+    }
+
+    // 3. Choose the undecided project with the fewest candidates left; a project no target
+    //    needs (its markers exclude every target that reaches it) is not decided at all.
+    const undecided = [...state.constraints.keys()].filter((n) => !state.pins.has(n) && (needs.get(n)?.size ?? 0) > 0);
     if (undecided.length === 0) return { ok: true, state };
     let best: { name: NormalizedName; candidates: Candidate[] } | undefined;
     for (const name of undecided) {
-      const candidates = await this.matching(name, state);
+      const candidates = await this.matching(name, state, needs.get(name)!);
       if (best === undefined || candidates.length < best.candidates.length) {
         best = { name, candidates };
       }
@@ -284,11 +294,7 @@ class Resolver {
     }
     const { name, candidates } = best!;
     const constraints = state.constraints.get(name) ?? [];
-    const parents = new Set(
-      [...constraints, ...(this.userConstraints.get(name) ?? [])]
-        .map((c) => c.parent)
-        .filter((p): p is NormalizedName => p !== undefined),
-    );
+    const parents = this.parentsOf(name, state);
     if (candidates.length === 0) {
       await this.recordNoMatch(name, state);
       return { ok: false, culprits: parents };
@@ -306,7 +312,7 @@ class Resolver {
         );
       }
       const metadata = await this.metadata(candidate);
-      if (!this.pythonFits(metadata.requiresPython)) {
+      if (!this.pythonFits(metadata.requiresPython, needs.get(name)!)) {
         pythonRefusals.push(`${candidate.versionText} requires Python ${metadata.requiresPython}`);
         continue;
       }
@@ -331,8 +337,19 @@ class Resolver {
     return { ok: false, culprits };
   }
 
-  /** Candidates of `name` allowed by every constraint on it (pip's pre-release and yank rules). */
-  private async matching(name: NormalizedName, state: State): Promise<Candidate[]> {
+  private parentsOf(name: NormalizedName, state: State): Set<NormalizedName> {
+    return new Set(
+      [...(state.constraints.get(name) ?? []), ...(this.userConstraints.get(name) ?? [])]
+        .map((c) => c.parent)
+        .filter((p): p is NormalizedName => p !== undefined),
+    );
+  }
+
+  /**
+   * Candidates of `name` allowed by every constraint on it (pip's pre-release and yank rules)
+   * that have a file for every target that needs it.
+   */
+  private async matching(name: NormalizedName, state: State, needed: ReadonlySet<number>): Promise<Candidate[]> {
     const answer = await this.answer(name);
     if (answer.kind === 'not-found') return [];
     const all = [...(state.constraints.get(name) ?? []), ...(this.userConstraints.get(name) ?? [])];
@@ -342,15 +359,21 @@ class Resolver {
     });
     // PEP 592: a yanked release is chosen only when pinned exactly (== or ===).
     const exact = set.specifiers.some((s) => s.operator === '===' || (s.operator === '==' && !s.version.endsWith('*')));
-    return allowed.filter((c) => !c.yanked || exact);
+    const unyanked = allowed.filter((c) => !c.yanked || exact);
+    const covered = unyanked.filter((c) => [...needed].every((i) => c.files[i] !== undefined));
+    if (covered.length === 0 && unyanked.length > 0) {
+      const lacking = [...needed].filter((i) => unyanked.every((c) => c.files[i] === undefined));
+      this.recordUncovered(name, state, unyanked, lacking.length > 0 ? lacking : [...needed]);
+    }
+    return covered;
   }
 
-  /** A candidate must install on every target. */
-  private pythonFits(requiresPython: string | undefined): boolean {
+  /** A candidate must install on every target that needs it. */
+  private pythonFits(requiresPython: string | undefined, needed: ReadonlySet<number>): boolean {
     if (requiresPython === undefined || requiresPython.trim() === '') return true;
     try {
       const set = parseSpecifierSet(requiresPython);
-      return this.environments.every((env) => specifierSetContains(set, env.pythonVersion, { prereleases: true }));
+      return this.environments.every((env, i) => !needed.has(i) || specifierSetContains(set, env.pythonVersion, { prereleases: true }));
     } catch {
       return true; // pip ignores an invalid Requires-Python (it warns); so do we.
     }
@@ -399,6 +422,18 @@ class Resolver {
     expanded.set(name, new Set([...(state.expanded.get(name) ?? []), ...extras]));
     const pins = new Map(state.pins).set(name, { candidate, dependencies: deps.sort() });
     return { ok: true, state: { pins, constraints, expanded } };
+  }
+
+  private recordUncovered(name: NormalizedName, state: State, versions: readonly Candidate[], targets: readonly number[]): void {
+    if (this.firstClash !== undefined) return;
+    this.recordClash(name, state, [], undefined);
+    this.firstClash = {
+      ...this.firstClash!,
+      uncovered: {
+        targets: targets.map((i) => this.environments[i]!.name),
+        versions: versions.map((c) => `${c.versionText} (${this.environments.filter((_, i) => targets.includes(i) && c.files[i] === undefined).map((e) => `no wheel for target ${e.name}`).join('; ')})`),
+      },
+    };
   }
 
   private async recordNoMatch(name: NormalizedName, state: State): Promise<void> {

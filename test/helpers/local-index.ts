@@ -276,7 +276,7 @@ export async function startLocalIndex(
     bytesServed.set(path, (bytesServed.get(path) ?? 0) + n);
 
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
-    const path = decodeURI((req.url ?? '/').split('?')[0]!);
+    const path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
     requests.push(path);
     headers.push(req.headers);
     ranges.push(req.headers.range);

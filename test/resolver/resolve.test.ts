@@ -168,7 +168,7 @@ describe('resolver', () => {
       win: { '1.0': [] },
       old: { '1.0': [] },
     };
-    const provider = new TableProvider(table);
+    const provider = new TableProvider(table, 2);
     const windows: MarkerEnvironment = { ...markers, sys_platform: 'win32', platform_system: 'Windows', os_name: 'nt', python_version: '3.9', python_full_version: '3.9.13' };
     const resolution = await resolve([req('a')], {
       provider,

@@ -14,7 +14,11 @@ export type Table = Record<string, Record<string, TableRelease | readonly string
 
 export class TableProvider implements Provider {
   readonly asked: string[] = [];
-  constructor(private readonly table: Table) {}
+  /** `targets`: how many targets the resolution serves (every version has a file for each). */
+  constructor(
+    private readonly table: Table,
+    private readonly targets = 1,
+  ) {}
 
   async candidates(name: NormalizedName): Promise<CandidatesAnswer> {
     this.asked.push(name);
@@ -34,7 +38,7 @@ export class TableProvider implements Provider {
           yanked: r.yanked ? 'yanked' : false,
           coreMetadata: false,
         };
-        return { name, version: parseVersion(version), versionText: version, file, files: [file], yanked: r.yanked === true };
+        return { name, version: parseVersion(version), versionText: version, file, files: Array.from({ length: this.targets }, () => file), yanked: r.yanked === true };
       })
       .sort((a, b) => compareVersions(b.version, a.version));
     return { kind: 'found', candidates, rejected: [], source: 'table' };
