@@ -30,6 +30,8 @@ export interface BuildBundleOptions {
   readonly createdAt?: Date;
   /** pylock.toml text to carry inside the bundle (paths relative to the bundle). */
   readonly pylockToml?: string;
+  /** Record SM3 digests too (--sm3). */
+  readonly sm3?: boolean;
 }
 
 export interface BuildBundleResult {
@@ -122,6 +124,7 @@ export async function buildBundle(options: BuildBundleOptions): Promise<BuildBun
     ),
     cache: options.cache,
     ...(options.pylockToml === undefined ? {} : { pylockToml: options.pylockToml }),
+    sm3: options.sm3 === true,
   });
   return {
     outDir,

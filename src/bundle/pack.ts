@@ -27,7 +27,7 @@ import {
   rmdir,
   stat,
 } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { FerryError } from '../core/errors.js';
 import { unsafePathReason } from './sha256sums.js';
 
@@ -370,6 +370,7 @@ export async function packBundle(
   outFile: string,
   opts: PackOptions = {},
 ): Promise<PackResult> {
+  await mkdir(dirname(resolvePath(outFile)), { recursive: true });
   const mtime = opts.mtime ?? 0;
   if (!Number.isInteger(mtime) || mtime < 0 || mtime > USTAR_MAX_SIZE) {
     throw new FerryError(

@@ -11,6 +11,8 @@ export const FERRY_ENV = {
   probeRoot: 'FERRY_PROBE_ROOT',
   /** `ferry probe`: '1' skips nvidia-smi and ldconfig. */
   probeNoCommands: 'FERRY_PROBE_NO_COMMANDS',
+  /** A fixed time (seconds since 1970) for reproducible manifests and archives (reproducible-builds.org). */
+  sourceDateEpoch: 'SOURCE_DATE_EPOCH',
   /** Disables colour on a TTY (https://no-color.org). */
   noColor: 'NO_COLOR',
 } as const;

@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { buildBundle } from '../../bundle/build.js';
+import type { Locked } from '../../bundle/lock.js';
+import { FERRY_ENV, readEnv } from '../../core/env.js';
 import { indexClientFor } from '../../bundle/lock.js';
 import { formatLockFile, lockedFromPylock } from '../../bundle/lock-file.js';
 import { formatPylock, parsePylock, relocatePylock } from '../../bundle/pylock.js';
@@ -18,6 +20,7 @@ export const bundleCommand: Command = {
     ...RESOLVE_OPTIONS,
     output: { type: 'string', short: 'o' },
     lock: { type: 'string' },
+    sm3: { type: 'boolean' },
     force: { type: 'boolean' },
     concurrency: { type: 'string' },
   },
@@ -32,7 +35,9 @@ parallel with its SHA-256 checked (cached, resumable), and writes DIR:
 
 Options:
   -o, --output DIR         where to write the bundle (required)
-      --lock FILE          download exactly what a pylock.toml names (no resolution)
+      --lock FILE          download exactly what a pylock.toml names (no resolution); the
+                           bundle is then byte-for-byte reproducible from the lock alone
+      --sm3                also record each file's SM3 digest (GM/T 0004) in manifest.json
       --force              replace DIR even if it is not a ferry bundle
       --concurrency N      parallel downloads (default 4)
       --json               print JSON events and the result on stdout
@@ -67,7 +72,7 @@ Examples:
     // The bundle carries its lock, pointing at its own wheels/ folder.
     const lockText = formatLockFile(locked);
     const bundled = relocatePylock(parsePylock(lockText, 'pylock.toml'), 'wheels');
-    const sourceDate = process.env.SOURCE_DATE_EPOCH;
+    const createdAt = bundleTime(fromLock === undefined ? undefined : locked);
     const result = await buildBundle({
       locked,
       outDir,
@@ -78,7 +83,8 @@ Examples:
       force: args.values.force === true,
       pylockToml: formatPylock(bundled),
       ...(concurrency === undefined ? {} : { concurrency: Number.parseInt(concurrency, 10) }),
-      ...(sourceDate === undefined ? {} : { createdAt: new Date(Number(sourceDate) * 1000) }),
+      ...(createdAt === undefined ? {} : { createdAt }),
+      sm3: args.values.sm3 === true,
     });
     const targets = locked.targets.map(describeTarget);
     out.result(
@@ -97,3 +103,18 @@ Examples:
     return 0;
   },
 };
+
+/**
+ * The manifest's creation time: SOURCE_DATE_EPOCH when set; for a bundle built from a lock, the
+ * newest upload time among its files (so the same lock rebuilds the same bytes); else now.
+ */
+function bundleTime(fromLock: Locked | undefined): Date | undefined {
+  const epoch = readEnv(FERRY_ENV.sourceDateEpoch);
+  if (epoch !== undefined) {
+    if (!/^\d+$/.test(epoch)) throw usageError('bundle', `SOURCE_DATE_EPOCH must be whole seconds since 1970, got "${epoch}".`);
+    return new Date(Number(epoch) * 1000);
+  }
+  if (fromLock === undefined) return undefined;
+  const times = fromLock.packages.flatMap((p) => p.files.map((f) => (f.uploadTime === undefined ? 0 : Date.parse(f.uploadTime))));
+  return new Date(Math.max(0, ...times.filter((t) => Number.isFinite(t))));
+}

@@ -1,3 +1,4 @@
+import { openBundle } from '../../bundle/open.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bundleFactsFromManifest, type DoctorProblem, diagnose } from '../../target/doctor.js';
@@ -42,7 +43,8 @@ Options:
     if (venv !== undefined && pythonArg !== undefined)
       throw usageError('doctor', 'give --venv or --python, not both.');
     const python = venv === undefined ? pythonArg : join(venv, 'bin', 'python');
-    const manifest = await readBundleManifest(bundleDir);
+    const opened = await openBundle(bundleDir);
+    const manifest = await readBundleManifest(opened.dir).finally(() => opened.cleanup());
     const facts = bundleFactsFromManifest(manifest);
     const profileFile = str(args.values.profile);
     let host: TargetProfile;

@@ -1,3 +1,4 @@
+import { openBundle } from '../../bundle/open.js';
 import { FerryError } from '../../core/errors.js';
 import { type InstallReport, installBundle } from '../../target/install.js';
 import { buildReceipt, writeReceipt } from '../../target/receipt.js';
@@ -57,7 +58,10 @@ signed by a trusted key; 8 pip or the smoke test failed; 9 doctor found errors.`
   async run(args, out) {
     const bundleDir = args.positionals[0];
     if (bundleDir === undefined || args.positionals.length > 1)
-      throw usageError('install', 'give exactly one BUNDLE folder.');
+      throw usageError(
+        'install',
+        'give exactly one BUNDLE (a folder, a .ferry.tar or its first volume).',
+      );
     const venv = str(args.values.venv);
     const into = str(args.values.into);
     if ((venv === undefined) === (into === undefined))
@@ -83,10 +87,12 @@ signed by a trusted key; 8 pip or the smoke test failed; 9 doctor found errors.`
     const key = keyPath === undefined ? undefined : await loadSecretKey(keyPath);
     const trustedKeys = await loadTrustedKeys(list(args.values['trusted-key']));
 
+    // A .ferry.tar, one of its volumes or its volumes.json is unpacked first (and removed after).
+    const opened = await openBundle(bundleDir);
     let report: InstallReport;
     try {
       report = await installBundle({
-        bundleDir,
+        bundleDir: opened.dir,
         ...(venv === undefined ? {} : { venv }),
         ...(into === undefined ? {} : { into }),
         ...(python === undefined ? {} : { python }),
@@ -106,6 +112,8 @@ signed by a trusted key; 8 pip or the smoke test failed; 9 doctor found errors.`
       if (failed !== undefined && receiptPath !== undefined)
         await saveReceipt(receiptPath, failed, key, out);
       throw error;
+    } finally {
+      await opened.cleanup();
     }
     if (receiptPath !== undefined) await saveReceipt(receiptPath, report, key, out);
     const lines = [
