@@ -11,7 +11,6 @@ export interface ParsedArgs {
 
 export interface Command {
   readonly name: string;
-  readonly summary: string;
   /** Full help text, shown by `ferry COMMAND --help`. */
   readonly help: string;
   readonly options: OptionSpec;
@@ -40,8 +39,10 @@ export function parseCommandArgs(command: Command, argv: string[]): ParsedArgs {
   }
 }
 
-export const str = (v: ParsedArgs['values'][string]): string | undefined => (typeof v === 'string' ? v : undefined);
-export const list = (v: ParsedArgs['values'][string]): string[] => (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []);
+export const str = (v: ParsedArgs['values'][string]): string | undefined =>
+  typeof v === 'string' ? v : undefined;
+export const list = (v: ParsedArgs['values'][string]): string[] =>
+  Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
 
 export function usageError(command: string, message: string): FerryError {
   return new FerryError('ERR_FERRY_USAGE', `ferry ${command}: ${message}`, {

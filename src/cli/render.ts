@@ -17,7 +17,9 @@ export interface Output {
 }
 
 const colour = (code: string, text: string): string =>
-  process.stderr.isTTY && readEnv(FERRY_ENV.noColor) === undefined ? `\u001b[${code}m${text}\u001b[0m` : text;
+  process.stderr.isTTY && readEnv(FERRY_ENV.noColor) === undefined
+    ? `\u001b[${code}m${text}\u001b[0m`
+    : text;
 
 export function createOutput(json: boolean, quiet = false): Output {
   const tty = process.stderr.isTTY === true && !json;
@@ -59,11 +61,17 @@ export function createOutput(json: boolean, quiet = false): Output {
         say(`resolved ${event.packages} packages in ${event.seconds.toFixed(1)} s`);
         break;
       case 'download-start':
-        progress.set(event.filename, { received: 0, ...(event.size === undefined ? {} : { size: event.size }) });
+        progress.set(event.filename, {
+          received: 0,
+          ...(event.size === undefined ? {} : { size: event.size }),
+        });
         draw();
         break;
       case 'download-progress':
-        progress.set(event.filename, { received: event.received, ...(event.size === undefined ? {} : { size: event.size }) });
+        progress.set(event.filename, {
+          received: event.received,
+          ...(event.size === undefined ? {} : { size: event.size }),
+        });
         draw();
         break;
       case 'download-done':
@@ -74,7 +82,9 @@ export function createOutput(json: boolean, quiet = false): Output {
         say(`  cached     ${event.filename}`);
         break;
       case 'download-retry':
-        say(colour('33', `  retrying ${event.filename} (attempt ${event.attempt}): ${event.reason}`));
+        say(
+          colour('33', `  retrying ${event.filename} (attempt ${event.attempt}): ${event.reason}`),
+        );
         break;
       case 'install-step':
         say(`${event.step}${event.detail ? `: ${event.detail}` : ''}`);
@@ -94,7 +104,8 @@ export function createOutput(json: boolean, quiet = false): Output {
     events,
     result(data, text) {
       clear();
-      if (json) process.stdout.write(`${JSON.stringify({ event: 'result', ...(data as object) })}\n`);
+      if (json)
+        process.stdout.write(`${JSON.stringify({ event: 'result', ...(data as object) })}\n`);
       else if (text !== '') process.stdout.write(`${text}\n`);
     },
     finish: clear,
@@ -109,14 +120,22 @@ export function reportError(error: unknown, json: boolean): number {
         `${JSON.stringify({ event: 'error', code: error.code, message: redactText(error.message), hint: error.hint, details: error.details })}\n`,
       );
     } else {
-      process.stderr.write(`${colour('31', 'error')}[${error.code}]: ${redactText(error.message)}\n`);
+      process.stderr.write(
+        `${colour('31', 'error')}[${error.code}]: ${redactText(error.message)}\n`,
+      );
       if (error.hint) process.stderr.write(`${colour('36', 'hint')}: ${error.hint}\n`);
     }
     return exitCodeFor(error.code);
   }
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  if (json) process.stdout.write(`${JSON.stringify({ event: 'error', code: 'ERR_FERRY_INTERNAL', message: redactText(message) })}\n`);
-  else process.stderr.write(`${colour('31', 'internal error')}: ${redactText(message)}\nPlease report this with the command you ran.\n`);
+  if (json)
+    process.stdout.write(
+      `${JSON.stringify({ event: 'error', code: 'ERR_FERRY_INTERNAL', message: redactText(message) })}\n`,
+    );
+  else
+    process.stderr.write(
+      `${colour('31', 'internal error')}: ${redactText(message)}\nPlease report this with the command you ran.\n`,
+    );
   return EXIT.failure;
 }
 

@@ -70,7 +70,10 @@ export async function settleIndexSettings(
   return settleIndexes({
     pip,
     cliIndexes: list(v.index),
-    cliExplicitIndexes: [...list(v['explicit-index']), ...extraPins.map((p) => `${p.name}=${p.url}`)],
+    cliExplicitIndexes: [
+      ...list(v['explicit-index']),
+      ...extraPins.map((p) => `${p.name}=${p.url}`),
+    ],
     cliPins: [...list(v['index-for']), ...extraPins.map((p) => `${p.project}=${p.name}`)],
     ...(config === undefined ? {} : { config }),
     ...(strategy === undefined ? {} : { strategy }),

@@ -34,8 +34,8 @@ export function settleCliTargets(args: ParsedArgs): Promise<SettledTarget[]> {
     macos: str(v.macos),
   };
   return settleTargetsWithProfiles(
-    Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)) as Parameters<
-      typeof settleTargetsWithProfiles
-    >[0],
+    Object.fromEntries(
+      Object.entries(flags).filter(([, value]) => value !== undefined),
+    ) as Parameters<typeof settleTargetsWithProfiles>[0],
   );
 }

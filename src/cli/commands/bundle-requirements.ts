@@ -5,15 +5,25 @@ import {
   readRequirementsFile,
   type RequirementsFileResult,
 } from '../../resolver/requirements-file.js';
-import { assertNotUrlRequirement, parseRequirement, type Requirement } from '../../standards/requirement.js';
+import {
+  assertNotUrlRequirement,
+  parseRequirement,
+  type Requirement,
+} from '../../standards/requirement.js';
 import { list, type ParsedArgs, usageError } from '../command.js';
 
 /** Requirements from the command line, -r and -c files; URL and editable requirements refused. */
-export async function collectRequirements(command: string, args: ParsedArgs, allowEmpty = false): Promise<RequirementsFileResult> {
+export async function collectRequirements(
+  command: string,
+  args: ParsedArgs,
+  allowEmpty = false,
+): Promise<RequirementsFileResult> {
   const result = emptyRequirementsResult();
   const io = { readFile: (p: string) => readFile(p, 'utf8') };
-  for (const file of list(args.values.requirement)) await readRequirementsFile(file, io, 'requirement', result);
-  for (const file of list(args.values.constraint)) await readRequirementsFile(file, io, 'constraint', result);
+  for (const file of list(args.values.requirement))
+    await readRequirementsFile(file, io, 'requirement', result);
+  for (const file of list(args.values.constraint))
+    await readRequirementsFile(file, io, 'constraint', result);
   for (const text of args.positionals) {
     let requirement: Requirement;
     try {
@@ -28,7 +38,9 @@ export async function collectRequirements(command: string, args: ParsedArgs, all
     }
     result.requirements.push({ requirement, source: 'the command line' });
   }
-  for (const r of [...result.requirements, ...result.constraints]) assertNotUrlRequirement(r.requirement, r.source);
-  if (result.requirements.length === 0 && !allowEmpty) throw usageError(command, 'give at least one REQUIREMENT or -r FILE.');
+  for (const r of [...result.requirements, ...result.constraints])
+    assertNotUrlRequirement(r.requirement, r.source);
+  if (result.requirements.length === 0 && !allowEmpty)
+    throw usageError(command, 'give at least one REQUIREMENT or -r FILE.');
   return result;
 }

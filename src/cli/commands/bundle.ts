@@ -15,7 +15,6 @@ import { VERSION } from '../version.js';
 
 export const bundleCommand: Command = {
   name: 'bundle',
-  summary: 'resolve for the target(s), download everything, and write a bundle folder',
   options: {
     ...RESOLVE_OPTIONS,
     output: { type: 'string', short: 'o' },
@@ -49,22 +48,43 @@ Examples:
   ferry bundle --framework paddle --cuda cpu --target kylin-v10-aarch64 -o kylin-paddle`,
   async run(args, out) {
     const outDir = str(args.values.output);
-    if (outDir === undefined) throw usageError('bundle', 'missing -o DIR (where to write the bundle).');
+    if (outDir === undefined)
+      throw usageError('bundle', 'missing -o DIR (where to write the bundle).');
     const concurrency = str(args.values.concurrency);
-    if (concurrency !== undefined && !/^[1-9]\d*$/.test(concurrency)) throw usageError('bundle', `--concurrency "${concurrency}" is not a positive number.`);
+    if (concurrency !== undefined && !/^[1-9]\d*$/.test(concurrency))
+      throw usageError('bundle', `--concurrency "${concurrency}" is not a positive number.`);
     const fromLock = str(args.values.lock);
     let resolved: Awaited<ReturnType<typeof resolveFromArgs>>;
     if (fromLock !== undefined) {
-      if (args.positionals.length > 0 || args.values.requirement !== undefined || args.values.framework !== undefined) {
-        throw usageError('bundle', '--lock takes the place of requirements; give one or the other.');
+      if (
+        args.positionals.length > 0 ||
+        args.values.requirement !== undefined ||
+        args.values.framework !== undefined
+      ) {
+        throw usageError(
+          'bundle',
+          '--lock takes the place of requirements; give one or the other.',
+        );
       }
-      const lock = parsePylock(await readFile(fromLock, 'utf8').catch((error: Error) => {
-        throw usageError('bundle', `cannot read the lock "${fromLock}": ${error.message}`);
-      }), fromLock);
-      const recorded = Array.isArray((lock.tool?.ferry as Record<string, unknown> | undefined)?.['target-details']);
-      const locked = lockedFromPylock(lock, recorded ? [] : (await settleCliTargets(args)).map((s) => s.target));
+      const lock = parsePylock(
+        await readFile(fromLock, 'utf8').catch((error: Error) => {
+          throw usageError('bundle', `cannot read the lock "${fromLock}": ${error.message}`);
+        }),
+        fromLock,
+      );
+      const recorded = Array.isArray(
+        (lock.tool?.ferry as Record<string, unknown> | undefined)?.['target-details'],
+      );
+      const locked = lockedFromPylock(
+        lock,
+        recorded ? [] : (await settleCliTargets(args)).map((s) => s.target),
+      );
       const cache = new ContentCache(str(args.values['cache-dir']) ?? defaultCacheDir());
-      resolved = { locked, cache, client: indexClientFor(await settleIndexSettings(args), cache.dir, out.events) };
+      resolved = {
+        locked,
+        cache,
+        client: indexClientFor(await settleIndexSettings(args), cache.dir, out.events),
+      };
     } else {
       resolved = await resolveFromArgs('bundle', args, out);
     }
@@ -91,7 +111,11 @@ Examples:
       {
         outDir: result.outDir,
         targets,
-        packages: locked.packages.map((p) => ({ name: p.name, version: p.version, targets: p.targets })),
+        packages: locked.packages.map((p) => ({
+          name: p.name,
+          version: p.version,
+          targets: p.targets,
+        })),
         downloaded: result.downloaded,
         fromCache: result.fromCache,
         bytes: result.bytes,
@@ -111,10 +135,16 @@ Examples:
 function bundleTime(fromLock: Locked | undefined): Date | undefined {
   const epoch = readEnv(FERRY_ENV.sourceDateEpoch);
   if (epoch !== undefined) {
-    if (!/^\d+$/.test(epoch)) throw usageError('bundle', `SOURCE_DATE_EPOCH must be whole seconds since 1970, got "${epoch}".`);
+    if (!/^\d+$/.test(epoch))
+      throw usageError(
+        'bundle',
+        `SOURCE_DATE_EPOCH must be whole seconds since 1970, got "${epoch}".`,
+      );
     return new Date(Number(epoch) * 1000);
   }
   if (fromLock === undefined) return undefined;
-  const times = fromLock.packages.flatMap((p) => p.files.map((f) => (f.uploadTime === undefined ? 0 : Date.parse(f.uploadTime))));
+  const times = fromLock.packages.flatMap((p) =>
+    p.files.map((f) => (f.uploadTime === undefined ? 0 : Date.parse(f.uploadTime))),
+  );
   return new Date(Math.max(0, ...times.filter((t) => Number.isFinite(t))));
 }

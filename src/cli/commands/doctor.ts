@@ -10,8 +10,6 @@ import { EXIT } from '../exit-codes.js';
 
 export const doctorCommand: Command = {
   name: 'doctor',
-  summary:
-    'will this bundle run here? Python, tags, glibc, AVX, NVIDIA driver vs CUDA; and what to do',
   options: {
     venv: { type: 'string' },
     python: { type: 'string' },

@@ -11,8 +11,6 @@ import { VERSION } from '../version.js';
 
 export const installCommand: Command = {
   name: 'install',
-  summary:
-    'install a bundle with no network into a new or existing venv, smoke-test it, write a receipt',
   options: {
     venv: { type: 'string' },
     into: { type: 'string' },

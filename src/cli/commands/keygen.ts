@@ -9,7 +9,6 @@ import { type Command, str, usageError } from '../command.js';
 
 export const keygenCommand: Command = {
   name: 'keygen',
-  summary: 'make a signing key pair (Ed25519/minisign, or SM2 with --sm2)',
   options: {
     sm2: { type: 'boolean' },
     force: { type: 'boolean' },

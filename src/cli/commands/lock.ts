@@ -7,7 +7,6 @@ import { RESOLVE_HELP, RESOLVE_OPTIONS, resolveFromArgs } from '../resolve-args.
 
 export const lockCommand: Command = {
   name: 'lock',
-  summary: 'resolve for the target(s) and write pylock.toml (PEP 751) or requirements.txt with hashes',
   options: {
     ...RESOLVE_OPTIONS,
     output: { type: 'string', short: 'o' },
@@ -31,8 +30,10 @@ Example:
   ferry lock paddlepaddle --target kylin-v10-aarch64 --python 3.10 -o pylock.toml`,
   async run(args, out) {
     const format = str(args.values.format) ?? 'pylock';
-    if (format !== 'pylock' && format !== 'requirements') throw usageError('lock', `--format "${format}" is not pylock or requirements.`);
-    const output = str(args.values.output) ?? (format === 'pylock' ? 'pylock.toml' : 'requirements.txt');
+    if (format !== 'pylock' && format !== 'requirements')
+      throw usageError('lock', `--format "${format}" is not pylock or requirements.`);
+    const output =
+      str(args.values.output) ?? (format === 'pylock' ? 'pylock.toml' : 'requirements.txt');
     const { locked } = await resolveFromArgs('lock', args, out);
     const pylock = formatLockFile(locked);
     const text = format === 'pylock' ? pylock : lockToRequirementsTxt(parsePylock(pylock, output));
@@ -48,7 +49,12 @@ Example:
         output,
         format,
         targets: locked.targets.map(describeTarget),
-        packages: locked.packages.map((p) => ({ name: p.name, version: p.version, targets: p.targets, files: p.files.length })),
+        packages: locked.packages.map((p) => ({
+          name: p.name,
+          version: p.version,
+          targets: p.targets,
+          files: p.files.length,
+        })),
       },
       output === '-'
         ? ''

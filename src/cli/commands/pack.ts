@@ -28,7 +28,6 @@ async function archiveTime(dir: string): Promise<number> {
 
 export const packCommand: Command = {
   name: 'pack',
-  summary: 'pack a bundle folder into one deterministic NAME.ferry.tar, or volumes',
   options: {
     output: { type: 'string', short: 'o' },
     split: { type: 'string' },

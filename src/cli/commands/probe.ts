@@ -7,8 +7,6 @@ import { type Command, list, str } from '../command.js';
 
 export const probeCommand: Command = {
   name: 'probe',
-  summary:
-    'describe this host (Python, tags, glibc, CPU, NVIDIA driver, CUDA libraries) as a target profile',
   options: {
     output: { type: 'string', short: 'o' },
     python: { type: 'string', multiple: true },

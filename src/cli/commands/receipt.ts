@@ -4,7 +4,6 @@ import { type Command, list, usageError } from '../command.js';
 
 export const receiptCommand: Command = {
   name: 'receipt',
-  summary: 'check an install receipt carried back from a target host (structure and signature)',
   options: {
     'trusted-key': { type: 'string', multiple: true },
   },

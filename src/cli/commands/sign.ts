@@ -4,7 +4,6 @@ import { type Command, str, usageError } from '../command.js';
 
 export const signCommand: Command = {
   name: 'sign',
-  summary: "sign (or countersign) a bundle folder's SHA256SUMS",
   options: {
     key: { type: 'string', short: 'k' },
     'trusted-comment': { type: 'string', short: 't' },

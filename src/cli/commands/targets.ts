@@ -3,7 +3,6 @@ import type { Command } from '../command.js';
 
 export const targetsCommand: Command = {
   name: 'targets',
-  summary: 'list the named target presets (glibc, default Python, and where each fact comes from)',
   options: {},
   help: `Usage: ferry targets [--json]
 
@@ -16,7 +15,10 @@ the distribution ships, and the source of that fact. A real host may differ: cap
     out.result(
       { targets: presets },
       presets
-        .map((p) => `${p.name.padEnd(width)}  ${p.arch.padEnd(7)}  ${(p.libc ?? '').padEnd(10)}  python ${p.python.padEnd(7)}  ${p.title}\n${' '.repeat(width + 2)}source: ${p.source}`)
+        .map(
+          (p) =>
+            `${p.name.padEnd(width)}  ${p.arch.padEnd(7)}  ${(p.libc ?? '').padEnd(10)}  python ${p.python.padEnd(7)}  ${p.title}\n${' '.repeat(width + 2)}source: ${p.source}`,
+        )
         .join('\n'),
     );
     return 0;

@@ -5,7 +5,6 @@ import { type Command, list, str, usageError } from '../command.js';
 
 export const verifyCommand: Command = {
   name: 'verify',
-  summary: 'check a bundle offline: integrity, completeness and trusted signatures',
   options: {
     'trusted-key': { type: 'string', multiple: true },
     'trust-file': { type: 'string', multiple: true },

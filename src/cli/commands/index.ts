@@ -1,0 +1,74 @@
+/**
+ * Every command, with the one-line summary `ferry --help` shows. A command's module (and the
+ * libraries behind it) is loaded only when that command runs, which keeps start-up short.
+ */
+import type { Command } from '../command.js';
+
+export interface CommandEntry {
+  readonly name: string;
+  readonly summary: string;
+  readonly load: () => Promise<Command>;
+}
+
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: 'lock',
+    summary:
+      'resolve for the target(s) and write pylock.toml (PEP 751) or requirements.txt with hashes',
+    load: async () => (await import('./lock.js')).lockCommand,
+  },
+  {
+    name: 'bundle',
+    summary: 'resolve for the target(s), download everything, and write a bundle folder',
+    load: async () => (await import('./bundle.js')).bundleCommand,
+  },
+  {
+    name: 'install',
+    summary:
+      'install a bundle with no network into a new or existing venv, smoke-test it, write a receipt',
+    load: async () => (await import('./install.js')).installCommand,
+  },
+  {
+    name: 'verify',
+    summary: 'check a bundle offline: integrity, completeness and trusted signatures',
+    load: async () => (await import('./verify.js')).verifyCommand,
+  },
+  {
+    name: 'sign',
+    summary: "sign (or countersign) a bundle folder's SHA256SUMS",
+    load: async () => (await import('./sign.js')).signCommand,
+  },
+  {
+    name: 'keygen',
+    summary: 'make a signing key pair (Ed25519/minisign, or SM2 with --sm2)',
+    load: async () => (await import('./keygen.js')).keygenCommand,
+  },
+  {
+    name: 'pack',
+    summary: 'pack a bundle folder into one deterministic NAME.ferry.tar, or volumes',
+    load: async () => (await import('./pack.js')).packCommand,
+  },
+  {
+    name: 'probe',
+    summary:
+      'describe this host (Python, tags, glibc, CPU, NVIDIA driver, CUDA libraries) as a target profile',
+    load: async () => (await import('./probe.js')).probeCommand,
+  },
+  {
+    name: 'doctor',
+    summary:
+      'will this bundle run here? Python, tags, glibc, AVX, NVIDIA driver vs CUDA; and what to do',
+    load: async () => (await import('./doctor.js')).doctorCommand,
+  },
+  {
+    name: 'receipt',
+    summary: 'check an install receipt carried back from a target host (structure and signature)',
+    load: async () => (await import('./receipt.js')).receiptCommand,
+  },
+  {
+    name: 'targets',
+    summary:
+      'list the named target presets (glibc, default Python, and where each fact comes from)',
+    load: async () => (await import('./targets.js')).targetsCommand,
+  },
+];
