@@ -7,7 +7,9 @@
  * Every parser first rejects names that could act as paths: a filename from an index page
  * never becomes a path unless it passed assertSafeFilename.
  */
+
 import { FerryError } from '../core/errors.js';
+import { memoize } from '../core/memo.js';
 import { isValidProjectName, type NormalizedName, normalizeName } from './name.js';
 import { expandTagSet } from './tags.js';
 import { formatVersion, tryParseVersion } from './version.js';
@@ -102,7 +104,12 @@ export function normalizeVersionText(text: string): string | undefined {
 const IDENTIFIER = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
 
 /** Parses `{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl` (PEP 427, PEP 491). */
+/** Memoized: index pages repeat file names across projects and runs of the resolver. */
 export function parseWheelFilename(filename: string): WheelFilename {
+  return parseWheelMemo(filename);
+}
+
+function parseWheelFilenameUncached(filename: string): WheelFilename {
   assertSafeFilename(filename);
   if (!filename.endsWith('.whl'))
     throw invalid('wheel', filename, 'does not end with ".whl"', 'extension');
@@ -206,6 +213,8 @@ export function parseSdistFilename(filename: string, projectName?: string): Sdis
  * A wheel or sdist filename; undefined for other files an index may list (.exe, .egg, .msi,
  * .tar.bz2, ...), which pip ignores too. Unsafe or malformed wheel/sdist names still throw.
  */
+const parseWheelMemo = memoize(parseWheelFilenameUncached);
+
 export function parseDistFilename(
   filename: string,
   projectName?: string,

@@ -10,6 +10,7 @@
  * specifier names one, or when asked) is applied on top, as in `SpecifierSet.filter`.
  */
 import { caretLine, FerryError } from '../core/errors.js';
+import { memoize } from '../core/memo.js';
 import {
   compareVersions,
   formatVersion,
@@ -133,7 +134,10 @@ export function parseSpecifier(text: string): Specifier {
  * Parses a comma-separated specifier set; '' (or only commas and spaces) is the empty set,
  * which allows any version (packaging's `SpecifierSet.__init__`).
  */
-export function parseSpecifierSet(text: string): SpecifierSet {
+/** Parses a comma-separated set; memoized, since the same Requires-Python repeats on every file. */
+export const parseSpecifierSet: (text: string) => SpecifierSet = memoize(parseSpecifierSetUncached);
+
+function parseSpecifierSetUncached(text: string): SpecifierSet {
   const specifiers: Specifier[] = [];
   let offset = 0;
   for (const item of text.split(',')) {

@@ -11,6 +11,7 @@
  *   precision; Python has arbitrary-precision ints, JS numbers do not.
  */
 import { caretLine, FerryError } from '../core/errors.js';
+import { memoize } from '../core/memo.js';
 
 export interface Version {
   readonly epoch: number;
@@ -82,7 +83,7 @@ function toNumber(digits: string): number {
   return n;
 }
 
-function parseOrReason(text: string): Version | 'invalid' | 'too-large' {
+function parseOrReasonUncached(text: string): Version | 'invalid' | 'too-large' {
   const m = VERSION_RE.exec(text);
   if (m === null) return 'invalid';
   try {
@@ -120,6 +121,8 @@ function parseOrReason(text: string): Version | 'invalid' | 'too-large' {
 }
 
 /** Parses a PEP 440 version; throws FerryError `ERR_FERRY_INVALID_VERSION`. */
+const parseOrReason = memoize(parseOrReasonUncached);
+
 export function parseVersion(text: string): Version {
   const result = parseOrReason(text);
   if (typeof result === 'object') return result;
