@@ -34,13 +34,25 @@ interface BenchTarget {
 
 function target(arch: 'x86_64' | 'aarch64', python: string, glibc: [number, number]): BenchTarget {
   const abi = `cp${python.replace('.', '')}`;
-  const platforms = platformTags({ os: 'linux', arch, libc: { kind: 'glibc', version: glibc } }).filter((t) => !t.startsWith('linux_'));
+  const platforms = platformTags({
+    os: 'linux',
+    arch,
+    libc: { kind: 'glibc', version: glibc },
+  }).filter((t) => !t.startsWith('linux_'));
   return {
     name: `linux ${arch} ${abi} glibc ${glibc.join('.')}`,
     ferry: ['--python', python, '--os', 'linux', '--arch', arch, '--glibc', glibc.join('.')],
     uv: ['--python-platform', `${arch}-manylinux_${glibc.join('_')}`, '--python-version', python],
     // pip does not expand a manylinux range (pip #10760): every tag must be named.
-    pip: [...platforms.flatMap((p) => ['--platform', p]), '--python-version', python, '--implementation', 'cp', '--abi', abi],
+    pip: [
+      ...platforms.flatMap((p) => ['--platform', p]),
+      '--python-version',
+      python,
+      '--implementation',
+      'cp',
+      '--abi',
+      abi,
+    ],
   };
 }
 
@@ -55,17 +67,31 @@ function ensurePeers(): { uv: string; pip: string } {
   return { uv, pip: join(VENV, 'bin', 'pip') };
 }
 
-function time(command: string, args: string[], env: NodeJS.ProcessEnv): { seconds: number; ok: boolean; error: string } {
+function time(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): { seconds: number; ok: boolean; error: string } {
   const started = process.hrtime.bigint();
   const result = spawnSync(command, args, { env, encoding: 'utf8', maxBuffer: 64 << 20 });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { seconds, ok: result.status === 0, error: result.status === 0 ? '' : `${result.stderr}`.trim().split('\n').slice(-3).join(' | ') };
+  return {
+    seconds,
+    ok: result.status === 0,
+    error: result.status === 0 ? '' : `${result.stderr}`.trim().split('\n').slice(-3).join(' | '),
+  };
 }
 
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PIP_') && !k.startsWith('UV_') && !k.startsWith('FERRY_')) env[k] = v;
-  return { ...env, PIP_CONFIG_FILE: '/dev/null', PIP_DISABLE_PIP_VERSION_CHECK: '1', UV_NO_CONFIG: '1' };
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('PIP_') && !k.startsWith('UV_') && !k.startsWith('FERRY_')) env[k] = v;
+  return {
+    ...env,
+    PIP_CONFIG_FILE: '/dev/null',
+    PIP_DISABLE_PIP_VERSION_CHECK: '1',
+    UV_NO_CONFIG: '1',
+  };
 }
 
 async function main(): Promise<void> {
@@ -78,11 +104,23 @@ async function main(): Promise<void> {
   const sets = quick ? ['web', 'paddle'] : Object.keys(SETS);
   const targets = quick ? TARGETS.slice(0, 1) : TARGETS;
   const warmRuns = quick ? 1 : 3;
-  const rows: { set: string; target: string; tool: string; cold: number; warm: number; ok: boolean; error: string }[] = [];
+  const rows: {
+    set: string;
+    target: string;
+    tool: string;
+    cold: number;
+    warm: number;
+    ok: boolean;
+    error: string;
+  }[] = [];
   const env = cleanEnv();
   const uvVersion = execFileSync(uv, ['--version'], { encoding: 'utf8' }).trim();
-  const pipVersion = execFileSync(pip, ['--version'], { encoding: 'utf8' }).trim().split(' from ')[0];
-  console.error(`index: the main index from pip's configuration; peers: ${uvVersion}, ${pipVersion}`);
+  const pipVersion = execFileSync(pip, ['--version'], { encoding: 'utf8' })
+    .trim()
+    .split(' from ')[0];
+  console.error(
+    `index: the main index from pip's configuration; peers: ${uvVersion}, ${pipVersion}`,
+  );
 
   for (const set of sets) {
     const reqs = SETS[set]!;
@@ -92,11 +130,59 @@ async function main(): Promise<void> {
       writeFileSync(reqFile, `${reqs.join('\n')}\n`);
       const tools = {
         ferry: (cache: string) =>
-          time(process.execPath, [ferryBin, 'lock', ...reqs, ...t.ferry, '--isolated', '--index-url', index, '-o', join(dir, 'pylock.toml'), '--quiet'], { ...env, FERRY_CACHE_DIR: cache }),
+          time(
+            process.execPath,
+            [
+              ferryBin,
+              'lock',
+              ...reqs,
+              ...t.ferry,
+              '--isolated',
+              '--index-url',
+              index,
+              '-o',
+              join(dir, 'pylock.toml'),
+              '--quiet',
+            ],
+            { ...env, FERRY_CACHE_DIR: cache },
+          ),
         uv: (cache: string) =>
-          time(uv, ['pip', 'compile', reqFile, ...t.uv, '--index-url', index, '--cache-dir', cache, '--quiet', '--no-header', '-o', join(dir, 'uv.txt')], env),
+          time(
+            uv,
+            [
+              'pip',
+              'compile',
+              reqFile,
+              ...t.uv,
+              '--index-url',
+              index,
+              '--cache-dir',
+              cache,
+              '--quiet',
+              '--no-header',
+              '-o',
+              join(dir, 'uv.txt'),
+            ],
+            env,
+          ),
         pip: (cache: string) =>
-          time(pip, ['download', '--quiet', '--only-binary=:all:', ...t.pip, '--index-url', index, '--cache-dir', cache, '-d', join(dir, `pip-${Math.random()}`), ...reqs], env),
+          time(
+            pip,
+            [
+              'download',
+              '--quiet',
+              '--only-binary=:all:',
+              ...t.pip,
+              '--index-url',
+              index,
+              '--cache-dir',
+              cache,
+              '-d',
+              join(dir, `pip-${Math.random()}`),
+              ...reqs,
+            ],
+            env,
+          ),
       };
       for (const [tool, run] of Object.entries(tools)) {
         const cache = join(dir, `cache-${tool}`);
@@ -111,16 +197,27 @@ async function main(): Promise<void> {
           error ||= w.error;
         }
         rows.push({ set, target: t.name, tool, cold: cold.seconds, warm, ok, error });
-        console.error(`${set.padEnd(7)} ${t.name.padEnd(30)} ${tool.padEnd(6)} cold ${cold.seconds.toFixed(2)} s  warm ${warm.toFixed(2)} s${ok ? '' : `  FAILED: ${error}`}`);
+        console.error(
+          `${set.padEnd(7)} ${t.name.padEnd(30)} ${tool.padEnd(6)} cold ${cold.seconds.toFixed(2)} s  warm ${warm.toFixed(2)} s${ok ? '' : `  FAILED: ${error}`}`,
+        );
       }
     }
   }
 
-  const lines = ['', `${'set'.padEnd(7)} ${'target'.padEnd(30)} ${'ferry cold/warm'.padStart(16)} ${'uv cold/warm'.padStart(14)} ${'pip cold/warm'.padStart(15)}  ferry÷uv cold  warm   pip÷ferry cold  warm`];
-  const ratios = { uvCold: [] as number[], uvWarm: [] as number[], pipCold: [] as number[], pipWarm: [] as number[] };
+  const lines = [
+    '',
+    `${'set'.padEnd(7)} ${'target'.padEnd(30)} ${'ferry cold/warm'.padStart(16)} ${'uv cold/warm'.padStart(14)} ${'pip cold/warm'.padStart(15)}  ferry÷uv cold  warm   pip÷ferry cold  warm`,
+  ];
+  const ratios = {
+    uvCold: [] as number[],
+    uvWarm: [] as number[],
+    pipCold: [] as number[],
+    pipWarm: [] as number[],
+  };
   for (const set of sets) {
     for (const t of targets) {
-      const get = (tool: string) => rows.find((r) => r.set === set && r.target === t.name && r.tool === tool)!;
+      const get = (tool: string) =>
+        rows.find((r) => r.set === set && r.target === t.name && r.tool === tool)!;
       const f = get('ferry');
       const u = get('uv');
       const p = get('pip');

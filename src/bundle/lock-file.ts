@@ -4,10 +4,10 @@
  * describes, with no resolution and no guessing about the targets.
  */
 import { FerryError } from '../core/errors.js';
-import { evaluateMarker, parseMarker } from '../standards/marker.js';
-import type { Target } from '../standards/target.js';
-import { bestWheelRank, tagRanking } from '../standards/tags.js';
 import { parseWheelFilename } from '../standards/filename.js';
+import { evaluateMarker, parseMarker } from '../standards/marker.js';
+import { bestWheelRank, tagRanking } from '../standards/tags.js';
+import type { Target } from '../standards/target.js';
 import { targetTags } from '../standards/target.js';
 import type { Locked, LockedFile, LockedPackage } from './lock.js';
 import { formatPylock, lockInputFromResolution, type PylockFile } from './pylock.js';
@@ -17,7 +17,14 @@ export function formatLockFile(locked: Locked): string {
   const ferry = (input.tool?.ferry ?? {}) as Record<string, unknown>;
   return formatPylock({
     ...input,
-    tool: { ...input.tool, ferry: { ...ferry, indexes: [...locked.indexes], 'target-details': locked.targets.map(targetRecord) } },
+    tool: {
+      ...input.tool,
+      ferry: {
+        ...ferry,
+        indexes: [...locked.indexes],
+        'target-details': locked.targets.map(targetRecord),
+      },
+    },
   });
 }
 
@@ -32,30 +39,47 @@ function targetRecord(t: Target): Record<string, unknown> {
  */
 export function lockedFromPylock(lock: PylockFile, fallbackTargets: readonly Target[]): Locked {
   const ferry = (lock.tool?.ferry ?? {}) as Record<string, unknown>;
-  const recorded = Array.isArray(ferry['target-details']) ? (ferry['target-details'] as Target[]) : undefined;
+  const recorded = Array.isArray(ferry['target-details'])
+    ? (ferry['target-details'] as Target[])
+    : undefined;
   const targets = recorded ?? [...fallbackTargets];
   if (targets.length === 0) {
-    throw new FerryError('ERR_FERRY_BAD_LOCK', `${lock.source} does not say which targets it is for.`, {
-      hint: 'Pass the targets with --target (as when it was made).',
-    });
+    throw new FerryError(
+      'ERR_FERRY_BAD_LOCK',
+      `${lock.source} does not say which targets it is for.`,
+      {
+        hint: 'Pass the targets with --target (as when it was made).',
+      },
+    );
   }
   const rankings = targets.map((t) => tagRanking(targetTags(t)));
   const packages: LockedPackage[] = [];
   for (const pkg of lock.packages) {
-    const forTargets = targets.filter((t) => pkg.marker === undefined || evaluateMarker(parseMarker(pkg.marker), t.markers));
+    const forTargets = targets.filter(
+      (t) => pkg.marker === undefined || evaluateMarker(parseMarker(pkg.marker), t.markers),
+    );
     if (forTargets.length === 0) continue;
-    const recordedTargets = ((pkg.tool?.ferry as Record<string, unknown> | undefined)?.targets as string[] | undefined) ?? forTargets.map((t) => t.name);
+    const recordedTargets =
+      ((pkg.tool?.ferry as Record<string, unknown> | undefined)?.targets as string[] | undefined) ??
+      forTargets.map((t) => t.name);
     const files: LockedFile[] = [];
     for (const wheel of pkg.wheels ?? []) {
       // Only the wheels some target can install: a lock may list wheels for other platforms.
       const parsed = parseWheelFilename(wheel.name);
-      const fits = targets.some((t, i) => recordedTargets.includes(t.name) && bestWheelRank(parsed, rankings[i]!) !== undefined);
+      const fits = targets.some(
+        (t, i) =>
+          recordedTargets.includes(t.name) && bestWheelRank(parsed, rankings[i]!) !== undefined,
+      );
       if (!fits && recorded === undefined) continue;
       const sha256 = wheel.hashes.sha256;
       if (sha256 === undefined || wheel.url === undefined) {
-        throw new FerryError('ERR_FERRY_BAD_LOCK', `${lock.source}: ${pkg.name} ${pkg.version ?? ''} wheel ${wheel.name} has no ${sha256 === undefined ? 'sha256 hash' : 'url'}.`, {
-          hint: 'ferry downloads from the URL a lock records and checks the SHA-256 it records; regenerate the lock with ferry lock.',
-        });
+        throw new FerryError(
+          'ERR_FERRY_BAD_LOCK',
+          `${lock.source}: ${pkg.name} ${pkg.version ?? ''} wheel ${wheel.name} has no ${sha256 === undefined ? 'sha256 hash' : 'url'}.`,
+          {
+            hint: 'ferry downloads from the URL a lock records and checks the SHA-256 it records; regenerate the lock with ferry lock.',
+          },
+        );
       }
       files.push({
         filename: wheel.name,
@@ -67,9 +91,13 @@ export function lockedFromPylock(lock: PylockFile, fallbackTargets: readonly Tar
       });
     }
     if (files.length === 0) {
-      throw new FerryError('ERR_FERRY_LOCK_NO_WHEEL', `${lock.source}: ${pkg.name} ${pkg.version ?? ''} has no wheel for ${forTargets.map((t) => t.name).join(', ')}.`, {
-        hint: 'Lock again for these targets (ferry lock --target ...).',
-      });
+      throw new FerryError(
+        'ERR_FERRY_LOCK_NO_WHEEL',
+        `${lock.source}: ${pkg.name} ${pkg.version ?? ''} has no wheel for ${forTargets.map((t) => t.name).join(', ')}.`,
+        {
+          hint: 'Lock again for these targets (ferry lock --target ...).',
+        },
+      );
     }
     packages.push({
       name: pkg.name,

@@ -153,7 +153,8 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
   }
   for (const p of resolution.packages) {
     const sdists = p.candidate.files.filter(
-      (f, i): f is DistFile => f !== undefined && p.targets.includes(targets[i]!.name) && !isWheel(f.filename),
+      (f, i): f is DistFile =>
+        f !== undefined && p.targets.includes(targets[i]!.name) && !isWheel(f.filename),
     );
     if (sdists.length === 0) continue;
     const build = buildRoots

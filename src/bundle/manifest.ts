@@ -14,7 +14,10 @@ const fileSchema = z.object({
   version: z.string(),
   size: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  sm3: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  sm3: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   url: z.string(),
   index: z.string().optional(),
 });
@@ -58,9 +61,13 @@ export function parseManifest(text: string, source: string): Manifest {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new FerryError('ERR_FERRY_BAD_MANIFEST', `${source} is not valid JSON: ${(error as Error).message}`, {
-      hint: 'The bundle is damaged; carry it again or rebuild it.',
-    });
+    throw new FerryError(
+      'ERR_FERRY_BAD_MANIFEST',
+      `${source} is not valid JSON: ${(error as Error).message}`,
+      {
+        hint: 'The bundle is damaged; carry it again or rebuild it.',
+      },
+    );
   }
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) {
@@ -68,7 +75,9 @@ export function parseManifest(text: string, source: string): Manifest {
     throw new FerryError(
       'ERR_FERRY_BAD_MANIFEST',
       `${source} is not a ferry manifest: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(),
-      { hint: `This ferry reads bundle format ${BUNDLE_FORMAT_VERSION}; rebuild the bundle with a matching ferry.` },
+      {
+        hint: `This ferry reads bundle format ${BUNDLE_FORMAT_VERSION}; rebuild the bundle with a matching ferry.`,
+      },
     );
   }
   return parsed.data;

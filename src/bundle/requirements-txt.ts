@@ -8,7 +8,10 @@ export interface PinnedFile {
   readonly sha256: string;
 }
 
-export function formatRequirementsTxt(files: readonly PinnedFile[], header: readonly string[] = []): string {
+export function formatRequirementsTxt(
+  files: readonly PinnedFile[],
+  header: readonly string[] = [],
+): string {
   const byPin = new Map<string, Set<string>>();
   for (const f of files) {
     const pin = `${f.name}==${f.version}`;

@@ -2,8 +2,8 @@
  * The ferry command line: parse → settle settings → call a library operation → render.
  */
 import { FerryError } from '../core/errors.js';
-import { COMMANDS } from './commands/index.js';
 import { parseCommandArgs } from './command.js';
+import { COMMANDS } from './commands/index.js';
 import { EXIT } from './exit-codes.js';
 import { createOutput, reportError } from './render.js';
 import { VERSION } from './version.js';

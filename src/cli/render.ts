@@ -2,11 +2,12 @@
  * Turns library events into what a person or a script sees. stdout carries only data
  * (the --json result and events); progress, warnings and errors go to stderr.
  */
-import type { EventSink, FerryEvent } from '../core/events.js';
+
 import { FERRY_ENV, readEnv } from '../core/env.js';
 import { FerryError } from '../core/errors.js';
+import type { EventSink, FerryEvent } from '../core/events.js';
 import { redactText } from '../core/redact.js';
-import { exitCodeFor, EXIT } from './exit-codes.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
 
 export interface Output {
   readonly json: boolean;

@@ -12,7 +12,8 @@ export function cudaBuildOf(project: string, version: Version): string | undefin
   const local = version.local?.map(String).join('.') ?? '';
   const fromLocal = /^cu(\d{2,3})$/.exec(local);
   if (fromLocal) return splitCuda(fromLocal[1]!);
-  if (project.startsWith('paddlepaddle') && version.post !== undefined && version.post >= 100) return splitCuda(String(version.post));
+  if (project.startsWith('paddlepaddle') && version.post !== undefined && version.post >= 100)
+    return splitCuda(String(version.post));
   return undefined;
 }
 
@@ -32,10 +33,18 @@ export function pinsCudaBuild(requirement: Requirement, version: Version): boole
   });
 }
 
-export function cudaVariantWarning(requirement: Requirement, source: string, chosen: Version, chosenText: string): string | undefined {
+export function cudaVariantWarning(
+  requirement: Requirement,
+  source: string,
+  chosen: Version,
+  chosenText: string,
+): string | undefined {
   const cuda = cudaBuildOf(requirement.normalizedName, chosen);
   if (cuda === undefined || pinsCudaBuild(requirement, chosen)) return undefined;
-  const asked = requirement.specifier.specifiers.length === 0 ? requirement.normalizedName : `${requirement.normalizedName}${requirement.specifier.specifiers.map((s) => `${s.operator}${s.version}`).join(',')}`;
+  const asked =
+    requirement.specifier.specifiers.length === 0
+      ? requirement.normalizedName
+      : `${requirement.normalizedName}${requirement.specifier.specifiers.map((s) => `${s.operator}${s.version}`).join(',')}`;
   return (
     `"${asked}" (${source}) selected ${requirement.normalizedName} ${chosenText}, the CUDA ${cuda} build; ` +
     `it does not pin a CUDA build, so another index state or target could select a different one. ` +

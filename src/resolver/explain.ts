@@ -22,7 +22,10 @@ export interface Clash {
   /** The target, for "no compatible file" errors. */
   readonly target?: { readonly description: string; readonly tags: readonly string[] };
   /** Versions fit the requirements but none has a file for every target that needs the project. */
-  readonly uncovered?: { readonly targets: readonly string[]; readonly versions: readonly string[] };
+  readonly uncovered?: {
+    readonly targets: readonly string[];
+    readonly versions: readonly string[];
+  };
   /** Every candidate that matched was refused by its Requires-Python. */
   readonly requiresPython?: readonly string[];
 }

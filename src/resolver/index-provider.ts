@@ -171,7 +171,7 @@ export class IndexProvider implements Provider {
     for (const entry of [...versions.values()].sort((a, b) =>
       compareVersions(b.version, a.version),
     )) {
-      const missing = entry.best.findIndex((b) => b === undefined);
+      const missing = entry.best.indexOf(undefined);
       if (missing !== -1) {
         nearMisses.push({
           filename: `${name} ${entry.text}`,

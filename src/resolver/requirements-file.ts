@@ -37,7 +37,15 @@ const IGNORED_OPTIONS = new Set([
 ]);
 
 export function emptyRequirementsResult(): RequirementsFileResult {
-  return { requirements: [], constraints: [], extraIndexUrls: [], findLinks: [], noIndex: false, pre: false, hashes: new Map() };
+  return {
+    requirements: [],
+    constraints: [],
+    extraIndexUrls: [],
+    findLinks: [],
+    noIndex: false,
+    pre: false,
+    hashes: new Map(),
+  };
 }
 
 export async function readRequirementsFile(
@@ -49,19 +57,27 @@ export async function readRequirementsFile(
 ): Promise<RequirementsFileResult> {
   const absolute = resolvePath(path);
   if (seen.has(absolute)) {
-    throw new FerryError('ERR_FERRY_REQUIREMENTS_CYCLE', `The requirements file "${path}" includes itself (through -r or -c).`, {
-      hint: 'Remove the circular -r/-c line.',
-    });
+    throw new FerryError(
+      'ERR_FERRY_REQUIREMENTS_CYCLE',
+      `The requirements file "${path}" includes itself (through -r or -c).`,
+      {
+        hint: 'Remove the circular -r/-c line.',
+      },
+    );
   }
   seen.add(absolute);
   let text: string;
   try {
     text = await io.readFile(absolute);
   } catch (error) {
-    throw new FerryError('ERR_FERRY_REQUIREMENTS_FILE', `Cannot read the requirements file "${path}": ${(error as Error).message}`, {
-      hint: 'Check the path given to -r or -c (relative paths inside a file are relative to that file).',
-      cause: error,
-    });
+    throw new FerryError(
+      'ERR_FERRY_REQUIREMENTS_FILE',
+      `Cannot read the requirements file "${path}": ${(error as Error).message}`,
+      {
+        hint: 'Check the path given to -r or -c (relative paths inside a file are relative to that file).',
+        cause: error,
+      },
+    );
   }
   const result = into as {
     -readonly [K in keyof RequirementsFileResult]: RequirementsFileResult[K];
@@ -77,13 +93,18 @@ export async function readRequirementsFile(
       const value = inlineValue ?? tokens[1];
       const needValue = (): string => {
         if (value === undefined) {
-          throw new FerryError('ERR_FERRY_REQUIREMENTS_FILE', `${source}: option ${option} needs a value.`, {
-            hint: `Write it as "${option} VALUE".`,
-          });
+          throw new FerryError(
+            'ERR_FERRY_REQUIREMENTS_FILE',
+            `${source}: option ${option} needs a value.`,
+            {
+              hint: `Write it as "${option} VALUE".`,
+            },
+          );
         }
         return value;
       };
-      const relative = (p: string): string => (isAbsolute(p) || /^[a-z]+:\/\//i.test(p) ? p : resolvePath(dirname(absolute), p));
+      const relative = (p: string): string =>
+        isAbsolute(p) || /^[a-z]+:\/\//i.test(p) ? p : resolvePath(dirname(absolute), p);
       switch (option) {
         case '-r':
         case '--requirement':
@@ -112,14 +133,22 @@ export async function readRequirementsFile(
           break;
         case '-e':
         case '--editable':
-          throw new FerryError('ERR_FERRY_REQUIREMENTS_FILE', `${source}: editable requirements (${option}) cannot be bundled.`, {
-            hint: 'Build a wheel of the project first (pip wheel .) and pass its folder with --find-links.',
-          });
+          throw new FerryError(
+            'ERR_FERRY_REQUIREMENTS_FILE',
+            `${source}: editable requirements (${option}) cannot be bundled.`,
+            {
+              hint: 'Build a wheel of the project first (pip wheel .) and pass its folder with --find-links.',
+            },
+          );
         default:
           if (!IGNORED_OPTIONS.has(option)) {
-            throw new FerryError('ERR_FERRY_REQUIREMENTS_FILE', `${source}: unknown option "${option}".`, {
-              hint: 'ferry accepts the options pip accepts in requirements files: -r, -c, -i, --extra-index-url, -f, --no-index, --pre, --prefer-binary, --only-binary, --no-binary, --trusted-host, --require-hashes.',
-            });
+            throw new FerryError(
+              'ERR_FERRY_REQUIREMENTS_FILE',
+              `${source}: unknown option "${option}".`,
+              {
+                hint: 'ferry accepts the options pip accepts in requirements files: -r, -c, -i, --extra-index-url, -f, --no-index, --pre, --prefer-binary, --only-binary, --no-binary, --trusted-host, --require-hashes.',
+              },
+            );
           }
       }
       continue;
@@ -140,7 +169,10 @@ export async function readRequirementsFile(
     }
     const hashes = [...options.matchAll(/--hash[=\s]+(\S+)/g)].map((m) => m[1]!);
     if (hashes.length > 0) result.hashes.set(requirementText, hashes);
-    (kind === 'constraint' ? result.constraints : result.requirements).push({ requirement, source });
+    (kind === 'constraint' ? result.constraints : result.requirements).push({
+      requirement,
+      source,
+    });
   }
   return result;
 }

@@ -116,9 +116,12 @@ class Resolver {
   private readonly environments: readonly ResolveEnvironment[];
 
   constructor(private readonly options: ResolveOptions) {
-    if (options.environments !== undefined && options.environments.length > 0) this.environments = options.environments;
+    if (options.environments !== undefined && options.environments.length > 0)
+      this.environments = options.environments;
     else if (options.markers !== undefined && options.pythonVersion !== undefined) {
-      this.environments = [{ name: 'target', markers: options.markers, pythonVersion: options.pythonVersion }];
+      this.environments = [
+        { name: 'target', markers: options.markers, pythonVersion: options.pythonVersion },
+      ];
     } else throw new Error('resolve() needs environments, or markers and pythonVersion');
     for (const c of options.constraints ?? []) {
       // pip ignores a constraint whose marker is false for the target.
@@ -150,7 +153,10 @@ class Resolver {
     if (!outcome.ok) {
       const clash = this.firstClash;
       if (clash === undefined) {
-        throw new FerryError('ERR_FERRY_RESOLUTION_IMPOSSIBLE', 'The requirements cannot be satisfied together.');
+        throw new FerryError(
+          'ERR_FERRY_RESOLUTION_IMPOSSIBLE',
+          'The requirements cannot be satisfied together.',
+        );
       }
       throw describeClash(clash, this.decisions);
     }
@@ -165,7 +171,9 @@ class Resolver {
           extras: [...(outcome.state.expanded.get(name) ?? [])].sort(),
           requiredBy: [...new Set(list.map((c) => c.source))].sort(),
           dependencies: pin.dependencies,
-          targets: this.environments.filter((_, i) => needs.get(name)?.has(i)).map((env) => env.name),
+          targets: this.environments
+            .filter((_, i) => needs.get(name)?.has(i))
+            .map((env) => env.name),
         };
       })
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -178,7 +186,11 @@ class Resolver {
   }
 
   /** Does a requirement apply on one target, for the given extras of its parent? */
-  private appliesIn(env: ResolveEnvironment, requirement: Requirement, extras: readonly string[]): boolean {
+  private appliesIn(
+    env: ResolveEnvironment,
+    requirement: Requirement,
+    extras: readonly string[],
+  ): boolean {
     if (requirement.marker === undefined) return true;
     if (extras.length === 0) return evaluateMarker(requirement.marker, env.markers, []);
     return extras.some((extra) => evaluateMarker(requirement.marker!, env.markers, [extra]));
@@ -207,7 +219,11 @@ class Resolver {
         let set = needs.get(name);
         this.environments.forEach((env, i) => {
           if (set?.has(i) || (parentEnvs !== undefined && !parentEnvs.has(i))) return;
-          if (!this.appliesIn(env, c.requirement, extras) && !(extras.length > 0 && this.appliesIn(env, c.requirement, []))) return;
+          if (
+            !this.appliesIn(env, c.requirement, extras) &&
+            !(extras.length > 0 && this.appliesIn(env, c.requirement, []))
+          )
+            return;
           if (set === undefined) {
             set = new Set<number>();
             needs.set(name, set);
@@ -231,7 +247,12 @@ class Resolver {
       // parallel with the rest of the graph, instead of when the depth-first search gets there.
       promise.then(
         (answer) => {
-          const newest = answer.kind === 'found' ? answer.candidates.find((c) => !c.yanked && c.version.pre === undefined && c.version.dev === undefined) : undefined;
+          const newest =
+            answer.kind === 'found'
+              ? answer.candidates.find(
+                  (c) => !c.yanked && c.version.pre === undefined && c.version.dev === undefined,
+                )
+              : undefined;
           if (newest !== undefined) this.metadata(newest);
         },
         () => {},
@@ -274,7 +295,9 @@ class Resolver {
     //    dependency edge can bring a package to another target).
     const needs = this.neededTargets(state);
     for (const [name, pin] of state.pins) {
-      const uncovered = [...(needs.get(name) ?? [])].filter((i) => pin.candidate.files[i] === undefined);
+      const uncovered = [...(needs.get(name) ?? [])].filter(
+        (i) => pin.candidate.files[i] === undefined,
+      );
       if (uncovered.length === 0) continue;
       this.recordUncovered(name, state, [pin.candidate], uncovered);
       return { ok: false, culprits: new Set([name, ...this.parentsOf(name, state)]) };
@@ -282,7 +305,9 @@ class Resolver {
 
     // 3. Choose the undecided project with the fewest candidates left; a project no target
     //    needs (its markers exclude every target that reaches it) is not decided at all.
-    const undecided = [...state.constraints.keys()].filter((n) => !state.pins.has(n) && (needs.get(n)?.size ?? 0) > 0);
+    const undecided = [...state.constraints.keys()].filter(
+      (n) => !state.pins.has(n) && (needs.get(n)?.size ?? 0) > 0,
+    );
     if (undecided.length === 0) return { ok: true, state };
     let best: { name: NormalizedName; candidates: Candidate[] } | undefined;
     for (const name of undecided) {
@@ -308,7 +333,9 @@ class Resolver {
         throw new FerryError(
           'ERR_FERRY_RESOLUTION_TOO_COMPLEX',
           `Gave up after ${this.decisions - 1} decisions without finding a consistent set of versions.`,
-          { hint: 'Pin some of the requirements more tightly (e.g. name==version), or add a constraints file with -c.' },
+          {
+            hint: 'Pin some of the requirements more tightly (e.g. name==version), or add a constraints file with -c.',
+          },
         );
       }
       const metadata = await this.metadata(candidate);
@@ -349,7 +376,11 @@ class Resolver {
    * Candidates of `name` allowed by every constraint on it (pip's pre-release and yank rules)
    * that have a file for every target that needs it.
    */
-  private async matching(name: NormalizedName, state: State, needed: ReadonlySet<number>): Promise<Candidate[]> {
+  private async matching(
+    name: NormalizedName,
+    state: State,
+    needed: ReadonlySet<number>,
+  ): Promise<Candidate[]> {
     const answer = await this.answer(name);
     if (answer.kind === 'not-found') return [];
     const all = [...(state.constraints.get(name) ?? []), ...(this.userConstraints.get(name) ?? [])];
@@ -358,7 +389,9 @@ class Resolver {
       prereleases: this.options.prereleases ? true : undefined,
     });
     // PEP 592: a yanked release is chosen only when pinned exactly (== or ===).
-    const exact = set.specifiers.some((s) => s.operator === '===' || (s.operator === '==' && !s.version.endsWith('*')));
+    const exact = set.specifiers.some(
+      (s) => s.operator === '===' || (s.operator === '==' && !s.version.endsWith('*')),
+    );
     const unyanked = allowed.filter((c) => !c.yanked || exact);
     const covered = unyanked.filter((c) => [...needed].every((i) => c.files[i] !== undefined));
     if (covered.length === 0 && unyanked.length > 0) {
@@ -373,7 +406,10 @@ class Resolver {
     if (requiresPython === undefined || requiresPython.trim() === '') return true;
     try {
       const set = parseSpecifierSet(requiresPython);
-      return this.environments.every((env, i) => !needed.has(i) || specifierSetContains(set, env.pythonVersion, { prereleases: true }));
+      return this.environments.every(
+        (env, i) =>
+          !needed.has(i) || specifierSetContains(set, env.pythonVersion, { prereleases: true }),
+      );
     } catch {
       return true; // pip ignores an invalid Requires-Python (it warns); so do we.
     }
@@ -399,13 +435,25 @@ class Resolver {
       const forExtras =
         extras.length > 0 &&
         requirement.marker !== undefined &&
-        this.environments.some((env) => extras.some((e) => evaluateMarker(requirement.marker!, env.markers, [e])));
+        this.environments.some((env) =>
+          extras.some((e) => evaluateMarker(requirement.marker!, env.markers, [e])),
+        );
       if (!forBase && !forExtras) continue;
       const depName = requirement.normalizedName;
       if (depName === name) continue; // a package asking for its own extras: handled via constraints below
       const pinned = state.pins.get(depName);
-      if (pinned !== undefined && !specifierSetContains(requirement.specifier, pinned.candidate.version, { prereleases: true })) {
-        this.recordClash(depName, state, [{ requirement, parent: name, source: label }], pinned.candidate);
+      if (
+        pinned !== undefined &&
+        !specifierSetContains(requirement.specifier, pinned.candidate.version, {
+          prereleases: true,
+        })
+      ) {
+        this.recordClash(
+          depName,
+          state,
+          [{ requirement, parent: name, source: label }],
+          pinned.candidate,
+        );
         return { ok: false, culprits: new Set([depName]) };
       }
       constraints = withConstraint(constraints, { requirement, parent: name, source: label });
@@ -424,14 +472,25 @@ class Resolver {
     return { ok: true, state: { pins, constraints, expanded } };
   }
 
-  private recordUncovered(name: NormalizedName, state: State, versions: readonly Candidate[], targets: readonly number[]): void {
+  private recordUncovered(
+    name: NormalizedName,
+    state: State,
+    versions: readonly Candidate[],
+    targets: readonly number[],
+  ): void {
     if (this.firstClash !== undefined) return;
     this.recordClash(name, state, [], undefined);
     this.firstClash = {
       ...this.firstClash!,
       uncovered: {
         targets: targets.map((i) => this.environments[i]!.name),
-        versions: versions.map((c) => `${c.versionText} (${this.environments.filter((_, i) => targets.includes(i) && c.files[i] === undefined).map((e) => `no wheel for target ${e.name}`).join('; ')})`),
+        versions: versions.map(
+          (c) =>
+            `${c.versionText} (${this.environments
+              .filter((_, i) => targets.includes(i) && c.files[i] === undefined)
+              .map((e) => `no wheel for target ${e.name}`)
+              .join('; ')})`,
+        ),
       },
     };
   }
@@ -451,7 +510,11 @@ class Resolver {
     requiresPython?: readonly string[],
   ): void {
     if (this.firstClash !== undefined) return;
-    const all = [...(state.constraints.get(name) ?? []), ...(this.userConstraints.get(name) ?? []), ...extra];
+    const all = [
+      ...(state.constraints.get(name) ?? []),
+      ...(this.userConstraints.get(name) ?? []),
+      ...extra,
+    ];
     this.firstClash = {
       name,
       requirements: all.map((c) => ({

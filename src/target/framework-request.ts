@@ -16,12 +16,19 @@ export interface FrameworkRequest {
   readonly driver?: string;
 }
 
-export function chooseFramework(request: FrameworkRequest, target: Target, profile?: TargetProfile): VariantChoice {
+export function chooseFramework(
+  request: FrameworkRequest,
+  target: Target,
+  profile?: TargetProfile,
+): VariantChoice {
   const effective = profile ?? profileFromTarget(target, request.driver);
   const withDriver =
     request.driver === undefined || profile === undefined
       ? effective
-      : { ...effective, nvidia: { ...effective.nvidia, driverVersion: request.driver, driverSource: '--driver' } };
+      : {
+          ...effective,
+          nvidia: { ...effective.nvidia, driverVersion: request.driver, driverSource: '--driver' },
+        };
   return chooseVariant({
     framework: request.framework,
     cuda: request.cuda,
@@ -38,7 +45,10 @@ export function chooseFramework(request: FrameworkRequest, target: Target, profi
  */
 export function profileFromTarget(target: Target, driver?: string): TargetProfile {
   const libc = target.platform.libc;
-  const libcEntry = libc === undefined ? null : { kind: libc.kind, version: `${libc.version[0]}.${libc.version[1]}` };
+  const libcEntry =
+    libc === undefined
+      ? null
+      : { kind: libc.kind, version: `${libc.version[0]}.${libc.version[1]}` };
   return {
     formatVersion: 1,
     generator: 'ferry (from target flags)',

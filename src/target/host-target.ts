@@ -8,13 +8,20 @@ import type { Target } from '../standards/target.js';
 import { probeHost } from './probe.js';
 import { profileToTargets, type TargetProfile } from './profile.js';
 
-export async function hostTarget(python?: string, runCommands = false): Promise<{ target: Target; profile: TargetProfile }> {
+export async function hostTarget(
+  python?: string,
+  runCommands = false,
+): Promise<{ target: Target; profile: TargetProfile }> {
   const profile = await probeHost({ ...(python === undefined ? {} : { python }), runCommands });
   const target = profileToTargets(profile)[0];
   if (target === undefined) {
-    throw new FerryError('ERR_FERRY_PROBE_FAILED', `The probe found no Python interpreter on this host${python ? ` (asked for ${python})` : ''}.`, {
-      hint: 'Install python3, or name one with --python.',
-    });
+    throw new FerryError(
+      'ERR_FERRY_PROBE_FAILED',
+      `The probe found no Python interpreter on this host${python ? ` (asked for ${python})` : ''}.`,
+      {
+        hint: 'Install python3, or name one with --python.',
+      },
+    );
   }
   // The host's own name, without the interpreter path profileToTargets adds when it finds several.
   return { target: { ...target, name: `host-py${target.interpreter.version.join('.')}` }, profile };

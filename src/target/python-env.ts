@@ -13,7 +13,13 @@ export function defaultPython(env: NodeJS.ProcessEnv = process.env): string {
 export function isolatedPipEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const clean: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(env)) {
-    if (!key.startsWith('PIP_') && key !== 'PYTHONPATH' && key !== 'PYTHONHOME' && key !== 'VIRTUAL_ENV') clean[key] = value;
+    if (
+      !key.startsWith('PIP_') &&
+      key !== 'PYTHONPATH' &&
+      key !== 'PYTHONHOME' &&
+      key !== 'VIRTUAL_ENV'
+    )
+      clean[key] = value;
   }
   clean.PIP_CONFIG_FILE = '/dev/null';
   clean.PIP_DISABLE_PIP_VERSION_CHECK = '1';
@@ -33,7 +39,12 @@ export interface RunResult {
 export function run(
   command: string,
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; onLine?: (line: string) => void; input?: string } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    onLine?: (line: string) => void;
+    input?: string;
+  } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {

@@ -74,14 +74,22 @@ describe('ferry bundle errors', () => {
 
   test('credentials in an index URL never appear in any output', async () => {
     const port = await closedPort();
-    const r = await bundle(['demo-pkg', '--index-url', `http://alice:s3cr3t-token@127.0.0.1:${port}/simple`, '--json']);
+    const r = await bundle([
+      'demo-pkg',
+      '--index-url',
+      `http://alice:s3cr3t-token@127.0.0.1:${port}/simple`,
+      '--json',
+    ]);
     assert.notEqual(r.code, 0);
     assert.doesNotMatch(r.stdout + r.stderr, /s3cr3t-token/);
     assert.match(r.stdout, /\*\*\*\*@127\.0\.0\.1/);
   });
 
   test('a malformed index page is named by its URL', async () => {
-    index.fault('/simple/needs-old/', { body: '{"meta": {"api-version": "1.0"}, "files": 42', contentType: 'application/vnd.pypi.simple.v1+json' });
+    index.fault('/simple/needs-old/', {
+      body: '{"meta": {"api-version": "1.0"}, "files": 42',
+      contentType: 'application/vnd.pypi.simple.v1+json',
+    });
     try {
       const r = await bundle(['needs-old', '--index-url', index.url]);
       assert.notEqual(r.code, 0);
@@ -93,14 +101,22 @@ describe('ferry bundle errors', () => {
   });
 
   test('one bad file entry on a page is skipped with a warning, not the whole page', async () => {
-    const sha = index.files.get('needs_old-1.0-py3-none-any.whl')?.sha256 ?? index.files.get('needs-old-1.0-py3-none-any.whl')?.sha256;
-    const filename = [...index.files.keys()].find((f) => f.startsWith('needs') && f.includes('-1.0-'))!;
+    const sha =
+      index.files.get('needs_old-1.0-py3-none-any.whl')?.sha256 ??
+      index.files.get('needs-old-1.0-py3-none-any.whl')?.sha256;
+    const filename = [...index.files.keys()].find(
+      (f) => f.startsWith('needs') && f.includes('-1.0-'),
+    )!;
     const body = JSON.stringify({
       meta: { 'api-version': '1.0' },
       name: 'needs-old',
       files: [
         { filename: 'needs_old-9.0-py3-none-any.whl', hashes: 'not-an-object', url: 'x' },
-        { filename, url: `../../files/${filename}`, hashes: { sha256: sha ?? index.files.get(filename)!.sha256 } },
+        {
+          filename,
+          url: `../../files/${filename}`,
+          hashes: { sha256: sha ?? index.files.get(filename)!.sha256 },
+        },
       ],
     });
     index.fault('/simple/needs-old/', { body, contentType: 'application/vnd.pypi.simple.v1+json' });
@@ -110,8 +126,13 @@ describe('ferry bundle errors', () => {
       const warning = r.events.find((e) => e.event === 'warning');
       assert.ok(warning, 'a warning event names the dropped entry');
       assert.match(String(warning.message), /simple\/needs-old\//);
-      const result = r.events.find((e) => e.event === 'result') as { packages: { name: string; version: string }[] };
-      assert.deepEqual(result.packages.map((p) => `${p.name}==${p.version}`), ['needs-old==1.0']);
+      const result = r.events.find((e) => e.event === 'result') as {
+        packages: { name: string; version: string }[];
+      };
+      assert.deepEqual(
+        result.packages.map((p) => `${p.name}==${p.version}`),
+        ['needs-old==1.0'],
+      );
     } finally {
       index.fault('/simple/needs-old/', { times: 0 });
     }
@@ -122,7 +143,10 @@ describe('ferry bundle errors', () => {
     await mkdir(links, { recursive: true });
     const bad = buildZip([
       { name: 'broken/__init__.py', data: Buffer.from('') },
-      { name: 'broken-1.0.dist-info/METADATA', data: Buffer.from('Metadata-Version: 2.1\nSummary: no name or version here\n') },
+      {
+        name: 'broken-1.0.dist-info/METADATA',
+        data: Buffer.from('Metadata-Version: 2.1\nSummary: no name or version here\n'),
+      },
       { name: 'broken-1.0.dist-info/WHEEL', data: Buffer.from('Wheel-Version: 1.0\n') },
       { name: 'broken-1.0.dist-info/RECORD', data: Buffer.from('') },
     ]);
@@ -134,29 +158,62 @@ describe('ferry bundle errors', () => {
   });
 
   test('a wrong hash deletes the download and names the URL and both hashes', async () => {
-    const filename = [...index.files.keys()].find((f) => f.startsWith('demo') && f.endsWith('.whl'))!;
+    const filename = [...index.files.keys()].find(
+      (f) => f.startsWith('demo') && f.endsWith('.whl'),
+    )!;
     const expected = index.files.get(filename)!.sha256;
     const cacheDir = join(work, 'hash-cache');
     // Metadata comes from the page's .metadata-less wheel: serve the wheel right once (for metadata), then wrong bytes.
-    const r = await runCli(['bundle', 'demo-pkg', 'needs-old<2', ...TARGET, '--isolated', '--index-url', index.url, '-o', join(work, 'hash-out')], {
-      env: isolatedEnv(cacheDir, {}),
-    });
+    const r = await runCli(
+      [
+        'bundle',
+        'demo-pkg',
+        'needs-old<2',
+        ...TARGET,
+        '--isolated',
+        '--index-url',
+        index.url,
+        '-o',
+        join(work, 'hash-out'),
+      ],
+      {
+        env: isolatedEnv(cacheDir, {}),
+      },
+    );
     assert.equal(r.code, 0, r.stderr);
     // Now a fresh cache, and the server lies about the wheel's bytes.
     index.fault(`/files/${filename}`, { body: 'these are not the bytes you are looking for' });
     try {
       const fresh = join(work, 'hash-cache-2');
-      const bad = await runCli(['bundle', 'demo-pkg', ...TARGET, '--isolated', '--index-url', index.url, '-o', join(work, 'hash-out-2')], {
-        env: isolatedEnv(fresh, {}),
-      });
+      const bad = await runCli(
+        [
+          'bundle',
+          'demo-pkg',
+          ...TARGET,
+          '--isolated',
+          '--index-url',
+          index.url,
+          '-o',
+          join(work, 'hash-out-2'),
+        ],
+        {
+          env: isolatedEnv(fresh, {}),
+        },
+      );
       assert.equal(bad.code, 5, bad.stderr);
       assert.match(bad.stderr, /ERR_FERRY_HASH_MISMATCH/);
       assert.match(bad.stderr, new RegExp(filename.replace(/\./g, '\\.')));
       assert.match(bad.stderr, new RegExp(expected));
       assert.match(bad.stderr, /[0-9a-f]{64}[\s\S]*[0-9a-f]{64}/);
       assert.equal(existsSync(join(work, 'hash-out-2')), false, 'no bundle folder is left behind');
-      const cached = existsSync(join(fresh, 'sha256')) ? readdirSync(join(fresh, 'sha256'), { recursive: true }) : [];
-      assert.equal(cached.filter((f) => String(f).includes(expected.slice(2))).length, 0, 'the bad file is not in the cache');
+      const cached = existsSync(join(fresh, 'sha256'))
+        ? readdirSync(join(fresh, 'sha256'), { recursive: true })
+        : [];
+      assert.equal(
+        cached.filter((f) => String(f).includes(expected.slice(2))).length,
+        0,
+        'the bad file is not in the cache',
+      );
     } finally {
       index.fault(`/files/${filename}`, { times: 0 });
     }
@@ -178,7 +235,11 @@ describe('ferry bundle errors', () => {
   });
 
   test('a URL requirement is refused with what to do instead', async () => {
-    const r = await bundle(['demo-pkg @ https://example.invalid/demo.whl', '--index-url', index.url]);
+    const r = await bundle([
+      'demo-pkg @ https://example.invalid/demo.whl',
+      '--index-url',
+      index.url,
+    ]);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /ERR_FERRY_URL_REQUIREMENT/);
     assert.match(r.stderr, /find-links/);
@@ -188,9 +249,12 @@ describe('ferry bundle errors', () => {
     const dest = join(work, 'precious');
     await mkdir(dest, { recursive: true });
     await writeFile(join(dest, 'thesis.txt'), 'do not delete');
-    const r = await runCli(['bundle', 'needs-old', ...TARGET, '--isolated', '--index-url', index.url, '-o', dest], {
-      env: isolatedEnv(join(work, 'cache'), {}),
-    });
+    const r = await runCli(
+      ['bundle', 'needs-old', ...TARGET, '--isolated', '--index-url', index.url, '-o', dest],
+      {
+        env: isolatedEnv(join(work, 'cache'), {}),
+      },
+    );
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /ERR_FERRY_DESTINATION/);
     assert.equal(existsSync(join(dest, 'thesis.txt')), true);

@@ -33,32 +33,49 @@ function tree(dir: string): Map<string, Buffer> {
   return out;
 }
 
-test('two bundles built from one lock in different folders are byte-identical, and so are their packs', { timeout: 120_000 }, async () => {
+test('two bundles built from one lock in different folders are byte-identical, and so are their packs', {
+  timeout: 120_000,
+}, async () => {
   const work = tempDir();
   const target = ['-t', 'centos-7', '-t', 'ubuntu-22.04', '--isolated', '--index-url', index.url];
   const lock = join(work, 'pylock.toml');
-  const locked = await runCli(['lock', 'app', ...target, '-o', lock], { env: isolatedEnv(join(work, 'cache-0')) });
+  const locked = await runCli(['lock', 'app', ...target, '-o', lock], {
+    env: isolatedEnv(join(work, 'cache-0')),
+  });
   assert.equal(locked.code, 0, locked.stderr);
   const builds = ['first/place', 'second'].map((p) => join(work, p, 'bundle'));
   for (const [i, dir] of builds.entries()) {
-    const r = await runCli(['bundle', '--lock', lock, '--isolated', '--index-url', index.url, '-o', dir], {
-      env: isolatedEnv(join(work, `cache-${i + 1}`)),
-    });
+    const r = await runCli(
+      ['bundle', '--lock', lock, '--isolated', '--index-url', index.url, '-o', dir],
+      {
+        env: isolatedEnv(join(work, `cache-${i + 1}`)),
+      },
+    );
     assert.equal(r.code, 0, r.stderr);
   }
   const [a, b] = builds.map(tree) as [Map<string, Buffer>, Map<string, Buffer>];
   assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort());
-  for (const [path, bytes] of a) assert.ok(bytes.equals(b.get(path)!), `${path} differs between the two builds`);
+  for (const [path, bytes] of a)
+    assert.ok(bytes.equals(b.get(path)!), `${path} differs between the two builds`);
   // extra-bits is needed by CentOS 7's Python 3.6 only: the bundle carries it, marked for that target.
-  const manifest = JSON.parse(a.get('manifest.json')!.toString()) as { packages: { name: string; targets: string[] }[] };
+  const manifest = JSON.parse(a.get('manifest.json')!.toString()) as {
+    packages: { name: string; targets: string[] }[];
+  };
   assert.deepEqual(manifest.packages.find((p) => p.name === 'extra-bits')?.targets, ['centos-7']);
 
-  const archives = builds.map((dir, i) => join(work, `pack-${i}`, 'demo.ferry.tar'));
+  const archives = builds.map((_dir, i) => join(work, `pack-${i}`, 'demo.ferry.tar'));
   for (const [i, dir] of builds.entries()) {
-    const r = await runCli(['pack', dir, '-o', archives[i]!], { env: isolatedEnv(join(work, 'cache-x')) });
+    const r = await runCli(['pack', dir, '-o', archives[i]!], {
+      env: isolatedEnv(join(work, 'cache-x')),
+    });
     assert.equal(r.code, 0, r.stderr);
   }
-  assert.ok(readFileSync(archives[0]!).equals(readFileSync(archives[1]!)), 'the packed archives differ');
-  const verified = await runCli(['verify', archives[0]!, '--allow-unsigned'], { env: isolatedEnv(join(work, 'cache-x')) });
+  assert.ok(
+    readFileSync(archives[0]!).equals(readFileSync(archives[1]!)),
+    'the packed archives differ',
+  );
+  const verified = await runCli(['verify', archives[0]!, '--allow-unsigned'], {
+    env: isolatedEnv(join(work, 'cache-x')),
+  });
   assert.equal(verified.code, 0, verified.stderr);
 });

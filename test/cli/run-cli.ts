@@ -21,13 +21,23 @@ export function tempDir(prefix = 'ferry-test-'): string {
 /** An environment where pip's configuration cannot leak in. */
 export function isolatedEnv(cacheDir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PIP_') && !k.startsWith('FERRY_')) env[k] = v;
-  return { ...env, PIP_CONFIG_FILE: '/dev/null', FERRY_CACHE_DIR: cacheDir, NO_COLOR: '1', ...extra };
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('PIP_') && !k.startsWith('FERRY_')) env[k] = v;
+  return {
+    ...env,
+    PIP_CONFIG_FILE: '/dev/null',
+    FERRY_CACHE_DIR: cacheDir,
+    NO_COLOR: '1',
+    ...extra,
+  };
 }
 
 export function runCli(
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; onStdoutLine?: (line: string, kill: () => void) => void } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    onStdoutLine?: (line: string, kill: () => void) => void;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: options.env ?? process.env });

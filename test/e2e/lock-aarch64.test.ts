@@ -21,13 +21,32 @@ function bytesUnder(dir: string): number {
   return total;
 }
 
-test('paddlepaddle for linux aarch64 cp310 is locked without downloading its wheel', { timeout: 600_000 }, async () => {
+test('paddlepaddle for linux aarch64 cp310 is locked without downloading its wheel', {
+  timeout: 600_000,
+}, async () => {
   const work = tempDir('ferry-aarch64-');
   const cache = join(work, 'cache');
   const lockFile = join(work, 'pylock.toml');
-  const r = await runCli(['lock', 'paddlepaddle', '--python', '3.10', '--os', 'linux', '--arch', 'aarch64', '--glibc', '2.28', '-o', lockFile, '--json'], {
-    env: { ...process.env, FERRY_CACHE_DIR: cache },
-  });
+  const r = await runCli(
+    [
+      'lock',
+      'paddlepaddle',
+      '--python',
+      '3.10',
+      '--os',
+      'linux',
+      '--arch',
+      'aarch64',
+      '--glibc',
+      '2.28',
+      '-o',
+      lockFile,
+      '--json',
+    ],
+    {
+      env: { ...process.env, FERRY_CACHE_DIR: cache },
+    },
+  );
   assert.equal(r.code, 0, r.stderr + r.stdout.slice(-2000));
   const lock = parsePylock(readFileSync(lockFile, 'utf8'), lockFile);
   const paddle = lock.packages.find((p) => p.name === 'paddlepaddle');
@@ -36,8 +55,19 @@ test('paddlepaddle for linux aarch64 cp310 is locked without downloading its whe
   assert.match(wheel.name, /-cp310-cp310-manylinux[^-]*aarch64\.whl$/);
   assert.ok((wheel.size ?? 0) > 50_000_000, `the wheel is big (${wheel.size} bytes)`);
   const sha = wheel.hashes.sha256!;
-  assert.equal(existsSync(join(cache, 'sha256', sha.slice(0, 2), sha.slice(2))), false, 'the paddlepaddle wheel was not downloaded');
+  assert.equal(
+    existsSync(join(cache, 'sha256', sha.slice(0, 2), sha.slice(2))),
+    false,
+    'the paddlepaddle wheel was not downloaded',
+  );
   const cached = bytesUnder(cache);
-  assert.ok(cached < 8 * 1024 * 1024, `the cache holds ${cached} bytes after locking: more than metadata`);
-  assert.equal(r.events.filter((e) => e.event === 'download-start').length, 0, 'locking downloads no files');
+  assert.ok(
+    cached < 8 * 1024 * 1024,
+    `the cache holds ${cached} bytes after locking: more than metadata`,
+  );
+  assert.equal(
+    r.events.filter((e) => e.event === 'download-start').length,
+    0,
+    'locking downloads no files',
+  );
 });

@@ -13,45 +13,75 @@ import { runCli, tempDir } from '../cli/run-cli.js';
 
 const canUnshare = spawnSync('unshare', ['-n', 'true']).status === 0;
 
-test('paddlepaddle: bundle from the configured index, install with no network, import paddle', { timeout: 900_000, skip: canUnshare ? false : 'unshare -n is not permitted here (needs root or user namespaces)' }, async () => {
+test('paddlepaddle: bundle from the configured index, install with no network, import paddle', {
+  timeout: 900_000,
+  skip: canUnshare ? false : 'unshare -n is not permitted here (needs root or user namespaces)',
+}, async () => {
   const work = tempDir('ferry-e2e-');
   const bundleDir = join(work, 'bundle');
   const first = await runCli(['bundle', 'paddlepaddle', '-o', bundleDir, '--json']);
   assert.equal(first.code, 0, first.stderr + first.stdout.slice(-2000));
-  const result = first.events.find((e) => e.event === 'result') as { packages: { name: string }[]; downloaded: number; fromCache: number };
+  const result = first.events.find((e) => e.event === 'result') as {
+    packages: { name: string }[];
+    downloaded: number;
+    fromCache: number;
+  };
   const names = result.packages.map((p) => p.name);
-  for (const expected of ['paddlepaddle', 'numpy', 'protobuf']) assert.ok(names.includes(expected), `${expected} in ${names.join(', ')}`);
+  for (const expected of ['paddlepaddle', 'numpy', 'protobuf'])
+    assert.ok(names.includes(expected), `${expected} in ${names.join(', ')}`);
 
-  const manifest = JSON.parse(readFileSync(join(bundleDir, 'manifest.json'), 'utf8')) as { files: { sha256: string; url: string }[] };
+  const manifest = JSON.parse(readFileSync(join(bundleDir, 'manifest.json'), 'utf8')) as {
+    files: { sha256: string; url: string }[];
+  };
   assert.equal(manifest.files.length, names.length);
   const requirements = readFileSync(join(bundleDir, 'requirements.txt'), 'utf8');
   for (const f of manifest.files) assert.ok(requirements.includes(`--hash=sha256:${f.sha256}`));
 
   // The same packages again: everything comes from the cache.
-  const second = await runCli(['bundle', 'paddlepaddle', '-o', join(work, 'bundle-again'), '--json']);
+  const second = await runCli([
+    'bundle',
+    'paddlepaddle',
+    '-o',
+    join(work, 'bundle-again'),
+    '--json',
+  ]);
   assert.equal(second.code, 0, second.stderr);
-  const again = second.events.find((e) => e.event === 'result') as { downloaded: number; fromCache: number };
+  const again = second.events.find((e) => e.event === 'result') as {
+    downloaded: number;
+    fromCache: number;
+  };
   assert.equal(again.downloaded, 0, 'a second bundle of the same packages downloads nothing');
   assert.equal(again.fromCache, manifest.files.length);
   assert.equal(second.events.filter((e) => e.event === 'download-start').length, 0);
 
   // Install with no network at all.
   const venv = join(work, 'venv');
-  const install = spawnSync('unshare', ['-n', process.execPath, 'bin/ferry.js', 'install', bundleDir, '--venv', venv, '--json'], {
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
+  const install = spawnSync(
+    'unshare',
+    ['-n', process.execPath, 'bin/ferry.js', 'install', bundleDir, '--venv', venv, '--json'],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    },
+  );
   assert.equal(install.status, 0, install.stderr + install.stdout.slice(-3000));
   const report = install.stdout
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as { event: string; imports?: { module: string; status: string }[] })
     .find((e) => e.event === 'result');
-  assert.ok(report?.imports?.some((i) => i.module === 'paddle' && i.status === 'ok'), 'paddle imported in the import check');
+  assert.ok(
+    report?.imports?.some((i) => i.module === 'paddle' && i.status === 'ok'),
+    'paddle imported in the import check',
+  );
 
-  const imported = spawnSync('unshare', ['-n', join(venv, 'bin', 'python'), '-c', 'import paddle; print(paddle.__version__)'], {
-    encoding: 'utf8',
-  });
+  const imported = spawnSync(
+    'unshare',
+    ['-n', join(venv, 'bin', 'python'), '-c', 'import paddle; print(paddle.__version__)'],
+    {
+      encoding: 'utf8',
+    },
+  );
   assert.equal(imported.status, 0, imported.stderr);
   assert.match(imported.stdout.trim(), /^\d+\.\d+\.\d+/);
 });

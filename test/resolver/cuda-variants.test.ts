@@ -14,11 +14,15 @@ test('CUDA builds are read from Paddle post-releases and PyTorch local labels', 
   assert.equal(cudaBuildOf('requests', parseVersion('2.0.post1')), undefined);
 });
 
-const warn = (req: string, chosen: string) => cudaVariantWarning(parseRequirement(req), 'the command line', parseVersion(chosen), chosen);
+const warn = (req: string, chosen: string) =>
+  cudaVariantWarning(parseRequirement(req), 'the command line', parseVersion(chosen), chosen);
 
 test('an unpinned or >= requirement on a CUDA build warns, naming the build it chose', () => {
   const message = warn('paddlepaddle-gpu>=2.6.2', '2.6.2.post120');
-  assert.match(message ?? '', /"paddlepaddle-gpu>=2\.6\.2" \(the command line\) selected paddlepaddle-gpu 2\.6\.2\.post120, the CUDA 12\.0 build/);
+  assert.match(
+    message ?? '',
+    /"paddlepaddle-gpu>=2\.6\.2" \(the command line\) selected paddlepaddle-gpu 2\.6\.2\.post120, the CUDA 12\.0 build/,
+  );
   assert.match(message ?? '', /paddlepaddle-gpu==2\.6\.2\.post120/);
   assert.ok(warn('paddlepaddle-gpu', '2.6.2.post118'));
   // ==2.1.2 matches every +cuXXX build (a local label), so it does not pin one.

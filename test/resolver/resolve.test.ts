@@ -21,17 +21,28 @@ const markers: MarkerEnvironment = {
   sys_platform: 'linux',
 };
 
-const req = (text: string, source = 'the command line'): SourcedRequirement => ({ requirement: parseRequirement(text), source });
+const req = (text: string, source = 'the command line'): SourcedRequirement => ({
+  requirement: parseRequirement(text),
+  source,
+});
 
-async function solve(table: Table, requirements: string[], constraints: string[] = [], pre = false) {
+async function solve(
+  table: Table,
+  requirements: string[],
+  constraints: string[] = [],
+  pre = false,
+) {
   const provider = new TableProvider(table);
-  const resolution = await resolve(requirements.map((r) => req(r)), {
-    provider,
-    markers,
-    pythonVersion: parseVersion('3.11.7'),
-    constraints: constraints.map((c) => req(c, 'constraints.txt:1')),
-    prereleases: pre,
-  });
+  const resolution = await resolve(
+    requirements.map((r) => req(r)),
+    {
+      provider,
+      markers,
+      pythonVersion: parseVersion('3.11.7'),
+      constraints: constraints.map((c) => req(c, 'constraints.txt:1')),
+      prereleases: pre,
+    },
+  );
   return Object.fromEntries(resolution.packages.map((p) => [p.name, p.version]));
 }
 
@@ -47,10 +58,16 @@ async function failure(table: Table, requirements: string[]): Promise<FerryError
 
 describe('resolver', () => {
   test('picks the newest versions of a simple closure', async () => {
-    assert.deepEqual(await solve({ a: { '1.0': ['b'], '2.0': ['b>=2'] }, b: { '1.0': [], '2.0': [], '2.1': [] } }, ['a']), {
-      a: '2.0',
-      b: '2.1',
-    });
+    assert.deepEqual(
+      await solve(
+        { a: { '1.0': ['b'], '2.0': ['b>=2'] }, b: { '1.0': [], '2.0': [], '2.1': [] } },
+        ['a'],
+      ),
+      {
+        a: '2.0',
+        b: '2.1',
+      },
+    );
   });
 
   test('backtracks when the newest version of a dependency clashes', async () => {
@@ -64,7 +81,9 @@ describe('resolver', () => {
 
   test('extras add their dependencies, markers are evaluated for the target', async () => {
     const table: Table = {
-      a: { '1.0': ['b; extra == "gpu"', 'c; sys_platform == "win32"', 'd; python_version >= "3.8"'] },
+      a: {
+        '1.0': ['b; extra == "gpu"', 'c; sys_platform == "win32"', 'd; python_version >= "3.8"'],
+      },
       b: { '1.0': [] },
       c: { '1.0': [] },
       d: { '1.0': [] },
@@ -93,10 +112,19 @@ describe('resolver', () => {
   });
 
   test('post-releases and local labels follow PEP 440 (CUDA variants)', async () => {
-    const table: Table = { 'paddlepaddle-gpu': { '2.6.2': [], '2.6.2.post112': [], '2.6.2.post120': [] }, torch: { '2.1.2+cu118': [], '2.1.2+cpu': [] } };
-    assert.deepEqual(await solve(table, ['paddlepaddle-gpu==2.6.2']), { 'paddlepaddle-gpu': '2.6.2' });
-    assert.deepEqual(await solve(table, ['paddlepaddle-gpu>=2.6.2']), { 'paddlepaddle-gpu': '2.6.2.post120' });
-    assert.deepEqual(await solve(table, ['paddlepaddle-gpu==2.6.2.post112']), { 'paddlepaddle-gpu': '2.6.2.post112' });
+    const table: Table = {
+      'paddlepaddle-gpu': { '2.6.2': [], '2.6.2.post112': [], '2.6.2.post120': [] },
+      torch: { '2.1.2+cu118': [], '2.1.2+cpu': [] },
+    };
+    assert.deepEqual(await solve(table, ['paddlepaddle-gpu==2.6.2']), {
+      'paddlepaddle-gpu': '2.6.2',
+    });
+    assert.deepEqual(await solve(table, ['paddlepaddle-gpu>=2.6.2']), {
+      'paddlepaddle-gpu': '2.6.2.post120',
+    });
+    assert.deepEqual(await solve(table, ['paddlepaddle-gpu==2.6.2.post112']), {
+      'paddlepaddle-gpu': '2.6.2.post112',
+    });
     assert.equal((await solve(table, ['torch==2.1.2'])).torch?.startsWith('2.1.2+'), true);
   });
 
@@ -115,14 +143,21 @@ describe('resolver', () => {
   });
 
   test('an unsatisfiable request names the clashing requirements and who asked for them', async () => {
-    const table: Table = { a: { '1.0': ['c<2'] }, b: { '1.0': ['c>=2'] }, c: { '1.0': [], '2.0': [] } };
+    const table: Table = {
+      a: { '1.0': ['c<2'] },
+      b: { '1.0': ['c>=2'] },
+      c: { '1.0': [], '2.0': [] },
+    };
     const error = await failure(table, ['a', 'b']);
     assert.equal(error.code, 'ERR_FERRY_RESOLUTION_IMPOSSIBLE');
     assert.match(error.message, /c<2 +\(required by a 1\.0\)/);
     assert.match(error.message, /c>=2 +\(required by b 1\.0\)/);
     assert.match(error.message, /Versions with wheels for the target: 2\.0, 1\.0/);
     // PubGrub's phrasing of the same clash.
-    assert.match(error.message, /Because a 1\.0 depends on c<2 and b 1\.0 depends on c>=2, a 1\.0 and b 1\.0 are incompatible\./);
+    assert.match(
+      error.message,
+      /Because a 1\.0 depends on c<2 and b 1\.0 depends on c>=2, a 1\.0 and b 1\.0 are incompatible\./,
+    );
     assert.ok(error.hint);
   });
 
@@ -131,12 +166,18 @@ describe('resolver', () => {
     const error = await failure(table, ['a', 'c>=2']);
     assert.match(error.message, /c>=2 +\(required by the command line\)/);
     assert.match(error.message, /c<2 +\(required by a 1\.0\)/);
-    assert.match(error.message, /Because you require c>=2 and a 1\.0 depends on c<2, a 1\.0 cannot be used with your requirements\./);
+    assert.match(
+      error.message,
+      /Because you require c>=2 and a 1\.0 depends on c<2, a 1\.0 cannot be used with your requirements\./,
+    );
   });
 
   test('a requirement no available version satisfies says what is available', async () => {
     const error = await failure({ a: { '1.0': ['c>=3'] }, c: { '1.0': [], '2.0': [] } }, ['a']);
-    assert.match(error.message, /Because only c 2\.0, 1\.0 have wheels for the target and a 1\.0 depends on c>=3, a 1\.0 cannot be used\./);
+    assert.match(
+      error.message,
+      /Because only c 2\.0, 1\.0 have wheels for the target and a 1\.0 depends on c>=3, a 1\.0 cannot be used\./,
+    );
   });
 
   test('an unknown project suggests close names', async () => {
@@ -153,23 +194,52 @@ describe('resolver', () => {
     for (let i = 0; i < 10; i++) u[`1.${i}`] = [];
     const b: Record<string, readonly string[]> = {};
     for (let i = 0; i < 20; i++) b[`1.${i}`] = ['c'];
-    const table: Table = { u, a: { '1.0': ['b'] }, b, c: { '1.0': ['z<1', 'd'] }, d: { '1.0': ['z>=1'] }, z: { '0.5': [], '2.0': [] } };
+    const table: Table = {
+      u,
+      a: { '1.0': ['b'] },
+      b,
+      c: { '1.0': ['z<1', 'd'] },
+      d: { '1.0': ['z>=1'] },
+      z: { '0.5': [], '2.0': [] },
+    };
     const provider = new TableProvider(table);
     await assert.rejects(
-      resolve([req('u'), req('a')], { provider, markers, pythonVersion: parseVersion('3.11.7'), maxDecisions: 300 }),
-      (error: unknown) => error instanceof FerryError && error.code === 'ERR_FERRY_RESOLUTION_IMPOSSIBLE' && /z>=1/.test(error.message),
+      resolve([req('u'), req('a')], {
+        provider,
+        markers,
+        pythonVersion: parseVersion('3.11.7'),
+        maxDecisions: 300,
+      }),
+      (error: unknown) =>
+        error instanceof FerryError &&
+        error.code === 'ERR_FERRY_RESOLUTION_IMPOSSIBLE' &&
+        /z>=1/.test(error.message),
     );
   });
 
   test('several targets: one set of versions, and each package knows which targets need it', async () => {
     const table: Table = {
-      a: { '1.0': ['lin; sys_platform == "linux"', 'win; sys_platform == "win32"', 'old; python_version < "3.10"'], '2.0': { deps: [], requiresPython: '>=3.10' } },
+      a: {
+        '1.0': [
+          'lin; sys_platform == "linux"',
+          'win; sys_platform == "win32"',
+          'old; python_version < "3.10"',
+        ],
+        '2.0': { deps: [], requiresPython: '>=3.10' },
+      },
       lin: { '1.0': [] },
       win: { '1.0': [] },
       old: { '1.0': [] },
     };
     const provider = new TableProvider(table, 2);
-    const windows: MarkerEnvironment = { ...markers, sys_platform: 'win32', platform_system: 'Windows', os_name: 'nt', python_version: '3.9', python_full_version: '3.9.13' };
+    const windows: MarkerEnvironment = {
+      ...markers,
+      sys_platform: 'win32',
+      platform_system: 'Windows',
+      os_name: 'nt',
+      python_version: '3.9',
+      python_full_version: '3.9.13',
+    };
     const resolution = await resolve([req('a')], {
       provider,
       environments: [
@@ -177,8 +247,15 @@ describe('resolver', () => {
         { name: 'win-py39', markers: windows, pythonVersion: parseVersion('3.9.13') },
       ],
     });
-    const got = Object.fromEntries(resolution.packages.map((p) => [p.name, `${p.version} ${p.targets.join('+')}`]));
+    const got = Object.fromEntries(
+      resolution.packages.map((p) => [p.name, `${p.version} ${p.targets.join('+')}`]),
+    );
     // a 2.0 needs Python >= 3.10, which the Windows target lacks: 1.0 serves both.
-    assert.deepEqual(got, { a: '1.0 linux-py311+win-py39', lin: '1.0 linux-py311', old: '1.0 win-py39', win: '1.0 win-py39' });
+    assert.deepEqual(got, {
+      a: '1.0 linux-py311+win-py39',
+      lin: '1.0 linux-py311',
+      old: '1.0 win-py39',
+      win: '1.0 win-py39',
+    });
   });
 });

@@ -1,6 +1,11 @@
 /** An in-memory Provider for resolver logic tests: projects → versions → Requires-Dist. */
 import type { DistFile } from '../../src/index/client.js';
-import type { Candidate, CandidateMetadata, CandidatesAnswer, Provider } from '../../src/resolver/provider.js';
+import type {
+  Candidate,
+  CandidateMetadata,
+  CandidatesAnswer,
+  Provider,
+} from '../../src/resolver/provider.js';
 import { type NormalizedName, normalizeName } from '../../src/standards/name.js';
 import { parseRequirement } from '../../src/standards/requirement.js';
 import { compareVersions, parseVersion } from '../../src/standards/version.js';
@@ -29,7 +34,9 @@ export class TableProvider implements Provider {
     }
     const candidates: Candidate[] = Object.entries(entry[1])
       .map(([version, release]) => {
-        const r: TableRelease = Array.isArray(release) ? { deps: release } : (release as TableRelease);
+        const r: TableRelease = Array.isArray(release)
+          ? { deps: release }
+          : (release as TableRelease);
         const file: DistFile = {
           filename: `${name}-${version}-py3-none-any.whl`,
           url: `table://${name}/${version}`,
@@ -38,7 +45,14 @@ export class TableProvider implements Provider {
           yanked: r.yanked ? 'yanked' : false,
           coreMetadata: false,
         };
-        return { name, version: parseVersion(version), versionText: version, file, files: Array.from({ length: this.targets }, () => file), yanked: r.yanked === true };
+        return {
+          name,
+          version: parseVersion(version),
+          versionText: version,
+          file,
+          files: Array.from({ length: this.targets }, () => file),
+          yanked: r.yanked === true,
+        };
       })
       .sort((a, b) => compareVersions(b.version, a.version));
     return { kind: 'found', candidates, rejected: [], source: 'table' };

@@ -11,7 +11,11 @@ import { test } from 'node:test';
 import { IndexClient } from '../../src/index/client.js';
 import { loadIndexSettings } from '../../src/index/pip-config.js';
 import { parseDistFilename } from '../../src/standards/filename.js';
-import { evaluateMarker, formatMarker, type MarkerEnvironment } from '../../src/standards/marker.js';
+import {
+  evaluateMarker,
+  formatMarker,
+  type MarkerEnvironment,
+} from '../../src/standards/marker.js';
 import { parseCoreMetadata } from '../../src/standards/metadata.js';
 import { parseRequirement } from '../../src/standards/requirement.js';
 import { formatSpecifierSet, parseSpecifierSet } from '../../src/standards/specifier.js';
@@ -21,10 +25,46 @@ import { ensureOracle, runPython } from '../helpers/python-oracle.js';
 // The PaddlePaddle closure, the other frameworks' usual neighbours, and long-lived projects
 // with odd historical versions.
 const PROJECTS = [
-  'paddlepaddle', 'numpy', 'protobuf', 'pillow', 'httpx', 'networkx', 'opt-einsum', 'safetensors', 'typing-extensions',
-  'anyio', 'certifi', 'httpcore', 'idna', 'h11', 'decorator', 'astor', 'requests', 'urllib3', 'charset-normalizer',
-  'torch', 'tensorflow', 'keras', 'scipy', 'pandas', 'setuptools', 'pip', 'six', 'packaging', 'jinja2', 'markupsafe',
-  'pyyaml', 'tqdm', 'opencv-python', 'scikit-learn', 'matplotlib', 'fsspec', 'filelock', 'sympy', 'grpcio', 'absl-py',
+  'paddlepaddle',
+  'numpy',
+  'protobuf',
+  'pillow',
+  'httpx',
+  'networkx',
+  'opt-einsum',
+  'safetensors',
+  'typing-extensions',
+  'anyio',
+  'certifi',
+  'httpcore',
+  'idna',
+  'h11',
+  'decorator',
+  'astor',
+  'requests',
+  'urllib3',
+  'charset-normalizer',
+  'torch',
+  'tensorflow',
+  'keras',
+  'scipy',
+  'pandas',
+  'setuptools',
+  'pip',
+  'six',
+  'packaging',
+  'jinja2',
+  'markupsafe',
+  'pyyaml',
+  'tqdm',
+  'opencv-python',
+  'scikit-learn',
+  'matplotlib',
+  'fsspec',
+  'filelock',
+  'sympy',
+  'grpcio',
+  'absl-py',
 ];
 
 const ENVIRONMENTS: MarkerEnvironment[] = [
@@ -82,10 +122,15 @@ else:
 print(json.dumps([out]))
 `;
 
-test('real versions, Requires-Python and Requires-Dist strings agree with packaging', { timeout: 600_000 }, async () => {
+test('real versions, Requires-Python and Requires-Dist strings agree with packaging', {
+  timeout: 600_000,
+}, async () => {
   const python = await ensureOracle();
   const settings = await loadIndexSettings();
-  const client = new IndexClient({ settings, cacheDir: join(tmpdir(), 'ferry-real-strings-cache') });
+  const client = new IndexClient({
+    settings,
+    cacheDir: join(tmpdir(), 'ferry-real-strings-cache'),
+  });
   const versions = new Set<string>();
   const requiresPython = new Set<string>();
   const requiresDist = new Set<string>();
@@ -101,10 +146,16 @@ test('real versions, Requires-Python and Requires-Dist strings agree with packag
         if (raw !== undefined) versions.add(raw);
         const parsed = parseDistFilename(file.filename, name);
         if (parsed !== undefined) versions.add(parsed.version);
-        if (parsed?.kind === 'wheel' && parsed.tags.some((t) => t.endsWith('-any') || t.includes('manylinux'))) wheels.push({ version: parsed.version, file });
+        if (
+          parsed?.kind === 'wheel' &&
+          parsed.tags.some((t) => t.endsWith('-any') || t.includes('manylinux'))
+        )
+          wheels.push({ version: parsed.version, file });
       }
       // Metadata of the newest wheel and of an old one: their Requires-Dist lines are real inputs.
-      wheels.sort((a, b) => compareVersions(tryParseVersion(b.version)!, tryParseVersion(a.version)!));
+      wheels.sort((a, b) =>
+        compareVersions(tryParseVersion(b.version)!, tryParseVersion(a.version)!),
+      );
       for (const w of [wheels[0], wheels[Math.floor(wheels.length / 2)]]) {
         if (w === undefined) continue;
         const metadata = parseCoreMetadata(await client.getMetadata(w.file), w.file.url);
@@ -118,11 +169,16 @@ test('real versions, Requires-Python and Requires-Dist strings agree with packag
 
   const disagreements: string[] = [];
   const versionList = [...versions].sort();
-  const expectedVersions = runPython<string | null>(python, ORACLE, [['version', versionList, []]])[0] as unknown as (string | null)[];
+  const expectedVersions = runPython<string | null>(python, ORACLE, [
+    ['version', versionList, []],
+  ])[0] as unknown as (string | null)[];
   versionList.forEach((v, i) => {
     const ours = tryParseVersion(v);
     const mine = ours === undefined ? null : formatVersion(ours);
-    if (mine !== expectedVersions[i]) disagreements.push(`version ${JSON.stringify(v)}: ferry ${mine}, packaging ${expectedVersions[i]}`);
+    if (mine !== expectedVersions[i])
+      disagreements.push(
+        `version ${JSON.stringify(v)}: ferry ${mine}, packaging ${expectedVersions[i]}`,
+      );
   });
 
   const valid = versionList.filter((_, i) => expectedVersions[i] !== null);
@@ -130,11 +186,14 @@ test('real versions, Requires-Python and Requires-Dist strings agree with packag
   const order = runPython<number>(python, ORACLE, [['order', pairs, []]])[0] as unknown as number[];
   pairs.forEach(([a, b], i) => {
     const mine = Math.sign(compareVersions(tryParseVersion(a)!, tryParseVersion(b)!));
-    if (mine !== order[i]) disagreements.push(`order ${a} vs ${b}: ferry ${mine}, packaging ${order[i]}`);
+    if (mine !== order[i])
+      disagreements.push(`order ${a} vs ${b}: ferry ${mine}, packaging ${order[i]}`);
   });
 
   const specifiers = [...requiresPython].sort();
-  const expectedSpecs = runPython(python, ORACLE, [['specifier', specifiers, []]])[0] as unknown as (string | null)[];
+  const expectedSpecs = runPython(python, ORACLE, [
+    ['specifier', specifiers, []],
+  ])[0] as unknown as (string | null)[];
   specifiers.forEach((s, i) => {
     let mine: string | null;
     try {
@@ -142,11 +201,16 @@ test('real versions, Requires-Python and Requires-Dist strings agree with packag
     } catch {
       mine = null;
     }
-    if (mine !== expectedSpecs[i]) disagreements.push(`Requires-Python ${JSON.stringify(s)}: ferry ${mine}, packaging ${expectedSpecs[i]}`);
+    if (mine !== expectedSpecs[i])
+      disagreements.push(
+        `Requires-Python ${JSON.stringify(s)}: ferry ${mine}, packaging ${expectedSpecs[i]}`,
+      );
   });
 
   const lines = [...requiresDist].sort();
-  const expectedReqs = runPython(python, ORACLE, [['requirement', lines, ENVIRONMENTS]])[0] as unknown as unknown[];
+  const expectedReqs = runPython(python, ORACLE, [
+    ['requirement', lines, ENVIRONMENTS],
+  ])[0] as unknown as unknown[];
   lines.forEach((line, i) => {
     let mine: unknown;
     try {
@@ -163,19 +227,32 @@ test('real versions, Requires-Python and Requires-Dist strings agree with packag
           }
         }
       }
-      mine = [r.normalizedName, [...r.extras].sort(), formatSpecifierSet(r.specifier), r.marker === undefined ? null : formatMarker(r.marker), r.url ?? null, evals];
+      mine = [
+        r.normalizedName,
+        [...r.extras].sort(),
+        formatSpecifierSet(r.specifier),
+        r.marker === undefined ? null : formatMarker(r.marker),
+        r.url ?? null,
+        evals,
+      ];
     } catch {
       mine = null;
     }
     if (JSON.stringify(mine) !== JSON.stringify(expectedReqs[i])) {
-      disagreements.push(`Requires-Dist ${JSON.stringify(line)}:\n    ferry     ${JSON.stringify(mine)}\n    packaging ${JSON.stringify(expectedReqs[i])}`);
+      disagreements.push(
+        `Requires-Dist ${JSON.stringify(line)}:\n    ferry     ${JSON.stringify(mine)}\n    packaging ${JSON.stringify(expectedReqs[i])}`,
+      );
     }
   });
 
   const total = versionList.length + pairs.length + specifiers.length + lines.length;
   if (disagreements.length > 0) {
-    assert.fail(`${disagreements.length} of ${total} real inputs disagree with packaging:\n  ${disagreements.slice(0, 30).join('\n  ')}`);
+    assert.fail(
+      `${disagreements.length} of ${total} real inputs disagree with packaging:\n  ${disagreements.slice(0, 30).join('\n  ')}`,
+    );
   }
   // One line for the record: how many real strings were compared.
-  console.log(`compared ${versionList.length} versions, ${pairs.length} orderings, ${specifiers.length} Requires-Python, ${lines.length} Requires-Dist with packaging: 0 disagreements`);
+  console.log(
+    `compared ${versionList.length} versions, ${pairs.length} orderings, ${specifiers.length} Requires-Python, ${lines.length} Requires-Dist with packaging: 0 disagreements`,
+  );
 });

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { FerryError } from '../../core/errors.js';
 import {
   emptyRequirementsResult,
-  readRequirementsFile,
   type RequirementsFileResult,
+  readRequirementsFile,
 } from '../../resolver/requirements-file.js';
 import {
   assertNotUrlRequirement,

@@ -1,16 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { buildBundle } from '../../bundle/build.js';
 import type { Locked } from '../../bundle/lock.js';
-import { FERRY_ENV, readEnv } from '../../core/env.js';
 import { indexClientFor } from '../../bundle/lock.js';
 import { formatLockFile, lockedFromPylock } from '../../bundle/lock-file.js';
 import { formatPylock, parsePylock, relocatePylock } from '../../bundle/pylock.js';
+import { FERRY_ENV, readEnv } from '../../core/env.js';
 import { ContentCache, defaultCacheDir } from '../../fetch/cache.js';
-import { settleIndexSettings } from '../settings.js';
-import { settleCliTargets } from '../target-options.js';
 import { describeTarget } from '../../standards/target.js';
 import { type Command, str, usageError } from '../command.js';
 import { RESOLVE_HELP, RESOLVE_OPTIONS, resolveFromArgs } from '../resolve-args.js';
+import { settleIndexSettings } from '../settings.js';
+import { settleCliTargets } from '../target-options.js';
 import { VERSION } from '../version.js';
 
 export const bundleCommand: Command = {

@@ -1,6 +1,6 @@
-import { openBundle } from '../../bundle/open.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { openBundle } from '../../bundle/open.js';
 import { bundleFactsFromManifest, type DoctorProblem, diagnose } from '../../target/doctor.js';
 import { readBundleManifest } from '../../target/install.js';
 import { probeHost } from '../../target/probe.js';
