@@ -91,6 +91,9 @@ function cleanEnv(): NodeJS.ProcessEnv {
     PIP_CONFIG_FILE: '/dev/null',
     PIP_DISABLE_PIP_VERSION_CHECK: '1',
     UV_NO_CONFIG: '1',
+    // uv looks for (and would try to download) an interpreter of --python-version; it needs only
+    // the version for markers, so keep it from spending seconds on a download that cannot work.
+    UV_PYTHON_DOWNLOADS: 'never',
   };
 }
 
