@@ -9,6 +9,7 @@ import { createReadStream } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FerryError } from '../core/errors.js';
+import { hashFile } from '../core/hash-file.js';
 
 export const SHA256SUMS_FILE = 'SHA256SUMS';
 
@@ -111,16 +112,6 @@ export function parseSha256Sums(text: string): Sha256Entry[] {
   return entries;
 }
 
-export function sha256File(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(path)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
-}
-
 /** Relative paths of all regular files under `dir`, sorted; links and special files are refused. */
 export async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   const out: string[] = [];
@@ -145,7 +136,7 @@ const isCovered = (path: string): boolean =>
 export async function computeSha256Sums(dir: string): Promise<Sha256Entry[]> {
   const entries: Sha256Entry[] = [];
   for (const path of (await listFiles(dir)).filter(isCovered)) {
-    entries.push({ path, sha256: await sha256File(join(dir, path)) });
+    entries.push({ path, sha256: await hashFile(join(dir, path)) });
   }
   return entries;
 }
@@ -161,7 +152,7 @@ export async function checkSha256Sums(dir: string, text: string): Promise<Sha256
       continue;
     }
     present.delete(entry.path);
-    const actual = await sha256File(join(dir, entry.path));
+    const actual = await hashFile(join(dir, entry.path));
     if (actual === entry.sha256) result.ok.push(entry.path);
     else result.mismatched.push({ path: entry.path, expected: entry.sha256, actual });
   }

@@ -15,6 +15,7 @@
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FerryError } from '../core/errors.js';
+import { hashFile } from '../core/hash-file.js';
 import { derSequence, derUnsigned } from '../trust/der.js';
 import { parseMinisignSignature } from '../trust/ed25519-minisign.js';
 import type { TrustedKey } from '../trust/keys.js';
@@ -27,7 +28,7 @@ import {
 } from '../trust/verify-signatures.js';
 import { BUNDLE_FORMAT_VERSION, type Manifest, parseManifest } from './manifest.js';
 import { parseSha256Sums, unsafePathReason } from './sha256sums.js';
-import { BUNDLE_FILES, hashFile } from './write-folder.js';
+import { BUNDLE_FILES } from './write-folder.js';
 
 export type ProblemKind = 'tampered' | 'incomplete' | 'untrusted';
 

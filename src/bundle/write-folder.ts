@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { hashFile } from '../core/hash-file.js';
 import type { ContentCache } from '../fetch/cache.js';
 import { readWheelMetadata } from '../index/wheel-metadata.js';
 import { licenseOf, parseCoreMetadata } from '../standards/metadata.js';
@@ -86,16 +87,6 @@ async function wheelLicense(path: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
-}
-
-export function hashFile(path: string, algorithm: 'sha256' | 'sm3'): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash(algorithm);
-    createReadStream(path)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
 }
 
 /** Moves the finished staging folder into place; the previous bundle is removed only after. */

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
+import { hashFile } from '../core/hash-file.js';
 import { redactText, redactUrl } from '../core/redact.js';
 
 export interface FetchOptions {
@@ -379,11 +380,4 @@ async function readFileUrl(
       ? 'application/vnd.pypi.simple.v1+json'
       : '';
   return { body, url, contentType, status: 200 };
-}
-
-/** SHA-256 of a local file, streamed (find-links directories may hold multi-GB wheels). */
-async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

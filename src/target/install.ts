@@ -15,10 +15,10 @@ import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse as parseToml } from 'smol-toml';
 import { type Manifest, parseManifest } from '../bundle/manifest.js';
-import { sha256File } from '../bundle/sha256sums.js';
 import { verifyBundle } from '../bundle/verify.js';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
+import { hashFile } from '../core/hash-file.js';
 import { normalizeName } from '../standards/name.js';
 import { formatVersion, tryParseVersion } from '../standards/version.js';
 import type { TrustedKey } from '../trust/keys.js';
@@ -107,7 +107,7 @@ export async function checkBundleFiles(bundleDir: string, manifest: Manifest): P
       problems.push(`${file.path}: ${info.size} bytes, the manifest says ${file.size}`);
       continue;
     }
-    const actual = await sha256File(path);
+    const actual = await hashFile(path);
     if (actual !== file.sha256)
       problems.push(`${file.path}: sha256 ${actual}, the manifest says ${file.sha256}`);
   }
@@ -133,7 +133,7 @@ export async function bundleIdentity(
   const facts = bundleFactsFromManifest(manifest);
   return {
     path: bundleDir,
-    sha256: await sha256File(hasSums ? sums : join(bundleDir, 'manifest.json')),
+    sha256: await hashFile(hasSums ? sums : join(bundleDir, 'manifest.json')),
     of: hasSums ? 'SHA256SUMS' : 'manifest.json',
     ...(facts.frameworkPackage === undefined ? {} : { framework: facts.frameworkPackage }),
     ...(facts.cuda === undefined ? {} : { cuda: facts.cuda }),
