@@ -39,6 +39,7 @@ import {
   type TrustedKey,
 } from '../../src/trust/keys.js';
 import { createSignature } from '../../src/trust/verify-signatures.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 import { writeFixtureBundle } from './fixture.js';
 
 const MUTATIONS = 1000;
@@ -47,16 +48,7 @@ const CLI_SAMPLE = 25;
 const PY_SAMPLE = 300;
 const SEED = 0x5eed_f3;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 async function listAll(dir: string, prefix = ''): Promise<string[]> {
   const out: string[] = [];

@@ -8,6 +8,7 @@
  * - locks broken one rule at a time are refused by both parsers (for the rules packaging
  *   checks), and ferry's own extra rules are shown to be ferry's alone.
  */
+
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import {
@@ -22,6 +23,7 @@ import {
 import { FerryError } from '../../src/core/errors.js';
 import { makeTarget, type Target, targetTags } from '../../src/standards/target.js';
 import { ensureOracle, runPython } from '../helpers/python-oracle.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 let python = '';
 let oracleUsable = true;
@@ -37,17 +39,7 @@ before(async () => {
   oracleUsable = major > 26 || (major === 26 && minor >= 1);
 });
 
-// A small seeded generator (mulberry32), so a failure reproduces.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const TARGETS: Target[] = [
   makeTarget(

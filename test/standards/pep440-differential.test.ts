@@ -3,6 +3,7 @@
  * the oracle venv from test/helpers/python-oracle.ts). Inputs come from a seeded generator,
  * so a failure is reproducible; every disagreement is collected and the first 20 printed.
  */
+
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import {
@@ -21,6 +22,7 @@ import {
   tryParseVersion,
 } from '../../src/standards/version.js';
 import { ensureOracle, hostPython, runPython } from '../helpers/python-oracle.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 const SEED = Number(process.env.FERRY_PEP440_SEED ?? 440);
 const VERSION_COUNT = 6000;
@@ -28,17 +30,7 @@ const PAIR_COUNT = 4000;
 const SET_COUNT = 2000;
 const CANDIDATES_PER_SET = 8;
 
-/** mulberry32: small, seedable, good enough for test inputs. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 class Gen {
   readonly next: () => number;

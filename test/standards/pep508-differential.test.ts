@@ -2,6 +2,7 @@
  * Differential test: seeded random requirement and marker strings (valid and broken) are
  * parsed, formatted and evaluated here and by Python's own `packaging`; any disagreement fails.
  */
+
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { isFerryError } from '../../src/core/errors.js';
@@ -14,21 +15,13 @@ import {
 import { formatRequirement, parseRequirement } from '../../src/standards/requirement.js';
 import { formatSpecifierSet } from '../../src/standards/specifier.js';
 import { ensureOracle, runPython } from '../helpers/python-oracle.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 const SEED = Number(process.env.FERRY_DIFF_SEED ?? 20240508);
 const MARKER_CASES = 4000;
 const REQUIREMENT_CASES = 4000;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const random = rng(SEED);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
