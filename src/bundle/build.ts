@@ -10,7 +10,7 @@ import type { EventSink } from '../core/events.js';
 import type { ContentCache } from '../fetch/cache.js';
 import { downloadAll } from '../fetch/download.js';
 import { describeTarget, targetTags } from '../standards/target.js';
-import type { Locked } from './lock.js';
+import type { Locked, LockedFile } from './lock.js';
 import { BUNDLE_FORMAT_VERSION, type Manifest, type ManifestFile } from './manifest.js';
 import { formatRequirementsTxt } from './requirements-txt.js';
 import { writeBundleFolder } from './write-folder.js';
@@ -22,6 +22,8 @@ export interface BuildBundleOptions {
   readonly toolVersion: string;
   /** Adds credentials back to a file URL for the download (IndexClient.withCredentials). */
   readonly withCredentials?: (url: string) => string;
+  /** Other places the same file can be fetched from when its URL fails (the index's mirrors). */
+  readonly mirrorsFor?: (file: LockedFile) => readonly string[];
   readonly events?: EventSink;
   readonly concurrency?: number;
   /** Replace a destination that is not a ferry bundle. */
@@ -50,6 +52,9 @@ export async function buildBundle(options: BuildBundleOptions): Promise<BuildBun
   const downloads = await downloadAll(
     entries.map(({ file }) => ({
       url: options.withCredentials?.(file.url) ?? file.url,
+      mirrors: (options.mirrorsFor?.(file) ?? []).map(
+        (url) => options.withCredentials?.(url) ?? url,
+      ),
       filename: file.filename,
       sha256: file.sha256,
       ...(file.size === undefined ? {} : { size: file.size }),

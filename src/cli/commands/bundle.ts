@@ -5,7 +5,9 @@ import { indexClientFor } from '../../bundle/lock.js';
 import { formatLockFile, lockedFromPylock } from '../../bundle/lock-file.js';
 import { formatPylock, parsePylock, relocatePylock } from '../../bundle/pylock.js';
 import { FERRY_ENV, readEnv } from '../../core/env.js';
+import { redactUrl } from '../../core/redact.js';
 import { ContentCache, defaultCacheDir } from '../../fetch/cache.js';
+import { mirrorFileUrls } from '../../index/mirror-files.js';
 import { describeTarget } from '../../standards/target.js';
 import { type Command, str, usageError } from '../command.js';
 import { RESOLVE_HELP, RESOLVE_OPTIONS, resolveFromArgs } from '../resolve-args.js';
@@ -99,6 +101,13 @@ Examples:
       cache,
       toolVersion: VERSION,
       withCredentials: (url) => client.withCredentials(url),
+      mirrorsFor: (file) => {
+        // --mirror a,b: a file that fails on one mirror is fetched from the others.
+        const index = client.config.indexes.find((i) =>
+          [i.url, ...i.fallbacks].some((u) => redactUrl(u) === file.index),
+        );
+        return index === undefined ? [] : mirrorFileUrls(file.url, [index.url, ...index.fallbacks]);
+      },
       events: out.events,
       force: args.values.force === true,
       pylockToml: formatPylock(bundled),
