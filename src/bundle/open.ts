@@ -7,6 +7,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
+import { FerryError } from '../core/errors.js';
 import { type ExtractResult, readBundleArchive } from './pack.js';
 
 export interface OpenedBundle {
@@ -30,6 +31,16 @@ export async function openBundle(
   const path = resolvePath(pathOrArchive);
   const info = await stat(path).catch(() => undefined);
   if (info?.isDirectory() === true) return { dir: path, cleanup: async () => undefined };
+  // Nothing there, and nothing that names an archive or its volumes: say so plainly.
+  if (info === undefined && !/\.ferry\.tar(\.\d{3}|\.volumes\.json)?$/.test(path)) {
+    throw new FerryError(
+      'ERR_FERRY_NOT_A_BUNDLE',
+      `"${pathOrArchive}" is not a ferry bundle: there is no such file or folder.`,
+      {
+        hint: 'Give the folder `ferry bundle -o` wrote, or a NAME.ferry.tar (or its first volume) from `ferry pack`.',
+      },
+    );
+  }
   const work = await mkdtemp(join(options.workDir ?? tmpdir(), 'ferry-bundle-'));
   try {
     const archive = await readBundleArchive(path, join(work, 'bundle'));
