@@ -1,0 +1,282 @@
+/** PEP 751 lock files: the deterministic writer (keys in the specification's order, one fixed layout). */
+import { FerryError } from '../../core/errors.js';
+import { isValidProjectName, normalizeName } from '../../standards/name.js';
+import { compareVersions, tryParseVersion } from '../../standards/version.js';
+
+import { lockError, tryParsePylock } from './read.js';
+import type { LockFileInput, LockInput, LockPackageInput, LockTable } from './types.js';
+
+export const SUPPORTED_MAJOR = 1;
+export const WRITTEN_VERSION = '1.0';
+
+/** Writes a lock deterministically. Throws ERR_FERRY_BAD_LOCK when the input is not valid. */
+export function formatPylock(input: LockInput): string {
+  const out: string[] = [];
+  const top = (key: string, value: unknown) => {
+    if (value !== undefined) out.push(`${key} = ${tomlValue(value, true)}`);
+  };
+  top('lock-version', input.lockVersion ?? WRITTEN_VERSION);
+  top('environments', input.environments);
+  top('requires-python', input.requiresPython);
+  top('extras', input.extras);
+  top('dependency-groups', input.dependencyGroups);
+  top('default-groups', input.defaultGroups);
+  top('created-by', input.createdBy ?? 'ferry');
+
+  for (const pkg of sortPackages(input.packages)) {
+    out.push('', '[[packages]]');
+    const key = (k: string, value: unknown) => {
+      if (value !== undefined) out.push(`${k} = ${tomlValue(value, true)}`);
+    };
+    key('name', safeNormalize(pkg.name));
+    key('version', pkg.version);
+    key('marker', pkg.marker);
+    key('requires-python', pkg.requiresPython);
+    key('index', pkg.index);
+    key(
+      'dependencies',
+      pkg.dependencies === undefined ? undefined : sortDependencies(pkg.dependencies),
+    );
+    if (pkg.vcs !== undefined) {
+      out.push('', '[packages.vcs]');
+      key('type', pkg.vcs.type);
+      key('url', pkg.vcs.url);
+      key('path', pkg.vcs.path);
+      key('requested-revision', pkg.vcs.requestedRevision);
+      key('commit-id', pkg.vcs.commitId);
+      key('subdirectory', pkg.vcs.subdirectory);
+    }
+    if (pkg.directory !== undefined) {
+      out.push('', '[packages.directory]');
+      key('path', pkg.directory.path);
+      key('editable', pkg.directory.editable);
+      key('subdirectory', pkg.directory.subdirectory);
+    }
+    if (pkg.archive !== undefined) {
+      out.push('', '[packages.archive]');
+      key('url', pkg.archive.url);
+      key('path', pkg.archive.path);
+      key('size', pkg.archive.size);
+      key('upload-time', uploadTimeValue(pkg.archive.uploadTime));
+      key('hashes', sortedRecord(pkg.archive.hashes));
+      key('subdirectory', pkg.archive.subdirectory);
+    }
+    if (pkg.sdist !== undefined) {
+      out.push('', '[packages.sdist]');
+      writeDist(pkg.sdist, key);
+    }
+    const wheels = [...(pkg.wheels ?? [])].sort((a, b) => compareText(distName(a), distName(b)));
+    for (const wheel of wheels) {
+      out.push('', '[[packages.wheels]]');
+      writeDist(wheel, key);
+    }
+    for (const identity of pkg.attestationIdentities ?? []) {
+      out.push('', '[[packages.attestation-identities]]');
+      for (const k of Object.keys(identity).sort()) key(tomlKey(k), identity[k]);
+    }
+    if (pkg.tool !== undefined) writeTable(out, 'packages.tool', pkg.tool);
+  }
+  if (input.tool !== undefined) writeTable(out, 'tool', input.tool);
+  const text = `${out.join('\n')}\n`;
+  // Never write a lock that a reader would refuse: validate what was written.
+  const check = tryParsePylock(text, 'pylock.toml (being written)');
+  if (!check.ok) throw lockError('pylock.toml (being written)', check.problems);
+  return text;
+}
+
+export function writeDist(d: LockFileInput, key: (k: string, v: unknown) => void): void {
+  key('name', distName(d));
+  key('url', d.url);
+  key('path', d.path);
+  key('size', d.size);
+  key('upload-time', uploadTimeValue(d.uploadTime));
+  key('hashes', sortedRecord(d.hashes));
+}
+
+export function safeNormalize(name: string): string {
+  return isValidProjectName(name) ? normalizeName(name) : name;
+}
+
+export function sortPackages(packages: readonly LockPackageInput[]): LockPackageInput[] {
+  return [...packages].sort(
+    (a, b) =>
+      compareText(safeNormalize(a.name), safeNormalize(b.name)) ||
+      compareVersionText(a.version, b.version) ||
+      compareText(a.marker ?? '', b.marker ?? ''),
+  );
+}
+
+export function sortDependencies(deps: readonly LockTable[]): LockTable[] {
+  const label = (d: LockTable) => `${String(d.name ?? '')}\u0000${String(d.version ?? '')}`;
+  return [...deps].sort((a, b) => compareText(label(a), label(b)));
+}
+
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function compareVersionText(a: string | undefined, b: string | undefined): number {
+  if (a === b) return 0;
+  if (a === undefined) return -1;
+  if (b === undefined) return 1;
+  const va = tryParseVersion(a);
+  const vb = tryParseVersion(b);
+  if (va !== undefined && vb !== undefined) return compareVersions(va, vb) || compareText(a, b);
+  return compareText(a, b);
+}
+
+export function sortedRecord(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(record).sort()) out[k] = record[k];
+  return out;
+}
+
+/** The file name of a wheel/sdist entry: `name`, else the last part of `path` or `url`. */
+export function distName(d: {
+  readonly name?: string;
+  readonly path?: string;
+  readonly url?: string;
+}): string {
+  return d.name || pathName(d.path) || urlName(d.url) || '';
+}
+
+export function pathName(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  // packaging's _path_name: POSIX separators first, then Windows ones.
+  if (path.includes('/')) return path.slice(path.lastIndexOf('/') + 1);
+  if (path.includes('\\')) return path.slice(path.lastIndexOf('\\') + 1);
+  return path;
+}
+
+export function urlName(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  // packaging's _url_name: the last component of the URL's path, percent-decoded.
+  const schemeless = url.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/, '');
+  const path = schemeless.split('#')[0]!.split('?')[0]!;
+  const last = path.slice(path.lastIndexOf('/') + 1);
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+}
+
+/** A TOML offset date-time, marked so tomlValue writes it bare. */
+export class TomlDateTime {
+  constructor(readonly text: string) {}
+}
+
+export const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Normalizes an upload time to UTC with millisecond precision (`2025-01-25T11:30:10.164Z`).
+ * The spec requires UTC; smol-toml keeps milliseconds, so writing more would not round-trip.
+ * Returns undefined for text that is not an RFC 3339 date-time with an offset.
+ */
+export function normalizeUploadTime(value: string | Date): string | undefined {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString();
+  const m = RFC3339.exec(value.trim());
+  if (m === null) return undefined;
+  const fraction = (m[7] ?? '').padEnd(3, '0').slice(0, 3);
+  const offset = m[8]!.toUpperCase();
+  const iso = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${fraction}`;
+  if (offset === 'Z' || offset === '+00:00' || offset === '-00:00') {
+    const date = new Date(`${iso}Z`);
+    return Number.isNaN(date.getTime()) || date.toISOString() !== `${iso}Z` ? undefined : `${iso}Z`;
+  }
+  const date = new Date(`${iso}${offset}`);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+export function uploadTimeValue(value: string | Date | undefined): unknown {
+  if (value === undefined) return undefined;
+  const normalized = normalizeUploadTime(value);
+  if (normalized === undefined) {
+    throw new FerryError(
+      'ERR_FERRY_BAD_LOCK',
+      `Cannot write the upload time ${JSON.stringify(String(value))} into a lock`,
+      {
+        hint: 'Upload times are RFC 3339 date-times with an offset, e.g. 2025-01-25T11:30:10.164985Z (PEP 691).',
+      },
+    );
+  }
+  return new TomlDateTime(normalized);
+}
+
+export const BARE_KEY = /^[A-Za-z0-9_-]+$/;
+
+export function tomlKey(key: string): string {
+  return BARE_KEY.test(key) ? key : tomlString(key);
+}
+
+export function tomlString(value: string): string {
+  let out = '"';
+  for (const ch of value) {
+    const code = ch.codePointAt(0)!;
+    if (ch === '"') out += '\\"';
+    else if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\r') out += '\\r';
+    else if (code < 0x20 || code === 0x7f) out += `\\u${code.toString(16).padStart(4, '0')}`;
+    else out += ch;
+  }
+  return `${out}"`;
+}
+
+export function isPlainTable(value: unknown): value is Record<string, unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Date) &&
+    !(value instanceof TomlDateTime)
+  );
+}
+
+/** One TOML value, inline. Top-level non-empty arrays get one item per line. */
+export function tomlValue(value: unknown, multiline = false): string {
+  if (typeof value === 'string') return tomlString(value);
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'number') {
+    if (Number.isInteger(value)) return String(value);
+    if (Number.isNaN(value)) return 'nan';
+    if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
+    const text = String(value);
+    return /[.eE]/.test(text) ? text : `${text}.0`;
+  }
+  if (value instanceof TomlDateTime) return value.text;
+  // A TomlDate writes itself back as it was read (local or offset); a plain Date in UTC.
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    const items = value.map((v) => tomlValue(v));
+    return multiline
+      ? `[\n${items.map((i) => `    ${i},`).join('\n')}\n]`
+      : `[${items.join(', ')}]`;
+  }
+  if (isPlainTable(value)) {
+    const keys = Object.keys(value).filter((k) => value[k] !== undefined);
+    if (keys.length === 0) return '{}';
+    return `{ ${keys.map((k) => `${tomlKey(k)} = ${tomlValue(value[k])}`).join(', ')} }`;
+  }
+  throw new FerryError('ERR_FERRY_BAD_LOCK', `Cannot write a ${typeof value} value into a lock`, {
+    hint: 'Lock data holds only strings, numbers, booleans, date-times, arrays and tables.',
+  });
+}
+
+/** `[header]` with its plain keys, then one `[header.k]` per sub-table, sorted by key. */
+export function writeTable(out: string[], header: string, table: LockTable): void {
+  out.push('', `[${header}]`);
+  const keys = Object.keys(table).sort();
+  for (const k of keys) {
+    if (table[k] !== undefined && !isPlainTable(table[k]))
+      out.push(`${tomlKey(k)} = ${tomlValue(table[k], true)}`);
+  }
+  for (const k of keys) {
+    const v = table[k];
+    if (isPlainTable(v)) writeTable(out, `${header}.${tomlKey(k)}`, v);
+  }
+}
