@@ -11,8 +11,12 @@ import {
 import { FerryError } from '../core/errors.js';
 import { ContentCache, defaultCacheDir } from '../fetch/cache.js';
 import type { IndexClient } from '../index/client.js';
+import type { RequirementsFileResult } from '../resolver/requirements-file.js';
 import { parseRequirement } from '../standards/requirement.js';
+import { compareVersions, parseVersion } from '../standards/version.js';
 import { chooseFramework } from '../target/framework-request.js';
+import type { SettledTarget } from '../target/target-spec.js';
+import { loadFrameworkTable, type VariantChoice } from '../target/variants.js';
 import { type ParsedArgs, str, usageError } from './command.js';
 import { collectRequirements } from './commands/bundle-requirements.js';
 import type { Output } from './render.js';
@@ -63,61 +67,128 @@ export async function resolveFromArgs(
   args: ParsedArgs,
   out: Output,
 ): Promise<ResolvedArgs> {
-  const reqs = await collectRequirements(command, args, str(args.values.framework) !== undefined);
+  const base = await collectRequirements(command, args, str(args.values.framework) !== undefined);
   const settled = await settleCliTargets(args);
   const framework = str(args.values.framework);
-  const pins: ExtraIndexPin[] = [];
-  if (framework !== undefined) {
-    const choices = settled.map((s) =>
-      chooseFramework(
-        {
-          framework,
-          cuda: str(args.values.cuda) ?? 'cpu',
-          ...(str(args.values['framework-version']) === undefined
-            ? {}
-            : { version: str(args.values['framework-version'])! }),
-          ...(str(args.values.driver) === undefined ? {} : { driver: str(args.values.driver)! }),
-        },
-        s.target,
-        s.profile,
-      ),
-    );
-    const builds = [...new Set(choices.map((c) => c.requirement))];
-    if (builds.length > 1) {
-      throw new FerryError(
-        'ERR_FERRY_VARIANT_TARGETS_DIFFER',
-        `The targets need different builds of ${framework}: ${builds.join(', ')}.`,
-        {
-          hint: 'Bundle each target separately, or pass --framework-version and --cuda so that one build fits all.',
-        },
-      );
-    }
-    const choice = choices[0]!;
-    // The vendor's own index, pinned for this project only (never searched for anything else).
-    if (choice.index !== 'default')
-      pins.push({
-        project: choice.project,
-        name: `${choice.project}-${choice.cuda === 'cpu' ? 'cpu' : `cu${choice.cuda.replace('.', '')}`}`,
-        url: choice.index,
-      });
-    reqs.requirements.push({
-      requirement: parseRequirement(choice.requirement),
-      source: `--framework ${framework}`,
-    });
-    for (const c of choice.constraints)
-      reqs.constraints.push({
-        requirement: parseRequirement(c),
-        source: `--framework ${framework}`,
-      });
-    for (const note of choice.notes) out.events({ type: 'info', message: note });
-  } else if (
-    str(args.values.cuda) !== undefined ||
-    str(args.values['framework-version']) !== undefined
-  ) {
-    throw usageError(command, '--cuda and --framework-version only apply with --framework.');
+  if (framework === undefined) {
+    if (str(args.values.cuda) !== undefined || str(args.values['framework-version']) !== undefined)
+      throw usageError(command, '--cuda and --framework-version only apply with --framework.');
+    if (base.requirements.length === 0)
+      throw usageError(command, 'give at least one REQUIREMENT, -r FILE or --framework.');
+    return lockWith(command, args, out, base, [], settled);
   }
-  if (reqs.requirements.length === 0)
-    throw usageError(command, 'give at least one REQUIREMENT, -r FILE or --framework.');
+  const asked = str(args.values['framework-version']);
+  const first = chooseForTargets(framework, args, settled, asked);
+  // Without --framework-version the newest release of the series is tried first; when it has no
+  // wheel for the target (a new release often lags on aarch64 or old glibc), the next older
+  // release of the same series is tried, and the user is told.
+  const releases = asked === undefined ? olderReleases(first) : [first.version];
+  for (const [i, release] of releases.entries()) {
+    const choice = i === 0 ? first : chooseForTargets(framework, args, settled, release);
+    const { reqs, pins } = withFramework(base, choice, framework, out);
+    try {
+      return await lockWith(command, args, out, reqs, pins, settled);
+    } catch (error) {
+      const project = (error as FerryError).details?.project;
+      const noWheel =
+        error instanceof FerryError &&
+        (error.code === 'ERR_FERRY_NO_COMPATIBLE_FILE' ||
+          error.code === 'ERR_FERRY_RESOLUTION_IMPOSSIBLE') &&
+        project === choice.project;
+      const next = releases[i + 1];
+      if (!noWheel || next === undefined) throw error;
+      out.events({
+        type: 'warning',
+        code: 'ERR_FERRY_VARIANT_FALLBACK',
+        message: `${choice.requirement} has no wheel for the target; trying ${framework} ${next} (pin one with --framework-version)`,
+      });
+    }
+  }
+  throw new Error('unreachable: the loop returns or throws');
+}
+
+function chooseForTargets(
+  framework: string,
+  args: ParsedArgs,
+  settled: readonly SettledTarget[],
+  version: string | undefined,
+): VariantChoice {
+  const choices = settled.map((s) =>
+    chooseFramework(
+      {
+        framework,
+        cuda: str(args.values.cuda) ?? 'cpu',
+        ...(version === undefined ? {} : { version }),
+        ...(str(args.values.driver) === undefined ? {} : { driver: str(args.values.driver)! }),
+      },
+      s.target,
+      s.profile,
+    ),
+  );
+  const builds = [...new Set(choices.map((c) => c.requirement))];
+  if (builds.length > 1) {
+    throw new FerryError(
+      'ERR_FERRY_VARIANT_TARGETS_DIFFER',
+      `The targets need different builds of ${framework}: ${builds.join(', ')}.`,
+      {
+        hint: 'Bundle each target separately, or pass --framework-version and --cuda so that one build fits all.',
+      },
+    );
+  }
+  return choices[0]!;
+}
+
+/** The chosen release and the older ones of its series in ferry's table, newest first. */
+function olderReleases(choice: VariantChoice): string[] {
+  const series = loadFrameworkTable().series.find(
+    (s) => s.framework === choice.framework && s.versions.includes(choice.version),
+  );
+  const versions = (series?.versions ?? [choice.version]).filter(
+    (v) => compareVersions(parseVersion(v), parseVersion(choice.version)) <= 0,
+  );
+  return versions.sort((a, b) => compareVersions(parseVersion(b), parseVersion(a)));
+}
+
+function withFramework(
+  base: RequirementsFileResult,
+  choice: VariantChoice,
+  framework: string,
+  out: Output,
+): { reqs: RequirementsFileResult; pins: ExtraIndexPin[] } {
+  const source = `--framework ${framework}`;
+  const pins: ExtraIndexPin[] = [];
+  // The vendor's own index, pinned for this project only (never searched for anything else).
+  if (choice.index !== 'default')
+    pins.push({
+      project: choice.project,
+      name: `${choice.project}-${choice.cuda === 'cpu' ? 'cpu' : `cu${choice.cuda.replace('.', '')}`}`,
+      url: choice.index,
+    });
+  for (const note of choice.notes) out.events({ type: 'info', message: note });
+  return {
+    reqs: {
+      ...base,
+      requirements: [
+        ...base.requirements,
+        { requirement: parseRequirement(choice.requirement), source },
+      ],
+      constraints: [
+        ...base.constraints,
+        ...choice.constraints.map((c) => ({ requirement: parseRequirement(c), source })),
+      ],
+    },
+    pins,
+  };
+}
+
+async function lockWith(
+  command: string,
+  args: ParsedArgs,
+  out: Output,
+  reqs: RequirementsFileResult,
+  pins: readonly ExtraIndexPin[],
+  settled: readonly SettledTarget[],
+): Promise<ResolvedArgs> {
   const settings = await settleIndexSettings(args, reqs, pins);
   const cache = new ContentCache(str(args.values['cache-dir']) ?? defaultCacheDir());
   const client = indexClientFor(settings, cache.dir, out.events);

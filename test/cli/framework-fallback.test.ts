@@ -1,0 +1,89 @@
+/**
+ * --framework without --framework-version takes the newest release in ferry's table; when that
+ * release has no wheel for the target, the next older one of the series is tried, and the user
+ * is told. With --framework-version the pin is kept and the error stands.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { type LocalIndex, startLocalIndex } from '../helpers/local-index.js';
+import { isolatedEnv, runCli, tempDir } from './run-cli.js';
+
+let index: LocalIndex;
+before(async () => {
+  index = await startLocalIndex([
+    // The newest releases exist only for x86_64, as happens on aarch64 for a while after a release.
+    { name: 'paddlepaddle', version: '3.3.1', tag: 'cp310-cp310-manylinux1_x86_64' },
+    { name: 'paddlepaddle', version: '3.3.0', tag: 'cp310-cp310-manylinux1_x86_64' },
+    { name: 'paddlepaddle', version: '3.2.2', tag: 'cp310-cp310-manylinux2014_aarch64' },
+  ]);
+});
+after(() => index.close());
+
+const target = ['--python', '3.10', '--os', 'linux', '--arch', 'aarch64', '--glibc', '2.28'];
+
+test('the newest release without a wheel for the target gives way to an older one, with a warning', async () => {
+  const work = tempDir();
+  const r = await runCli(
+    [
+      'lock',
+      '--framework',
+      'paddle',
+      '--cuda',
+      'cpu',
+      ...target,
+      '--isolated',
+      '--index-url',
+      index.url,
+      '-o',
+      join(work, 'pylock.toml'),
+      '--json',
+    ],
+    {
+      env: isolatedEnv(join(work, 'cache')),
+    },
+  );
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const result = r.events.find((e) => e.event === 'result') as {
+    packages: { name: string; version: string }[];
+  };
+  assert.deepEqual(
+    result.packages.map((p) => `${p.name}==${p.version}`),
+    ['paddlepaddle==3.2.2'],
+  );
+  const warnings = r.events.filter((e) => e.event === 'warning').map((e) => String(e.message));
+  assert.ok(
+    warnings.some((w) =>
+      /paddlepaddle==3\.3\.1 has no wheel for the target; trying paddle 3\.3\.0/.test(w),
+    ),
+    warnings.join('\n'),
+  );
+  assert.ok(warnings.some((w) => /trying paddle 3\.2\.2/.test(w)));
+});
+
+test('--framework-version is a pin: no fallback', async () => {
+  const work = tempDir();
+  const r = await runCli(
+    [
+      'lock',
+      '--framework',
+      'paddle',
+      '--framework-version',
+      '3.3.1',
+      '--cuda',
+      'cpu',
+      ...target,
+      '--isolated',
+      '--index-url',
+      index.url,
+      '-o',
+      join(work, 'pylock.toml'),
+    ],
+    {
+      env: isolatedEnv(join(work, 'cache')),
+    },
+  );
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /paddlepaddle==3\.3\.1/);
+  assert.match(r.stderr, /3\.2\.2/);
+});
