@@ -48,10 +48,15 @@ export interface IndexProviderOptions {
 
 export class IndexProvider implements Provider {
   private readonly rankings: readonly Map<string, number>[];
+  /** Every platform tag any target accepts ('any' included), for a cheap first look at a name. */
+  private readonly platforms: ReadonlySet<string>;
 
   constructor(private readonly options: IndexProviderOptions) {
     if (options.targets.length === 0) throw new Error('IndexProvider needs at least one target');
     this.rankings = options.targets.map((t) => tagRanking(t.tags));
+    this.platforms = new Set(
+      options.targets.flatMap((t) => t.tags.map((tag) => tag.slice(tag.lastIndexOf('-') + 1))),
+    );
   }
 
   prefetch(name: NormalizedName): void {
@@ -75,6 +80,18 @@ export class IndexProvider implements Provider {
       this.options.allowSdist?.(name) === true && this.options.sdists !== undefined;
     const sdists = new Map<string, { version: Version; text: string; file: DistFile }>();
     for (const file of page.files) {
+      // Most files of a big project are for other platforms (Windows, macOS, other arches): a
+      // wheel whose platform tags no target accepts is set aside before the full parse.
+      const platform = wheelPlatformPart(file.filename);
+      if (platform !== undefined && !platform.split('.').some((p) => this.platforms.has(p))) {
+        rejected.push({
+          filename: file.filename,
+          version: file.filename.split('-')[1] ?? '',
+          reason: 'incompatible-tags',
+          detail: `tags *-*-${platform} do not fit`,
+        });
+        continue;
+      }
       const parsed = parseDistFilename(file.filename, name);
       const version = parsed === undefined ? undefined : tryParseVersion(parsed.version);
       if (parsed === undefined || version === undefined) {
@@ -300,4 +317,11 @@ function better(file: DistFile, rank: number, other: DistFile, otherRank: number
   if (yanked !== otherYanked) return !yanked;
   if (rank !== otherRank) return rank < otherRank;
   return file.filename < other.filename;
+}
+
+/** The platform tag part of a wheel's file name ("manylinux_2_17_x86_64.manylinux2014_x86_64"). */
+function wheelPlatformPart(filename: string): string | undefined {
+  if (!filename.endsWith('.whl')) return undefined;
+  const dash = filename.lastIndexOf('-');
+  return dash === -1 ? undefined : filename.slice(dash + 1, -4).toLowerCase();
 }

@@ -83,7 +83,15 @@ const KNOWN_DIFFERENCES: Readonly<Record<string, Readonly<Record<string, string>
 const WORK = resolve('.ferry-work/pip-differential');
 const PIP_CACHE = join(WORK, 'pip-cache');
 const FERRY_CACHE = join(WORK, 'ferry-cache');
-const PYTHON = process.env.FERRY_PYTHON ?? 'python3';
+// The interpreter itself, not a version manager's shim: pyenv's shim runs a rehash hook after
+// `pip install`, and parallel runs then fail on its lock ("cannot rehash").
+const PYTHON = spawnSync(
+  process.env.FERRY_PYTHON ?? 'python3',
+  ['-c', 'import sys; print(sys.executable)'],
+  {
+    encoding: 'utf8',
+  },
+).stdout.trim();
 
 type Outcome = { ok: true; versions: Record<string, string> } | { ok: false; error: string };
 
