@@ -18,7 +18,7 @@ import { FerryError } from '../core/errors.js';
 import { type EventSink, ignoreEvents } from '../core/events.js';
 import { redactUrl } from '../core/redact.js';
 import { assertSafeFilename, parseDistFilename } from '../standards/filename.js';
-import { type NormalizedName, normalizeName } from '../standards/name.js';
+import { isValidProjectName, type NormalizedName, normalizeName } from '../standards/name.js';
 import { normalizeVersion } from '../standards/version.js';
 import { type FetchOptions, fetchBytes, fetchText, isNotFound, splitCredentials } from './http.js';
 import {
@@ -731,6 +731,13 @@ async function writeAtomically(target: string, text: string): Promise<void> {
 }
 
 function parsedName(filename: string, projectName?: string): string | undefined {
+  // A wheel's name is its first dash-separated part (PEP 427 escapes dashes in names): enough to
+  // tell whose file it is, without a full parse of every file on a big page. The resolver parses
+  // the ones it looks at.
+  if (filename.endsWith('.whl')) {
+    const first = filename.slice(0, Math.max(0, filename.indexOf('-')));
+    return isValidProjectName(first) ? normalizeName(first) : undefined;
+  }
   try {
     return parseDistFilename(filename, projectName)?.name;
   } catch {

@@ -7,7 +7,7 @@
 import { FerryError } from '../core/errors.js';
 import type { DistFile, IndexClient } from '../index/client.js';
 import type { SdistInfo } from '../index/sdist-metadata.js';
-import { parseDistFilename } from '../standards/filename.js';
+import { type DistFilename, parseDistFilename } from '../standards/filename.js';
 import { parseCoreMetadata } from '../standards/metadata.js';
 import { type NormalizedName, normalizeName } from '../standards/name.js';
 import { parseRequirement, type Requirement } from '../standards/requirement.js';
@@ -92,7 +92,7 @@ export class IndexProvider implements Provider {
         });
         continue;
       }
-      const parsed = parseDistFilename(file.filename, name);
+      const parsed = safeParse(file.filename, name);
       const version = parsed === undefined ? undefined : tryParseVersion(parsed.version);
       if (parsed === undefined || version === undefined) {
         rejected.push({
@@ -324,4 +324,13 @@ function wheelPlatformPart(filename: string): string | undefined {
   if (!filename.endsWith('.whl')) return undefined;
   const dash = filename.lastIndexOf('-');
   return dash === -1 ? undefined : filename.slice(dash + 1, -4).toLowerCase();
+}
+
+/** A file name that does not parse is an invalid entry on the page, not an error for the run. */
+function safeParse(filename: string, name: NormalizedName): DistFilename | undefined {
+  try {
+    return parseDistFilename(filename, name);
+  } catch {
+    return undefined;
+  }
 }
