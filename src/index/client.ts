@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FerryError } from '../core/errors.js';
 import { type EventSink, ignoreEvents } from '../core/events.js';
+import { onceFor } from '../core/once-for.js';
 import { redactUrl } from '../core/redact.js';
 import { assertSafeFilename, parseDistFilename } from '../standards/filename.js';
 import { isValidProjectName, type NormalizedName, normalizeName } from '../standards/name.js';
@@ -391,13 +392,9 @@ export class IndexClient {
     accept: string,
     source?: IndexSource,
   ): Promise<Page | undefined> {
-    let page = this.#pages.get(url);
-    if (page === undefined) {
-      page = this.#limit(() => this.#fetchPage(url, kind, accept, source));
-      this.#pages.set(url, page);
-      page.catch(() => this.#pages.delete(url));
-    }
-    return page;
+    return onceFor(this.#pages, url, () =>
+      this.#limit(() => this.#fetchPage(url, kind, accept, source)),
+    );
   }
 
   async #fetchPage(
@@ -526,13 +523,7 @@ export class IndexClient {
 
   /** The file's core metadata (METADATA text). */
   getMetadata(file: DistFile): Promise<string> {
-    let text = this.#metadata.get(file.url);
-    if (text === undefined) {
-      text = this.#loadMetadata(file);
-      this.#metadata.set(file.url, text);
-      text.catch(() => this.#metadata.delete(file.url));
-    }
-    return text;
+    return onceFor(this.#metadata, file.url, () => this.#loadMetadata(file));
   }
 
   async #loadMetadata(file: DistFile): Promise<string> {

@@ -26,6 +26,7 @@ import { gunzipSync } from 'node:zlib';
 import { parse as parseToml } from 'smol-toml';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
+import { onceFor } from '../core/once-for.js';
 import { redactUrl } from '../core/redact.js';
 import { parseCoreMetadata } from '../standards/metadata.js';
 import { normalizeName } from '../standards/name.js';
@@ -393,13 +394,7 @@ export class SdistReader {
   constructor(private readonly options: SdistReaderOptions = {}) {}
 
   read(file: DistFile): Promise<SdistInfo> {
-    let info = this.#read.get(file.url);
-    if (info === undefined) {
-      info = this.#load(file);
-      this.#read.set(file.url, info);
-      info.catch(() => this.#read.delete(file.url));
-    }
-    return info;
+    return onceFor(this.#read, file.url, () => this.#load(file));
   }
 
   async #load(file: DistFile): Promise<SdistInfo> {
