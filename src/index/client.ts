@@ -748,7 +748,8 @@ export function cachePath(cacheDir: string, sha256: string): string | undefined 
   return join(cacheDir, 'sha256', sha.slice(0, 2), sha.slice(2));
 }
 
-async function storeInCache(cacheDir: string, sha256: string, body: Buffer): Promise<void> {
+/** Writes bytes into the content cache: atomic and read-only, as fetch/cache.ts stores entries. */
+export async function storeInCache(cacheDir: string, sha256: string, body: Buffer): Promise<void> {
   const target = cachePath(cacheDir, sha256);
   if (target === undefined) return;
   await mkdir(dirname(target), { recursive: true });

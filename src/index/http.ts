@@ -1,11 +1,3 @@
-/**
- * A small HTTP(S) + file:// client for index pages and metadata: retries with exponential
- * backoff on connection errors, timeouts, 5xx and 429 (never on 401/403/404), basic auth taken
- * from URL userinfo (sent as a header, stripped from the URL), and errors that name the redacted
- * URL, the number of attempts, the time spent and the last cause.
- */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';

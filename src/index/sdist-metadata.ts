@@ -18,9 +18,8 @@
  * The archive is downloaded into the content cache (`<cache>/sha256/ab/cdef…`, the layout of
  * fetch/cache.ts) after its SHA-256 was checked, so the bundle step finds it there.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { parse as parseToml } from 'smol-toml';
@@ -30,7 +29,7 @@ import { onceFor } from '../core/once-for.js';
 import { redactUrl } from '../core/redact.js';
 import { parseCoreMetadata } from '../standards/metadata.js';
 import { normalizeName } from '../standards/name.js';
-import { cachePath, type DistFile } from './client.js';
+import { cachePath, type DistFile, storeInCache } from './client.js';
 import { type FetchOptions, fetchBytes } from './http.js';
 import { bufferReader, readZipEntries, readZipEntry } from './wheel-metadata.js';
 
@@ -440,23 +439,10 @@ export class SdistReader {
         },
       );
     }
-    if (cached !== undefined) await store(cached, body).catch(() => {});
+    if (this.options.cacheDir !== undefined)
+      await storeInCache(this.options.cacheDir, actual, body).catch(() => {});
     return body;
   }
 }
 
 const sha256 = (body: Buffer): string => createHash('sha256').update(body).digest('hex');
-
-/** Atomic, read-only, as fetch/cache.ts stores entries (bundles hard-link to them). */
-async function store(target: string, body: Buffer): Promise<void> {
-  await mkdir(dirname(target), { recursive: true });
-  const tmp = `${target}.ferry-tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    await writeFile(tmp, body, { mode: 0o444 });
-    await chmod(tmp, 0o444);
-    await rename(tmp, target);
-  } catch (error) {
-    await unlink(tmp).catch(() => {});
-    throw error;
-  }
-}
