@@ -48,16 +48,81 @@ export function unescapeHtml(text: string): string {
   });
 }
 
-/** Attributes of one start tag: names lower-cased, values unescaped; valueless → ''. */
+/** HTML whitespace (the characters html.parser's `\\s` means in a tag). */
+const isSpace = (c: number): boolean =>
+  c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d;
+
+const isAsciiLetter = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+
+/**
+ * Scans the attributes of a start tag from `from` (just after the tag name) to its closing `>`,
+ * the way Python's html.parser (which pip's HTMLLinkParser uses) reads them: a name runs to
+ * whitespace, `/`, `=` or `>`; a value is quoted (a `>` inside quotes does not end the tag) or
+ * runs to whitespace or `>`. Every character is looked at once, so a hostile tag costs time in
+ * proportion to its length. Returns the index of the `>`, or -1 when the page ends inside the
+ * tag. With `attrs`, fills it: names lower-cased, values unescaped, the first occurrence wins.
+ */
+function scanTag(html: string, from: number, attrs?: Map<string, string>): number {
+  const n = html.length;
+  let i = from;
+  for (;;) {
+    while (i < n && (isSpace(html.charCodeAt(i)) || html.charCodeAt(i) === 0x2f)) i++;
+    if (i >= n) return -1;
+    if (html.charCodeAt(i) === 0x3e) return i;
+    const nameStart = i;
+    i++; // the first character of a name may be '='
+    while (i < n) {
+      const c = html.charCodeAt(i);
+      if (isSpace(c) || c === 0x2f || c === 0x3d || c === 0x3e) break;
+      i++;
+    }
+    const nameEnd = i;
+    let j = i;
+    while (j < n && isSpace(html.charCodeAt(j))) j++;
+    let value = '';
+    if (j < n && html.charCodeAt(j) === 0x3d) {
+      while (j < n && html.charCodeAt(j) === 0x3d) j++;
+      while (j < n && isSpace(html.charCodeAt(j))) j++;
+      const q = html.charCodeAt(j);
+      if (q === 0x22 || q === 0x27) {
+        const close = html.indexOf(q === 0x22 ? '"' : "'", j + 1);
+        if (close === -1) return -1; // the page ends inside a quoted value
+        value = html.slice(j + 1, close);
+        i = close + 1;
+      } else {
+        const valueStart = j;
+        while (j < n && !isSpace(html.charCodeAt(j)) && html.charCodeAt(j) !== 0x3e) j++;
+        value = html.slice(valueStart, j);
+        i = j;
+      }
+    }
+    if (attrs !== undefined) {
+      const name = html.slice(nameStart, nameEnd).toLowerCase();
+      if (!attrs.has(name)) attrs.set(name, unescapeHtml(value));
+    }
+  }
+}
+
+/** Attributes of one start tag (the text between its name and `>`): names lower-cased, values unescaped; valueless → ''. */
 export function parseAttributes(source: string): Map<string, string> {
   const attrs = new Map<string, string>();
-  const re = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?/g;
-  for (const m of source.matchAll(re)) {
-    const name = m[1]!.toLowerCase();
-    if (attrs.has(name)) continue; // HTML: the first occurrence wins
-    attrs.set(name, unescapeHtml(m[2] ?? m[3] ?? m[4] ?? ''));
-  }
+  scanTag(`${source}>`, 0, attrs);
   return attrs;
+}
+
+/** Text with its tags removed (`a<b>c</b>` → `ac`); a `<` that no `>` follows stays. Linear. */
+function stripTags(text: string): string {
+  let out = '';
+  let pos = 0;
+  for (;;) {
+    const lt = text.indexOf('<', pos);
+    if (lt === -1) break;
+    const gt = text.indexOf('>', lt + 1);
+    if (gt === -1) break;
+    out += text.slice(pos, lt);
+    pos = gt + 1;
+  }
+  return out + text.slice(pos);
 }
 
 /** Splits a URL into its fragment-free form and the hashes named in the fragment. */
@@ -90,28 +155,133 @@ export function filenameOfUrl(url: string): string {
   }
 }
 
+/** A tag's name ends at whitespace, `/` or `>` (html.parser's tagfind), so `<a<a` is no anchor. */
+function tagNameEnd(html: string, from: number): number {
+  let i = from;
+  while (i < html.length) {
+    const c = html.charCodeAt(i);
+    if (isSpace(c) || c === 0x2f || c === 0x3e) break;
+    i++;
+  }
+  return i;
+}
+
+/** Is html[start, end) the tag name `name` (lower-case), in any case? */
+const isTagName = (html: string, start: number, end: number, name: string): boolean =>
+  end - start === name.length && html.slice(start, end).toLowerCase() === name;
+
+/**
+ * The links of a simple page, found by one left-to-right scan: every step moves forward and
+ * every search (`indexOf`, a sticky regular expression) starts where the last one stopped, so
+ * a page costs time in proportion to its length however it is built (an unclosed `<!--`, a
+ * million `<a`, a quote that never closes). As in Python's html.parser, which pip uses: a
+ * comment with no `-->` runs to the end of the page; every `<a>` start tag with an href is a
+ * link, closed or not (its text runs to `</a>` or the next `<a>`); only the first `<base>`
+ * counts; script and style contents are not markup; a page that ends inside a tag ends there.
+ */
 export function parseSimpleHtml(html: string, pageUrl: string): RawLink[] {
-  const text = html.replace(/<!--[\s\S]*?-->/g, '');
-  let base = pageUrl;
-  const baseTag = /<base\b([^>]*)>/i.exec(text);
-  if (baseTag) {
-    const href = parseAttributes(baseTag[1]!).get('href');
-    if (href !== undefined && href !== '') {
-      try {
-        base = new URL(href, pageUrl).href;
-      } catch {
-        // an unusable <base> is ignored, as browsers do
+  const n = html.length;
+  let base: string | undefined;
+  const anchors: { attrs: Map<string, string>; text: string }[] = [];
+  // The anchor whose text is being collected: its parts outside comments, and where the
+  // current part began.
+  let open: { attrs: Map<string, string>; parts: string[]; from: number } | undefined;
+  const closeAnchor = (at: number): void => {
+    if (open === undefined) return;
+    open.parts.push(html.slice(open.from, at));
+    anchors.push({ attrs: open.attrs, text: open.parts.join('') });
+    open = undefined;
+  };
+  let pos = 0;
+  // Where the page's text ends: its end, or the start of a tag the page ends inside.
+  let stop = n;
+  while (pos < n) {
+    const lt = html.indexOf('<', pos);
+    if (lt === -1) break;
+    const next = html.charCodeAt(lt + 1);
+    if (html.startsWith('<!--', lt)) {
+      const end = html.indexOf('-->', lt + 4);
+      if (open !== undefined) open.parts.push(html.slice(open.from, lt));
+      if (end === -1) {
+        if (open !== undefined) open.from = n;
+        break;
       }
+      pos = end + 3;
+      if (open !== undefined) open.from = pos;
+      continue;
+    }
+    if (isAsciiLetter(next)) {
+      const nameEnd = tagNameEnd(html, lt + 1);
+      const isAnchor = isTagName(html, lt + 1, nameEnd, 'a');
+      const isBase = base === undefined && isTagName(html, lt + 1, nameEnd, 'base');
+      const attrs = isAnchor || isBase ? new Map<string, string>() : undefined;
+      const gt = scanTag(html, nameEnd, attrs);
+      if (gt === -1) {
+        stop = lt; // the page ends inside this tag
+        break;
+      }
+      pos = gt + 1;
+      if (isAnchor) {
+        closeAnchor(lt);
+        open = { attrs: attrs!, parts: [], from: pos };
+      } else if (isBase) {
+        base = attrs!.get('href') ?? '';
+      } else if (
+        isTagName(html, lt + 1, nameEnd, 'script') ||
+        isTagName(html, lt + 1, nameEnd, 'style')
+      ) {
+        // Raw text: nothing inside is markup until the matching end tag.
+        const endTag = new RegExp(`</${html.slice(lt + 1, nameEnd)}[\\s/>]`, 'gi');
+        endTag.lastIndex = pos;
+        const m = endTag.exec(html);
+        if (m === null) {
+          stop = pos;
+          break;
+        }
+        pos = m.index;
+      }
+      continue;
+    }
+    if (next === 0x2f && isAsciiLetter(html.charCodeAt(lt + 2))) {
+      const nameEnd = tagNameEnd(html, lt + 2);
+      const gt = html.indexOf('>', nameEnd);
+      if (gt === -1) {
+        stop = lt;
+        break;
+      }
+      if (isTagName(html, lt + 2, nameEnd, 'a')) closeAnchor(lt);
+      pos = gt + 1;
+      continue;
+    }
+    if (next === 0x21 || next === 0x3f || next === 0x2f) {
+      // <!DOCTYPE ...>, <?...>, </ ...>: skipped to their '>'.
+      const gt = html.indexOf('>', lt + 2);
+      if (gt === -1) {
+        stop = lt;
+        break;
+      }
+      pos = gt + 1;
+      continue;
+    }
+    pos = lt + 1; // a '<' that starts no tag is text
+  }
+  closeAnchor(stop);
+
+  let resolvedBase = pageUrl;
+  if (base !== undefined && base !== '') {
+    try {
+      resolvedBase = new URL(base, pageUrl).href;
+    } catch {
+      // an unusable <base> is ignored, as browsers do
     }
   }
   const links: RawLink[] = [];
-  for (const m of text.matchAll(/<a\b([^>]*)>([\s\S]*?)<\/a\s*>/gi)) {
-    const attrs = parseAttributes(m[1]!);
+  for (const { attrs, text } of anchors) {
     const href = attrs.get('href');
     if (href === undefined || href.trim() === '') continue;
     let absolute: string;
     try {
-      absolute = new URL(href.trim(), base).href;
+      absolute = new URL(href.trim(), resolvedBase).href;
     } catch {
       continue;
     }
@@ -136,7 +306,7 @@ export function parseSimpleHtml(html: string, pageUrl: string): RawLink[] {
       coreMetadata: parseMetadataAttribute(
         attrs.get('data-core-metadata') ?? attrs.get('data-dist-info-metadata'),
       ),
-      text: unescapeHtml(m[2]!.replace(/<[^>]*>/g, '')).trim(),
+      text: unescapeHtml(stripTags(text)).trim(),
     });
   }
   return links;

@@ -87,3 +87,95 @@ describe('HTML helpers', () => {
     assert.deepEqual(parseMetadataAttribute('sha256=AbC'), { sha256: 'abc' });
   });
 });
+
+describe('parseSimpleHtml reads markup as html.parser (pip) does', () => {
+  it('an unclosed <!-- hides the rest of the page', () => {
+    const links = parseSimpleHtml(
+      '<a href="a-1.0.tar.gz">a</a><!-- <a href="b-1.0.tar.gz">b</a>',
+      PAGE,
+    );
+    assert.deepEqual(
+      links.map((l) => l.filename),
+      ['a-1.0.tar.gz'],
+    );
+  });
+  it('an <a> without </a> is still a link; its text ends at the next <a>', () => {
+    const links = parseSimpleHtml('<a href="a-1.0.tar.gz">a<br><a href="b-1.0.tar.gz">b', PAGE);
+    assert.deepEqual(
+      links.map((l) => [l.filename, l.text]),
+      [
+        ['a-1.0.tar.gz', 'a'],
+        ['b-1.0.tar.gz', 'b'],
+      ],
+    );
+  });
+  it('a > inside a quoted attribute does not end the tag', () => {
+    const [link] = parseSimpleHtml(
+      '<a href="a-1.0.tar.gz" data-requires-python=">=3.8">a</a>',
+      PAGE,
+    );
+    assert.equal(link?.requiresPython, '>=3.8');
+    assert.equal(link?.text, 'a');
+  });
+  it('script contents, <a<a and a page that ends inside a tag give no links', () => {
+    assert.deepEqual(
+      parseSimpleHtml(
+        '<script>var s = "<a href=x-1.tar.gz>x</a>";</script><a<a href="y-1.tar.gz">y</a><a href="z-1.tar.gz',
+        PAGE,
+      ),
+      [],
+    );
+  });
+});
+
+/**
+ * Milliseconds for `parse` on `text`: the best of several runs, which is what the code costs
+ * when the machine is not busy with something else.
+ */
+function bestTime(parse: () => void, runs = 5): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < runs; r++) {
+    const start = process.hrtime.bigint();
+    parse();
+    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return best;
+}
+
+describe('parseSimpleHtml on hostile pages costs time in proportion to their size', () => {
+  // Each page is built from a unit repeated; parsing a page 8 times the size must cost about
+  // what parsing the small one 8 times costs. A quadratic parser needs ~8 times that (a 960 KB
+  // page of "<a" once took 93 s), so a ratio under 3 is a safe margin against timer noise.
+  const small = 32 * 1024;
+  const factor = 8;
+  const units: Record<string, string> = {
+    'unclosed <a': '<a',
+    'unclosed <a with a space': '<a ',
+    'unclosed <!--': '<!--',
+    '<a> never closed by </a>': '<a href="x-1.0.tar.gz">x',
+    'unclosed <base': '<base',
+    'a quote that never closes': '<a title="',
+    'stray < inside anchor text': '<',
+  };
+  for (const [label, unit] of Object.entries(units)) {
+    it(label, () => {
+      // The stray-< case needs an anchor around them: its text is where the <s pile up.
+      const [head, tail] = label.startsWith('stray')
+        ? ['<a href="x-1.0.tar.gz">', '</a>']
+        : ['', ''];
+      const page = (bytes: number) => head + unit.repeat(Math.ceil(bytes / unit.length)) + tail;
+      const smallPage = page(small);
+      const largePage = page(small * factor);
+      parseSimpleHtml(smallPage, PAGE); // warm up the JIT
+      const smallCost = bestTime(() => {
+        for (let i = 0; i < factor; i++) parseSimpleHtml(smallPage, PAGE);
+      });
+      const largeCost = bestTime(() => parseSimpleHtml(largePage, PAGE));
+      const ratio = largeCost / Math.max(smallCost, 0.05);
+      assert.ok(
+        ratio < 3,
+        `${label}: ${largePage.length} bytes took ${largeCost.toFixed(2)} ms, ${factor} × ${smallPage.length} bytes took ${smallCost.toFixed(2)} ms (ratio ${ratio.toFixed(1)})`,
+      );
+    });
+  }
+});
