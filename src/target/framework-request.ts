@@ -5,7 +5,7 @@
 import type { Target } from '../standards/target.js';
 import { targetTags } from '../standards/target.js';
 import type { TargetProfile } from './profile.js';
-import { chooseVariant, type VariantChoice } from './variants.js';
+import { chooseVariant, FLAGS_PROFILE_GENERATOR, type VariantChoice } from './variants.js';
 
 export interface FrameworkRequest {
   readonly framework: string;
@@ -51,7 +51,7 @@ export function profileFromTarget(target: Target, driver?: string): TargetProfil
       : { kind: libc.kind, version: `${libc.version[0]}.${libc.version[1]}` };
   return {
     formatVersion: 1,
-    generator: 'ferry (from target flags)',
+    generator: FLAGS_PROFILE_GENERATOR,
     hostname: null,
     os: null,
     system: target.markers.platform_system || 'Linux',

@@ -14,7 +14,6 @@ import {
   compareDottedVersions,
   cudaSupport,
   describeDriver,
-  maxCudaForDriver,
   minimumDriverFor,
   normalizeCuda,
 } from './cuda.js';
@@ -48,7 +47,8 @@ const seriesSchema = z.object({
   python: z.object({ min: z.string(), max: z.string(), from: z.string() }),
   requiresAvx: z.object({ value: z.boolean(), from: z.string() }),
   constraints: z.array(z.object({ requirement: z.string(), why: z.string(), from: z.string() })),
-  notes: z.array(z.string()),
+  /** Said when one of the series' CUDA builds is chosen (a CPU build gets none of them). */
+  cudaNotes: z.array(z.string()),
   variants: z.array(variantSchema).min(1),
 });
 
@@ -181,14 +181,46 @@ const SOURCE_ONLY_ARCHES: Readonly<Record<string, string>> = {
   sw_64: 'Sunway',
 };
 
-function refuse(
-  code: string,
-  message: string,
-  hint: string,
-  details?: Record<string, unknown>,
-): FerryError {
-  return new FerryError(code, message, details === undefined ? { hint } : { hint, details });
+/**
+ * The `generator` of a profile made from target flags or a preset (framework-request.ts): what
+ * such a profile leaves empty (driver, CPU flags) is unknown, not absent.
+ */
+export const FLAGS_PROFILE_GENERATOR = 'ferry (from target flags)';
+
+/** One reason a build cannot be used on a target, and what would remove that reason. */
+export interface VariantProblem {
+  readonly code: string;
+  readonly problem: string;
+  readonly fix: string;
 }
+
+/** A build that does run on the target as it is, as the flags that choose it. */
+export interface VariantAlternative {
+  readonly release: string;
+  readonly cuda: string;
+  readonly requirement: string;
+  /** `--framework-version 2.6.2 --cuda 11.2` */
+  readonly flags: string;
+}
+
+/**
+ * Either a choice or every reason there is none. All checks run before anything is reported,
+ * so a target that fails on Python and on arch hears about both at once (validation collects
+ * all problems, as pypa/packaging's metadata validation does).
+ */
+interface Assessment {
+  readonly choice?: VariantChoice;
+  readonly problems: readonly VariantProblem[];
+  /** 'PaddlePaddle 3.3.1 (CUDA 11.8 build)' */
+  readonly label: string;
+}
+
+/** Codes for which an older series is worth trying: it may support that Python, glibc or build. */
+const FALLBACK_CODES: ReadonlySet<string> = new Set([
+  'ERR_FERRY_VARIANT_PYTHON',
+  'ERR_FERRY_VARIANT_GLIBC',
+  'ERR_FERRY_VARIANT_UNKNOWN',
+]);
 
 function pyTuple(v: string): [number, number] {
   const [a, b] = v.split('.').map(Number);
@@ -229,20 +261,27 @@ function seriesFor(
   framework: FrameworkName,
   version: string | undefined,
 ): { series: FrameworkSeries[]; release?: string } {
-  const all = table.series
-    .filter((s) => s.framework === framework)
-    .sort((a, b) => newerFirst(a.defaultVersion, b.defaultVersion));
+  const all = frameworkSeries(table, framework);
   if (version === undefined) return { series: all };
   const exact = all.find((s) => s.versions.includes(version));
   if (exact !== undefined) return { series: [exact], release: version };
   const bySeries = all.find((s) => s.series === version);
   if (bySeries !== undefined) return { series: [bySeries] };
   const known = all.flatMap((s) => s.versions).join(', ');
-  throw refuse(
+  throw new FerryError(
     'ERR_FERRY_VARIANT_UNKNOWN',
     `${DISPLAY[framework]} ${version} is not in ferry's variant table (known: ${known})`,
-    'Pick a listed release or series, or add a row to data/frameworks.json with its source.',
+    {
+      hint: 'Pick a listed release or series, or add a row to data/frameworks.json with its source.',
+    },
   );
+}
+
+/** The series of one framework, newest first. */
+function frameworkSeries(table: FrameworkTable, framework: FrameworkName): FrameworkSeries[] {
+  return table.series
+    .filter((s) => s.framework === framework)
+    .sort((a, b) => newerFirst(a.defaultVersion, b.defaultVersion));
 }
 
 function pickInterpreter(profile: TargetProfile, wanted: string | undefined): ProfileInterpreter[] {
@@ -256,10 +295,12 @@ function pickInterpreter(profile: TargetProfile, wanted: string | undefined): Pr
   );
   if (matching.length === 0) {
     const seen = all.map((i) => `${i.version} (${i.paths[0]})`).join(', ') || 'none';
-    throw refuse(
+    throw new FerryError(
       'ERR_FERRY_VARIANT_PYTHON',
       `the target has no Python "${wanted}" (found: ${seen})`,
-      'Name one of the interpreters the probe found, or install that Python on the target.',
+      {
+        hint: 'Name one of the interpreters the probe found, or install that Python on the target.',
+      },
     );
   }
   return matching;
@@ -267,71 +308,91 @@ function pickInterpreter(profile: TargetProfile, wanted: string | undefined): Pr
 
 function libcOf(
   profile: TargetProfile,
-  i: ProfileInterpreter,
+  i: ProfileInterpreter | undefined,
 ): { kind: 'glibc' | 'musl'; version: string | null } | null {
-  return i.libc ?? profile.libc;
+  return i?.libc ?? profile.libc;
 }
 
-function chooseInSeries(
+function buildLabel(cuda: string): string {
+  return cuda === 'cpu' ? 'CPU build' : cuda === 'auto' ? 'build' : `CUDA ${cuda} build`;
+}
+
+/**
+ * How to get a Python in `min`–`max`: on a probed host, install it and probe again; for a preset
+ * or target flags, install it and lock for it with --python (`suggest`, a version in range).
+ */
+function pythonFix(
+  range: { min: string; max: string; suggest: string },
+  fromFlags: boolean,
+  another: string | undefined,
+): string {
+  const install = fromFlags
+    ? `Install a Python ${range.min}–${range.max} on the target and lock for it (--python ${range.suggest})`
+    : `Install a Python ${range.min}–${range.max} on the target (and probe again)`;
+  return another === undefined
+    ? `${install}.`
+    : `${install}, or choose another ${another} release.`;
+}
+
+function assess(
   s: FrameworkSeries,
   release: string,
   opts: ChooseVariantOptions,
   table: FrameworkTable,
-): VariantChoice {
+): Assessment {
   const name = DISPLAY[s.framework];
   const profile = opts.profile;
   const arch = normalizeArch(profile.arch);
+  const fromFlags = profile.generator === FLAGS_PROFILE_GENERATOR;
+  const wanted = opts.cuda.trim().toLowerCase();
+  const cuda = wanted === 'cpu' || wanted === 'auto' ? wanted : normalizeCuda(wanted);
+  const label = `${name} ${release} (${buildLabel(cuda)})`;
+  const problems: VariantProblem[] = [];
+  const add = (code: string, problem: string, fix: string) => problems.push({ code, problem, fix });
+  const notes: string[] = [];
 
   const sourceOnly = SOURCE_ONLY_ARCHES[arch];
+  const forArch = sourceOnly === undefined ? s.variants.filter((v) => v.arches.includes(arch)) : [];
   if (sourceOnly !== undefined) {
-    throw refuse(
+    add(
       'ERR_FERRY_VARIANT_SOURCE_ONLY',
       `${name} publishes no wheels for ${sourceOnly} (linux ${arch}): source builds only`,
       `Build ${name} from source for ${arch} (or use a vendor's ${sourceOnly} build) and bundle that wheel with --find-links.`,
-      { arch },
     );
-  }
-  const forArch = s.variants.filter((v) => v.arches.includes(arch));
-  if (forArch.length === 0) {
-    throw refuse(
+  } else if (forArch.length === 0) {
+    add(
       'ERR_FERRY_VARIANT_ARCH',
       `${name} ${release} publishes no wheels for linux ${arch}`,
       `Wheels exist for: ${[...new Set(s.variants.flatMap((v) => v.arches))].join(', ')}.`,
-      { arch },
     );
   }
 
   // Interpreter: the running one if it fits, else another the probe found.
   const candidates = pickInterpreter(profile, opts.python);
-  const fitting = candidates.filter((i) => pyInRange(interpreterVersion(i), s));
-  const notes: string[] = [...s.notes];
-  const interp = fitting[0];
+  const interp = candidates.find((i) => pyInRange(interpreterVersion(i), s));
   if (interp === undefined) {
     const seen = candidates.map((i) => i.version).join(', ') || 'none';
-    throw refuse(
+    add(
       'ERR_FERRY_VARIANT_PYTHON',
       `${name} ${release} supports Python ${s.python.min}–${s.python.max}; the target has Python ${seen}`,
-      `Install a Python ${s.python.min}–${s.python.max} on the target (and probe again), or choose another ${name} release.`,
-      { python: seen, supported: [s.python.min, s.python.max] },
+      pythonFix({ ...s.python, suggest: s.python.min }, fromFlags, name),
     );
-  }
-  if (candidates[0] !== interp)
+  } else if (candidates[0] !== interp) {
     notes.push(
       `Built for ${interp.paths[0]} (Python ${interp.version}), not the interpreter that ran the probe.`,
     );
-  const python = interpreterVersion(interp).join('.');
+  }
 
-  const libc = libcOf(profile, interp);
+  const libc = libcOf(profile, interp ?? candidates[0]);
   if (libc?.kind === 'musl') {
-    throw refuse(
+    add(
       'ERR_FERRY_VARIANT_MUSL',
       `${name} publishes no musllinux wheels; the target uses musl libc`,
       'Use a glibc-based host (or container image) for this framework.',
     );
   }
-
   if (arch === 'x86_64' && s.requiresAvx.value && cpuHas(profile, 'avx') === false) {
-    throw refuse(
+    add(
       'ERR_FERRY_VARIANT_NO_AVX',
       `${name} ${release} wheels need a CPU with AVX; the target's CPU (${profile.cpu.model ?? 'unknown model'}) has none`,
       `Run on a CPU with AVX, or build ${name} from source without AVX (WITH_AVX=OFF for Paddle).`,
@@ -341,14 +402,9 @@ function chooseInSeries(
   const glibcOk = (v: FrameworkVariant): boolean =>
     v.minGlibc === undefined ||
     libc === null ||
+    libc.kind !== 'glibc' ||
     libc.version === null ||
     compareDottedVersions(libc.version, v.minGlibc) >= 0;
-  const glibcRefusal = (v: FrameworkVariant): FerryError =>
-    refuse(
-      'ERR_FERRY_VARIANT_GLIBC',
-      `${name} ${release} ${v.cuda === 'cpu' ? 'CPU' : `CUDA ${v.cuda}`} wheels are manylinux_${(v.minGlibc ?? '').replace('.', '_')} only; the target's glibc is ${libc?.version}`,
-      `Upgrade the target to glibc ≥ ${v.minGlibc} (e.g. openEuler 20.03 or later), or choose an older ${name} release.`,
-    );
 
   const cpuVariant = forArch.find((v) => v.cuda === 'cpu');
   const gpuVariants = forArch
@@ -356,22 +412,24 @@ function chooseInSeries(
     .sort((a, b) => newerFirst(a.cuda, b.cuda));
   const driver = profile.nvidia.driverVersion;
   let chosen: FrameworkVariant | undefined;
+  const noCpuBuild = () =>
+    add(
+      'ERR_FERRY_VARIANT_UNKNOWN',
+      `${name} ${release} has no CPU build for linux ${arch} in ferry's table`,
+      'Choose a CUDA build (--cuda X.Y).',
+    );
 
-  const wanted = opts.cuda.trim().toLowerCase();
-  if (wanted === 'cpu') {
+  if (forArch.length > 0 && cuda === 'cpu') {
     chosen = cpuVariant;
-    if (chosen === undefined) {
-      throw refuse(
-        'ERR_FERRY_VARIANT_UNKNOWN',
-        `${name} ${release} has no CPU build for linux ${arch} in ferry's table`,
-        'Choose a CUDA build.',
-      );
-    }
-    if (!glibcOk(chosen)) throw glibcRefusal(chosen);
-  } else if (wanted === 'auto') {
+    if (chosen === undefined) noCpuBuild();
+  } else if (forArch.length > 0 && cuda === 'auto') {
     if (driver === null) {
       chosen = cpuVariant;
-      notes.push('No NVIDIA driver found on the target: chose the CPU build.');
+      notes.push(
+        fromFlags
+          ? 'The target’s NVIDIA driver is not known (give it with --driver): chose the CPU build.'
+          : 'No NVIDIA driver found on the target: chose the CPU build.',
+      );
     } else if (gpuVariants.length === 0) {
       chosen = cpuVariant;
       notes.push(`${name} publishes only CPU wheels for linux ${arch}: chose the CPU build.`);
@@ -391,64 +449,69 @@ function chooseInSeries(
         notes.push(`No usable CUDA build: ${why}; chose the CPU build.`);
       }
     }
-    if (chosen === undefined) {
-      throw refuse(
-        'ERR_FERRY_VARIANT_UNKNOWN',
-        `${name} ${release} has no CPU build for linux ${arch} in ferry's table`,
-        'Choose a CUDA build.',
-      );
-    }
-    if (!glibcOk(chosen)) throw glibcRefusal(chosen);
-  } else {
-    const cuda = normalizeCuda(wanted);
+    if (chosen === undefined) noCpuBuild();
+  } else if (forArch.length > 0) {
     if (gpuVariants.length === 0) {
-      throw refuse(
+      add(
         'ERR_FERRY_VARIANT_ARCH',
         `${name} publishes only CPU wheels for linux ${arch}`,
         `Use --cuda cpu, or build ${name} with CUDA from source for ${arch}.`,
-        { arch, cuda },
       );
+    } else {
+      chosen = gpuVariants.find((v) => v.cuda === cuda);
+      if (chosen === undefined) {
+        add(
+          'ERR_FERRY_VARIANT_UNKNOWN',
+          `${name} ${release} has no CUDA ${cuda} build (builds: ${gpuVariants.map((v) => v.cuda).join(', ')}, cpu)`,
+          'Pick one of the listed CUDA versions, --cuda auto, or another release.',
+        );
+      } else if (driver === null) {
+        add(
+          'ERR_FERRY_VARIANT_NO_DRIVER',
+          fromFlags
+            ? `the target's NVIDIA driver is not known (a preset or target flags do not say it); a CUDA ${cuda} build needs driver ≥ ${minimumDriverFor(cuda)}`
+            : `the target has no NVIDIA driver (no /proc/driver/nvidia/version, no nvidia-smi); a CUDA ${cuda} build cannot run there`,
+          fromFlags
+            ? 'Give the driver the target has with --driver VERSION (nvidia-smi prints it there), or lock for a profile written by ferry probe on the target.'
+            : `Install NVIDIA driver ≥ ${minimumDriverFor(cuda)} on the target, or use --cuda cpu.`,
+        );
+      } else {
+        const support = cudaSupport(driver, cuda);
+        if (
+          support === 'none' ||
+          (support === 'minor-version-compat' && !opts.allowMinorVersionCompat)
+        ) {
+          add(
+            'ERR_FERRY_VARIANT_DRIVER_TOO_OLD',
+            `${describeDriver(driver)}; the CUDA ${cuda} build needs driver ≥ ${minimumDriverFor(cuda)}`,
+            `Install NVIDIA driver ≥ ${minimumDriverFor(cuda)} on the target.`,
+          );
+        } else if (support === 'minor-version-compat') {
+          notes.push(
+            `${describeDriver(driver)}: CUDA ${cuda} runs through minor-version compatibility, with limited features.`,
+          );
+        }
+      }
     }
-    chosen = gpuVariants.find((v) => v.cuda === cuda);
-    if (chosen === undefined) {
-      throw refuse(
-        'ERR_FERRY_VARIANT_UNKNOWN',
-        `${name} ${release} has no CUDA ${cuda} build (builds: ${gpuVariants.map((v) => v.cuda).join(', ')}, cpu)`,
-        'Pick one of the listed CUDA versions, --cuda auto, or another release.',
-      );
-    }
-    if (driver === null) {
-      throw refuse(
-        'ERR_FERRY_VARIANT_NO_DRIVER',
-        `the target has no NVIDIA driver (no /proc/driver/nvidia/version, no nvidia-smi); a CUDA ${cuda} build cannot run there`,
-        `Install NVIDIA driver ≥ ${minimumDriverFor(cuda)} on the target, or use --cuda cpu.`,
-      );
-    }
-    const support = cudaSupport(driver, cuda);
-    if (
-      support === 'none' ||
-      (support === 'minor-version-compat' && !opts.allowMinorVersionCompat)
-    ) {
-      throw refuse(
-        'ERR_FERRY_VARIANT_DRIVER_TOO_OLD',
-        `${describeDriver(driver)}; this build needs ${cuda} — install driver ≥ ${minimumDriverFor(cuda)}, or use --cuda cpu`,
-        `Install NVIDIA driver ≥ ${minimumDriverFor(cuda)}, choose --cuda ${maxCudaForDriver(driver) ?? 'cpu'} or older, or use --cuda cpu.`,
-        { driver, cuda, maxCuda: maxCudaForDriver(driver) },
-      );
-    }
-    if (support === 'minor-version-compat') {
-      notes.push(
-        `${describeDriver(driver)}: CUDA ${cuda} runs through minor-version compatibility, with limited features.`,
-      );
-    }
-    if (!glibcOk(chosen)) throw glibcRefusal(chosen);
   }
+  if (chosen !== undefined && !glibcOk(chosen)) {
+    add(
+      'ERR_FERRY_VARIANT_GLIBC',
+      `${name} ${release} ${chosen.cuda === 'cpu' ? 'CPU' : `CUDA ${chosen.cuda}`} wheels are manylinux_${(chosen.minGlibc ?? '').replace('.', '_')} only; the target's glibc is ${libc?.version}`,
+      `Upgrade the target to glibc ≥ ${chosen.minGlibc} (e.g. openEuler 20.03 or later), or choose an older ${name} release.`,
+    );
+  }
+  if (problems.length > 0 || chosen === undefined || interp === undefined)
+    return { problems, label };
 
   const version = chosen.version.replace('{version}', release);
   const extras = chosen.extras ?? [];
   const project = chosen.project;
   const requirement = `${project}${extras.length > 0 ? `[${extras.join(',')}]` : ''}==${version}`;
   const index = chosen.index === 'default' ? 'default' : (table.indexes[chosen.index] as string);
+  // The series' notes are about its CUDA builds (vendor indexes, nvidia-* wheels, which
+  // release has which CUDA): a CPU build gets none of them.
+  if (chosen.cuda !== 'cpu') notes.unshift(...s.cudaNotes);
   if (
     s.framework === 'torch' &&
     chosen.cuda === 'cpu' &&
@@ -458,23 +521,105 @@ function chooseInSeries(
     notes.push('Plain torch on the configured index is a CUDA build on linux x86_64.');
   }
   return {
-    framework: s.framework,
-    version,
-    project,
-    requirement,
-    index,
-    extras,
-    constraints: s.constraints.map((c) => c.requirement),
-    cuda: chosen.cuda,
-    python,
-    notes,
-    from: chosen.from,
+    problems,
+    label,
+    choice: {
+      framework: s.framework,
+      version,
+      project,
+      requirement,
+      index,
+      extras,
+      constraints: s.constraints.map((c) => c.requirement),
+      cuda: chosen.cuda,
+      python: interpreterVersion(interp).join('.'),
+      notes,
+      from: chosen.from,
+    },
   };
 }
 
 /**
+ * Builds of the framework that run on the target as it is, for hints: the series' default
+ * release (and `release`, when one was asked for) with each of its builds, newest first.
+ * Every entry was checked by the same assessment, so the flags it names do work.
+ */
+export function workingAlternatives(
+  opts: ChooseVariantOptions,
+  table: FrameworkTable = loadFrameworkTable(),
+  release?: string,
+): VariantAlternative[] {
+  const framework = normalizeFramework(opts.framework);
+  const found: VariantAlternative[] = [];
+  for (const s of frameworkSeries(table, framework)) {
+    const releases = [
+      ...new Set([
+        ...(release !== undefined && s.versions.includes(release) ? [release] : []),
+        s.defaultVersion,
+      ]),
+    ];
+    const builds = [...new Set(s.variants.map((v) => v.cuda))].sort((a, b) =>
+      a === 'cpu' ? 1 : b === 'cpu' ? -1 : newerFirst(a, b),
+    );
+    for (const r of releases) {
+      for (const cuda of builds) {
+        const a = assess(s, r, { ...opts, cuda, version: r }, table);
+        if (a.choice !== undefined && a.choice.cuda === cuda)
+          found.push({
+            release: r,
+            cuda,
+            requirement: a.choice.requirement,
+            flags: `--framework-version ${r} --cuda ${cuda}`,
+          });
+      }
+    }
+  }
+  return found;
+}
+
+/** The alternatives worth naming for a request: up to two builds of the asked kind, then CPU. */
+function pickAlternatives(all: readonly VariantAlternative[], cuda: string): VariantAlternative[] {
+  // Builds of the asked CUDA version (from other releases) first, then the newest others.
+  const same = (a: VariantAlternative) => Number(a.cuda === cuda);
+  const gpu = all.filter((a) => a.cuda !== 'cpu').sort((a, b) => same(b) - same(a));
+  const cpu = all.filter((a) => a.cuda === 'cpu');
+  if (cuda === 'cpu') return cpu.slice(0, 2);
+  return [...gpu.slice(0, 2), ...cpu.slice(0, 1)];
+}
+
+function refusal(
+  name: string,
+  assessment: Assessment,
+  alternatives: readonly VariantAlternative[],
+): FerryError {
+  const problems = assessment.problems;
+  const works =
+    alternatives.length > 0
+      ? `Builds that run on this target as it is: ${alternatives.map((a) => `${a.flags} (${a.requirement})`).join('; ')}.`
+      : `No ${name} build in ferry's table runs on this target as it is.`;
+  const details = {
+    problems: problems.map((p) => ({ ...p })),
+    alternatives: alternatives.map((a) => ({ ...a })),
+  };
+  const only = problems[0] as VariantProblem;
+  if (problems.length === 1)
+    return new FerryError(only.code, only.problem, { hint: `${only.fix} ${works}`, details });
+  const list = problems.map((p, i) => `  ${i + 1}. ${p.problem}\n     fix: ${p.fix}`).join('\n');
+  return new FerryError(
+    only.code,
+    `${assessment.label} cannot be used on this target, for ${problems.length} reasons:\n${list}`,
+    {
+      hint:
+        alternatives.length > 0 ? works : `${works} Fix each problem above (every fix is needed).`,
+      details,
+    },
+  );
+}
+
+/**
  * Chooses the build of a framework that runs on the profiled target, or throws a FerryError
- * whose message says why none does and whose hint says what to do.
+ * that lists every reason the asked build cannot run there (each with its fix) and names the
+ * builds that do run there, if any.
  */
 export function chooseVariant(
   opts: ChooseVariantOptions,
@@ -482,7 +627,7 @@ export function chooseVariant(
 ): VariantChoice {
   const framework = normalizeFramework(opts.framework);
   const { series, release } = seriesFor(table, framework, opts.version);
-  const errors: FerryError[] = [];
+  const name = DISPLAY[framework];
   // --cuda auto with a driver and no release named: prefer the newest release that has a CUDA
   // build this driver runs over the newest release's CPU build.
   if (
@@ -491,49 +636,72 @@ export function chooseVariant(
     opts.profile.nvidia.driverVersion !== null
   ) {
     for (const [n, s] of series.entries()) {
-      try {
-        const choice = chooseInSeries(s, s.defaultVersion, opts, table);
-        if (choice.cuda === 'cpu') continue;
-        if (n === 0) return choice;
-        const newest = series[0] as FrameworkSeries;
-        const why = `${DISPLAY[framework]} ${newest.defaultVersion} has no CUDA build for this target; chose the newest release that has one.`;
-        return { ...choice, notes: [why, ...choice.notes] };
-      } catch (error) {
-        if (!(error instanceof FerryError)) throw error;
-      }
+      const choice = assess(s, s.defaultVersion, opts, table).choice;
+      if (choice === undefined || choice.cuda === 'cpu') continue;
+      if (n === 0) return choice;
+      const newest = series[0] as FrameworkSeries;
+      const why = `${name} ${newest.defaultVersion} has no CUDA build for this target; chose the newest release that has one.`;
+      return { ...choice, notes: [why, ...choice.notes] };
     }
   }
+  const failed: Assessment[] = [];
+  const fallbackWorthy = (a: Assessment) =>
+    a.problems.filter((p) => FALLBACK_CODES.has(p.code)).length;
   for (const s of series) {
-    try {
-      return chooseInSeries(s, release ?? s.defaultVersion, opts, table);
-    } catch (error) {
-      if (!(error instanceof FerryError)) throw error;
-      errors.push(error);
-      // Only a Python or glibc misfit makes an older series worth trying.
-      if (
-        error.code !== 'ERR_FERRY_VARIANT_PYTHON' &&
-        error.code !== 'ERR_FERRY_VARIANT_GLIBC' &&
-        error.code !== 'ERR_FERRY_VARIANT_UNKNOWN'
-      )
-        throw error;
-    }
+    const a = assess(s, release ?? s.defaultVersion, opts, table);
+    // Reached only when every newer release misfits on Python, glibc or a missing build.
+    if (a.choice !== undefined) return a.choice;
+    failed.push(a);
+    // A release that fails only for reasons an older one shares (driver, arch, AVX, musl):
+    // older releases are not worth trying.
+    if (fallbackWorthy(a) === 0) break;
   }
-  const first = errors[0];
-  if (first === undefined) {
-    throw refuse(
-      'ERR_FERRY_VARIANT_UNKNOWN',
-      `ferry's variant table has no ${DISPLAY[framework]} rows`,
-      'Add rows to data/frameworks.json.',
+  if (failed.length === 0) {
+    throw new FerryError('ERR_FERRY_VARIANT_UNKNOWN', `ferry's variant table has no ${name} rows`, {
+      hint: 'Add rows to data/frameworks.json.',
+    });
+  }
+  // Report the release closest to fitting: fewest release-specific misfits, newest on a tie.
+  const reported = failed.reduce((best, a) =>
+    fallbackWorthy(a) < fallbackWorthy(best) ? a : best,
+  );
+  let problems = reported.problems;
+  // When no release at all supports the target's Python, say so once, with every range.
+  const noPython =
+    series.length > 1 &&
+    series.every((s) =>
+      assess(s, s.defaultVersion, { ...opts, cuda: 'auto' }, table).problems.some(
+        (p) => p.code === 'ERR_FERRY_VARIANT_PYTHON',
+      ),
     );
-  }
-  if (errors.length > 1 && errors.every((e) => e.code === 'ERR_FERRY_VARIANT_PYTHON')) {
+  if (noPython) {
     const ranges = series.map((s) => `${s.series}: ${s.python.min}–${s.python.max}`).join(', ');
-    const seen = opts.profile.interpreters.map((i) => i.version).join(', ') || 'none';
-    throw refuse(
-      'ERR_FERRY_VARIANT_PYTHON',
-      `no ${DISPLAY[framework]} release in ferry's table supports the target's Python ${seen} (${ranges})`,
-      'Install a supported Python on the target and probe again.',
+    const seen =
+      pickInterpreter(opts.profile, opts.python)
+        .map((i) => i.version)
+        .join(', ') || 'none';
+    const byVersion = (a: string, b: string) => newerFirst(b, a);
+    const range = {
+      min: series.map((s) => s.python.min).sort(byVersion)[0] as string,
+      max: series.map((s) => s.python.max).sort(newerFirst)[0] as string,
+      // The oldest Python the newest release supports: older releases mostly do too.
+      suggest: (series[0] as FrameworkSeries).python.min,
+    };
+    const fromFlags = opts.profile.generator === FLAGS_PROFILE_GENERATOR;
+    problems = problems.map((p) =>
+      p.code === 'ERR_FERRY_VARIANT_PYTHON'
+        ? {
+            code: p.code,
+            problem: `no ${name} release in ferry's table supports the target's Python ${seen} (${ranges})`,
+            fix: pythonFix(range, fromFlags, undefined),
+          }
+        : p,
     );
   }
-  throw first;
+  const asked = opts.cuda.trim().toLowerCase();
+  const alternatives = pickAlternatives(
+    workingAlternatives(opts, table, release),
+    asked === 'cpu' || asked === 'auto' ? asked : normalizeCuda(asked),
+  );
+  throw refusal(name, { ...reported, problems }, alternatives);
 }

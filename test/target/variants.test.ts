@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { FerryError } from '../../src/core/errors.js';
 import { parseTargetProfile, type TargetProfile } from '../../src/target/profile.js';
@@ -261,17 +261,15 @@ const refusals: Refusal[] = [
     cuda: '11.8',
     version: '2.6.2',
     code: 'ERR_FERRY_VARIANT_DRIVER_TOO_OLD',
-    message:
-      'driver 470.82.01 supports CUDA ≤ 11.4; this build needs 11.8 — install driver ≥ 520.61.05, or use --cuda cpu',
-    hint: /--cuda 11\.4 or older/,
+    message: 'driver 470.82.01 supports CUDA ≤ 11.4; the CUDA 11.8 build needs driver ≥ 520.61.05',
+    hint: /driver ≥ 520\.61\.05.*--framework-version 2\.6\.2 --cuda 11\.2/,
   },
   {
     host: 'centos7-470-py38',
     framework: 'torch',
     cuda: '11.8',
     code: 'ERR_FERRY_VARIANT_DRIVER_TOO_OLD',
-    message:
-      'driver 470.82.01 supports CUDA ≤ 11.4; this build needs 11.8 — install driver ≥ 520.61.05, or use --cuda cpu',
+    message: 'driver 470.82.01 supports CUDA ≤ 11.4; the CUDA 11.8 build needs driver ≥ 520.61.05',
   },
   {
     host: 'ubuntu2004-450-py38',
@@ -279,8 +277,7 @@ const refusals: Refusal[] = [
     cuda: '11.2',
     version: '2.6.2',
     code: 'ERR_FERRY_VARIANT_DRIVER_TOO_OLD',
-    message:
-      'driver 450.80.02 supports CUDA ≤ 11.0; this build needs 11.2 — install driver ≥ 460.27.03, or use --cuda cpu',
+    message: 'driver 450.80.02 supports CUDA ≤ 11.0; the CUDA 11.2 build needs driver ≥ 460.27.03',
   },
   {
     host: 'cpu-only-py39',
@@ -437,4 +434,123 @@ describe('chooseVariant', () => {
       );
     });
   }
+});
+
+describe('refusals: every reason at once, hints that work', () => {
+  it('a target that misfits in several ways hears every reason at once, each with its fix', () => {
+    assert.throws(
+      () =>
+        chooseVariant({
+          framework: 'paddle',
+          cuda: '11.8',
+          profile: profile('kylin-v10-aarch64-py37'),
+        }),
+      (e: unknown) => {
+        assert.ok(e instanceof FerryError);
+        const problems = (e.details?.problems ?? []) as { code: string; fix: string }[];
+        assert.deepEqual(problems.map((p) => p.code).sort(), [
+          'ERR_FERRY_VARIANT_ARCH',
+          'ERR_FERRY_VARIANT_PYTHON',
+        ]);
+        assert.match(e.message, /2 reasons/);
+        assert.match(e.message, /Python 3\.7\.9/);
+        assert.match(e.message, /only CPU wheels for linux aarch64/);
+        for (const p of problems) assert.ok(e.message.includes(`fix: ${p.fix}`), e.message);
+        return true;
+      },
+    );
+  });
+
+  const hosts = readdirSync(new URL('../fixtures/profiles/', import.meta.url)).map((f) =>
+    f.replace(/\.json$/, ''),
+  );
+  it('every build a hint names is one the chooser accepts for that target (no dead ends)', () => {
+    let refusalsSeen = 0;
+    let hintsFollowed = 0;
+    for (const host of hosts) {
+      for (const framework of ['paddle', 'torch', 'tensorflow']) {
+        for (const cuda of [
+          'auto',
+          'cpu',
+          '11.2',
+          '11.4',
+          '11.8',
+          '12.1',
+          '12.3',
+          '12.6',
+          '13.0',
+        ]) {
+          const p = profile(host);
+          let error: unknown;
+          try {
+            chooseVariant({ framework, cuda, profile: p });
+          } catch (e) {
+            error = e;
+          }
+          if (error === undefined) continue;
+          assert.ok(error instanceof FerryError, String(error));
+          refusalsSeen++;
+          const hint = error.hint ?? '';
+          assert.doesNotMatch(hint, /or older/, `${host} ${framework} ${cuda}: ${hint}`);
+          for (const m of hint.matchAll(/--framework-version (\S+) --cuda (\S+)/g)) {
+            const [, version, build] = m as unknown as [string, string, string];
+            const got = chooseVariant({ framework, cuda: build, version, profile: p });
+            assert.equal(got.cuda, build, `${host} ${framework}: hint ${m[0]}`);
+            hintsFollowed++;
+          }
+        }
+      }
+    }
+    assert.ok(refusalsSeen > 20 && hintsFollowed > 10, `${refusalsSeen} / ${hintsFollowed}`);
+  });
+
+  it('driver 470 is pointed at a CUDA build the table has and the driver runs, never at 11.4', () => {
+    assert.throws(
+      () =>
+        chooseVariant({ framework: 'paddle', cuda: '11.8', profile: profile('centos7-470-py38') }),
+      (e: unknown) => {
+        assert.ok(e instanceof FerryError);
+        assert.doesNotMatch(e.hint ?? '', /--cuda 11\.4/);
+        assert.match(
+          e.hint ?? '',
+          /--framework-version 2\.6\.2 --cuda 11\.2 \(paddlepaddle-gpu==2\.6\.2\.post112\)/,
+        );
+        return true;
+      },
+    );
+    // PyTorch has no CUDA build this driver runs: the hint names only what does run.
+    assert.throws(
+      () =>
+        chooseVariant({ framework: 'torch', cuda: '11.8', profile: profile('centos7-470-py38') }),
+      (e: unknown) => {
+        assert.ok(e instanceof FerryError);
+        assert.doesNotMatch(e.hint ?? '', /--cuda (?!cpu)\d/);
+        assert.match(e.hint ?? '', /--cuda cpu/);
+        return true;
+      },
+    );
+  });
+
+  it('a CPU build carries none of the series notes about CUDA builds', () => {
+    for (const host of ['cpu-only-py39', 'ubuntu2204-535-py310']) {
+      for (const framework of ['paddle', 'torch', 'tensorflow']) {
+        const got = chooseVariant({ framework, cuda: 'cpu', profile: profile(host) });
+        assert.equal(got.cuda, 'cpu');
+        assert.deepEqual(
+          got.notes.filter((n) => /CUDA|nvidia|GPU|-gpu/i.test(n)),
+          [],
+          `${host} ${framework}: ${got.notes.join(' | ')}`,
+        );
+      }
+    }
+    const gpu = chooseVariant({
+      framework: 'paddle',
+      cuda: '11.8',
+      profile: profile('ubuntu2204-535-py310'),
+    });
+    assert.ok(
+      gpu.notes.some((n) => /nvidia-\*/.test(n)),
+      gpu.notes.join(' | '),
+    );
+  });
 });
