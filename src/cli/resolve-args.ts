@@ -2,15 +2,11 @@
  * What `ferry lock` and `ferry bundle` share: requirements (arguments, -r, -c, --framework),
  * index settings and targets settled from flags, then one resolution for all targets.
  */
-import {
-  indexClientFor,
-  indexDescriptions,
-  type Locked,
-  lockRequirements,
-} from '../bundle/lock.js';
+import { indexDescriptions, type Locked, lockRequirements } from '../bundle/lock.js';
 import { FerryError } from '../core/errors.js';
 import { ContentCache, defaultCacheDir } from '../fetch/cache.js';
-import type { IndexClient } from '../index/client.js';
+import { IndexClient } from '../index/client.js';
+import type { PipConfiguration, ResolutionSettings } from '../index/pip-config.js';
 import type { RequirementsFileResult } from '../resolver/requirements-file.js';
 import { parseRequirement } from '../standards/requirement.js';
 import { compareVersions, parseVersion } from '../standards/version.js';
@@ -20,7 +16,14 @@ import { loadFrameworkTable, type VariantChoice } from '../target/variants.js';
 import { type ParsedArgs, str, usageError } from './command.js';
 import { collectRequirements } from './commands/bundle-requirements.js';
 import type { Output } from './render.js';
-import { type ExtraIndexPin, INDEX_HELP, INDEX_OPTIONS, settleIndexSettings } from './settings.js';
+import {
+  type ExtraIndexPin,
+  INDEX_HELP,
+  INDEX_OPTIONS,
+  settleIndexSettings,
+  settlePipConfiguration,
+  settleResolution,
+} from './settings.js';
 import { settleCliTargets, TARGET_HELP, TARGET_OPTIONS } from './target-options.js';
 
 export const RESOLVE_OPTIONS = {
@@ -29,6 +32,7 @@ export const RESOLVE_OPTIONS = {
   requirement: { type: 'string', short: 'r', multiple: true },
   constraint: { type: 'string', short: 'c', multiple: true },
   pre: { type: 'boolean' },
+  'prefer-binary': { type: 'boolean' },
   framework: { type: 'string' },
   'framework-version': { type: 'string' },
   cuda: { type: 'string' },
@@ -42,6 +46,8 @@ export const RESOLVE_HELP = `What to resolve:
   -r, --requirement FILE     a pip requirements file (repeatable)
   -c, --constraint FILE      constrain versions without adding projects (repeatable)
       --pre                  allow pre-releases
+      --prefer-binary        prefer a version with wheels over a newer one that would carry an
+                             sdist (with --allow-sdist)
       --framework NAME       paddle | torch | tensorflow: the right build for the target
                              (exact pin, CUDA variant, index) from ferry's variant table
       --framework-version V  a release or series of the framework (default: newest that fits)
@@ -51,6 +57,9 @@ export const RESOLVE_HELP = `What to resolve:
       --allow-sdist NAME     carry NAME's source distribution when a version has no wheel for the
                              target, with its build requirements, to be built on the target
                              (repeatable; :all: for every project; wheels are still preferred)
+
+pip's configuration counts here too (pip.conf and PIP_*): constraint, pre, no-binary,
+only-binary and prefer-binary, with the flags above over them (docs/indexes.md).
 
 ${TARGET_HELP}
 
@@ -67,15 +76,25 @@ export async function resolveFromArgs(
   args: ParsedArgs,
   out: Output,
 ): Promise<ResolvedArgs> {
-  const base = await collectRequirements(command, args, str(args.values.framework) !== undefined);
+  const pip = await settlePipConfiguration(args);
+  const resolution = settleResolution(args, pip);
+  const base = await collectRequirements(
+    command,
+    args,
+    str(args.values.framework) !== undefined,
+    resolution.constraintFiles,
+  );
+  for (const source of resolution.sources)
+    out.events({ type: 'info', message: `pip's configuration: ${source}` });
   const settled = await settleCliTargets(args);
+  const context: LockContext = { command, args, out, settled, pip, resolution };
   const framework = str(args.values.framework);
   if (framework === undefined) {
     if (str(args.values.cuda) !== undefined || str(args.values['framework-version']) !== undefined)
       throw usageError(command, '--cuda and --framework-version only apply with --framework.');
     if (base.requirements.length === 0)
       throw usageError(command, 'give at least one REQUIREMENT, -r FILE or --framework.');
-    return lockWith(command, args, out, base, [], settled);
+    return lockWith(context, base, []);
   }
   const asked = str(args.values['framework-version']);
   const first = chooseForTargets(framework, args, settled, asked);
@@ -87,7 +106,7 @@ export async function resolveFromArgs(
     const choice = i === 0 ? first : chooseForTargets(framework, args, settled, release);
     const { reqs, pins } = withFramework(base, choice, framework, out);
     try {
-      return await lockWith(command, args, out, reqs, pins, settled);
+      return await lockWith(context, reqs, pins);
     } catch (error) {
       const project = (error as FerryError).details?.project;
       const noWheel =
@@ -181,21 +200,33 @@ function withFramework(
   };
 }
 
+/** What every resolution attempt of one command shares. */
+interface LockContext {
+  readonly command: string;
+  readonly args: ParsedArgs;
+  readonly out: Output;
+  readonly settled: readonly SettledTarget[];
+  readonly pip: PipConfiguration;
+  readonly resolution: ResolutionSettings;
+}
+
 async function lockWith(
-  command: string,
-  args: ParsedArgs,
-  out: Output,
+  { command, args, out, settled, pip, resolution }: LockContext,
   reqs: RequirementsFileResult,
   pins: readonly ExtraIndexPin[],
-  settled: readonly SettledTarget[],
 ): Promise<ResolvedArgs> {
-  const settings = await settleIndexSettings(args, reqs, pins);
+  const settings = await settleIndexSettings(args, reqs, pins, pip);
   const cache = new ContentCache(str(args.values['cache-dir']) ?? defaultCacheDir());
-  const client = indexClientFor(settings, cache.dir, out.events);
+  const client = new IndexClient({
+    settings,
+    cacheDir: cache.dir,
+    events: out.events,
+    formats: resolution.formats,
+  });
   const locked = await lockRequirements({
     requirements: reqs.requirements,
     constraints: reqs.constraints,
-    prereleases: args.values.pre === true || reqs.pre,
+    prereleases: resolution.pre || reqs.pre,
     targets: settled.map((s) => s.target),
     client,
     indexes: indexDescriptions(settings),

@@ -1,10 +1,17 @@
 /**
- * Settles where packages come from, in one place: command-line flags over requirements-file
- * options over ferry.toml over pip's configuration (files and PIP_* variables), the way pip and
- * uv order them. See docs/indexes.md.
+ * Settles pip's configuration in one place: where packages come from (command-line flags over
+ * requirements-file options over ferry.toml over pip's configuration files and PIP_* variables,
+ * the way pip and uv order them), what may be chosen (constraints, pre-releases, wheels or
+ * sdists) and how the network is reached. See docs/indexes.md.
  */
 import { type IndexConfig, settleIndexes } from '../index/index-config.js';
-import { loadIndexSettings } from '../index/pip-config.js';
+import {
+  indexSettingsFrom,
+  type PipConfiguration,
+  type ResolutionSettings,
+  readPipConfiguration,
+  resolutionSettingsFrom,
+} from '../index/pip-config.js';
 import type { RequirementsFileResult } from '../resolver/requirements-file.js';
 import { list, type ParsedArgs, str } from './command.js';
 
@@ -28,7 +35,8 @@ export const INDEX_HELP = `Where packages come from (pip's configuration is hono
       --extra-index-url URL  another index to search (repeatable)
   -f, --find-links PATH|URL  a folder or HTML page of files, like Paddle's stable.html (repeatable)
       --no-index             use only --find-links
-      --isolated             ignore pip's configuration files and PIP_* variables
+      --isolated             ignore pip's user configuration files and PIP_* variables
+                             (as pip's --isolated: global and site files still count)
       --index NAME=URL       a named index, searched before pip's (repeatable)
       --explicit-index NAME=URL  a named index used only for projects pinned to it
       --index-for PROJECT=NAME   take PROJECT only from index NAME (repeatable)
@@ -46,22 +54,44 @@ export interface ExtraIndexPin {
   readonly url: string;
 }
 
+/**
+ * pip's configuration files and PIP_* variables, read once per command (`--isolated` skips the
+ * user files and the variables, as pip's does).
+ */
+export function settlePipConfiguration(args: ParsedArgs): Promise<PipConfiguration> {
+  return readPipConfiguration(args.values.isolated === true ? { isolated: true } : {});
+}
+
+/**
+ * What may be chosen: pip's `constraint`, `pre`, `no-binary`, `only-binary`, `prefer-binary`,
+ * with `-c`, `--pre` and `--prefer-binary` over them (constraint files add to the configured
+ * ones, as pip's optparse `append` adds to its configured default).
+ */
+export function settleResolution(args: ParsedArgs, pip: PipConfiguration): ResolutionSettings {
+  const v = args.values;
+  return resolutionSettingsFrom(pip, {
+    constraintFiles: list(v.constraint),
+    pre: v.pre === true,
+    preferBinary: v['prefer-binary'] === true,
+  });
+}
+
 export async function settleIndexSettings(
   args: ParsedArgs,
   fromFiles?: RequirementsFileResult,
   extraPins: readonly ExtraIndexPin[] = [],
+  configuration?: PipConfiguration,
 ): Promise<IndexConfig> {
   const v = args.values;
   const indexUrl = str(v['index-url']) ?? fromFiles?.indexUrl;
   const extra = [...(fromFiles?.extraIndexUrls ?? []), ...list(v['extra-index-url'])];
   const findLinks = [...(fromFiles?.findLinks ?? []), ...list(v['find-links'])];
   const noIndex = v['no-index'] === true || fromFiles?.noIndex === true;
-  const pip = await loadIndexSettings({
+  const pip = await indexSettingsFrom(configuration ?? (await settlePipConfiguration(args)), {
     ...(indexUrl === undefined ? {} : { indexUrl }),
     ...(extra.length > 0 ? { extraIndexUrls: extra } : {}),
     ...(findLinks.length > 0 ? { findLinks } : {}),
     ...(noIndex ? { noIndex } : {}),
-    ...(v.isolated === true ? { isolated: true } : {}),
   });
   const config = str(v.config);
   const strategy = str(v['index-strategy']);

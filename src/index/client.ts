@@ -21,6 +21,7 @@ import { redactUrl } from '../core/redact.js';
 import { assertSafeFilename, parseDistFilename } from '../standards/filename.js';
 import { isValidProjectName, type NormalizedName, normalizeName } from '../standards/name.js';
 import { normalizeVersion } from '../standards/version.js';
+import { DEFAULT_FORMAT_POLICY, type FormatPolicy } from './format-control.js';
 import { type FetchOptions, fetchBytes, fetchText, isNotFound, splitCredentials } from './http.js';
 import {
   type IndexConfig,
@@ -83,6 +84,11 @@ export interface IndexClientOptions {
   concurrency?: number;
   /** Passed to every request (timeouts, retries); tests shorten them. */
   http?: Pick<FetchOptions, 'retries' | 'timeoutMs' | 'backoffMs'>;
+  /**
+   * pip's no-binary / only-binary / prefer-binary (format-control.ts). Like pip's
+   * PackageFinder, the client carries them; the provider applies them to each project.
+   */
+  formats?: FormatPolicy;
 }
 
 export interface SuggestOptions {
@@ -132,6 +138,7 @@ interface Found {
 
 export class IndexClient {
   readonly #config: IndexConfig;
+  readonly #formats: FormatPolicy;
   readonly #events: EventSink;
   readonly #cacheDir: string | undefined;
   readonly #http: Pick<FetchOptions, 'retries' | 'timeoutMs' | 'backoffMs'>;
@@ -160,6 +167,7 @@ export class IndexClient {
       ? options.settings
       : indexConfigFromPip(options.settings);
     this.#config = config;
+    this.#formats = options.formats ?? DEFAULT_FORMAT_POLICY;
     this.#events = options.events ?? ignoreEvents;
     this.#cacheDir = options.cacheDir;
     this.#http = options.http ?? {};
@@ -197,6 +205,11 @@ export class IndexClient {
   /** The settled index configuration this client uses. */
   get config(): IndexConfig {
     return this.#config;
+  }
+
+  /** Which kinds of file (wheel, sdist) each project may come as, from pip's configuration. */
+  get formats(): FormatPolicy {
+    return this.#formats;
   }
 
   /** The locations searched, redacted, for "not found" messages. */

@@ -21,10 +21,16 @@ import { execFile } from 'node:child_process';
 import { readFile as fsReadFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FERRY_ENV, readEnv } from '../core/env.js';
 import { FerryError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
+import {
+  applyFormatValue,
+  DEFAULT_FORMAT_POLICY,
+  type FormatControl,
+  type FormatPolicy,
+} from './format-control.js';
 
 export interface IndexSettings {
   readonly indexUrl: string;
@@ -56,30 +62,73 @@ export interface PipConfigIo {
   cwd?: string;
 }
 
-/** Pip's option names (and aliases) that matter for where packages come from. */
-const OPTION_OF_KEY: Readonly<
-  Record<string, 'indexUrl' | 'extraIndexUrls' | 'findLinks' | 'noIndex'>
-> = {
-  'index-url': 'indexUrl',
-  i: 'indexUrl',
-  'pypi-url': 'indexUrl',
-  'extra-index-url': 'extraIndexUrls',
-  'find-links': 'findLinks',
-  f: 'findLinks',
-  'no-index': 'noIndex',
-};
+/**
+ * pip's options that change what is resolved or fetched, by every long option string pip
+ * accepts for them in a config file (pip looks a key up as `--KEY`, so short names like `i`
+ * or `c` name no option and are ignored, as pip ignores them).
+ */
+const OPTION_OF_KEY = {
+  'index-url': 'index-url',
+  'pypi-url': 'index-url',
+  'extra-index-url': 'extra-index-url',
+  'find-links': 'find-links',
+  'no-index': 'no-index',
+  constraint: 'constraint',
+  pre: 'pre',
+  'no-binary': 'no-binary',
+  'only-binary': 'only-binary',
+  'prefer-binary': 'prefer-binary',
+  'trusted-host': 'trusted-host',
+  cert: 'cert',
+  'client-cert': 'client-cert',
+  timeout: 'timeout',
+  'default-timeout': 'timeout',
+  retries: 'retries',
+  proxy: 'proxy',
+} as const;
 
-/** Sections in pip's override order for `pip install` (cli/parser.py). */
-const SECTION_ORDER = ['global', 'install', ':env:'] as const;
+/** A pip option ferry honours, by pip's first long option string. */
+export type PipOption = (typeof OPTION_OF_KEY)[keyof typeof OPTION_OF_KEY];
 
-type Field = 'indexUrl' | 'extraIndexUrls' | 'findLinks' | 'noIndex';
+/** One configured value, in the order pip applies them: [global], [<command>], environment. */
+export interface PipConfigItem {
+  readonly option: PipOption;
+  readonly value: string;
+  /** "/etc/pip.conf [global]" or "PIP_CONSTRAINT". */
+  readonly source: string;
+}
 
-export async function loadIndexSettings(
-  overrides: IndexOverrides = {},
+/**
+ * pip's configuration as its option parser sees it before the command line: files and PIP_*
+ * variables merged (configuration.py), then ordered by section (cli/parser.py
+ * `_get_ordered_configuration_items`). Read once per run; each consumer takes its options.
+ */
+export interface PipConfiguration {
+  readonly items: readonly PipConfigItem[];
+  readonly io: PipConfigIo;
+  /** Relative paths in values resolve against this (pip opens them from its working directory). */
+  readonly cwd: string;
+  readonly home: string;
+}
+
+export interface ReadPipConfigOptions {
+  /** Like `pip --isolated`: ignore user config files and PIP_* environment variables. */
+  readonly isolated?: boolean;
+  /**
+   * The command whose section is read after [global]. ferry resolves for the `pip install`
+   * that runs on the target, so the default is `install` (pip download would read
+   * [download], pip only the section of the command that runs).
+   */
+  readonly command?: string;
+}
+
+export async function readPipConfiguration(
+  options: ReadPipConfigOptions = {},
   env: NodeJS.ProcessEnv = process.env,
   io: PipConfigIo = defaultPipConfigIo(env),
-): Promise<IndexSettings> {
-  const isolated = overrides.isolated === true;
+): Promise<PipConfiguration> {
+  const isolated = options.isolated === true;
+  const sectionOrder = ['global', options.command ?? 'install', ':env:'];
   // Python dict semantics: a Map keeps a key's first position when it is overwritten.
   const merged = new Map<string, { value: string; source: string }>();
 
@@ -98,7 +147,61 @@ export async function loadIndexSettings(
       merged.set(`:env:.${normalizeKey(key)}`, { value, source: name });
     }
   }
+  const items: PipConfigItem[] = [];
+  for (const section of sectionOrder) {
+    for (const [sectionKey, { value, source }] of merged) {
+      const dot = sectionKey.indexOf('.');
+      if (sectionKey.slice(0, dot) !== section || value === '') continue;
+      const option = OPTION_OF_KEY[sectionKey.slice(dot + 1) as keyof typeof OPTION_OF_KEY];
+      if (option === undefined) continue;
+      items.push({ option, value, source });
+    }
+  }
+  return { items, io, cwd: io.cwd ?? process.cwd(), home: env.HOME ?? homedir() };
+}
 
+/**
+ * The last configured value of a scalar option (pip: each source replaces the value; for
+ * `append` options the whitespace-split list replaces the list).
+ */
+export function lastItem(config: PipConfiguration, option: PipOption): PipConfigItem | undefined {
+  let found: PipConfigItem | undefined;
+  for (const item of config.items) if (item.option === option) found = item;
+  return found;
+}
+
+/** pip's `store_true` options in a config file: distutils' strtobool. */
+export function configFlag(config: PipConfiguration, option: PipOption): boolean | undefined {
+  const item = lastItem(config, option);
+  return item === undefined ? undefined : strtobool(item.value, option, item.source);
+}
+
+/** pip's `append` options in a config file: `val.split()`. */
+export function configList(config: PipConfiguration, option: PipOption): string[] | undefined {
+  const item = lastItem(config, option);
+  return item === undefined ? undefined : splitList(item.value);
+}
+
+const splitList = (value: string): string[] => value.split(/\s+/).filter((v) => v !== '');
+
+export async function loadIndexSettings(
+  overrides: IndexOverrides = {},
+  env: NodeJS.ProcessEnv = process.env,
+  io: PipConfigIo = defaultPipConfigIo(env),
+): Promise<IndexSettings> {
+  const config = await readPipConfiguration(
+    overrides.isolated === true ? { isolated: true } : {},
+    env,
+    io,
+  );
+  return indexSettingsFrom(config, overrides);
+}
+
+/** Where packages come from: pip's configured index options with the command line over them. */
+export async function indexSettingsFrom(
+  config: PipConfiguration,
+  overrides: IndexOverrides = {},
+): Promise<IndexSettings> {
   const values: {
     indexUrl?: string;
     extraIndexUrls: string[];
@@ -110,18 +213,13 @@ export async function loadIndexSettings(
     noIndex: false,
   };
   const sourceOf = new Map<Field, string>();
-  for (const section of SECTION_ORDER) {
-    for (const [sectionKey, { value, source }] of merged) {
-      const dot = sectionKey.indexOf('.');
-      if (sectionKey.slice(0, dot) !== section || value === '') continue;
-      const field = OPTION_OF_KEY[sectionKey.slice(dot + 1)];
-      if (field === undefined) continue;
-      const described = `${field === 'noIndex' ? 'no-index' : keyName(field)} from ${source}`;
-      if (field === 'indexUrl') values.indexUrl = value.trim();
-      else if (field === 'noIndex') values.noIndex = strtobool(value, sectionKey, source);
-      else values[field] = value.split(/\s+/).filter((v) => v !== '');
-      sourceOf.set(field, described);
-    }
+  for (const { option, value, source } of config.items) {
+    const field = FIELD_OF_OPTION[option as keyof typeof FIELD_OF_OPTION];
+    if (field === undefined) continue;
+    if (field === 'indexUrl') values.indexUrl = value.trim();
+    else if (field === 'noIndex') values.noIndex = strtobool(value, option, source);
+    else values[field] = splitList(value);
+    sourceOf.set(field, `${option} from ${source}`);
   }
 
   // Command line: scalars replace, list options append (optparse's append onto the defaults
@@ -146,15 +244,14 @@ export async function loadIndexSettings(
     sourceOf.set('noIndex', 'no-index from the command line');
   }
 
-  const cwd = io.cwd ?? process.cwd();
-  const home = env.HOME ?? homedir();
+  const { cwd, home } = config;
   let indexUrl = values.indexUrl;
   if (indexUrl === undefined) {
     if (values.noIndex) {
       // No index will be asked, so pip's default is not needed (and python may be absent).
       indexUrl = '';
     } else {
-      indexUrl = await defaultIndex(io);
+      indexUrl = await defaultIndex(config.io);
       sourceOf.set('indexUrl', "index-url: pip's default");
     }
   }
@@ -163,17 +260,97 @@ export async function loadIndexSettings(
     extraIndexUrls: values.extraIndexUrls.map((u) => toLocationUrl(u, cwd, home)),
     findLinks: values.findLinks.map((u) => toLocationUrl(u, cwd, home)),
     noIndex: values.noIndex,
-    sources: [...sourceOf.values()].map((s) => s),
+    sources: [...sourceOf.values()],
   };
 }
 
-function keyName(field: Field): string {
+type Field = 'indexUrl' | 'extraIndexUrls' | 'findLinks' | 'noIndex';
+
+const FIELD_OF_OPTION = {
+  'index-url': 'indexUrl',
+  'extra-index-url': 'extraIndexUrls',
+  'find-links': 'findLinks',
+  'no-index': 'noIndex',
+} as const satisfies Partial<Record<PipOption, Field>>;
+
+/** What pip's configuration says about what may be chosen (not where it comes from). */
+export interface ResolutionSettings {
+  /** `constraint`: constraint files, absolute paths, configured ones before the command line's. */
+  readonly constraintFiles: readonly string[];
+  /** `pre`: pre-releases are candidates like any release. */
+  readonly pre: boolean;
+  /** `no-binary`, `only-binary`, `prefer-binary`. */
+  readonly formats: FormatPolicy;
+  /** Which setting gave each value, for messages. */
+  readonly sources: readonly string[];
+}
+
+export interface ResolutionOverrides {
+  /** `-c FILE` on the command line: appended to the configured ones (optparse append). */
+  readonly constraintFiles?: readonly string[];
+  /** `--pre`. */
+  readonly pre?: boolean;
+  /** `--prefer-binary`. */
+  readonly preferBinary?: boolean;
+}
+
+export function resolutionSettingsFrom(
+  config: PipConfiguration,
+  overrides: ResolutionOverrides = {},
+): ResolutionSettings {
+  const sources: string[] = [];
+  const constraintItem = lastItem(config, 'constraint');
+  const configured = (configList(config, 'constraint') ?? []).map((file) =>
+    constraintPath(file, config.cwd, constraintItem?.source ?? ''),
+  );
+  if (constraintItem !== undefined) sources.push(`constraint from ${constraintItem.source}`);
+  const pre = configFlag(config, 'pre');
+  if (pre !== undefined) sources.push(`pre from ${lastItem(config, 'pre')!.source}`);
+  let control: FormatControl = DEFAULT_FORMAT_POLICY.control;
+  const formatSources: string[] = [];
+  // pip runs the option's callback once per configured value, in order.
+  for (const item of config.items) {
+    if (item.option !== 'no-binary' && item.option !== 'only-binary') continue;
+    control = applyFormatValue(control, item.option, item.value, item.source);
+    formatSources.push(`${item.option} from ${item.source}`);
+  }
+  const preferBinary = configFlag(config, 'prefer-binary');
+  if (preferBinary !== undefined)
+    formatSources.push(`prefer-binary from ${lastItem(config, 'prefer-binary')!.source}`);
   return {
-    indexUrl: 'index-url',
-    extraIndexUrls: 'extra-index-url',
-    findLinks: 'find-links',
-    noIndex: 'no-index',
-  }[field];
+    constraintFiles: [
+      ...configured,
+      ...(overrides.constraintFiles ?? []).map((f) =>
+        constraintPath(f, config.cwd, 'the command line'),
+      ),
+    ],
+    pre: overrides.pre === true || pre === true,
+    formats: {
+      control,
+      preferBinary: overrides.preferBinary === true || preferBinary === true,
+      sources: formatSources,
+    },
+    sources: [...sources, ...formatSources],
+  };
+}
+
+/**
+ * pip opens a constraint file with `open(path)` from its working directory (req_file.py
+ * get_file_content): no `~` expansion; `file:` URLs are read as files. Remote constraint files
+ * are not fetched by ferry.
+ */
+function constraintPath(file: string, cwd: string, source: string): string {
+  if (/^file:/i.test(file)) return fileURLToPath(file);
+  if (/^https?:/i.test(file)) {
+    throw new FerryError(
+      'ERR_FERRY_PIP_CONFIG',
+      `the constraint file "${redactUrl(file)}" (${source}) is a remote URL`,
+      {
+        hint: 'ferry reads constraint files from disk: download it and name the local path in `constraint` or with -c.',
+      },
+    );
+  }
+  return isAbsolute(file) ? file : resolve(cwd, file);
 }
 
 async function defaultIndex(io: PipConfigIo): Promise<string> {
@@ -240,7 +417,7 @@ function normalizeKey(key: string): string {
 }
 
 /** distutils' strtobool, which pip uses for store_true options. */
-function strtobool(value: string, key: string, source: string): boolean {
+export function strtobool(value: string, key: string, source: string): boolean {
   const v = value.trim().toLowerCase();
   if (['y', 'yes', 't', 'true', 'on', '1'].includes(v)) return true;
   if (['n', 'no', 'f', 'false', 'off', '0'].includes(v)) return false;

@@ -6,6 +6,7 @@
  */
 import { FerryError } from '../core/errors.js';
 import type { DistFile, IndexClient } from '../index/client.js';
+import { allowedFormats } from '../index/format-control.js';
 import type { SdistInfo } from '../index/sdist-metadata.js';
 import { type DistFilename, parseDistFilename } from '../standards/filename.js';
 import { parseCoreMetadata } from '../standards/metadata.js';
@@ -76,8 +77,11 @@ export class IndexProvider implements Provider {
       string,
       { version: Version; text: string; best: (Best | undefined)[] }
     >();
-    const allowSdist =
-      this.options.allowSdist?.(name) === true && this.options.sdists !== undefined;
+    const { binary, source: sourceAllowed } = this.formatsFor(name);
+    const permitted = this.options.allowSdist?.(name) === true && this.options.sdists !== undefined;
+    if (!binary && !permitted) throw sdistRequired(name, this.options.client.formats.sources);
+    // pip's only-binary outranks --allow-sdist: the sdist is never a candidate then.
+    const allowSdist = sourceAllowed && permitted;
     const sdists = new Map<string, { version: Version; text: string; file: DistFile }>();
     for (const file of page.files) {
       // Most files of a big project are for other platforms (Windows, macOS, other arches): a
@@ -116,7 +120,18 @@ export class IndexProvider implements Provider {
           filename: file.filename,
           version: parsed.version,
           reason: 'sdist',
-          detail: 'source distribution: it would have to be built on the target',
+          detail: sourceAllowed
+            ? 'source distribution: it would have to be built on the target'
+            : "source distribution: pip's only-binary excludes it",
+        });
+        continue;
+      }
+      if (!binary) {
+        rejected.push({
+          filename: file.filename,
+          version: parsed.version,
+          reason: 'incompatible-tags',
+          detail: "wheel: pip's no-binary excludes it, the sdist is needed",
         });
         continue;
       }
@@ -211,9 +226,15 @@ export class IndexProvider implements Provider {
     // unsafe-first-match (uv's meaning): exhaust the versions of the first index that has the
     // project before looking at the next; otherwise newest first across all of them.
     const firstMatch = page.strategy === 'unsafe-first-match';
+    // prefer-binary (pip's CandidateEvaluator._sort_key, binary_preference): a version whose
+    // files are all wheels comes before every version that would carry an sdist.
+    const preferBinary = this.options.client.formats.preferBinary;
+    const needsSdist = (c: Candidate): number =>
+      preferBinary && c.files.some((f) => f !== undefined && !isWheel(f)) ? 1 : 0;
     candidates.sort(
       (a, b) =>
         (firstMatch ? (a.file.indexRank ?? 0) - (b.file.indexRank ?? 0) : 0) ||
+        needsSdist(a) - needsSdist(b) ||
         compareVersions(b.version, a.version),
     );
     rejected.unshift(...nearMisses);
@@ -275,11 +296,30 @@ export class IndexProvider implements Provider {
     });
   }
 
+  /** pip's allowed formats for the project (format-control.ts): binary, source or both. */
+  private formatsFor(name: NormalizedName): { binary: boolean; source: boolean } {
+    const allowed = allowedFormats(this.options.client.formats.control, name);
+    return { binary: allowed.has('binary'), source: allowed.has('source') };
+  }
+
   private sdist(file: DistFile): Promise<SdistInfo> {
     if (this.options.sdists === undefined)
       throw new Error('IndexProvider: an sdist candidate without an sdist reader');
     return this.options.sdists.read(file);
   }
+}
+
+/** pip's no-binary names the project, and ferry was not allowed to carry its sdist. */
+function sdistRequired(name: NormalizedName, sources: readonly string[]): FerryError {
+  const from = sources.filter((s) => s.startsWith('no-binary'));
+  return new FerryError(
+    'ERR_FERRY_SDIST_REQUIRED',
+    `pip's configuration sets no-binary for "${name}"${from.length > 0 ? ` (${from.join('; ')})` : ''}: it must be installed from its source distribution, and ferry carries an sdist only when asked to.`,
+    {
+      hint: `Carry the sdist (to be built on the target, which then needs a compiler) with --allow-sdist ${name}, or let its wheels be used: PIP_NO_BINARY=:none: (or only-binary = ${name} in pip.conf) overrides the setting.`,
+      details: { project: name, settings: from },
+    },
+  );
 }
 
 function pythonFits(requiresPython: string | undefined, pythonVersion: Version): boolean {

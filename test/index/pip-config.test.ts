@@ -6,7 +6,18 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { FerryError } from '../../src/core/errors.js';
 import { redactUrl } from '../../src/core/redact.js';
-import { loadIndexSettings, type PipConfigIo, toLocationUrl } from '../../src/index/pip-config.js';
+import {
+  allowedFormats,
+  applyFormatValue,
+  type FormatControl,
+} from '../../src/index/format-control.js';
+import {
+  loadIndexSettings,
+  type PipConfigIo,
+  readPipConfiguration,
+  resolutionSettingsFrom,
+  toLocationUrl,
+} from '../../src/index/pip-config.js';
 
 const DEFAULT = 'https://default.invalid/simple/';
 
@@ -265,5 +276,165 @@ describe('loadIndexSettings agrees with the real pip on this machine', () => {
     } finally {
       rmSync(dest, { recursive: true, force: true });
     }
+  });
+});
+
+describe('readPipConfiguration: options pip looks up by their long names only', () => {
+  it('short names (i, f) in pip.conf or PIP_I name no option, so pip and ferry ignore them', async () => {
+    const settings = await loadIndexSettings(
+      {},
+      { ...HOME, PIP_F: '/links' },
+      fakeIo({ '/etc/pip.conf': '[global]\ni = https://short/simple\n' }),
+    );
+    assert.equal(settings.indexUrl, DEFAULT);
+    assert.deepEqual(settings.findLinks, []);
+  });
+});
+
+describe('resolutionSettingsFrom: constraint, pre, no-binary, only-binary, prefer-binary', () => {
+  const load = async (
+    files: Record<string, string>,
+    env: NodeJS.ProcessEnv = {},
+    overrides: Parameters<typeof resolutionSettingsFrom>[1] = {},
+    isolated = false,
+  ) =>
+    resolutionSettingsFrom(
+      await readPipConfiguration(isolated ? { isolated } : {}, { ...HOME, ...env }, fakeIo(files)),
+      overrides,
+    );
+
+  it('constraint: whitespace-separated files relative to the working directory, -c appended', async () => {
+    const settings = await load(
+      { '/etc/pip.conf': '[global]\nconstraint = c1.txt\n  /abs/c2.txt file:///u/c3.txt\n' },
+      {},
+      { constraintFiles: ['cli.txt'] },
+    );
+    assert.deepEqual(settings.constraintFiles, [
+      '/work/here/c1.txt',
+      '/abs/c2.txt',
+      '/u/c3.txt',
+      '/work/here/cli.txt',
+    ]);
+    assert.deepEqual(settings.sources, ['constraint from /etc/pip.conf [global]']);
+  });
+
+  it("PIP_CONSTRAINT replaces the files' list; --isolated ignores it", async () => {
+    const files = { '/etc/pip.conf': '[install]\nconstraint = /etc/c.txt\n' };
+    const env = { PIP_CONSTRAINT: '/env/a.txt /env/b.txt' };
+    assert.deepEqual((await load(files, env)).constraintFiles, ['/env/a.txt', '/env/b.txt']);
+    assert.deepEqual((await load(files, env, {}, true)).constraintFiles, ['/etc/c.txt']);
+  });
+
+  it('a remote constraint file is refused with a hint', async () => {
+    await assert.rejects(
+      load({ '/etc/pip.conf': '[global]\nconstraint = https://u:pw@h/c.txt\n' }),
+      (e: unknown) =>
+        e instanceof FerryError &&
+        e.code === 'ERR_FERRY_PIP_CONFIG' &&
+        !e.message.includes('pw') &&
+        /local path/.test(e.hint ?? ''),
+    );
+  });
+
+  it('pre: strtobool in a file or PIP_PRE; --pre over a false value', async () => {
+    assert.equal((await load({ '/etc/pip.conf': '[install]\npre = yes\n' })).pre, true);
+    assert.equal((await load({}, { PIP_PRE: '1' })).pre, true);
+    assert.equal((await load({ '/etc/pip.conf': '[global]\npre = off\n' })).pre, false);
+    assert.equal((await load({}, { PIP_PRE: 'false' }, { pre: true })).pre, true);
+    await assert.rejects(load({}, { PIP_PRE: 'sometimes' }), /not a valid value for pre/);
+  });
+
+  it('prefer-binary from a file, PIP_PREFER_BINARY or --prefer-binary', async () => {
+    assert.equal(
+      (await load({ '/etc/pip.conf': '[global]\nprefer-binary = true\n' })).formats.preferBinary,
+      true,
+    );
+    assert.equal((await load({}, { PIP_PREFER_BINARY: 'yes' })).formats.preferBinary, true);
+    assert.equal((await load({}, {}, { preferBinary: true })).formats.preferBinary, true);
+    assert.equal((await load({})).formats.preferBinary, false);
+  });
+
+  it('no-binary / only-binary: every configured value applied in order, files before PIP_*', async () => {
+    const settings = await load(
+      {
+        '/etc/pip.conf': '[global]\nno-binary = :all:\n[install]\nonly-binary = Numpy,scipy\n',
+      },
+      { PIP_NO_BINARY: 'scipy' },
+    );
+    assert.deepEqual([...settings.formats.control.noBinary].sort(), [':all:', 'scipy']);
+    assert.deepEqual([...settings.formats.control.onlyBinary], ['numpy']);
+    assert.deepEqual(settings.formats.sources, [
+      'no-binary from /etc/pip.conf [global]',
+      'only-binary from /etc/pip.conf [install]',
+      'no-binary from PIP_NO_BINARY',
+    ]);
+    assert.deepEqual([...allowedFormats(settings.formats.control, 'numpy')], ['binary']);
+    assert.deepEqual([...allowedFormats(settings.formats.control, 'scipy')], ['source']);
+    assert.deepEqual([...allowedFormats(settings.formats.control, 'other')], ['source']);
+  });
+});
+
+describe("applyFormatValue agrees with pip's FormatControl", () => {
+  const sequences: [option: 'no-binary' | 'only-binary', value: string][][] = [
+    [['no-binary', ':all:']],
+    [['only-binary', ':all:']],
+    [['no-binary', 'A,b_c']],
+    [
+      ['no-binary', ':all:'],
+      ['only-binary', 'numpy'],
+    ],
+    [
+      ['only-binary', 'numpy'],
+      ['no-binary', ':all:'],
+    ],
+    [
+      ['only-binary', ':all:'],
+      ['no-binary', ':none:'],
+    ],
+    [['no-binary', ':all:,:none:,x']],
+    [['no-binary', 'x,:all:,y']],
+    [['no-binary', 'x,:none:,y']],
+    [
+      ['no-binary', 'x'],
+      ['only-binary', 'X'],
+      ['no-binary', ':none:'],
+    ],
+    [
+      ['only-binary', ':all:'],
+      ['no-binary', 'x'],
+      ['only-binary', ':none:'],
+    ],
+    [['only-binary', 'a, b']],
+    [['no-binary', ':all:,:all:,q']],
+  ];
+  const names = ['a', 'b', 'b-c', 'numpy', 'x', 'y', 'q', 'other', ' b'];
+
+  it('allowed formats of several names after each sequence, against the installed pip', () => {
+    const python = process.env.FERRY_PYTHON ?? 'python3';
+    const code = [
+      'import json, sys',
+      'from pip._internal.models.format_control import FormatControl',
+      'out = []',
+      'for seq in json.loads(sys.argv[1]):',
+      '    fc = FormatControl(set(), set())',
+      '    for opt, value in seq:',
+      '        if opt == "no-binary": fc.handle_mutual_excludes(value, fc.no_binary, fc.only_binary)',
+      '        else: fc.handle_mutual_excludes(value, fc.only_binary, fc.no_binary)',
+      '    out.append({n: sorted(fc.get_allowed_formats(n)) for n in json.loads(sys.argv[2])})',
+      'print(json.dumps(out))',
+    ].join('\n');
+    const run = spawnSync(python, ['-c', code, JSON.stringify(sequences), JSON.stringify(names)], {
+      encoding: 'utf8',
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const expected = JSON.parse(run.stdout) as Record<string, string[]>[];
+    sequences.forEach((seq, i) => {
+      let control: FormatControl = { noBinary: new Set(), onlyBinary: new Set() };
+      for (const [option, value] of seq) control = applyFormatValue(control, option, value, 'test');
+      const ours = Object.fromEntries(
+        names.map((n) => [n, [...allowedFormats(control, n)].sort()]),
+      );
+      assert.deepEqual(ours, expected[i], JSON.stringify(seq));
+    });
   });
 });

@@ -12,18 +12,22 @@ import {
 } from '../../standards/requirement.js';
 import { list, type ParsedArgs, usageError } from '../command.js';
 
-/** Requirements from the command line, -r and -c files; URL and editable requirements refused. */
+/**
+ * Requirements from the command line, -r and -c files; URL and editable requirements refused.
+ * `constraintFiles` replaces the -c list when given: pip's configured `constraint` files, then
+ * the -c ones (settings.ts settleResolution).
+ */
 export async function collectRequirements(
   command: string,
   args: ParsedArgs,
   allowEmpty = false,
+  constraintFiles: readonly string[] = list(args.values.constraint),
 ): Promise<RequirementsFileResult> {
   const result = emptyRequirementsResult();
   const io = { readFile: (p: string) => readFile(p, 'utf8') };
   for (const file of list(args.values.requirement))
     await readRequirementsFile(file, io, 'requirement', result);
-  for (const file of list(args.values.constraint))
-    await readRequirementsFile(file, io, 'constraint', result);
+  for (const file of constraintFiles) await readRequirementsFile(file, io, 'constraint', result);
   for (const text of args.positionals) {
     let requirement: Requirement;
     try {
