@@ -76,22 +76,27 @@ const NOT_S = `[^${PY_WHITESPACE_CLASS}`;
 const W = '[\\p{L}\\p{N}_]';
 const B = `(?:(?<=${W})(?!${W})|(?<!${W})(?=${W}))`;
 
+// packaging's epoch `(?:[0-9]++!)?+` is possessive (26.x): once `1!` is there it is taken, and
+// `==1!)` is no specifier at all, where a backtracking `(?:[0-9]+!)?` would settle for `==1`.
+// JavaScript has no possessive quantifiers; "the epoch, or no epoch-shaped text here" is the same.
+const EPOCH = '(?:[0-9]+!|(?![0-9]+!))';
+
 // packaging's Specifier._specifier_regex_str, used as the SPECIFIER token.
 const SPECIFIER_SOURCE = [
   '(?:',
-  `(?:===${S}*${NOT_S};)]*)`,
+  `(?:===${S}*${NOT_S};)]+)`, // packaging >= 26.4: the arbitrary string is not empty
   '|',
-  `(?:(?:==|!=)${S}*v?(?:[0-9]+!)?[0-9]+(?:\\.[0-9]+)*`,
+  `(?:(?:==|!=)${S}*v?${EPOCH}[0-9]+(?:\\.[0-9]+)*`,
   '(?:\\.\\*|(?:[-_.]?(?:alpha|beta|preview|pre|a|b|c|rc)[-_.]?[0-9]*)?',
   '(?:(?:-[0-9]+)|(?:[-_.]?(?:post|rev|r)[-_.]?[0-9]*))?',
   '(?:[-_.]?dev[-_.]?[0-9]*)?(?:\\+[a-z0-9]+(?:[-_.][a-z0-9]+)*)?)?)',
   '|',
-  `(?:~=${S}*v?(?:[0-9]+!)?[0-9]+(?:\\.[0-9]+)+`,
+  `(?:~=${S}*v?${EPOCH}[0-9]+(?:\\.[0-9]+)+`,
   '(?:[-_.]?(?:alpha|beta|preview|pre|a|b|c|rc)[-_.]?[0-9]*)?',
   '(?:(?:-[0-9]+)|(?:[-_.]?(?:post|rev|r)[-_.]?[0-9]*))?',
   '(?:[-_.]?dev[-_.]?[0-9]*)?)',
   '|',
-  `(?:(?:<=|>=|<|>)${S}*v?(?:[0-9]+!)?[0-9]+(?:\\.[0-9]+)*`,
+  `(?:(?:<=|>=|<|>)${S}*v?${EPOCH}[0-9]+(?:\\.[0-9]+)*`,
   '(?:[-_.]?(?:alpha|beta|preview|pre|a|b|c|rc)[-_.]?[0-9]*)?',
   '(?:(?:-[0-9]+)|(?:[-_.]?(?:post|rev|r)[-_.]?[0-9]*))?',
   '(?:[-_.]?dev[-_.]?[0-9]*)?)',
@@ -119,8 +124,12 @@ const RULES = {
   VARIABLE: new RegExp(`${B}(?:${VARIABLE_SOURCE})${B}`, 'uy'),
   SPECIFIER: new RegExp(SPECIFIER_SOURCE, 'iy'),
   AT: /@/y,
-  URL: /[^ \t]+/y,
+  // packaging >= 26: `\S+`, Python's whitespace (it was `[^ \t]+`), so a URL ends at a newline.
+  URL: new RegExp(`${NOT_S}]+`, 'y'),
   IDENTIFIER: new RegExp(`${B}[a-zA-Z0-9][a-zA-Z0-9._-]*${B}`, 'uy'),
+  // A whole specifier list, which packaging >= 26.4 hands to SpecifierSet in one piece:
+  // printable ASCII and tabs, up to `;`, `)` or the end.
+  SPECIFIER_LIST: /[\t\x20-\x28\x2a-\x3a\x3c-\x7e]*(?=[;)]|$)/y,
   VERSION_PREFIX_TRAIL: /\.\*/y,
   VERSION_LOCAL_LABEL_TRAIL: /\+[a-z0-9]+(?:[-_.][a-z0-9]+)*/y,
   WS: /[ \t]+/y,
@@ -170,6 +179,25 @@ export class Pep508Tokenizer {
     if (match === null) return false;
     if (!peek) this.next = { name, text: match[0], position: this.position };
     return true;
+  }
+
+  /** The token `name` at the current position, without moving (packaging's `Tokenizer.peek`). */
+  peek(name: TokenName): Token | undefined {
+    if (this.next !== undefined) {
+      throw new Error(`tokenizer: cannot peek for ${name}, already have ${this.next.name}`);
+    }
+    const rule = RULES[name];
+    rule.lastIndex = this.position;
+    const match = rule.exec(this.source);
+    return match === null ? undefined : { name, text: match[0], position: this.position };
+  }
+
+  /** Moves past a token that peek() returned here (packaging's `consume_token`). */
+  consumeToken(token: Token): void {
+    if (token.position !== this.position) {
+      throw new Error('tokenizer: the token is not at the current position');
+    }
+    this.position += token.text.length;
   }
 
   expect(name: TokenName, expected: string): Token {
@@ -229,25 +257,37 @@ export function codePointOffset(text: string, utf16Offset: number): number {
 // Parser (packaging/_parser.py, "Recursive descent parser for marker expression")
 // ------------------------------------------------------------------------------------------
 
+/**
+ * packaging >= 26 refuses groups nested deeper than CPython's own parser allows (200), as a
+ * syntax error rather than a blown stack (`_parser._MAX_MARKER_NESTING`).
+ */
+export const MAX_MARKER_NESTING = 200;
+
 /** marker = marker_atom (BOOLOP marker_atom)* */
-export function parseMarkerExpression(tokenizer: Pep508Tokenizer): MarkerExpression {
-  const terms: (MarkerComparison | MarkerExpression)[] = [parseMarkerAtom(tokenizer)];
+export function parseMarkerExpression(tokenizer: Pep508Tokenizer, depth = 0): MarkerExpression {
+  const terms: (MarkerComparison | MarkerExpression)[] = [parseMarkerAtom(tokenizer, depth)];
   const joiners: ('and' | 'or')[] = [];
   while (tokenizer.check('BOOLOP')) {
     joiners.push(tokenizer.read().text as 'and' | 'or');
-    terms.push(parseMarkerAtom(tokenizer));
+    terms.push(parseMarkerAtom(tokenizer, depth));
   }
   return { kind: 'expression', terms, joiners };
 }
 
 /** marker_atom = WS? '(' WS? marker WS? ')' WS? | WS? marker_item WS? */
-function parseMarkerAtom(tokenizer: Pep508Tokenizer): MarkerComparison | MarkerExpression {
+function parseMarkerAtom(
+  tokenizer: Pep508Tokenizer,
+  depth: number,
+): MarkerComparison | MarkerExpression {
   tokenizer.consume('WS');
   let atom: MarkerComparison | MarkerExpression;
   if (tokenizer.check('LEFT_PARENTHESIS', true)) {
+    if (depth >= MAX_MARKER_NESTING) {
+      tokenizer.fail(`Marker expression is nested more than ${MAX_MARKER_NESTING} levels deep`);
+    }
     atom = tokenizer.enclosing('LEFT_PARENTHESIS', 'RIGHT_PARENTHESIS', 'marker expression', () => {
       tokenizer.consume('WS');
-      const inner = parseMarkerExpression(tokenizer);
+      const inner = parseMarkerExpression(tokenizer, depth + 1);
       tokenizer.consume('WS');
       return inner;
     });

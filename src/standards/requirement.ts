@@ -149,8 +149,35 @@ function parseExtras(tokenizer: Pep508Tokenizer): string[] {
   });
 }
 
+/**
+ * packaging >= 26.4 (`_parser._try_parse_specifier_set`): the text up to `;`, `)` or the end is
+ * first read as a whole SpecifierSet, split at its commas. Only when that fails does the
+ * token-by-token loop below run (and say what is wrong). This is what lets `===` carry an
+ * arbitrary string next to other specifiers: the SPECIFIER token for `===` takes anything but
+ * whitespace, `;` and `)`, commas included, so `===1.0, <2` never tokenized. An empty item is
+ * allowed only as one trailing comma (`>=1,`), as the grammar has it.
+ */
+function parseSpecifierList(tokenizer: Pep508Tokenizer): string | undefined {
+  const token = tokenizer.peek('SPECIFIER_LIST');
+  if (token === undefined || token.text === '') return undefined;
+  let count: number;
+  try {
+    count = parseSpecifierSet(token.text).specifiers.length;
+  } catch {
+    return undefined;
+  }
+  const commas = token.text.split(',').length - 1;
+  const trailingComma = count > 0 && count === commas && /,[ \t]*$/.test(token.text);
+  if (count !== commas + 1 && !trailingComma) return undefined;
+  tokenizer.consumeToken(token);
+  return token.text;
+}
+
 /** version_many = (SPECIFIER (WS? COMMA WS? SPECIFIER)*)? */
 function parseVersionMany(tokenizer: Pep508Tokenizer): string {
+  if (tokenizer.position === tokenizer.source.length) return '';
+  const list = parseSpecifierList(tokenizer);
+  if (list !== undefined) return list;
   let text = '';
   while (tokenizer.check('SPECIFIER')) {
     const spanStart = tokenizer.position;

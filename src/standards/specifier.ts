@@ -41,7 +41,10 @@ export interface PrereleaseOptions {
 export const SPECIFIER_OPERATORS = ['===', '~=', '==', '!=', '<=', '>=', '<', '>'] as const;
 
 const WS = `[${PY_WHITESPACE_CLASS}]*`;
-const NOT_WS = `[^${PY_WHITESPACE_CLASS};)]*`;
+// One character at least: packaging 26.4 made the arbitrary string `[^\s;)]++` (it was `*`), so
+// a bare `===` is no longer a specifier. PEP 440 "Arbitrary equality" compares against a version
+// string, and an empty string names no version.
+const NOT_WS = `[^${PY_WHITESPACE_CLASS};)]+`;
 const EPOCH_RELEASE = 'v?(?:[0-9]+!)?[0-9]+(?:\\.[0-9]+)*';
 const PRE = '(?:[-_.]?(?:alpha|beta|preview|pre|a|b|c|rc)[-_.]?[0-9]*)?';
 const POST = '(?:-[0-9]+|[-_.]?(?:post|rev|r)[-_.]?[0-9]*)?';
@@ -49,8 +52,9 @@ const DEV = '(?:[-_.]?dev[-_.]?[0-9]*)?';
 const LOCAL = '(?:\\+[a-z0-9]+(?:[-_.][a-z0-9]+)*)?';
 
 /**
- * packaging's `Specifier._regex`. `===` takes anything but whitespace, `;` and `)`; only `==`
- * and `!=` take a `.*` wildcard or a local label; `~=` needs two release components.
+ * packaging's `Specifier._regex`. `===` takes one or more of anything but whitespace, `;` and
+ * `)`; only `==` and `!=` take a `.*` wildcard or a local label; `~=` needs two release
+ * components.
  * Case-insensitive, ASCII folding only (packaging's `(?a:...)`; see version.ts).
  */
 const SPECIFIER_RE = new RegExp(

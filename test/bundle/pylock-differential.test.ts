@@ -1,6 +1,6 @@
 /**
- * Differential tests of pylock.ts against Python's own `packaging.pylock` (packaging >= 26.1,
- * in the oracle venv; tomllib from Python >= 3.11):
+ * Differential tests of pylock.ts against Python's own `packaging.pylock` (the release pinned
+ * in test/oracles.txt, >= 26.1; tomllib from Python >= 3.11):
  * - every lock formatPylock writes for a few hundred generated inputs is accepted by
  *   `Pylock.from_dict(tomllib.loads(text))`, and both read the same names, versions, files,
  *   sizes, upload times and hashes;
@@ -414,6 +414,11 @@ describe('pylock.toml against packaging.pylock', () => {
       mutate: (s) => sub(s, /sha256 = "[0-9a-f]{64}"/, 'sha256 = "abc"'),
     },
     { rule: 'negative size', mutate: (s) => sub(s, /size = \d+/, 'size = -1') },
+    {
+      // packaging reads it, then selects for no environment (next test); ferry refuses it early.
+      rule: 'environments = []',
+      mutate: (s) => sub(s, /environments = \[[^\]]*\]/, 'environments = []'),
+    },
   ];
 
   function sub(
@@ -469,6 +474,38 @@ print(json.dumps(out))
       assert.notEqual(answers[i], null, `packaging accepted a lock with ${rule}:\n${text}`);
     });
     assert.ok(cases.length >= SHARED_RULES.length * 5, `only ${cases.length} cases`);
+  });
+
+  test('environments = []: packaging selects for no environment, as ferry reads PEP 751', () => {
+    const cases = refusalCases([
+      {
+        rule: 'environments = []',
+        // Without the lock's own requires-python, which both check first.
+        mutate: (s) => {
+          const packagesAt = s.indexOf('\n[[packages]]');
+          const head = s.slice(0, packagesAt).replace(/^requires-python = .*\n/m, '');
+          return sub(head + s.slice(packagesAt), /environments = \[[^\]]*\]/, 'environments = []');
+        },
+      },
+    ]).map(({ text }) => ({
+      text,
+      select: TARGETS.map((target) => ({ env: target.markers, tags: targetTags(target) })),
+    }));
+    const answers = runPython<OracleAnswer>(python, ACCEPT_ORACLE, cases);
+    answers.forEach((answer, i) => {
+      assert.ok(answer.ok, `packaging refused to read it: ${answer.error}`);
+      answer.selections!.forEach((selection, j) => {
+        assert.equal(selection.ok, false, `lock ${i}, target ${TARGETS[j]!.name}`);
+        assert.match(selection.error!, /does not satisfy any of the environments/);
+      });
+      const lock = { ...parsePylock(cases[i]!.text.replace(/environments = \[\]\n/, ''), 'p') };
+      for (const target of TARGETS) {
+        assert.throws(
+          () => selectFromLock({ ...lock, environments: [] }, target.markers, targetTags(target)),
+          (e: unknown) => e instanceof FerryError && e.code === 'ERR_FERRY_LOCK_ENVIRONMENT',
+        );
+      }
+    });
   });
 
   test("ferry's own rules: ferry refuses, packaging does not check them", () => {

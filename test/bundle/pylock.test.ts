@@ -197,6 +197,22 @@ describe('formatPylock', () => {
   });
 });
 
+describe('formatPylock: environments', () => {
+  test('an empty list is left out, not written as environments = []', () => {
+    const text = formatPylock({ ...sample, environments: [] });
+    assert.doesNotMatch(text, /environments/);
+    const lock = parsePylock(text, 'p');
+    assert.equal(lock.environments, undefined);
+    assert.deepEqual(
+      selectFromLock(lock, x86.markers, targetTags(x86)).map((s) => `${s.name}==${s.version}`),
+      ['numpy==1.26.4', 'six==1.16.0'],
+    );
+  });
+  test('a non-empty list is written', () => {
+    assert.match(formatPylock(sample), /^environments = \[/m);
+  });
+});
+
 describe('normalizeUploadTime', () => {
   test('UTC with milliseconds', () => {
     assert.equal(normalizeUploadTime('2025-01-25T11:30:10.164985Z'), '2025-01-25T11:30:10.164Z');
@@ -250,6 +266,21 @@ describe('parsePylock: each rule', () => {
     );
     assert.match(newer.warnings.join('\n'), /1\.1 is newer/);
     assert.match(newer.warnings.join('\n'), /unknown key packages\[0\]\.future/);
+  });
+  test('environments = [] is refused: it matches no environment (PEP 751)', () => {
+    rejects(
+      GOOD.replace('created-by', 'environments = []\ncreated-by'),
+      'environments',
+      /matches no environment/,
+    );
+  });
+  test('a lock without environments is read, and is for any environment', () => {
+    const lock = parsePylock(GOOD, 'p');
+    assert.equal(lock.environments, undefined);
+    assert.deepEqual(
+      selectFromLock(lock, arm.markers, ['py3-none-any']).map((s) => s.name),
+      ['a'],
+    );
   });
   test('created-by and packages are required', () => {
     rejects(GOOD.replace('created-by = "t"\n', ''), 'created-by', /missing/);
@@ -536,6 +567,11 @@ describe('selectFromLock', () => {
       () => selectFromLock(lock, win.markers, targetTags(win)),
       code('ERR_FERRY_LOCK_ENVIRONMENT'),
     );
+    // PEP 751: a list given but empty is satisfied by no environment.
+    assert.throws(
+      () => selectFromLock({ ...lock, environments: [] }, x86.markers, targetTags(x86)),
+      code('ERR_FERRY_LOCK_ENVIRONMENT'),
+    );
     const py36 = { ...arm.markers, python_full_version: '3.6.15', python_version: '3.6' };
     assert.throws(() => selectFromLock(lock, py36, targetTags(arm)), code('ERR_FERRY_LOCK_PYTHON'));
     const both = parsePylock(
@@ -667,6 +703,11 @@ describe('lockInputFromResolution', () => {
       selectFromLock(lock, x86.markers, targetTags(x86)).map((s) => `${s.name}==${s.version}`),
       ['numpy==1.26.4', 'pandas==1.0', 'six==1.16.0'],
     );
+  });
+  test('no targets: no environments key', () => {
+    const input = lockInputFromResolution({ ...resolved, targets: [] });
+    assert.equal(input.environments, undefined);
+    assert.doesNotMatch(formatPylock(input), /environments/);
   });
   test('targets that markers cannot tell apart but need different versions: ambiguous', () => {
     const x86b = makeTarget(

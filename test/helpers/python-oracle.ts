@@ -1,53 +1,25 @@
 /**
- * Python's own `packaging` as a test oracle. A venv with a current packaging release (>= 24,
- * installed from the machine's configured index by the real pip) is created once under
- * .ferry-work/ and shared by every test file; creation is guarded by a lock directory so that
- * concurrent test files do not race.
+ * Python's own `packaging` as a test oracle: the release pinned in test/oracles.txt, in a venv
+ * that test/helpers/pinned-venv.ts builds once and every test file shares.
+ *
+ * FERRY_ORACLE_PYTHON names another interpreter to use instead (one with `packaging`
+ * importable); `npm run oracle-drift` sets it to a venv with the newest release.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { spawnSync } from 'node:child_process';
+import { ensurePinnedVenv, venvPython } from './pinned-venv.js';
 
-const WORK = resolve('.ferry-work');
-const VENV = join(WORK, 'oracle-venv');
-const LOCK = join(WORK, 'oracle-venv.lock');
+export { hostPython } from './pinned-venv.js';
 
-export const oraclePython = join(VENV, 'bin', 'python');
-/** The machine's python (pip 23.2 there vendors packaging 21.3, which still accepts legacy versions). */
-export const hostPython = process.env.FERRY_PYTHON ?? 'python3';
-
+/** The interpreter with the pinned packaging (or FERRY_ORACLE_PYTHON), made on first use. */
 export async function ensureOracle(): Promise<string> {
-  mkdirSync(WORK, { recursive: true });
-  for (;;) {
-    if (existsSync(join(VENV, '.ready'))) return oraclePython;
-    try {
-      mkdirSync(LOCK);
-    } catch {
-      // Another test file is creating it; a lock older than 10 minutes is stale.
-      if (Date.now() - statSync(LOCK).mtimeMs > 600_000) rmSync(LOCK, { recursive: true });
-      await sleep(500);
-      continue;
-    }
-    try {
-      const tmp = `${VENV}.tmp-${process.pid}`;
-      rmSync(tmp, { recursive: true, force: true });
-      execFileSync(hostPython, ['-m', 'venv', tmp], { stdio: 'inherit' });
-      execFileSync(
-        join(tmp, 'bin', 'python'),
-        ['-m', 'pip', 'install', '--quiet', 'packaging>=24'],
-        { stdio: 'inherit' },
-      );
-      rmSync(VENV, { recursive: true, force: true });
-      // venv scripts embed their path; recreate in place would be cleaner, but python -m works
-      // from a moved venv because pyvenv.cfg points at the base interpreter.
-      renameSync(tmp, VENV);
-      execFileSync('touch', [join(VENV, '.ready')]);
-      return oraclePython;
-    } finally {
-      rmSync(LOCK, { recursive: true, force: true });
-    }
-  }
+  const override = process.env.FERRY_ORACLE_PYTHON;
+  if (override !== undefined && override !== '') return override;
+  return venvPython(await ensurePinnedVenv('oracle-venv'));
+}
+
+/** The interpreter with packaging 21.3, the release pip 22.0 to 24.0 vendor. */
+export async function ensureLegacyOracle(): Promise<string> {
+  return venvPython(await ensurePinnedVenv('oracle-venv-legacy'));
 }
 
 /**

@@ -174,6 +174,50 @@ describe('evaluateMarker', () => {
     });
     assert.throws(() => evaluate('"a" == "b"'), { code: 'ERR_FERRY_MARKER_UNDEFINED_VARIABLE' });
   });
+
+  // packaging 26.4: `===` with no arbitrary string is no specifier, so a version variable falls
+  // back to the string operators, where `===` is undefined.
+  const empty = { ...linux311, platform_release: '' };
+  const arbitrary: [string, MarkerEnvironment, boolean | 'undefined'][] = [
+    ['platform_release === ""', empty, 'undefined'],
+    ['"\t" === platform_release', empty, 'undefined'],
+    ['platform_release === "6.1.0"', empty, false],
+    ['python_version === "3.11"', linux311, true],
+    ['"3.11" === python_version', linux311, true],
+  ];
+  for (const [input, env, expected] of arbitrary) {
+    it(`${input} with platform_release ${JSON.stringify(env.platform_release)}: ${expected}`, () => {
+      if (expected === 'undefined') {
+        assert.throws(() => evaluate(input, env), {
+          code: 'ERR_FERRY_MARKER_UNDEFINED_COMPARISON',
+        });
+      } else {
+        assert.equal(evaluate(input, env), expected);
+      }
+    });
+  }
+});
+
+describe('marker nesting (packaging 26.4: at most 200 groups deep)', () => {
+  const nested = (depth: number) => `${'('.repeat(depth)}os_name == "posix"${')'.repeat(depth)}`;
+  it('200 levels parse and evaluate', () => {
+    assert.equal(evaluateMarker(parseMarker(nested(200)), linux311), true);
+  });
+  it('201 levels are refused where the 201st group opens', () => {
+    assert.throws(
+      () => parseMarker(nested(201)),
+      (error: unknown) => {
+        assert.ok(isFerryError(error));
+        assert.equal(error.code, 'ERR_FERRY_INVALID_MARKER');
+        assert.deepEqual(error.details, {
+          input: nested(201),
+          reason: 'Marker expression is nested more than 200 levels deep',
+          span: [200, 200],
+        });
+        return true;
+      },
+    );
+  });
 });
 
 describe('markerMentionsExtra', () => {

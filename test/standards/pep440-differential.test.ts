@@ -1,6 +1,6 @@
 /**
- * Differential test of version.ts and specifier.ts against Python's own `packaging` (>= 24,
- * the oracle venv from test/helpers/python-oracle.ts). Inputs come from a seeded generator,
+ * Differential test of version.ts and specifier.ts against Python's own `packaging` (the
+ * release pinned in test/oracles.txt, through test/helpers/python-oracle.ts). Inputs come from a seeded generator,
  * so a failure is reproducible; every disagreement is collected and the first 20 printed.
  */
 
@@ -21,7 +21,7 @@ import {
   parseVersion,
   tryParseVersion,
 } from '../../src/standards/version.js';
-import { ensureOracle, hostPython, runPython } from '../helpers/python-oracle.js';
+import { ensureLegacyOracle, ensureOracle, runPython } from '../helpers/python-oracle.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 
 const SEED = Number(process.env.FERRY_PEP440_SEED ?? 440);
@@ -279,16 +279,50 @@ for case in json.load(sys.stdin):
 print(json.dumps(out))
 `;
 
-/** pip's vendored packaging (21.3 here) still parses legacy versions; informational only. */
-const PIP_VENDORED_SCRIPT = `
+/**
+ * pip 22.0 to 24.0 vendor packaging 21.3, which still reads any string as a LegacyVersion and,
+ * matching case-insensitively in Unicode, folds letters such as "ſ" and "İ" into PEP 440
+ * spellings. A target host with such a pip may take a version that ferry refuses (ferry follows
+ * current packaging: PEP 440 versions only, ASCII letters only). These are the differences,
+ * exactly, on a fixed table: `same` rows agree, `legacy` rows are LegacyVersions to 21.3 and
+ * refused by ferry, `unicode` rows are PEP 440 to 21.3 and refused by ferry.
+ */
+const LEGACY_SCRIPT = `
 import json, sys
-from pip._vendor.packaging.version import parse, Version
+from packaging.version import parse, Version
 out = []
 for s in json.load(sys.stdin):
     v = parse(s)
     out.append([isinstance(v, Version), str(v)])
 print(json.dumps(out))
 `;
+
+type LegacyKind = 'same' | 'legacy' | 'unicode';
+/** input, how it differs, packaging 21.3's str() of it. ferry's normal form is that str for `same`. */
+const LEGACY_TABLE: readonly (readonly [string, LegacyKind, string])[] = [
+  ['1.0', 'same', '1.0'],
+  ['2.6.2.post112', 'same', '2.6.2.post112'],
+  ['1!2.0rc1.dev3+cu118', 'same', '1!2.0rc1.dev3+cu118'],
+  ['1.0-1', 'same', '1.0.post1'],
+  ['v1.0', 'same', '1.0'],
+  [' 1.0 ', 'same', '1.0'],
+  ['1.0\u00a0', 'same', '1.0'],
+  ['1.0.x', 'legacy', '1.0.x'],
+  ['foo', 'legacy', 'foo'],
+  ['latest', 'legacy', 'latest'],
+  ['', 'legacy', ''],
+  ['2.6.2-cu118', 'legacy', '2.6.2-cu118'],
+  ['1.0.0-SNAPSHOT', 'legacy', '1.0.0-SNAPSHOT'],
+  ['1.0+', 'legacy', '1.0+'],
+  ['1.0 2', 'legacy', '1.0 2'],
+  ['V0-214-dev-5!3', 'legacy', 'V0-214-dev-5!3'],
+  ['1.0\u017f', 'legacy', '1.0\u017f'],
+  ['\uff12.0', 'legacy', '\uff12.0'],
+  ['7.0-5+ubuntu_cu\u017f121', 'unicode', '7.0.post5+ubuntu.cu\u017f121'],
+  ['1.0+\u212a', 'unicode', '1.0+k'],
+  ['10.3-alpha0.dev.0+\u0130.abc', 'unicode', '10.3a0.dev0+i\u0307.abc'],
+  ['0.104_pre_27+CPu_1.\u0130007', 'unicode', '0.104rc27+cpu.1.i\u0307007'],
+];
 
 describe('PEP 440 differential against Python packaging', () => {
   let python = '';
@@ -464,33 +498,24 @@ describe('PEP 440 differential against Python packaging', () => {
     assert.equal(bad.length, 0, `${bad.length} disagreements:\n${report(bad)}`);
   });
 
-  it('reports where pip 21.3 vendored packaging differs (information, never fails)', (t) => {
-    let answers: [boolean, string][];
-    try {
-      answers = runPython<[boolean, string]>(hostPython, PIP_VENDORED_SCRIPT, versions);
-    } catch {
-      t.diagnostic('host python has no pip._vendor.packaging; skipped');
-      return;
-    }
-    let legacy = 0;
-    let differ = 0;
-    const examples: string[] = [];
-    const others: string[] = [];
-    versions.forEach((text, i) => {
-      const [isPep440, str] = answers[i]!;
-      const v = tryParseVersion(text);
-      if (!isPep440 && v === undefined) {
-        legacy++;
-        if (examples.length < 5) examples.push(JSON.stringify(text));
-      } else if (!isPep440 || v === undefined || formatVersion(v) !== str) {
-        differ++;
-        if (others.length < 5) others.push(`${JSON.stringify(text)} (pip: ${JSON.stringify(str)})`);
-      }
+  it('differs from packaging 21.3 (vendored by pip 22.0 to 24.0) exactly on the known table', async () => {
+    const legacyPython = await ensureLegacyOracle();
+    const inputs = LEGACY_TABLE.map(([input]) => input);
+    const answers = runPython<[boolean, string]>(legacyPython, LEGACY_SCRIPT, inputs);
+    LEGACY_TABLE.forEach(([input, kind, str], i) => {
+      const v = tryParseVersion(input);
+      const ours = v === undefined ? null : formatVersion(v);
+      assert.equal(ours, kind === 'same' ? str : null, `ferry on ${JSON.stringify(input)}`);
+      assert.deepEqual(
+        answers[i],
+        [kind !== 'legacy', str],
+        `packaging 21.3 on ${JSON.stringify(input)}`,
+      );
     });
-    t.diagnostic(
-      `pip's vendored packaging accepts ${legacy} of ${versions.length} strings as LegacyVersion ` +
-        `that ferry rejects (e.g. ${examples.join(', ')}); ${differ} other differences ` +
-        `(e.g. ${others.join(', ')})`,
-    );
+    // Current packaging (the pinned oracle) agrees with ferry on every row.
+    const current = runPython<[boolean, string] | null>(python, VERSION_SCRIPT, inputs);
+    LEGACY_TABLE.forEach(([input, kind, str], i) => {
+      assert.equal(current[i]?.[0] ?? null, kind === 'same' ? str : null, JSON.stringify(input));
+    });
   });
 });

@@ -86,7 +86,7 @@ const ENVIRONMENTS: MarkerEnvironment[] = [
   sys_platform: sys!,
 }));
 
-const ORACLE = String.raw`
+const ORACLE = `
 import json, sys
 from packaging.version import Version, InvalidVersion
 from packaging.specifiers import SpecifierSet, InvalidSpecifier

@@ -131,9 +131,89 @@ describe('parseRequirement errors', () => {
   }
 });
 
+/**
+ * What packaging 26.4 changed, found by the differential test: a specifier list is first read
+ * whole, split at commas, so `===` may stand beside other specifiers; `===` needs a string; the
+ * epoch is possessive (`==1!)` is no specifier); a URL ends at any Python whitespace.
+ */
+describe('parseRequirement: packaging 26.4 regressions', () => {
+  const accepted: [string, string][] = [
+    ['x1 !=1.0_rc2, ===2.6.2, < 2.6.2.post112', 'x1!=1.0_rc2,<2.6.2.post112,===2.6.2'],
+    ['torch (===1.0a1,=== 1.0a1,!=2.6.2 )', 'torch!=2.6.2,===1.0a1'],
+    [
+      'zope.interface  ~=1!2.0, === 1.0.dev3, != 1.0-1',
+      'zope.interface!=1.0-1,===1.0.dev3,~=1!2.0',
+    ],
+    ['Django[gpu](===ab, >=1.0-1)', 'Django[gpu]===ab,>=1.0-1'],
+    ['foo===abc,===1.*,<1.0a1', 'foo<1.0a1,===1.*,===abc'],
+    ["foo===1.0 ; os_name=='nt'", 'foo===1.0; os_name == "nt"'],
+    ['foo===a(b', 'foo===a(b'],
+    ['foo>=1,', 'foo>=1'],
+    ["foo>=1, ;os_name=='nt'", 'foo>=1; os_name == "nt"'],
+  ];
+  for (const [input, formatted] of accepted) {
+    it(`accepts ${JSON.stringify(input)}`, () => {
+      assert.equal(formatRequirement(parseRequirement(input)), formatted);
+    });
+  }
+
+  const AFTER_NAME = 'Expected semicolon (after name with no version specifier) or end';
+  const AFTER_SPECIFIER =
+    'Expected comma (within version specifier), semicolon (after version specifier) or end';
+  const PAREN = 'Expected matching RIGHT_PARENTHESIS for LEFT_PARENTHESIS, after version specifier';
+  const refused: [string, string, [number, number]][] = [
+    ['torch===', AFTER_NAME, [5, 5]],
+    ["torch===;os_name=='nt'", AFTER_NAME, [5, 5]],
+    ['torch (=== )', PAREN, [6, 7]],
+    ['foo_[gpu](=== )', PAREN, [9, 10]],
+    ['foo>=1,,<2', AFTER_SPECIFIER, [3, 7]],
+    ['oslo_config>= 1.0.dev3,==1!)2.0', AFTER_SPECIFIER, [11, 23]],
+    ['foo==1!', AFTER_NAME, [3, 3]],
+    [
+      "foo @ https://x.invalid/a.whl\u00a0; os_name=='nt'",
+      'Expected whitespace after URL',
+      [29, 29],
+    ],
+    ['foo @ https://x.invalid/a.whl\n', 'Expected whitespace after URL', [29, 29]],
+  ];
+  for (const [input, reason, span] of refused) {
+    it(`refuses ${JSON.stringify(input)} at ${span.join('-')}`, () => {
+      assert.throws(
+        () => parseRequirement(input),
+        (error: unknown) => {
+          assert.ok(isFerryError(error));
+          assert.equal(error.code, 'ERR_FERRY_INVALID_REQUIREMENT');
+          assert.deepEqual(error.details, { input, reason, span });
+          return true;
+        },
+      );
+    });
+  }
+
+  it('refuses a bad member the token loop let through, as a whole-set error', () => {
+    // `===` takes "1.0,(" as one token (commas and "(" included); the set then fails.
+    assert.throws(
+      () => parseRequirement('foo ===1.0,('),
+      (error: unknown) =>
+        isFerryError(error) &&
+        error.code === 'ERR_FERRY_INVALID_REQUIREMENT' &&
+        /Invalid version specifier "\("/.test(error.message),
+    );
+  });
+});
+
 describe('assertNotUrlRequirement', () => {
   it('passes index requirements through', () => {
-    assertNotUrlRequirement(parseRequirement('paddlepaddle==2.6.2'));
+    for (const text of [
+      'paddlepaddle==2.6.2',
+      'paddlepaddle-gpu[cuda]>=2.6; platform_machine == "x86_64"',
+      'numpy',
+    ]) {
+      const req = parseRequirement(text);
+      assert.equal(req.url, undefined);
+      assert.doesNotThrow(() => assertNotUrlRequirement(req, 'requirements.txt line 1'));
+      assert.equal(assertNotUrlRequirement(req), undefined);
+    }
   });
   it('refuses URLs with a way forward, without showing credentials', () => {
     const req = parseRequirement('paddle @ https://user:secret@example.invalid/p.whl');

@@ -52,6 +52,9 @@ describe('parseSpecifier / parseSpecifierSet / formatSpecifierSet', () => {
     ['>=', /must be followed by a version/],
     ['>=1.0-foo', /not a PEP 440 version/],
     ['==1.0 .post1', /not a PEP 440 version/],
+    // packaging 26.4: `===` needs an arbitrary string of one character at least.
+    ['===', /must be followed by a version/],
+    [' === ', /must be followed by a version/],
   ];
   for (const [input, hint] of invalid) {
     it(`rejects ${JSON.stringify(input)} with a hint`, () => {
@@ -65,6 +68,12 @@ describe('parseSpecifier / parseSpecifierSet / formatSpecifierSet', () => {
       );
     });
   }
+
+  it('=== with an empty string is not a member of a set (packaging 26.4)', () => {
+    assert.throws(() => parseSpecifierSet('=== ,>=1'), { code: 'ERR_FERRY_INVALID_SPECIFIER' });
+    assert.equal(formatSpecifierSet(parseSpecifierSet('===foo,>=1')), '===foo,>=1');
+    assert.equal(formatSpecifierSet(parseSpecifierSet('===a(b')), '===a(b');
+  });
 
   it('points at the bad member of a set', () => {
     assert.throws(

@@ -1,5 +1,5 @@
 /**
- * Differential tests against Python's own `packaging` (>= 24, in the oracle venv):
+ * Differential tests against Python's own `packaging` (the release pinned in test/oracles.txt):
  * - compatibleTags vs packaging.tags.cpython_tags/generic_tags + compatible_tags, with the
  *   platform list built on the Python side by packaging's own _manylinux/_musllinux/mac code,
  *   the host facts monkeypatched to the target's;

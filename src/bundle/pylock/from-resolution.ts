@@ -149,7 +149,7 @@ export function lockInputFromResolution(resolved: ResolvedForLock): LockInput {
   if (resolved.constraints !== undefined && resolved.constraints.length > 0)
     tool.constraints = [...resolved.constraints];
   return {
-    environments,
+    ...(environments.length === 0 ? {} : { environments }),
     ...(lowest === undefined ? {} : { requiresPython: `>=${lowest.release.join('.')}` }),
     createdBy: 'ferry',
     packages,

@@ -553,6 +553,15 @@ export function validate(
   environments?.forEach((e, i) => {
     checkMarker(c, e, join('environments', i));
   });
+  // PEP 751: an installer must find one marker in `environments` that holds, so an empty list
+  // admits no environment. Such a lock could never install; refusing it here (ferry's own rule,
+  // packaging refuses only when selecting) also keeps a rewrite (bundle --lock) from widening it.
+  if (environments?.length === 0) {
+    c.problem(
+      'environments',
+      'an empty list matches no environment (PEP 751); leave the key out to lock for any environment',
+    );
+  }
   const extras = checkStringArray(c, doc, 'extras', '');
   extras?.forEach((e, i) => {
     if (!isValidProjectName(e) || normalizeName(e) !== e) {

@@ -58,7 +58,9 @@ export function selectFromLock(
       },
     );
   }
-  if (lock.environments !== undefined && lock.environments.length > 0) {
+  // PEP 751: "If environments is specified, check that at least one of the environment marker
+  // expressions is satisfied" -- an empty list is satisfied by none.
+  if (lock.environments !== undefined) {
     const fits = lock.environments.some((e) => evaluateMarker(parseMarker(e), env));
     if (!fits) {
       throw new FerryError(

@@ -67,7 +67,10 @@ export interface LockInput {
   readonly lockVersion?: string;
   /** Defaults to "ferry". */
   readonly createdBy?: string;
-  /** PEP 508 markers, one per target the lock was made for. */
+  /**
+   * PEP 508 markers, one per target the lock was made for. An empty list is not written: to
+   * PEP 751 `environments = []` means "no environment", not "any".
+   */
   readonly environments?: readonly string[];
   readonly requiresPython?: string;
   readonly extras?: readonly string[];

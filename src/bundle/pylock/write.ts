@@ -16,7 +16,10 @@ export function formatPylock(input: LockInput): string {
     if (value !== undefined) out.push(`${key} = ${tomlValue(value, true)}`);
   };
   top('lock-version', input.lockVersion ?? WRITTEN_VERSION);
-  top('environments', input.environments);
+  // PEP 751: when `environments` is there, an installer must find a marker in it that holds,
+  // so `environments = []` would admit no environment at all (packaging >= 26.4 reads it so).
+  // With nothing to say, the key is left out: the lock is then for any environment.
+  top('environments', input.environments?.length ? input.environments : undefined);
   top('requires-python', input.requiresPython);
   top('extras', input.extras);
   top('dependency-groups', input.dependencyGroups);
