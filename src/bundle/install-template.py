@@ -30,6 +30,7 @@ from __future__ import print_function
 
 import argparse
 import base64
+import errno
 import hashlib
 import json
 import os
@@ -98,23 +99,75 @@ def hash_file(path, name="sha256"):
     return h.hexdigest()
 
 
+# No bundle folder is deeper than one level (wheels/, signatures/); anything past this depth is
+# refused unread, so a tree nested past PATH_MAX cannot hide a file (ferry verify: the same).
+MAX_FOLDER_DEPTH = 8
+UNREADABLE = "what it holds cannot be checked, so the bundle is refused"
+
+
+def show_name(raw):
+    """A file name for messages: printable ASCII as it is, every other byte as \\xNN."""
+    return "".join(chr(b) if 0x20 <= b < 0x7F and b != 0x5C else "\\x%02x" % b for b in bytearray(raw))
+
+
+def errno_name(error):
+    return errno.errorcode.get(error.errno, str(error)) if error.errno else str(error)
+
+
 def list_files(root, problems):
-    """Relative POSIX paths of every regular file; links and special files are problems."""
-    out = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        rel_dir = os.path.relpath(dirpath, root)
-        rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
-        for name in list(dirnames):
-            if os.path.islink(os.path.join(dirpath, name)):
-                problems.add(EXIT_TAMPERED, rel_dir + name, "is a link; a bundle holds only plain files")
-                dirnames.remove(name)
-        for name in filenames:
-            st = os.lstat(os.path.join(dirpath, name))
-            if stat.S_ISREG(st.st_mode):
-                out.append(rel_dir + name)
+    """Relative POSIX paths of every regular file, and every folder.
+
+    Fails closed on what it cannot see (os.walk skips unreadable folders in silence): a folder
+    or file that cannot be read, a name that is not UTF-8, a folder nested deeper than
+    MAX_FOLDER_DEPTH, links and special files are problems, never skipped and never a crash.
+    Names are read as bytes, so the locale's encoding plays no part.
+    """
+    files = []
+    folders = []
+    root_b = os.fsencode(root)
+    pending = [(b"", 0)]
+    while pending:
+        prefix, depth = pending.pop()
+        try:
+            names = os.listdir(os.path.join(root_b, prefix) if prefix else root_b)
+        except OSError as error:
+            problems.add(EXIT_TAMPERED, prefix.decode("utf-8") + "/" if prefix else ".", "cannot be read (%s); %s" % (errno_name(error), UNREADABLE))
+            continue
+        for raw in names:
+            try:
+                name = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                shown = (prefix.decode("utf-8") + "/" if prefix else "") + show_name(raw)
+                problems.add(EXIT_TAMPERED, shown, "has a name that is not UTF-8; no ferry bundle holds one, and it cannot be listed in SHA256SUMS")
+                continue
+            rel_b = prefix + b"/" + raw if prefix else raw
+            rel = rel_b.decode("utf-8")
+            try:
+                st = os.lstat(os.path.join(root_b, rel_b))
+            except OSError as error:
+                problems.add(EXIT_TAMPERED, rel, "cannot be read (%s); %s" % (errno_name(error), UNREADABLE))
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                if depth + 1 > MAX_FOLDER_DEPTH:
+                    problems.add(EXIT_TAMPERED, rel + "/", "is nested more than %d folders deep; a bundle's folders are one level deep (wheels/, signatures/), so it is refused unread" % MAX_FOLDER_DEPTH)
+                    continue
+                folders.append(rel)
+                pending.append((rel_b, depth + 1))
+            elif stat.S_ISREG(st.st_mode):
+                files.append(rel)
             else:
-                problems.add(EXIT_TAMPERED, rel_dir + name, "is not a regular file (links are not allowed)")
-    return sorted(out, key=lambda p: p.encode("utf-8"))
+                problems.add(EXIT_TAMPERED, rel, "is not a regular file or folder (links are not allowed in a bundle)")
+    key = lambda p: p.encode("utf-8")
+    return sorted(files, key=key), sorted(folders, key=key)
+
+
+def read_or_report(path, rel, problems):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as error:
+        problems.add(EXIT_TAMPERED, rel, "cannot be read (%s); %s" % (errno_name(error), UNREADABLE))
+        return None
 
 
 def parse_sums(text, problems):
@@ -134,19 +187,20 @@ def parse_sums(text, problems):
 
 
 def check_integrity(root, problems):
-    """Checks SHA256SUMS and manifest.json; returns the SHA256SUMS bytes (or None)."""
-    files = list_files(root, problems)
+    """Checks SHA256SUMS and manifest.json; returns the SHA256SUMS bytes (or None), the files and folders."""
+    files, folders = list_files(root, problems)
     sums_path = os.path.join(root, SUMS)
     if SUMS not in files:
         problems.add(EXIT_INCOMPLETE, SUMS, "missing; nothing in the bundle can be checked")
-        return None
-    with open(sums_path, "rb") as f:
-        sums_bytes = f.read()
+        return None, files, folders
+    sums_bytes = read_or_report(sums_path, SUMS, problems)
+    if sums_bytes is None:
+        return None, files, folders
     try:
         text = sums_bytes.decode("utf-8")
     except UnicodeDecodeError:
         problems.add(EXIT_TAMPERED, SUMS, "is not UTF-8 text")
-        return sums_bytes
+        return sums_bytes, files, folders
     entries = parse_sums(text, problems)
     listed = dict(entries)
     covered = [p for p in files if p != SUMS and not p.startswith(SIGNATURES + "/")]
@@ -155,7 +209,11 @@ def check_integrity(root, problems):
         if path not in present:
             problems.add(EXIT_INCOMPLETE, path, "missing (listed in SHA256SUMS)")
             continue
-        actual = hash_file(os.path.join(root, path))
+        try:
+            actual = hash_file(os.path.join(root, path))
+        except OSError as error:
+            problems.add(EXIT_TAMPERED, path, "cannot be read (%s); %s" % (errno_name(error), UNREADABLE))
+            continue
         if actual != expected:
             problems.add(EXIT_TAMPERED, path, "SHA-256 is %s, SHA256SUMS says %s" % (actual, expected))
     for path in covered:
@@ -165,42 +223,106 @@ def check_integrity(root, problems):
         if path not in listed and path not in present:
             problems.add(EXIT_INCOMPLETE, path, "missing (every bundle of format %d has it)" % FORMAT_VERSION)
     check_manifest(root, listed, present, problems)
-    return sums_bytes
+    return sums_bytes, files, folders
 
 
 def normalize(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def _is_str_list(value):
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _is_count(value):
+    # JSON has one number type: 5 and 5.0 are the same whole number (as in JavaScript).
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, float):
+        return value.is_integer() and value >= 0
+    return isinstance(value, int) and value >= 0
+
+
+def _is_hex64(value):
+    return isinstance(value, str) and HEX64.match(value) is not None
+
+
+# The fields of format 1 (src/bundle/manifest.ts): name -> (check, what it must be).
+_STR = (lambda v: isinstance(v, str), "a string")
+_STRS = (_is_str_list, "a list of strings")
+_TOP = (("tool", _STR), ("createdAt", _STR), ("indexes", _STRS), ("requirements", _STRS), ("constraints", _STRS))
+_TARGET = (("name", _STR), ("python", _STR), ("implementation", _STR), ("platform", _STR), ("tags", _STRS),
+           ("markers", (lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()), "an object of strings")))
+_PACKAGE = (("name", _STR), ("version", _STR), ("requiredBy", _STRS), ("extras", _STRS), ("dependencies", _STRS), ("targets", _STRS))
+_FILE = (("path", _STR), ("name", _STR), ("version", _STR), ("size", (_is_count, "a whole number of bytes")),
+         ("sha256", (_is_hex64, "64 lower-case hex digits")), ("url", _STR))
+_FILE_OPTIONAL = (("sm3", (_is_hex64, "64 lower-case hex digits")), ("index", _STR))
+
+
+def manifest_problem(manifest):
+    """Why manifest.json is not a format-1 manifest (the first problem), or None."""
+    if not isinstance(manifest, dict):
+        return "is not a JSON object"
+    if manifest.get("formatVersion") != FORMAT_VERSION:
+        return "format %r, expected %d" % (manifest.get("formatVersion"), FORMAT_VERSION)
+
+    def fields(obj, where, required, optional=()):
+        if not isinstance(obj, dict):
+            return "%s must be an object, got %s" % (where, json.dumps(obj)[:60])
+        for key, (check, what) in required:
+            if key not in obj:
+                return "%s.%s is missing" % (where, key)
+            if not check(obj[key]):
+                return "%s.%s must be %s, got %s" % (where, key, what, json.dumps(obj[key])[:60])
+        for key, (check, what) in optional:
+            if key in obj and not check(obj[key]):
+                return "%s.%s must be %s, got %s" % (where, key, what, json.dumps(obj[key])[:60])
+        return None
+
+    problem = fields(manifest, "manifest", _TOP)
+    if problem:
+        return problem
+    for key, schema in (("targets", _TARGET), ("packages", _PACKAGE), ("files", _FILE)):
+        items = manifest.get(key)
+        if not isinstance(items, list):
+            return "%s must be a list, got %s" % (key, json.dumps(items)[:60])
+        for i, item in enumerate(items):
+            problem = fields(item, "%s[%d]" % (key, i), schema, _FILE_OPTIONAL if key == "files" else ())
+            if problem:
+                return problem
+    return None
+
+
 def check_manifest(root, listed, present, problems):
     path = os.path.join(root, "manifest.json")
     if "manifest.json" not in present:
         return
+    data = read_or_report(path, "manifest.json", problems)
+    if data is None:
+        return
     try:
-        with open(path, "rb") as f:
-            manifest = json.loads(f.read().decode("utf-8"))
-        if manifest.get("formatVersion") != FORMAT_VERSION:
-            problems.add(EXIT_TAMPERED, "manifest.json", "format %r, expected %d" % (manifest.get("formatVersion"), FORMAT_VERSION))
-            return
-        files = manifest["files"]
-        packages = manifest["packages"]
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        manifest = json.loads(data.decode("utf-8"))
+    except ValueError as error:
         problems.add(EXIT_TAMPERED, "manifest.json", "cannot be read: %s" % error)
+        return
+    problem = manifest_problem(manifest)
+    if problem is not None:
+        problems.add(EXIT_TAMPERED, "manifest.json", "cannot be read: %s" % problem)
         return
     named = set()
     have = set()
-    for entry in files:
-        try:
-            fpath, sha256, size = entry["path"], entry["sha256"], entry["size"]
-            have.add((normalize(entry["name"]), entry["version"]))
-        except (KeyError, TypeError):
-            problems.add(EXIT_TAMPERED, "manifest.json", "a file entry is damaged")
+    for entry in manifest["files"]:
+        fpath, sha256, size = entry["path"], entry["sha256"], entry["size"]
+        if fpath in named:
+            # A second entry for one path would count its package twice (ferry verify: the same).
+            problems.add(EXIT_TAMPERED, fpath, "is named more than once in manifest.json")
             continue
         named.add(fpath)
+        have.add((normalize(entry["name"]), entry["version"]))
         if listed.get(fpath) != sha256:
             problems.add(EXIT_TAMPERED, fpath, "manifest.json and SHA256SUMS disagree about its SHA-256")
         if fpath in present:
-            actual = os.path.getsize(os.path.join(root, fpath))
+            actual = os.lstat(os.path.join(root, fpath)).st_size
             if actual != size:
                 problems.add(EXIT_TAMPERED, fpath, "is %d bytes, manifest.json says %d" % (actual, size))
         else:
@@ -208,18 +330,19 @@ def check_manifest(root, listed, present, problems):
     for p in present:
         if p.startswith("wheels/") and p not in named:
             problems.add(EXIT_TAMPERED, p, "not named in manifest.json")
-    names = set()
+    packages = manifest["packages"]
+    names = set(normalize(package["name"]) for package in packages)
+    seen = set()
     for package in packages:
-        try:
-            names.add(normalize(package["name"]))
-            if (normalize(package["name"]), package["version"]) not in have:
-                problems.add(EXIT_INCOMPLETE, "manifest.json", "%s %s has no file in the bundle" % (package["name"], package["version"]))
-        except (KeyError, TypeError):
-            problems.add(EXIT_TAMPERED, "manifest.json", "a package entry is damaged")
-    for package in packages:
-        for dep in package.get("dependencies", []) if isinstance(package, dict) else []:
+        key = (normalize(package["name"]), package["version"])
+        if key in seen:
+            problems.add(EXIT_TAMPERED, "manifest.json", "lists the package %s %s more than once" % (package["name"], package["version"]))
+        seen.add(key)
+        if key not in have:
+            problems.add(EXIT_INCOMPLETE, "manifest.json", "%s %s has no file in the bundle" % (package["name"], package["version"]))
+        for dep in package["dependencies"]:
             if normalize(dep) not in names:
-                problems.add(EXIT_INCOMPLETE, "manifest.json", "%s depends on %s, which is not in the bundle" % (package.get("name"), dep))
+                problems.add(EXIT_INCOMPLETE, "manifest.json", "%s depends on %s, which is not in the bundle" % (package["name"], dep))
 
 
 # ------------------------------------------------------------------ Ed25519 (RFC 8032, 5.1.7)
@@ -487,9 +610,22 @@ def check_minisig(text_bytes, sums_bytes, trusted, name_id):
     return "valid", key["name"]
 
 
-def check_signatures(root, sums_bytes, args, problems):
-    sig_dir = os.path.join(root, SIGNATURES)
-    names = sorted(os.listdir(sig_dir)) if os.path.isdir(sig_dir) else []
+def check_signatures(root, sums_bytes, files, folders, args, problems):
+    # signatures/ holds signature files and nothing else, whatever the trust mode: with
+    # --allow-unsigned too, so install.py and ferry verify refuse the same bundles.
+    prefix = SIGNATURES + "/"
+    for folder in folders:
+        if folder.startswith(prefix) and "/" not in folder[len(prefix):]:
+            problems.add(EXIT_UNTRUSTED, folder, "is not a signature file (signatures/ holds only files)")
+    names = []
+    for path in files:
+        name = path[len(prefix):]
+        if not path.startswith(prefix) or "/" in name:
+            continue
+        if MINISIG_NAME.match(name) is None and SM2_NAME.match(name) is None:
+            problems.add(EXIT_UNTRUSTED, path, "is not a signature file (KEYID.minisig or KEYID.sm2.sig)")
+            continue
+        names.append(name)
     if not args.trusted_key:
         if args.allow_unsigned:
             say("warning: signatures were NOT checked (no --trusted-key given; --allow-unsigned)")
@@ -511,12 +647,9 @@ def check_signatures(root, sums_bytes, args, problems):
     sums_path = os.path.join(root, SUMS)
     for name in names:
         rel = SIGNATURES + "/" + name
-        full = os.path.join(sig_dir, name)
-        if os.path.islink(full) or not os.path.isfile(full):
-            problems.add(EXIT_UNTRUSTED, rel, "is not a signature file (signatures/ holds only files)")
+        data = read_or_report(os.path.join(root, SIGNATURES, name), rel, problems)
+        if data is None:
             continue
-        with open(full, "rb") as f:
-            data = f.read()
         m = MINISIG_NAME.match(name)
         if m is not None:
             status, detail = check_minisig(data, sums_bytes, trusted, m.group(1))
@@ -543,8 +676,6 @@ def check_signatures(root, sums_bytes, args, problems):
                 problems.add(EXIT_UNTRUSTED, rel, "signed by trusted key %s (%s) but does not match SHA256SUMS" % (named["name"], named["key_id"]))
             else:
                 say("note: %s is by a key you do not trust; not counted" % rel)
-            continue
-        problems.add(EXIT_UNTRUSTED, rel, "is not a signature file (KEYID.minisig or KEYID.sm2.sig)")
     if len(signers) < args.require_signers:
         problems.add(EXIT_UNTRUSTED, SUMS, "%d of %d required trusted signer(s) signed it%s" % (len(signers), args.require_signers, " (" + ", ".join(sorted(signers)) + ")" if signers else ""))
     return sorted(signers)
@@ -604,10 +735,10 @@ def main(argv=None):
         parser.error("--require-signers must be 1 or more")
     root = os.path.abspath(args.bundle) if args.bundle else os.path.dirname(os.path.abspath(__file__))
     problems = Problems()
-    sums_bytes = check_integrity(root, problems)
+    sums_bytes, files, folders = check_integrity(root, problems)
     signers = []
     if sums_bytes is not None:
-        signers = check_signatures(root, sums_bytes, args, problems)
+        signers = check_signatures(root, sums_bytes, files, folders, args, problems)
     status = problems.exit_status()
     if status != EXIT_OK:
         say("error: this bundle must not be installed (%d problem(s)):" % len(problems.items))

@@ -46,6 +46,11 @@ export interface VerifyOptions {
   readonly requireSigners?: number;
   /** With no trusted keys: check integrity only and report that signatures were not checked. */
   readonly allowUnsigned?: boolean;
+  /**
+   * The bundle as the user named it (an archive), shown in messages instead of `dir` (the
+   * temporary folder an archive was extracted to).
+   */
+  readonly label?: string;
 }
 
 export interface VerifyReport {
@@ -87,7 +92,7 @@ export async function checkBundle(dir: string, options: VerifyOptions = {}): Pro
     problems.push({ kind, path, message });
   };
   const requireSigners = options.requireSigners ?? 1;
-  const files = await walk(dir, '', add);
+  const { files, folders } = await walk(dir, add);
   const present = new Set(files);
   let manifest: Manifest | undefined;
   let sumsBytes: Buffer | undefined;
@@ -102,31 +107,34 @@ export async function checkBundle(dir: string, options: VerifyOptions = {}): Pro
   if (!present.has(BUNDLE_FILES.sums)) {
     add('incomplete', BUNDLE_FILES.sums, 'missing; nothing in the bundle can be checked');
   } else {
-    sumsBytes = await readFile(join(dir, BUNDLE_FILES.sums));
+    sumsBytes = await readOrReport(join(dir, BUNDLE_FILES.sums), BUNDLE_FILES.sums, add);
+  }
+  if (sumsBytes !== undefined) {
     const listed = await checkSums(dir, sumsBytes, files, add);
     for (const path of REQUIRED_FILES) {
       if (!listed.has(path) && !present.has(path))
         add('incomplete', path, `missing (every bundle of format ${BUNDLE_FORMAT_VERSION} has it)`);
     }
-    if (present.has(BUNDLE_FILES.manifest)) {
+    const manifestBytes = present.has(BUNDLE_FILES.manifest)
+      ? await readOrReport(join(dir, BUNDLE_FILES.manifest), BUNDLE_FILES.manifest, add)
+      : undefined;
+    if (manifestBytes !== undefined) {
       try {
-        manifest = parseManifest(
-          await readFile(join(dir, BUNDLE_FILES.manifest), 'utf8'),
-          BUNDLE_FILES.manifest,
-        );
+        manifest = parseManifest(manifestBytes.toString('utf8'), BUNDLE_FILES.manifest);
       } catch (error) {
         add('tampered', BUNDLE_FILES.manifest, `cannot be read: ${(error as Error).message}`);
       }
     }
     if (manifest !== undefined) await checkManifest(dir, manifest, listed, present, add);
-    await checkTrust(dir, sumsBytes, options, files, sigReport, add);
+    await checkTrust(dir, sumsBytes, options, files, folders, sigReport, add);
   }
   return {
     dir,
     ok: problems.length === 0,
     formatVersion: manifest?.formatVersion,
     files: files.length,
-    packages: manifest?.packages.length ?? 0,
+    // Distinct packages: a manifest that lists one twice is refused, and not counted twice.
+    packages: new Set(manifest?.packages.map((p) => `${normalize(p.name)}@${p.version}`)).size,
     signatures: sigReport,
     problems,
   };
@@ -155,12 +163,14 @@ export async function verifyBundle(
   }[kind];
   throw new FerryError(
     CODES[kind],
-    `The bundle ${dir} ${what} (${report.problems.length} problem(s)):\n${report.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
+    `The bundle ${options.label ?? dir} ${what} (${report.problems.length} problem(s)):\n${report.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
     {
       hint:
         kind === 'untrusted'
           ? "Name the signers' public keys with --trusted-key (obtained out of band), or get a bundle signed by them. Do not install it."
-          : 'Do not install it. Copy the bundle again from its source (or rebuild it), then verify again.',
+          : report.problems.some((p) => p.message.startsWith('cannot be read ('))
+            ? 'Do not install it. Something in the bundle cannot be read: fix its permissions (chmod -R u+rX BUNDLE) or copy the bundle again from its source, then verify again.'
+            : 'Do not install it. Copy the bundle again from its source (or rebuild it), then verify again.',
       details: { ...report },
     },
   );
@@ -168,17 +178,116 @@ export async function verifyBundle(
 
 type Add = (kind: ProblemKind, path: string, message: string) => void;
 
-async function walk(dir: string, prefix: string, add: Add): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of await readdir(prefix === '' ? dir : join(dir, prefix))) {
-    const rel = prefix === '' ? name : `${prefix}/${name}`;
-    const st = await lstat(join(dir, rel));
-    if (st.isDirectory()) out.push(...(await walk(dir, rel, add)));
-    else if (st.isFile()) out.push(rel);
-    else
-      add('tampered', rel, 'is not a regular file or folder (links are not allowed in a bundle)');
+/**
+ * No bundle folder is deeper than one level (wheels/, signatures/); anything past this depth is
+ * refused unread, so a tree nested past PATH_MAX cannot hide a file from the walk. install.py
+ * uses the same limit, so both verifiers make the same decision.
+ */
+export const MAX_FOLDER_DEPTH = 8;
+
+/** A file name for messages: printable ASCII as it is, every other byte as \xNN (as install.py). */
+export function showName(raw: Buffer): string {
+  let out = '';
+  for (const b of raw)
+    out +=
+      b >= 0x20 && b < 0x7f && b !== 0x5c
+        ? String.fromCharCode(b)
+        : `\\x${b.toString(16).padStart(2, '0')}`;
+  return out;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Why an fs call failed, as the errno name (EACCES, ENAMETOOLONG) when there is one. */
+const errnoOf = (error: unknown): string =>
+  (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+
+const UNREADABLE = 'what it holds cannot be checked, so the bundle is refused';
+
+/**
+ * Every regular file (relative POSIX paths, byte order) and every folder of the bundle.
+ * Fails closed on what it cannot see: a folder or file it cannot read, a name that is not
+ * UTF-8, a folder nested deeper than MAX_FOLDER_DEPTH, links and special files are problems
+ * (tampered), never skipped in silence and never a crash.
+ */
+async function walk(dir: string, add: Add): Promise<{ files: string[]; folders: string[] }> {
+  const files: string[] = [];
+  const folders: string[] = [];
+  const pending: { rel: string; depth: number }[] = [{ rel: '', depth: 0 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { rel: prefix, depth } = next;
+    let names: Buffer[];
+    try {
+      names = await readdir(prefix === '' ? dir : join(dir, prefix), { encoding: 'buffer' });
+    } catch (error) {
+      add(
+        'tampered',
+        prefix === '' ? '.' : `${prefix}/`,
+        `cannot be read (${errnoOf(error)}); ${UNREADABLE}`,
+      );
+      continue;
+    }
+    for (const raw of names) {
+      let name: string;
+      try {
+        name = utf8.decode(raw);
+      } catch {
+        add(
+          'tampered',
+          prefix === '' ? showName(raw) : `${prefix}/${showName(raw)}`,
+          'has a name that is not UTF-8; no ferry bundle holds one, and it cannot be listed in SHA256SUMS',
+        );
+        continue;
+      }
+      const rel = prefix === '' ? name : `${prefix}/${name}`;
+      let st: Awaited<ReturnType<typeof lstat>>;
+      try {
+        st = await lstat(join(dir, rel));
+      } catch (error) {
+        add('tampered', rel, `cannot be read (${errnoOf(error)}); ${UNREADABLE}`);
+        continue;
+      }
+      if (st.isDirectory()) {
+        if (depth + 1 > MAX_FOLDER_DEPTH) {
+          add(
+            'tampered',
+            `${rel}/`,
+            `is nested more than ${MAX_FOLDER_DEPTH} folders deep; a bundle's folders are one level deep (wheels/, signatures/), so it is refused unread`,
+          );
+          continue;
+        }
+        folders.push(rel);
+        pending.push({ rel, depth: depth + 1 });
+      } else if (st.isFile()) files.push(rel);
+      else
+        add('tampered', rel, 'is not a regular file or folder (links are not allowed in a bundle)');
+    }
   }
-  return out.sort(byteOrder);
+  return { files: files.sort(byteOrder), folders: folders.sort(byteOrder) };
+}
+
+/** Reads a file the walk found; a read that fails is a problem, not a crash. */
+async function readOrReport(path: string, rel: string, add: Add): Promise<Buffer | undefined> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    add('tampered', rel, `cannot be read (${errnoOf(error)}); ${UNREADABLE}`);
+    return undefined;
+  }
+}
+
+async function hashOrReport(
+  path: string,
+  rel: string,
+  algorithm: 'sha256' | 'sm3',
+  add: Add,
+): Promise<string | undefined> {
+  try {
+    return await hashFile(path, algorithm);
+  } catch (error) {
+    add('tampered', rel, `cannot be read (${errnoOf(error)}); ${UNREADABLE}`);
+    return undefined;
+  }
 }
 
 /** SHA256SUMS against the files; returns path → listed SHA-256. */
@@ -204,8 +313,8 @@ async function checkSums(
       add('incomplete', e.path, `missing (listed in ${BUNDLE_FILES.sums})`);
       continue;
     }
-    const actual = await hashFile(join(dir, e.path), 'sha256');
-    if (actual !== e.sha256)
+    const actual = await hashOrReport(join(dir, e.path), e.path, 'sha256', add);
+    if (actual !== undefined && actual !== e.sha256)
       add('tampered', e.path, `SHA-256 is ${actual}, ${BUNDLE_FILES.sums} says ${e.sha256}`);
   }
   for (const path of covered) {
@@ -230,6 +339,12 @@ async function checkManifest(
       add('tampered', BUNDLE_FILES.manifest, `names the unsafe path "${f.path}": ${reason}`);
       continue;
     }
+    // A second entry for one path would count its package twice and could disagree with the
+    // first about size or hash; ferry writes each file once.
+    if (named.has(f.path)) {
+      add('tampered', f.path, `is named more than once in ${BUNDLE_FILES.manifest}`);
+      continue;
+    }
     named.add(f.path);
     have.add(`${normalize(f.name)}@${f.version}`);
     if (listed.get(f.path) !== f.sha256)
@@ -242,12 +357,12 @@ async function checkManifest(
       add('incomplete', f.path, `missing (named in ${BUNDLE_FILES.manifest})`);
       continue;
     }
-    const size = (await lstat(join(dir, f.path))).size;
-    if (size !== f.size)
+    const size = (await lstat(join(dir, f.path)).catch(() => undefined))?.size;
+    if (size !== undefined && size !== f.size)
       add('tampered', f.path, `is ${size} bytes, ${BUNDLE_FILES.manifest} says ${f.size}`);
     if (f.sm3 !== undefined) {
-      const sm3 = await hashFile(join(dir, f.path), 'sm3');
-      if (sm3 !== f.sm3)
+      const sm3 = await hashOrReport(join(dir, f.path), f.path, 'sm3', add);
+      if (sm3 !== undefined && sm3 !== f.sm3)
         add('tampered', f.path, `SM3 is ${sm3}, ${BUNDLE_FILES.manifest} says ${f.sm3}`);
     }
   }
@@ -256,7 +371,16 @@ async function checkManifest(
       add('tampered', p, `not named in ${BUNDLE_FILES.manifest}`);
   }
   const names = new Set(manifest.packages.map((p) => normalize(p.name)));
+  const listedPackages = new Set<string>();
   for (const p of manifest.packages) {
+    const key = `${normalize(p.name)}@${p.version}`;
+    if (listedPackages.has(key))
+      add(
+        'tampered',
+        BUNDLE_FILES.manifest,
+        `lists the package ${p.name} ${p.version} more than once`,
+      );
+    listedPackages.add(key);
     if (!have.has(`${normalize(p.name)}@${p.version}`))
       add('incomplete', BUNDLE_FILES.manifest, `${p.name} ${p.version} has no file in the bundle`);
     for (const dep of p.dependencies) {
@@ -314,6 +438,7 @@ async function checkTrust(
   sumsBytes: Buffer,
   options: VerifyOptions,
   files: readonly string[],
+  folders: readonly string[],
   report: {
     checked: boolean;
     required: number;
@@ -330,14 +455,23 @@ async function checkTrust(
       `The number of required signers must be 1 or more, got ${report.required}`,
     );
   }
+  // signatures/ holds signature files and nothing else, whatever the trust mode: with
+  // --allow-unsigned too, so ferry verify and install.py refuse the same bundles.
+  for (const folder of folders) {
+    const name = folder.slice(SIG_PREFIX.length);
+    if (folder.startsWith(SIG_PREFIX) && !name.includes('/'))
+      add('untrusted', folder, 'is not a signature file (signatures/ holds only files)');
+  }
   const sigFiles: SignatureFile[] = [];
   for (const path of files.filter((p) => p.startsWith(SIG_PREFIX))) {
     const name = path.slice(SIG_PREFIX.length);
-    if (name.includes('/')) {
-      add('untrusted', path, 'is not a signature file (signatures/ holds no folders)');
+    if (name.includes('/')) continue; // inside a folder of signatures/, refused above
+    if (!MINISIG_NAME.test(name) && !SM2_NAME.test(name)) {
+      add('untrusted', path, 'is not a signature file (KEYID.minisig or KEYID.sm2.sig)');
       continue;
     }
-    sigFiles.push({ name, bytes: await readFile(join(dir, path)) });
+    const bytes = await readOrReport(join(dir, path), path, add);
+    if (bytes !== undefined) sigFiles.push({ name, bytes });
   }
   if (trusted.length === 0) {
     if (options.allowUnsigned !== true) {
