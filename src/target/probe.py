@@ -484,9 +484,27 @@ def interpreter_candidates(root=None):
     return found
 
 
+def _is_version_shim(path):
+    """A version manager's shim (pyenv, asdf): a small script in a `shims` folder.
+
+    Such a shim starts whichever interpreter the active version selects, and fails (pyenv: exit
+    127, "command not found") for a name no active version provides. Those failures say nothing
+    about the host's interpreters, so they are summed up in one line, not one warning each.
+    """
+    if os.path.basename(os.path.dirname(path)) != "shims":
+        return False
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1024)
+    except (IOError, OSError):
+        return False
+    return head.startswith(b"#!") and (b"pyenv" in head or b"asdf" in head)
+
+
 def probe_interpreters(root=None, extra=None):
     """Facts for the running interpreter and every other one found, deduplicated by real path."""
     errors = []
+    idle_shims = []
     result = []
     seen = set()
     running = os.path.realpath(sys.executable) if sys.executable else None
@@ -506,7 +524,10 @@ def probe_interpreters(root=None, extra=None):
         seen.add(real)
         facts, error = other_interpreter_facts(path)
         if facts is None:
-            errors.append(error)
+            if path not in (extra or []) and _is_version_shim(path):
+                idle_shims.append(path)
+            else:
+                errors.append(error)
             continue
         # A wrapper (pyenv shim, alternatives link) can start an interpreter already listed.
         same = [r for r in result if os.path.realpath(r["executable"]) == os.path.realpath(facts["executable"])]
@@ -516,6 +537,18 @@ def probe_interpreters(root=None, extra=None):
         facts["paths"] = [path]
         facts["running"] = False
         result.append(facts)
+    if idle_shims:
+        names = [os.path.basename(p) for p in idle_shims]
+        errors.append(
+            "%d version-manager shim%s in %s (%s) start no interpreter in the active version; "
+            "skipped (describe one with --python PATH)"
+            % (
+                len(idle_shims),
+                "" if len(idle_shims) == 1 else "s",
+                os.path.dirname(idle_shims[0]),
+                ", ".join(names),
+            )
+        )
     return result, errors
 
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { probeHost, probeScriptPath } from '../../src/target/probe.js';
@@ -105,6 +107,39 @@ describe('probe.py', () => {
     const p = await probeHost({ python, root: hosts('alpine-musl'), runCommands: false });
     assert.deepEqual(p.libc, { kind: 'musl', version: null });
     assert.equal(p.cpu.flags, null);
+  });
+
+  it('sums up version-manager shims that start no interpreter in one line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-shims-'));
+    const shims = join(dir, 'shims');
+    mkdirSync(shims);
+    const real = spawnSync(python, ['-c', 'import sys; print(sys.executable)'])
+      .stdout.toString()
+      .trim();
+    // What pyenv's shims do: start the active version's interpreter, or fail with 127.
+    const script = `#!/usr/bin/env bash\n# pyenv shim (test)\nprogram="\${0##*/}"\nif [ "$program" = python3 ]; then exec "${real}" "$@"; fi\necho "pyenv: $program: command not found" >&2\nexit 127\n`;
+    for (const name of ['python3', 'python3.8', 'python3.9', 'python3.10']) {
+      writeFileSync(join(shims, name), script);
+      chmodSync(join(shims, name), 0o755);
+    }
+    const p = await probeHost({
+      python: join(shims, 'python3'),
+      runCommands: false,
+      env: { ...process.env, PATH: `${shims}:/usr/bin:/bin` },
+    });
+    assert.deepEqual(
+      p.warnings.filter((w) => /exited with status/.test(w)),
+      [],
+      p.warnings.join('\n'),
+    );
+    const about = p.warnings.filter((w) => w.includes(shims));
+    assert.equal(about.length, 1, p.warnings.join('\n'));
+    assert.match(about[0] ?? '', /^3 version-manager shims .*python3\.10, python3\.8, python3\.9/);
+    // The shim that does start an interpreter is one more path of that interpreter.
+    assert.ok(
+      p.interpreters.some((i) => i.paths.includes(join(shims, 'python3'))),
+      JSON.stringify(p.interpreters.map((i) => i.paths)),
+    );
   });
 
   it('runs as a script with FERRY_PROBE_ROOT and prints JSON', () => {
