@@ -61,7 +61,6 @@ export const EXIT_BY_CODE: Readonly<Record<string, number>> = {
   ERR_FERRY_RESOLUTION_TOO_COMPLEX: EXIT.resolution,
   ERR_FERRY_UNKNOWN_PROJECT: EXIT.resolution,
   ERR_FERRY_NO_COMPATIBLE_FILE: EXIT.resolution,
-  ERR_FERRY_SDIST_REQUIRED: EXIT.resolution,
   ERR_FERRY_NO_METADATA: EXIT.resolution,
   ERR_FERRY_INVALID_METADATA: EXIT.resolution,
   ERR_FERRY_INVALID_FILENAME: EXIT.resolution,
