@@ -2,21 +2,22 @@
  * Benchmark: `ferry lock` against `uv pip compile --python-platform` and `pip download`
  * (pip's only way to resolve for another platform), on the same requirement sets and targets,
  * cold (empty cache) and warm (second run, same cache), side by side in one run. Prints the
- * times and the ratios. The peers are installed into .ferry-work/bench-venv from the index pip
- * is configured to use; every tool is pointed at that same main index.
+ * times and the ratios. The peers are installed into .ferry-work/bench-venv-<digest> from the
+ * index pip is configured to use, at the versions test/oracles.txt pins; every tool is pointed
+ * at that same main index.
  *
  *   npm run bench                 # all sets, 3 repetitions of each warm run
  *   npm run bench -- --quick      # two sets, one target
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadIndexSettings } from '../src/index/pip-config.js';
 import { platformTags } from '../src/standards/tags.js';
+import { ensurePinnedVenv } from '../test/helpers/pinned-venv.js';
 
 const quick = process.argv.includes('--quick');
 const WORK = resolve('.ferry-work/bench');
-const VENV = resolve('.ferry-work/bench-venv');
 
 const SETS: Record<string, string[]> = {
   paddle: ['paddlepaddle'],
@@ -58,13 +59,10 @@ function target(arch: 'x86_64' | 'aarch64', python: string, glibc: [number, numb
 
 const TARGETS = [target('x86_64', '3.11', [2, 28]), target('aarch64', '3.10', [2, 28])];
 
-function ensurePeers(): { uv: string; pip: string } {
-  const uv = join(VENV, 'bin', 'uv');
-  if (!existsSync(uv)) {
-    execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
-    execFileSync(join(VENV, 'bin', 'pip'), ['install', '--quiet', 'uv'], { stdio: 'inherit' });
-  }
-  return { uv, pip: join(VENV, 'bin', 'pip') };
+/** uv at the version test/oracles.txt pins (hash-checked); pip is the venv's own. */
+async function ensurePeers(): Promise<{ uv: string; pip: string }> {
+  const venv = await ensurePinnedVenv('bench-venv');
+  return { uv: join(venv, 'bin', 'uv'), pip: join(venv, 'bin', 'pip') };
 }
 
 function time(
@@ -98,7 +96,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
 }
 
 async function main(): Promise<void> {
-  const { uv, pip } = ensurePeers();
+  const { uv, pip } = await ensurePeers();
   execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
   const index = (await loadIndexSettings()).indexUrl;
   rmSync(WORK, { recursive: true, force: true });
