@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseManifest } from '../../bundle/manifest.js';
-import { packBundle, parseSize } from '../../bundle/pack.js';
+import { checkPackOutput, packBundle, parseSize } from '../../bundle/pack.js';
 import { verifyBundle } from '../../bundle/verify.js';
 import { readEnv } from '../../core/env.js';
 import { type Command, str, usageError } from '../command.js';
@@ -53,6 +53,7 @@ Options:
     const output = str(args.values.output);
     if (output === undefined) throw usageError('pack', 'missing -o NAME.ferry.tar.');
     const split = str(args.values.split);
+    await checkPackOutput(output);
     await verifyBundle(dir, { allowUnsigned: true });
     const result = await packBundle(dir, output, {
       mtime: await archiveTime(dir),

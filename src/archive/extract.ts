@@ -1,0 +1,319 @@
+/**
+ * Extracting a bundle archive, failing closed. Only plain files and folders under one root
+ * folder are taken; absolute paths, "..", links, devices, names with NUL or control
+ * characters, names longer than a file system allows, an entry that appears twice or that is
+ * both a file and a folder are refused before anything is written for them. Every header field
+ * is checked (tar.ts), every read is bounded (volumes.ts), and everything lands in a temporary
+ * folder that is renamed into place only when the whole archive has been read and its hashes
+ * agree, so a bad archive leaves nothing behind and never ends in a stack trace.
+ */
+import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { FerryError, isFerryError } from '../core/errors.js';
+import {
+  BLOCK,
+  MAX_NAME_BYTES,
+  MAX_PATH_BYTES,
+  MAX_PAX_BYTES,
+  padding,
+  parseHeader,
+  parsePax,
+  paxSize,
+  TarFormatError,
+} from './tar.js';
+import {
+  checkAllVolumes,
+  planVolumes,
+  type VolumePlan,
+  VolumeReader,
+  volumeDamaged,
+  volumeMissing,
+  volumeName,
+} from './volumes.js';
+
+const CHUNK = 1 << 20;
+
+export interface ExtractResult {
+  root: string;
+  dir: string;
+  /** Relative paths of the extracted files, in archive order. */
+  files: string[];
+  size: number;
+  sha256: string;
+}
+
+/** The archive stops before its end-of-archive marker: with volumes, one may be missing. */
+class Truncated extends FerryError {}
+
+const damaged = (archive: string, message: string): FerryError =>
+  new FerryError('ERR_FERRY_ARCHIVE_DAMAGED', `${archive} is damaged: ${message}`, {
+    hint: 'Copy the archive again from the source media.',
+  });
+
+const truncated = (archive: string, message: string): FerryError =>
+  new Truncated('ERR_FERRY_ARCHIVE_DAMAGED', `${archive} is damaged: ${message}`, {
+    hint: 'Copy the archive again from the source media.',
+  });
+
+const isControl = (code: number): boolean => code < 0x20 || code === 0x7f;
+
+/** Paths in messages: control characters shown as escapes, and never more than 200 characters. */
+function shown(path: string): string {
+  let safe = '';
+  for (const ch of path.length > 400 ? path.slice(0, 400) : path) {
+    const code = ch.charCodeAt(0);
+    safe += isControl(code) ? `\\x${code.toString(16).padStart(2, '0')}` : ch;
+  }
+  return safe.length > 200 ? `${safe.slice(0, 200)}…` : safe;
+}
+
+const unsafe = (archive: string, path: string, message: string): FerryError =>
+  new FerryError(
+    'ERR_FERRY_ARCHIVE_UNSAFE',
+    `${archive} contains "${shown(path)}": ${message}; nothing was extracted`,
+    {
+      hint: 'A ferry bundle holds only plain files and folders under one root folder. Do not use this archive.',
+    },
+  );
+
+/** Why an entry's path cannot be extracted, or undefined. */
+function pathProblem(clean: string): string | undefined {
+  if (clean === '') return 'it has an empty name';
+  if (clean.startsWith('/')) return 'it is an absolute path';
+  for (let i = 0; i < clean.length; i++)
+    if (isControl(clean.charCodeAt(i))) return 'its name holds a NUL or control character';
+  if (clean.includes('\\')) return 'its name holds a backslash';
+  const segments = clean.split('/');
+  if (segments.some((s) => s === '' || s === '.' || s === '..'))
+    return 'it has an empty, "." or ".." path segment';
+  if (segments.some((s) => Buffer.byteLength(s) > MAX_NAME_BYTES))
+    return `a name in it is longer than ${MAX_NAME_BYTES} bytes`;
+  if (Buffer.byteLength(clean) > MAX_PATH_BYTES) return `it is longer than ${MAX_PATH_BYTES} bytes`;
+  return undefined;
+}
+
+/**
+ * Extracts a bundle archive (a single NAME.ferry.tar, or its volumes given by the first
+ * volume, the base name or the volumes.json) into `destDir`, which must not exist or be
+ * empty. The archive's root folder becomes `destDir`.
+ */
+export async function readBundleArchive(
+  pathOrFirstVolume: string,
+  destDir: string,
+): Promise<ExtractResult> {
+  const plan = await planVolumes(pathOrFirstVolume);
+  const destExists = await stat(destDir).then(
+    (s) => s,
+    () => undefined,
+  );
+  if (
+    destExists !== undefined &&
+    (!destExists.isDirectory() || (await readdir(destDir)).length > 0)
+  ) {
+    throw new FerryError(
+      'ERR_FERRY_DEST_EXISTS',
+      `"${destDir}" already exists and is not an empty folder`,
+      {
+        hint: 'Name a new folder to extract into.',
+      },
+    );
+  }
+  const tmp = join(dirname(destDir), `.${basename(destDir)}.ferry-partial-${process.pid}`);
+  const reader = new VolumeReader(plan);
+  try {
+    await rm(tmp, { recursive: true, force: true });
+    await mkdir(tmp, { recursive: true });
+    const result = await extractEntries(reader, plan.archive, tmp);
+    await reader.drain();
+    const sha256 = reader.whole.digest('hex');
+    if (
+      plan.expected !== undefined &&
+      (plan.expected.sha256 !== sha256 || plan.expected.size !== reader.total)
+    ) {
+      throw volumeDamaged(
+        [`the joined archive has SHA-256 ${sha256}, expected ${plan.expected.sha256}`],
+        plan.archive,
+      );
+    }
+    if (destExists !== undefined) await rmdir(destDir);
+    await rename(tmp, destDir);
+    return { root: result.root, dir: destDir, files: result.files, size: reader.total, sha256 };
+  } catch (error) {
+    await reader.close();
+    await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    throw await explainFailure(error, plan, destDir);
+  }
+}
+
+/** The error to report for a failed extraction: a volume-level cause when there is one. */
+async function explainFailure(error: unknown, plan: VolumePlan, destDir: string): Promise<unknown> {
+  if (!isFerryError(error)) {
+    // The archive was checked entry by entry, so what is left is the disk: full, read-only, ...
+    const e = error as NodeJS.ErrnoException;
+    return new FerryError(
+      'ERR_FERRY_EXTRACT_FAILED',
+      `Could not extract ${plan.archive} into "${destDir}": ${e.code ?? ''} ${e.message}`.replace(
+        / {2,}/g,
+        ' ',
+      ),
+      {
+        hint: 'Check that the folder is writable and the disk has room for the bundle.',
+        cause: error,
+      },
+    );
+  }
+  // A tar-level error in a split archive is most likely a damaged volume: name it.
+  if (plan.expected !== undefined && error.code !== 'ERR_FERRY_VOLUME_DAMAGED') {
+    await checkAllVolumes(plan);
+    return error;
+  }
+  // Without volumes.json, volumes that end early all at the same size most likely lack the
+  // next one (NAME.ferry.tar.001 … .003 of 3900M each and no .004).
+  if (error instanceof Truncated && plan.base !== undefined && plan.expected === undefined) {
+    const sizes = plan.sizes;
+    if (sizes.length > 0 && sizes.every((s) => s === sizes[0])) {
+      const next = basename(volumeName(plan.base, plan.paths.length + 1));
+      return volumeMissing(
+        [next],
+        plan.archive,
+        dirname(plan.base),
+        ` (the archive ends after ${basename(plan.paths[plan.paths.length - 1]!)}, whose volumes are all ${sizes[0]} bytes)`,
+      );
+    }
+  }
+  return error;
+}
+
+async function extractEntries(
+  reader: VolumeReader,
+  archive: string,
+  into: string,
+): Promise<{ root: string; files: string[] }> {
+  let root: string | undefined;
+  const files: string[] = [];
+  /** Every path so far, explicit or implied by a deeper one: a file, or a folder. */
+  const kinds = new Map<string, 'file' | 'dir'>();
+  const explicit = new Set<string>();
+  let pax = new Map<string, string>();
+  for (;;) {
+    const at = reader.offset;
+    const header = await reader.read(BLOCK);
+    if (header.length < BLOCK)
+      throw truncated(
+        archive,
+        at === 0
+          ? 'it is empty'
+          : `it ends in the middle at ${reader.describeOffset(at)} (no end-of-archive marker); a volume may be missing`,
+      );
+    if (header.every((b) => b === 0)) {
+      const second = await reader.read(BLOCK);
+      if (second.length < BLOCK || !second.every((b) => b === 0))
+        throw damaged(archive, `bad end-of-archive marker at ${reader.describeOffset(at)}`);
+      break;
+    }
+    let entry: ReturnType<typeof parseHeader>;
+    try {
+      entry = parseHeader(header);
+    } catch (error) {
+      if (!(error instanceof TarFormatError)) throw error;
+      throw damaged(archive, `${error.message} at ${reader.describeOffset(at)}`);
+    }
+    const { type } = entry;
+    if (type === 'x' || type === 'g') {
+      if (entry.size > MAX_PAX_BYTES)
+        throw damaged(
+          archive,
+          `the pax header at ${reader.describeOffset(at)} claims ${entry.size} bytes (at most ${MAX_PAX_BYTES})`,
+        );
+      const want = entry.size + padding(entry.size);
+      const data = await reader.read(want);
+      if (data.length < want)
+        throw truncated(archive, `it ends inside the pax header at ${reader.describeOffset(at)}`);
+      let records: Map<string, string>;
+      try {
+        records = parsePax(data.subarray(0, entry.size));
+      } catch (error) {
+        if (!(error instanceof TarFormatError)) throw error;
+        throw damaged(archive, `${error.message} (the pax header at ${reader.describeOffset(at)})`);
+      }
+      if (type === 'x') pax = records;
+      continue;
+    }
+    const path = pax.get('path') ?? entry.path;
+    let size = entry.size;
+    const paxSizeText = pax.get('size');
+    pax = new Map();
+    if (paxSizeText !== undefined) {
+      const n = paxSize(paxSizeText);
+      if (n === undefined)
+        throw damaged(
+          archive,
+          `"${shown(path)}" has an unreadable pax size "${shown(paxSizeText.slice(0, 40))}"`,
+        );
+      size = n;
+    }
+    if (type !== '0' && type !== '\0' && type !== '5') {
+      const what =
+        type === '1'
+          ? 'a hard link'
+          : type === '2'
+            ? 'a symbolic link'
+            : `an entry of type '${shown(type)}'`;
+      throw unsafe(archive, path, `it is ${what}`);
+    }
+    if (type === '5' && size !== 0)
+      throw damaged(archive, `the folder "${shown(path)}" has a size`);
+    const clean = path.replace(/\/+$/, '');
+    const problem = pathProblem(clean);
+    if (problem !== undefined) throw unsafe(archive, path, problem);
+    const segments = clean.split('/');
+    const top = segments[0]!;
+    if (root === undefined) root = top;
+    if (top !== root)
+      throw unsafe(archive, path, `it lies outside the root folder "${shown(root)}"`);
+    if (explicit.has(clean)) throw unsafe(archive, path, 'it appears twice');
+    explicit.add(clean);
+    // A file where a folder is (or the other way round) would make the file system refuse, or
+    // would quietly put one entry's contents inside another's.
+    for (let i = 1; i < segments.length; i++) {
+      const ancestor = segments.slice(0, i).join('/');
+      if (kinds.get(ancestor) === 'file')
+        throw unsafe(archive, path, `it lies inside the file "${shown(ancestor)}"`);
+      kinds.set(ancestor, 'dir');
+    }
+    const kind = type === '5' ? 'dir' : 'file';
+    const earlier = kinds.get(clean);
+    if (earlier !== undefined && earlier !== kind)
+      throw unsafe(archive, path, 'it is both a file and a folder');
+    kinds.set(clean, kind);
+    const rel = segments.slice(1).join('/');
+    const target = rel === '' ? into : join(into, rel);
+    if (type === '5') {
+      await mkdir(target, { recursive: true, mode: 0o755 });
+      continue;
+    }
+    if (rel === '') throw unsafe(archive, path, 'a file cannot be the root folder');
+    await mkdir(dirname(target), { recursive: true, mode: 0o755 });
+    const mode = (entry.mode & 0o111) !== 0 ? 0o755 : 0o644;
+    const handle = await open(target, 'wx', mode);
+    try {
+      let remaining = size;
+      while (remaining > 0) {
+        const piece = await reader.read(Math.min(CHUNK, remaining));
+        if (piece.length === 0)
+          throw truncated(archive, `it ends inside "${shown(path)}"; a volume may be missing`);
+        await handle.write(piece);
+        remaining -= piece.length;
+      }
+      await handle.chmod(mode);
+    } finally {
+      await handle.close();
+    }
+    const pad = padding(size);
+    if ((await reader.read(pad)).length < pad)
+      throw truncated(archive, `it ends inside "${shown(path)}"`);
+    files.push(rel);
+  }
+  if (root === undefined) throw damaged(archive, 'it holds no files');
+  return { root, files };
+}
