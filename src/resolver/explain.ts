@@ -31,6 +31,10 @@ export interface Clash {
 }
 
 const MAX_LISTED = 15;
+/** Files named in an error's details (--json): enough to see the pattern, not a whole index page. */
+const MAX_DETAILED = 50;
+/** Lines of the per-platform summary of a big project's files. */
+const MAX_KINDS = 10;
 
 export function describeClash(clash: Clash, decisions: number): FerryError {
   const asked = clash.requirements.map((r) => `  ${r.text}  (required by ${r.source})`).join('\n');
@@ -71,17 +75,13 @@ export function describeClash(clash: Clash, decisions: number): FerryError {
 
   if (answer?.kind === 'found' && answer.candidates.length === 0) {
     const target = clash.target;
-    const files = answer.rejected.slice(0, MAX_LISTED).map((f) => `  ${f.filename}  (${f.detail})`);
-    const more =
-      answer.rejected.length > MAX_LISTED
-        ? [`  … and ${answer.rejected.length - MAX_LISTED} more`]
-        : [];
+    const rejected = answer.rejected;
     const tags = target?.tags ?? [];
     const tagLine =
       tags.length > 0
         ? `\nTags tried, best first (${tags.length}): ${tags.slice(0, 8).join(', ')}${tags.length > 8 ? ', …' : ''}`
         : '';
-    const { withWheels, sdistOnly } = versionsByKind(answer.rejected);
+    const { withWheels, sdistOnly } = versionsByKind(rejected);
     const kinds =
       (withWheels.length > 0
         ? `\nVersions with wheels (for other platforms or Pythons): ${listVersions(withWheels)}`
@@ -89,26 +89,50 @@ export function describeClash(clash: Clash, decisions: number): FerryError {
       (sdistOnly.length > 0
         ? `\nVersions with only a source distribution (sdist): ${listVersions(sdistOnly)}`
         : '');
+    const platform = targetPlatform(tags);
+    // A big project has thousands of files, none for this target: a summary says more than a list.
+    const summary = rejected.length > MAX_LISTED ? summarizeFiles(rejected, tags) : undefined;
+    const files =
+      summary === undefined
+        ? `\nFiles on ${answer.source}:\n${rejected.map((f) => `  ${f.filename}  (${f.detail})`).join('\n') || '  (none)'}`
+        : `\n${answer.source} has ${rejected.length} files of "${clash.name}"${platform === undefined ? '' : `, none for ${platform.label}`}:\n${summary.lines.join('\n')}` +
+          (summary.nearest.length > 0
+            ? `\nNearest tags that exist: ${summary.nearest.join(', ')}`
+            : '');
+    const noLoongWheels = platform?.arch === 'loongarch64';
+    const hasSdist = rejected.some((f) => f.reason === 'sdist');
     const options = [
       'bundle for a target these wheels fit (--target, --python, --os, --arch, --glibc)',
-      ...(withWheels.length > 0
-        ? [`pick a version that has a wheel for your target ("${clash.name}==VERSION")`]
+      // No version has a file for any target here, so "pick another version" would lead nowhere.
+      ...(noLoongWheels
+        ? [
+            `add an index that has ${clash.name} wheels for linux loongarch64 with --index NAME=URL (docs/indexes.md)`,
+          ]
         : []),
-      ...(sdistOnly.length > 0
+      ...(hasSdist
         ? [
             `carry the sdist and build it on the target with --allow-sdist ${clash.name} (the target then may need a compiler and the Python headers)`,
           ]
         : []),
     ];
+    // PyPI accepts no loongarch64 wheels yet (pypa/manylinux#1927 enables the images "once PyPI
+    // accepts loongarch64 wheels"), so its mirrors have none either; community indexes do.
+    const loong = noLoongWheels
+      ? '\nPyPI does not accept loongarch64 wheels, so an index that mirrors it has none: such wheels come from other indexes (add one with --index NAME=URL).'
+      : '';
     return new FerryError(
       'ERR_FERRY_NO_COMPATIBLE_FILE',
-      `"${clash.name}" has no file that installs on ${target?.description ?? 'this target'}.${tagLine}${kinds}\nFiles on ${answer.source}:\n${files.concat(more).join('\n') || '  (none)'}`,
+      `"${clash.name}" has no file that installs on ${target?.description ?? 'this target'}.${tagLine}${kinds}${files}${loong}`,
       {
         hint: `Options: ${options.join('; or ')}.`,
         details: {
           project: clash.name,
           tags,
-          files: answer.rejected,
+          files: rejected.slice(0, MAX_DETAILED),
+          fileCount: rejected.length,
+          ...(summary === undefined
+            ? {}
+            : { filesByKind: summary.counts, nearestTags: summary.nearest }),
           versionsWithWheels: withWheels,
           sdistOnlyVersions: sdistOnly,
         },
@@ -266,4 +290,108 @@ function derivation(clash: Clash, versions: readonly Version[]): string | undefi
     }
   }
   return undefined;
+}
+
+/** The target's OS and arch, read from its most specific platform tag. */
+function targetPlatform(
+  tags: readonly string[],
+): { os: string; arch: string; label: string } | undefined {
+  for (const tag of tags) {
+    const plat = tag.split('-')[2];
+    if (plat === undefined || plat === 'any') continue;
+    const kind = platformKind(plat);
+    if (kind !== undefined) return kind;
+  }
+  return undefined;
+}
+
+/** 'linux x86_64' for manylinux_2_17_x86_64; undefined for 'any' and tags it does not know. */
+function platformKind(plat: string): { os: string; arch: string; label: string } | undefined {
+  const kind = (os: string, arch: string, extra = '') => ({
+    os,
+    arch,
+    label: `${os} ${arch}${extra}`,
+  });
+  let m = /^(?:manylinux(?:1|2010|2014|_\d+_\d+)|linux)_(.+)$/.exec(plat);
+  if (m) return kind('linux', m[1] as string);
+  m = /^musllinux_\d+_\d+_(.+)$/.exec(plat);
+  if (m) return kind('linux', m[1] as string, ' (musl)');
+  m = /^macosx_\d+_\d+_(.+)$/.exec(plat);
+  if (m) return kind('macOS', m[1] as string);
+  if (plat === 'win32') return kind('windows', 'x86');
+  m = /^win_(.+)$/.exec(plat);
+  if (m) return kind('windows', m[1] as string);
+  return undefined;
+}
+
+/** The tag triples a wheel file name declares (its last three dash-separated parts, expanded). */
+function wheelTags(filename: string): string[] {
+  if (!filename.endsWith('.whl')) return [];
+  const parts = filename.slice(0, -4).split('-');
+  if (parts.length < 5) return [];
+  const [py, abi, plat] = parts.slice(-3) as [string, string, string];
+  const out: string[] = [];
+  for (const p of py.split('.'))
+    for (const a of abi.split('.'))
+      for (const x of plat.split('.')) out.push(`${p}-${a}-${x}`.toLowerCase());
+  return out;
+}
+
+/**
+ * Counts of a project's files by platform and kind (sdists, pure-Python wheels, wheels per OS
+ * and arch), and the existing tags nearest to the target's: same interpreter and ABI, same OS
+ * and arch scored in that order, so "cp311 manylinux x86_64" is named for a cp311 loongarch64
+ * target and "manylinux_2_34_x86_64" for a glibc 2.28 x86_64 one.
+ */
+function summarizeFiles(
+  rejected: readonly RejectedFile[],
+  targetTags: readonly string[],
+): { lines: string[]; counts: Record<string, number>; nearest: string[] } {
+  const counts = new Map<string, number>();
+  const bump = (key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
+  const interpreters = new Set(targetTags.map((t) => t.split('-')[0]));
+  const abis = new Set(targetTags.map((t) => t.split('-')[1]));
+  const platform = targetPlatform(targetTags);
+  const scored = new Map<string, number>();
+  for (const f of rejected) {
+    if (f.reason === 'sdist' || /\.(tar\.gz|zip|tar\.bz2)$/.test(f.filename)) {
+      bump('source distributions (sdist)');
+      continue;
+    }
+    const tags = wheelTags(f.filename);
+    if (tags.length === 0) {
+      bump('other files');
+      continue;
+    }
+    const plat = tags[0]?.split('-')[2] ?? '';
+    const kind = plat === 'any' ? undefined : platformKind(plat);
+    bump(plat === 'any' ? 'wheels for any platform' : `wheels for ${kind?.label ?? plat}`);
+    for (const tag of tags) {
+      if (scored.has(tag)) continue;
+      const [py, abi, p] = tag.split('-') as [string, string, string];
+      const k = p === 'any' ? undefined : platformKind(p);
+      const score =
+        (interpreters.has(py) ? 8 : 0) +
+        (abis.has(abi) ? 4 : 0) +
+        (p === 'any' || (k !== undefined && k.os === platform?.os) ? 2 : 0) +
+        (k !== undefined && k.arch === platform?.arch ? 1 : 0);
+      scored.set(tag, score);
+    }
+  }
+  // Source distributions first (they can be built anywhere), then wheels, most files first.
+  const first = (key: string) => Number(!key.startsWith('source'));
+  const ordered = [...counts].sort(
+    (a, b) => first(a[0]) - first(b[0]) || b[1] - a[1] || a[0].localeCompare(b[0]),
+  );
+  const shown = ordered.slice(0, MAX_KINDS);
+  const rest = ordered.slice(MAX_KINDS).reduce((n, [, c]) => n + c, 0);
+  const lines = shown.map(([key, n]) => `  ${key}: ${n}`);
+  const others = ordered.length - MAX_KINDS;
+  if (rest > 0) lines.push(`  … ${others} other kind${others === 1 ? '' : 's'}: ${rest}`);
+  const nearest = [...scored]
+    .filter(([, score]) => score > 0)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, 5)
+    .map(([tag]) => tag);
+  return { lines, counts: Object.fromEntries(ordered), nearest };
 }

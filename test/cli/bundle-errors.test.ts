@@ -229,7 +229,7 @@ describe('ferry bundle errors', () => {
 
   test('a malformed requirement points at the bad part', async () => {
     const r = await bundle(['demo-pkg>=1.0,,', '--index-url', index.url]);
-    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /demo-pkg>=1\.0,,/);
     assert.match(r.stderr, /\^/);
   });

@@ -232,7 +232,7 @@ describe('ferry doctor (CLI, saved profiles)', () => {
 
   it('refuses a folder that is not a bundle', async () => {
     const r = await runCli(['doctor', join(dir, 'nothing'), '--profile', profile('cpu-only-py39')]);
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 2, 'a path that is not a bundle is a usage error');
     assert.match(r.stderr, /is not a ferry bundle/);
   });
 });

@@ -38,7 +38,7 @@ describe('trust commands through the CLI', () => {
     const sm2 = ferry('keygen', 'bob', '--sm2');
     assert.equal(sm2.status, 0, sm2.stderr);
     assert.match(await readFile(join(work, 'bob.pub'), 'utf8'), /BEGIN PUBLIC KEY/);
-    assert.equal(ferry('keygen', 'alice').status, 1);
+    assert.equal(ferry('keygen', 'alice').status, 2, 'an existing key is a usage error');
     assert.equal(ferry('keygen', 'mallory').status, 0);
   });
 
