@@ -2,8 +2,10 @@
  * Opens a bundle wherever it lies: a bundle folder is used as it is; a NAME.ferry.tar, its
  * first volume (NAME.ferry.tar.001), its base name or its NAME.ferry.tar.volumes.json is
  * extracted (readBundleArchive: a missing or damaged volume is named before anything else)
- * into a fresh temporary folder that cleanup() removes.
+ * into a fresh temporary folder that cleanup() removes. Every such folder still open is
+ * known here, so a signal handler can remove them all (removeOpenedBundlesSync).
  */
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
@@ -13,6 +15,8 @@ import { type ExtractResult, readBundleArchive } from './pack.js';
 export interface OpenedBundle {
   /** The bundle folder to read. */
   readonly dir: string;
+  /** The bundle as the user named it: what messages and receipts show (never the temporary folder). */
+  readonly label: string;
   /** Set when the bundle came from an archive. */
   readonly archive?: ExtractResult;
   /** Removes the temporary folder (a no-op for a folder). Safe to call twice. */
@@ -30,7 +34,8 @@ export async function openBundle(
 ): Promise<OpenedBundle> {
   const path = resolvePath(pathOrArchive);
   const info = await stat(path).catch(() => undefined);
-  if (info?.isDirectory() === true) return { dir: path, cleanup: async () => undefined };
+  if (info?.isDirectory() === true)
+    return { dir: path, label: pathOrArchive, cleanup: async () => undefined };
   // Nothing there, and nothing that names an archive or its volumes: say so plainly.
   if (info === undefined && !/\.ferry\.tar(\.\d{3}|\.volumes\.json)?$/.test(path)) {
     throw new FerryError(
@@ -42,11 +47,28 @@ export async function openBundle(
     );
   }
   const work = await mkdtemp(join(options.workDir ?? tmpdir(), 'ferry-bundle-'));
+  live.add(work);
+  const cleanup = async (): Promise<void> => {
+    await rm(work, { recursive: true, force: true });
+    live.delete(work);
+  };
   try {
     const archive = await readBundleArchive(path, join(work, 'bundle'));
-    return { dir: archive.dir, archive, cleanup: () => rm(work, { recursive: true, force: true }) };
+    return { dir: archive.dir, label: pathOrArchive, archive, cleanup };
   } catch (error) {
-    await rm(work, { recursive: true, force: true });
+    await cleanup();
     throw error;
   }
+}
+
+/** Temporary folders of archives opened and not yet cleaned up. */
+const live = new Set<string>();
+
+/**
+ * Removes every temporary folder openBundle made that is still there, synchronously: for a
+ * SIGINT/SIGTERM handler, after which no asynchronous cleanup (no `finally`) runs.
+ */
+export function removeOpenedBundlesSync(): void {
+  for (const work of live) rmSync(work, { recursive: true, force: true });
+  live.clear();
 }

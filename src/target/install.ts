@@ -48,8 +48,18 @@ export interface InstallOptions {
   readonly smokeTimeoutSeconds?: number;
   /** Install even when doctor reports errors. */
   readonly skipDoctor?: boolean;
-  /** Keys to check the bundle's signatures with; none: integrity only. */
+  /** Keys to check the bundle's signatures with. */
   readonly trustedKeys?: readonly TrustedKey[];
+  /**
+   * With no trusted keys, install anyway after checking integrity only (and say so). Without
+   * it, no keys means no install: trust fails closed, as in `ferry verify` and install.py.
+   */
+  readonly allowUnsigned?: boolean;
+  /**
+   * The bundle as the user named it (an archive, a volume), shown in messages and recorded in
+   * the receipt instead of `bundleDir`, the temporary folder an archive was extracted to.
+   */
+  readonly bundleLabel?: string;
   /** Describes the host (default: probeHost with the venv's interpreter). */
   readonly probe?: (python: string) => Promise<TargetProfile>;
   readonly events?: EventSink;
@@ -79,22 +89,28 @@ export interface BundleIdentity {
   readonly cuda?: string;
 }
 
-export async function readBundleManifest(bundleDir: string): Promise<Manifest> {
+/** Reads BUNDLE/manifest.json; `label` is the bundle as the user named it, for messages. */
+export async function readBundleManifest(bundleDir: string, label = bundleDir): Promise<Manifest> {
   const path = join(bundleDir, 'manifest.json');
+  const shown = label === bundleDir ? path : `manifest.json in ${label}`;
   const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new FerryError(
       'ERR_FERRY_NOT_A_BUNDLE',
-      `"${bundleDir}" is not a ferry bundle: ${path} cannot be read (${error.code ?? error.message}).`,
+      `"${label}" is not a ferry bundle: ${shown} cannot be read (${error.code ?? error.message}).`,
       {
-        hint: 'Pass the folder that `ferry bundle -o` wrote.',
+        hint: 'Pass the folder that `ferry bundle -o` wrote, or the archive `ferry pack` made of it.',
       },
     );
   });
-  return parseManifest(text, path);
+  return parseManifest(text, shown);
 }
 
 /** Every file the manifest names is present with the recorded size and SHA-256. */
-export async function checkBundleFiles(bundleDir: string, manifest: Manifest): Promise<void> {
+export async function checkBundleFiles(
+  bundleDir: string,
+  manifest: Manifest,
+  label = bundleDir,
+): Promise<void> {
   const problems: string[] = [];
   for (const file of manifest.files) {
     const path = join(bundleDir, file.path);
@@ -114,7 +130,7 @@ export async function checkBundleFiles(bundleDir: string, manifest: Manifest): P
   if (problems.length > 0) {
     throw new FerryError(
       'ERR_FERRY_BUNDLE_DAMAGED',
-      `The bundle "${bundleDir}" is damaged:\n  ${problems.join('\n  ')}`,
+      `The bundle "${label}" is damaged:\n  ${problems.join('\n  ')}`,
       {
         hint: 'Carry the bundle again from its source, or rebuild it.',
         details: { problems },
@@ -123,16 +139,20 @@ export async function checkBundleFiles(bundleDir: string, manifest: Manifest): P
   }
 }
 
-/** The bundle's identity for receipts: the SHA-256 of SHA256SUMS, else of manifest.json. */
+/**
+ * The bundle's identity for receipts: the SHA-256 of SHA256SUMS, else of manifest.json. `path`
+ * is `label` (what the user named, made absolute), never a temporary extraction folder.
+ */
 export async function bundleIdentity(
   bundleDir: string,
   manifest: Manifest,
+  label = bundleDir,
 ): Promise<BundleIdentity> {
   const sums = join(bundleDir, 'SHA256SUMS');
   const hasSums = (await lstat(sums).catch(() => undefined))?.isFile() === true;
   const facts = bundleFactsFromManifest(manifest);
   return {
-    path: bundleDir,
+    path: resolvePath(label),
     sha256: await hashFile(hasSums ? sums : join(bundleDir, 'manifest.json')),
     of: hasSums ? 'SHA256SUMS' : 'manifest.json',
     ...(facts.frameworkPackage === undefined ? {} : { framework: facts.frameworkPackage }),
@@ -140,24 +160,52 @@ export async function bundleIdentity(
   };
 }
 
-/** Integrity (and signatures, when keys are given): `ferry verify` when the bundle has SHA256SUMS. */
+export interface VerifyForInstallOptions {
+  readonly trustedKeys?: readonly TrustedKey[];
+  /** No keys: check integrity only, with a warning. Without it, no keys is refused (exit 7). */
+  readonly allowUnsigned?: boolean;
+  /** The bundle as the user named it, for messages. */
+  readonly label?: string;
+  readonly events?: EventSink;
+}
+
+/** The refusal when no key is given: before anything is read, made or extracted. */
+export function untrustedWithoutKeys(label: string): FerryError {
+  return new FerryError(
+    'ERR_FERRY_UNTRUSTED',
+    `Refusing to install ${label}: no trusted key was given, so nothing proves who made the bundle (anyone who can change it can also recompute SHA256SUMS and manifest.json).`,
+    {
+      hint: "Name the signer's public key with --trusted-key FILE (or a trust file with --trust-file FILE), obtained out of band. --allow-unsigned installs after an integrity check only, without signatures.",
+    },
+  );
+}
+
+/**
+ * Integrity and signatures (`ferry verify`) when the bundle has SHA256SUMS. Fails closed: with
+ * no trusted key the bundle is refused unless `allowUnsigned`, exactly as `ferry verify` and
+ * install.py do. A bundle from before SHA256SUMS carries no signatures, so it installs only
+ * with `allowUnsigned`, checked file by file against manifest.json.
+ */
 export async function verifyForInstall(
   bundleDir: string,
   manifest: Manifest,
-  trustedKeys: readonly TrustedKey[] = [],
-  events: EventSink = () => {},
+  options: VerifyForInstallOptions = {},
 ): Promise<void> {
+  const trustedKeys = options.trustedKeys ?? [];
+  const label = options.label ?? bundleDir;
+  const events = options.events ?? (() => {});
+  if (trustedKeys.length === 0 && options.allowUnsigned !== true) throw untrustedWithoutKeys(label);
   const hasSums = (await lstat(join(bundleDir, 'SHA256SUMS')).catch(() => undefined)) !== undefined;
   if (hasSums) {
-    await verifyBundle(
-      bundleDir,
-      trustedKeys.length > 0 ? { trustedKeys } : { allowUnsigned: true },
-    );
+    await verifyBundle(bundleDir, {
+      ...(trustedKeys.length > 0 ? { trustedKeys } : { allowUnsigned: true }),
+      label,
+    });
     if (trustedKeys.length === 0) {
       events({
         type: 'warning',
         code: 'W_FERRY_SIGNATURES_NOT_CHECKED',
-        message: 'the bundle is intact, but its signatures were not checked (no --trusted-key)',
+        message: `${label} is intact, but its signatures were NOT checked (--allow-unsigned)`,
       });
     }
     return;
@@ -165,17 +213,17 @@ export async function verifyForInstall(
   if (trustedKeys.length > 0) {
     throw new FerryError(
       'ERR_FERRY_UNTRUSTED',
-      `The bundle ${bundleDir} has no SHA256SUMS, so it carries no signatures to check.`,
+      `The bundle ${label} has no SHA256SUMS, so it carries no signatures to check.`,
       {
-        hint: 'Rebuild the bundle with a current ferry and sign it, or install without --trusted-key.',
+        hint: 'Rebuild the bundle with a current ferry and sign it, or install it with --allow-unsigned (integrity only).',
       },
     );
   }
-  await checkBundleFiles(bundleDir, manifest);
+  await checkBundleFiles(bundleDir, manifest, label);
   events({
     type: 'warning',
     code: 'W_FERRY_UNSIGNED',
-    message: 'the bundle has no SHA256SUMS: checked against manifest.json only, no signatures',
+    message: `${label} has no SHA256SUMS: checked against manifest.json only, no signatures (--allow-unsigned)`,
   });
 }
 
@@ -192,15 +240,12 @@ export interface OfflinePlan {
 export async function planOfflineInstall(
   bundleDir: string,
   manifest: Manifest,
+  label = bundleDir,
 ): Promise<OfflinePlan> {
   const text = await readFile(join(bundleDir, 'requirements.txt'), 'utf8').catch(() => {
-    throw new FerryError(
-      'ERR_FERRY_INCOMPLETE',
-      `The bundle ${bundleDir} has no requirements.txt.`,
-      {
-        hint: 'Rebuild the bundle with `ferry bundle`; it writes requirements.txt with hashes.',
-      },
-    );
+    throw new FerryError('ERR_FERRY_INCOMPLETE', `The bundle ${label} has no requirements.txt.`, {
+      hint: 'Rebuild the bundle with `ferry bundle`; it writes requirements.txt with hashes.',
+    });
   });
   const files = manifest.files.map((f) => ({
     ...f,
@@ -355,12 +400,22 @@ export async function installBundle(options: InstallOptions): Promise<InstallRep
   const mode = options.into === undefined ? 'new' : 'into';
   const dest = resolvePath((options.venv ?? options.into) as string);
 
+  const label = options.bundleLabel ?? bundleDir;
+  const trustedKeys = options.trustedKeys ?? [];
+  // Trust fails closed before anything is read or made: no venv, no staging folder.
+  if (trustedKeys.length === 0 && options.allowUnsigned !== true) throw untrustedWithoutKeys(label);
+
   // 1. verify
-  events({ type: 'install-step', step: 'verify', detail: bundleDir });
-  const manifest = await readBundleManifest(bundleDir);
-  await verifyForInstall(bundleDir, manifest, options.trustedKeys ?? [], events);
-  const plan = await planOfflineInstall(bundleDir, manifest);
-  const bundle = await bundleIdentity(bundleDir, manifest);
+  events({ type: 'install-step', step: 'verify', detail: label });
+  const manifest = await readBundleManifest(bundleDir, label);
+  await verifyForInstall(bundleDir, manifest, {
+    trustedKeys,
+    allowUnsigned: options.allowUnsigned === true,
+    label,
+    events,
+  });
+  const plan = await planOfflineInstall(bundleDir, manifest, label);
+  const bundle = await bundleIdentity(bundleDir, manifest, label);
 
   // 2. destination
   await recoverInterrupted(dest, events);

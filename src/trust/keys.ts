@@ -17,9 +17,10 @@
  * files a user names; keys that travel inside a bundle are never trusted.
  */
 import { constants } from 'node:fs';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { lstat, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { caretLine, FerryError } from '../core/errors.js';
+import { caretLine, FerryError, isFerryError } from '../core/errors.js';
+import { ACCEPTED_KEYS, describeKeyText, describePublicKeyDer } from './describe-key.js';
 import {
   formatMinisignPublicKey,
   generateMinisignKeyPair,
@@ -172,7 +173,15 @@ export function parseTrustFile(text: string, source = 'trusted keys'): TrustedKe
         key = parsePublicKey(body);
         if (key.algorithm !== 'ed25519') throw new Error('not an Ed25519 key');
       } else if (algorithm === 'sm2') {
-        const point = parseSm2PublicKey(Buffer.from(body, 'base64'));
+        const der = Buffer.from(body, 'base64');
+        let point: Sm2Point;
+        try {
+          point = parseSm2PublicKey(der);
+        } catch (error) {
+          const kind = describePublicKeyDer(der);
+          if (kind === undefined || kind.startsWith('an SM2')) throw error;
+          throw new Error(`it is ${kind}`);
+        }
         key = { algorithm: 'sm2', keyId: sm2KeyId(point), point };
       } else {
         problems.push(
@@ -199,7 +208,7 @@ export function parseTrustFile(text: string, source = 'trusted keys'): TrustedKe
       'ERR_FERRY_BAD_TRUST_FILE',
       `The trust file ${source} has ${problems.length} problem(s):\n${problems.join('\n')}`,
       {
-        hint: 'Each line is "NAME ALGORITHM KEY"; `ferry trust add` writes correct lines.',
+        hint: 'Each line is "NAME ALGORITHM KEY"; `ferry keygen NAME` prints the line for its key.',
         details: { source, problems },
       },
     );
@@ -214,22 +223,93 @@ export async function loadPublicKey(pathOrText: string): Promise<PublicKey> {
     looksLikePem(pathOrText) ||
     /^RW[A-Za-z0-9+/]{54}$/.test(pathOrText.trim());
   if (isText) return parsePublicKey(pathOrText);
-  return parsePublicKey(await readKeyFile(pathOrText, 'public key'));
+  const text = await readKeyFile(pathOrText, 'public key');
+  return parseKeyFile(pathOrText, 'public key', text, parsePublicKey);
 }
 
 export async function loadSecretKey(path: string): Promise<SecretKey> {
-  return parseSecretKey(await readKeyFile(path, 'secret key'));
+  const text = await readKeyFile(path, 'secret key');
+  return parseKeyFile(path, 'secret key', text, parseSecretKey);
 }
 
-async function readKeyFile(path: string, what: string): Promise<string> {
+type KeyFileRole = 'public key' | 'secret key' | 'trusted keys';
+
+/**
+ * Parses a key file's text; a key ferry cannot read is named with its file and, when Node's
+ * crypto can tell, what kind of key it is instead (RSA, P-256, a certificate, a secret key
+ * where a public one belongs), with a hint on what ferry accepts.
+ */
+function parseKeyFile<T>(
+  path: string,
+  role: KeyFileRole,
+  text: string,
+  parse: (t: string) => T,
+): T {
   try {
-    return await readFile(path, 'utf8');
+    return parse(text);
   } catch (error) {
+    if (!isFerryError(error) || error.code !== 'ERR_FERRY_BAD_KEY') throw error;
+    const kind = describeKeyText(text);
+    const wantsPublic = role !== 'secret key';
+    const isSecret = kind !== undefined && /private|secret/.test(kind);
+    const hint =
+      wantsPublic && isSecret
+        ? `Give the public half (NAME.pub), never the secret key; ${ACCEPTED_KEYS}.`
+        : !wantsPublic && kind !== undefined && !isSecret
+          ? `Give the secret key (NAME.key) to sign with; ${ACCEPTED_KEYS}.`
+          : role === 'secret key'
+            ? `${ACCEPTED_KEYS}.`
+            : `${ACCEPTED_KEYS}; a trust file lists "NAME ALGORITHM KEY" lines.`;
+    const what = role === 'trusted keys' ? 'trusted key' : role;
+    const message =
+      kind === undefined ||
+      (/SM2|minisign/.test(kind) && (wantsPublic ? /public/ : /private|secret/).test(kind))
+        ? `The ${what} file "${path}" cannot be read: ${error.message}`
+        : `The ${what} file "${path}" holds ${kind}, which ferry cannot use as ${what === 'secret key' ? 'a secret key' : 'a public key'}`;
+    throw new FerryError('ERR_FERRY_BAD_KEY', message, {
+      hint,
+      cause: error,
+      details: { path, ...(kind === undefined ? {} : { kind }) },
+    });
+  }
+}
+
+async function readKeyFile(path: string, role: KeyFileRole): Promise<string> {
+  const what = role === 'trusted keys' ? 'trusted key' : role;
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'there is no such file'
+        : code === 'EISDIR'
+          ? 'it is a folder'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (code ?? (error as Error).message);
     throw new FerryError(
-      'ERR_FERRY_KEY_NOT_FOUND',
-      `Cannot read the ${what} file "${path}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      { cause: error },
+      code === 'ENOENT' ? 'ERR_FERRY_KEY_NOT_FOUND' : 'ERR_FERRY_KEY_UNREADABLE',
+      `Cannot read the ${what} file "${path}": ${why}`,
+      {
+        hint:
+          role === 'secret key'
+            ? 'Name the secret key file `ferry keygen NAME` wrote (NAME.key), with its path.'
+            : "Name the signer's public key file (NAME.pub from `ferry keygen NAME`, obtained out of band) or a trust file, with its path.",
+        cause: error,
+        details: { path, ...(code === undefined ? {} : { errno: code }) },
+      },
     );
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const kind = bytes[0] === 0x30 ? 'binary DER, not text' : 'not UTF-8 text';
+    throw new FerryError('ERR_FERRY_BAD_KEY', `The ${what} file "${path}" is ${kind}`, {
+      hint: `${ACCEPTED_KEYS}; a DER key converts with \`openssl pkey -inform DER -in KEY -out KEY.pem\`.`,
+      details: { path },
+    });
   }
 }
 
@@ -245,7 +325,14 @@ export async function loadTrustedKeys(paths: readonly string[]): Promise<Trusted
     const first = text.split('\n').find((l) => l.trim() !== '' && !l.trim().startsWith('#')) ?? '';
     if (looksLikePem(text) || first.startsWith('untrusted comment: ')) {
       const name = basename(path).replace(/\.pub$/, '');
-      keys = [{ ...parsePublicKey(text), name, source: path }];
+      keys = [{ ...parseKeyFile(path, 'trusted keys', text, parsePublicKey), name, source: path }];
+    } else if (describeKeyText(text) !== undefined) {
+      // An OpenSSH key or the like: say what it is rather than "line 1 is not NAME ALGORITHM KEY".
+      keys = [
+        parseKeyFile(path, 'trusted keys', text, () => {
+          throw new FerryError('ERR_FERRY_BAD_KEY', 'not a ferry key');
+        }),
+      ];
     } else {
       keys = parseTrustFile(text, path);
     }
@@ -267,9 +354,11 @@ export async function loadTrustedKeys(paths: readonly string[]): Promise<Trusted
 }
 
 /**
- * Writes BASE.key (0600, created exclusively) and BASE.pub. Nothing is overwritten unless
- * `force`; the secret key is written to a temporary name and renamed, so a failure leaves
- * no half-written key.
+ * Writes BASE.key (0600) and BASE.pub. Nothing is overwritten unless `force`. Every check that
+ * can fail (the folder exists and is a folder, neither name is a folder or, without `force`,
+ * an existing file) runs before anything is written; both files are then written under
+ * temporary names and renamed, and a failure removes whatever this call wrote, so there is
+ * never a secret key without its public half, nor a half-written file.
  */
 export async function writeKeyPairFiles(
   basePath: string,
@@ -278,22 +367,51 @@ export async function writeKeyPairFiles(
 ): Promise<{ secretKeyPath: string; publicKeyPath: string }> {
   const secretKeyPath = `${basePath}.key`;
   const publicKeyPath = `${basePath}.pub`;
-  if (!opts.force) {
-    for (const path of [secretKeyPath, publicKeyPath]) {
-      const exists = await readFile(path).then(
-        () => true,
-        () => false,
+  const folder = dirname(secretKeyPath);
+  const where = await stat(folder).catch((error: NodeJS.ErrnoException) => error);
+  if (where instanceof Error || !where.isDirectory()) {
+    const why =
+      where instanceof Error
+        ? where.code === 'ENOENT'
+          ? 'does not exist'
+          : `cannot be read (${where.code ?? where.message})`
+        : 'is not a folder';
+    throw new FerryError(
+      'ERR_FERRY_KEY_PATH',
+      `Cannot write the key pair "${basePath}": the folder "${folder}" ${why}`,
+      {
+        hint: 'Create the folder first (mkdir -p), or give NAME in an existing folder; keygen writes NAME.key and NAME.pub.',
+        details: { path: basePath },
+      },
+    );
+  }
+  for (const path of [secretKeyPath, publicKeyPath]) {
+    const existing = await lstat(path).catch(() => undefined);
+    if (existing === undefined) continue;
+    if (!existing.isFile()) {
+      throw new FerryError(
+        'ERR_FERRY_KEY_PATH',
+        `Cannot write "${path}": ${existing.isDirectory() ? 'it is a folder' : 'it is not a regular file'}`,
+        {
+          hint: 'Choose another NAME; keygen never replaces a folder, even with --force.',
+          details: { path },
+        },
       );
-      if (exists) {
-        throw new FerryError('ERR_FERRY_KEY_EXISTS', `"${path}" already exists`, {
-          hint: 'Choose another name, or pass --force to replace the key pair.',
-        });
-      }
+    }
+    if (!opts.force) {
+      throw new FerryError('ERR_FERRY_KEY_EXISTS', `"${path}" already exists`, {
+        hint: 'Choose another name, or pass --force to replace the key pair.',
+      });
     }
   }
-  const writeNew = async (path: string, text: string, mode: number): Promise<void> => {
-    const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-    const handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
+  const tmpOf = (path: string): string =>
+    join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const writeTmp = async (path: string, text: string, mode: number): Promise<void> => {
+    const handle = await open(
+      tmpOf(path),
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL,
+      mode,
+    );
     try {
       await handle.writeFile(text, 'utf8');
       await handle.chmod(mode);
@@ -301,14 +419,28 @@ export async function writeKeyPairFiles(
     } finally {
       await handle.close();
     }
-    try {
-      await rename(tmp, path);
-    } catch (error) {
-      await rm(tmp, { force: true });
-      throw error;
-    }
   };
-  await writeNew(secretKeyPath, pair.secretKeyText, 0o600);
-  await writeNew(publicKeyPath, pair.publicKeyText, 0o644);
+  const renamed: string[] = [];
+  try {
+    await writeTmp(secretKeyPath, pair.secretKeyText, 0o600);
+    await writeTmp(publicKeyPath, pair.publicKeyText, 0o644);
+    await rename(tmpOf(secretKeyPath), secretKeyPath);
+    renamed.push(secretKeyPath);
+    await rename(tmpOf(publicKeyPath), publicKeyPath);
+  } catch (error) {
+    await Promise.all(
+      [tmpOf(secretKeyPath), tmpOf(publicKeyPath), ...renamed].map((p) => rm(p, { force: true })),
+    );
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new FerryError(
+      'ERR_FERRY_KEY_WRITE',
+      `Cannot write the key pair "${basePath}": ${code ?? (error as Error).message}; nothing was written`,
+      {
+        hint: 'Check that the folder is writable and has room, then run keygen again.',
+        cause: error,
+        details: { path: basePath },
+      },
+    );
+  }
   return { secretKeyPath, publicKeyPath };
 }

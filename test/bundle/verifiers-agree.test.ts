@@ -68,7 +68,7 @@ function assertBothRefuse(
   for (const [who, v] of Object.entries(verdicts)) {
     assert.equal(v.code, code, `${who}: exit ${v.code}\n${v.stderr}`);
     assert.match(v.stderr, message, `${who}: ${v.stderr}`);
-    assert.doesNotMatch(v.stderr, /Traceback|internal error|    at /, `${who}: ${v.stderr}`);
+    assert.doesNotMatch(v.stderr, /Traceback|internal error|\n {4}at /, `${who}: ${v.stderr}`);
   }
 }
 

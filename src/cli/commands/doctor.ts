@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openBundle } from '../../bundle/open.js';
 import { bundleFactsFromManifest, type DoctorProblem, diagnose } from '../../target/doctor.js';
 import { readBundleManifest } from '../../target/install.js';
 import { probeHost } from '../../target/probe.js';
 import { parseTargetProfile, profileName, type TargetProfile } from '../../target/profile.js';
 import { type Command, str, usageError } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+import { openBundleForCommand } from '../open-for-command.js';
 
 export const doctorCommand: Command = {
   name: 'doctor',
@@ -41,8 +41,10 @@ Options:
     if (venv !== undefined && pythonArg !== undefined)
       throw usageError('doctor', 'give --venv or --python, not both.');
     const python = venv === undefined ? pythonArg : join(venv, 'bin', 'python');
-    const opened = await openBundle(bundleDir);
-    const manifest = await readBundleManifest(opened.dir).finally(() => opened.cleanup());
+    const opened = await openBundleForCommand(bundleDir);
+    const manifest = await readBundleManifest(opened.dir, opened.label).finally(() =>
+      opened.cleanup(),
+    );
     const facts = bundleFactsFromManifest(manifest);
     const profileFile = str(args.values.profile);
     let host: TargetProfile;

@@ -1,11 +1,11 @@
-import { openBundle } from '../../bundle/open.js';
 import { FerryError } from '../../core/errors.js';
-import { type InstallReport, installBundle } from '../../target/install.js';
+import { type InstallReport, installBundle, untrustedWithoutKeys } from '../../target/install.js';
 import { buildReceipt, writeReceipt } from '../../target/receipt.js';
 import { parseSmokeMode } from '../../target/smoke/checks.js';
 import { loadSecretKey, loadTrustedKeys, type SecretKey } from '../../trust/keys.js';
 import { type Command, list, str, usageError } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+import { openBundleForCommand } from '../open-for-command.js';
 import type { Output } from '../render.js';
 import { VERSION } from '../version.js';
 
@@ -21,12 +21,17 @@ export const installCommand: Command = {
     receipt: { type: 'string' },
     key: { type: 'string' },
     'trusted-key': { type: 'string', multiple: true },
+    'trust-file': { type: 'string', multiple: true },
+    'allow-unsigned': { type: 'boolean' },
     'skip-doctor': { type: 'boolean' },
   },
-  help: `Usage: ferry install BUNDLE (--venv PATH | --into PATH) [options]
+  help: `Usage: ferry install BUNDLE (--venv PATH | --into PATH) --trusted-key FILE... [options]
+       ferry install BUNDLE (--venv PATH | --into PATH) --allow-unsigned [options]
 
-  1. verify   every file against SHA256SUMS and the manifest (and the signatures, with
-              --trusted-key); refuse a bundle that would need the network to install
+  1. verify   every file against SHA256SUMS and the manifest, and the signatures against the
+              keys you trust (as ferry verify); refuse a bundle that would need the network.
+              With no --trusted-key / --trust-file it refuses (exit 7) before anything is made,
+              unless --allow-unsigned is given
   2. doctor   will it run on this host? (see ferry doctor); errors stop the install
   3. install  pip --no-index --require-hashes with no pip configuration, in a staging
               folder beside PATH: no network is used or needed
@@ -40,19 +45,24 @@ Options:
       --venv PATH        a new venv (must not exist unless --force)
       --into PATH        an existing venv to add the bundle to
       --python PY        the interpreter for a new venv (default: $FERRY_PYTHON or python3)
-      --force            replace an existing --venv PATH
+      --force            replace an existing --venv PATH: the folder at PATH is REMOVED,
+                         with everything in it, once the new venv has passed its smoke test
       --smoke MODE       auto (by the bundle's packages), paddle, torch, tensorflow,
                          imports (only the import check) or none (default auto)
       --smoke-timeout S  seconds each smoke check may take (default: per check, 300-600)
       --receipt FILE     write a JSON receipt (also when the smoke test fails)
       --key KEY          sign the receipt (minisign or SM2 secret key): FILE.minisig or
                          FILE.sm2.sig beside it
-      --trusted-key KEY  check the bundle's signatures with this public key (repeatable)
+      --trusted-key KEY  a public key (.pub: minisign or SM2 PEM) or trust file you trust;
+                         the bundle must be signed by it (repeatable)
+      --trust-file FILE  a trust file, lines "NAME ALGORITHM KEY" (repeatable)
+      --allow-unsigned   install without checking signatures (integrity only; says so)
       --skip-doctor      install even when doctor reports errors
       --json             print JSON events and the result on stdout
 
 Exit status: 0 installed; 5 damaged bundle; 6 the bundle would need the network; 7 not
-signed by a trusted key; 8 pip or the smoke test failed; 9 doctor found errors.`,
+signed by a trusted key, or no key given; 8 pip or the smoke test failed; 9 doctor found
+errors.`,
   async run(args, out) {
     const bundleDir = args.positionals[0];
     if (bundleDir === undefined || args.positionals.length > 1)
@@ -81,16 +91,27 @@ signed by a trusted key; 8 pip or the smoke test failed; 9 doctor found errors.`
     const keyPath = str(args.values.key);
     if (keyPath !== undefined && receiptPath === undefined)
       throw usageError('install', '--key signs the receipt; give --receipt FILE too.');
+    const keyFiles = [...list(args.values['trusted-key']), ...list(args.values['trust-file'])];
+    const allowUnsigned = args.values['allow-unsigned'] === true;
+    if (keyFiles.length > 0 && allowUnsigned)
+      throw usageError(
+        'install',
+        '--allow-unsigned cannot be combined with --trusted-key / --trust-file.',
+      );
+    // Trust fails closed, and before anything is extracted, created or installed.
+    if (keyFiles.length === 0 && !allowUnsigned) throw untrustedWithoutKeys(bundleDir);
     // Load keys first: a typo in a key path should not cost a whole install.
     const key = keyPath === undefined ? undefined : await loadSecretKey(keyPath);
-    const trustedKeys = await loadTrustedKeys(list(args.values['trusted-key']));
+    const trustedKeys = await loadTrustedKeys(keyFiles);
 
-    // A .ferry.tar, one of its volumes or its volumes.json is unpacked first (and removed after).
-    const opened = await openBundle(bundleDir);
+    // A .ferry.tar, one of its volumes or its volumes.json is unpacked first (and removed
+    // after, on an error or a signal too).
+    const opened = await openBundleForCommand(bundleDir);
     let report: InstallReport;
     try {
       report = await installBundle({
         bundleDir: opened.dir,
+        bundleLabel: opened.label,
         ...(venv === undefined ? {} : { venv }),
         ...(into === undefined ? {} : { into }),
         ...(python === undefined ? {} : { python }),
@@ -99,6 +120,7 @@ signed by a trusted key; 8 pip or the smoke test failed; 9 doctor found errors.`
         ...(smokeTimeoutSeconds === undefined ? {} : { smokeTimeoutSeconds }),
         skipDoctor: args.values['skip-doctor'] === true,
         trustedKeys,
+        allowUnsigned,
         events: out.events,
       });
     } catch (error) {

@@ -1,7 +1,7 @@
-import { openBundle } from '../../bundle/open.js';
 import { verifyBundle } from '../../bundle/verify.js';
 import { loadTrustedKeys } from '../../trust/keys.js';
 import { type Command, list, str, usageError } from '../command.js';
+import { openBundleForCommand } from '../open-for-command.js';
 
 export const verifyCommand: Command = {
   name: 'verify',
@@ -54,9 +54,14 @@ signers, or no key given); several problems: the first of 5, 6, 7.`,
         `--require-signers wants a whole number of 1 or more, got "${requireText}".`,
       );
     const trustedKeys = await loadTrustedKeys(keyFiles);
-    const opened = await openBundle(path);
+    const opened = await openBundleForCommand(path);
     try {
-      const report = await verifyBundle(opened.dir, { trustedKeys, requireSigners, allowUnsigned });
+      const report = await verifyBundle(opened.dir, {
+        trustedKeys,
+        requireSigners,
+        allowUnsigned,
+        label: opened.label,
+      });
       if (!report.signatures.checked) {
         out.events({
           type: 'warning',
