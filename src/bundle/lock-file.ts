@@ -3,6 +3,8 @@
  * under [tool.ferry] so that `ferry bundle --lock` rebuilds exactly the bundle the lock
  * describes, with no resolution and no guessing about the targets.
  */
+import { rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { FerryError } from '../core/errors.js';
 import { parseWheelFilename } from '../standards/filename.js';
 import { evaluateMarker, parseMarker } from '../standards/marker.js';
@@ -116,4 +118,68 @@ export function lockedFromPylock(lock: PylockFile, fallbackTargets: readonly Tar
     constraints: Array.isArray(ferry.constraints) ? (ferry.constraints as string[]) : [],
     indexes: Array.isArray(ferry.indexes) ? (ferry.indexes as string[]) : [],
   };
+}
+
+function destination(path: string, problem: string, hint: string): FerryError {
+  return new FerryError('ERR_FERRY_DESTINATION', `Cannot write "${path}": ${problem}`, { hint });
+}
+
+/**
+ * Checks the path a lock is to be written to, before the (slow) resolution: not empty, not a
+ * folder, and in a folder that exists. Returns how to write it: through a temporary file and
+ * a rename (a regular file, or nothing yet), or straight into it (a character device or a
+ * pipe, e.g. /dev/stdout, which a rename would replace).
+ */
+export async function checkLockOutput(path: string): Promise<'replace' | 'direct'> {
+  if (path.trim() === '')
+    throw destination(path, 'the path is empty', 'Give a file name, e.g. -o pylock.toml.');
+  const full = resolvePath(path);
+  const st = await stat(full).catch(() => undefined);
+  if (st?.isDirectory() === true)
+    throw destination(
+      path,
+      'it is a folder',
+      `Name the file to write, e.g. -o ${join(path, 'pylock.toml')}.`,
+    );
+  if (st !== undefined && (st.isCharacterDevice() || st.isFIFO())) return 'direct';
+  if (st !== undefined && !st.isFile())
+    throw destination(path, 'it exists and is not a regular file', 'Choose another -o path.');
+  const parent = dirname(full);
+  const dir = await stat(parent).catch(() => undefined);
+  if (dir === undefined)
+    throw destination(
+      path,
+      `the folder "${dirname(path)}" does not exist`,
+      `Create it first (mkdir -p ${dirname(path)}) or choose another -o path.`,
+    );
+  if (!dir.isDirectory())
+    throw destination(path, `"${dirname(path)}" is not a folder`, 'Choose another -o path.');
+  return 'replace';
+}
+
+/**
+ * Writes a lock (or its requirements.txt export) whole or not at all: into a temporary file
+ * beside it, renamed over it at the end, so a reader never sees half a lock and a failure
+ * (a full disk, a folder removed meanwhile) leaves the earlier file as it was and no
+ * temporary file behind.
+ */
+export async function writeLockOutput(path: string, text: string): Promise<void> {
+  const how = await checkLockOutput(path);
+  try {
+    if (how === 'direct') {
+      await writeFile(path, text);
+      return;
+    }
+    const temp = join(dirname(resolvePath(path)), `.${basename(path)}.ferry-tmp-${process.pid}`);
+    try {
+      await writeFile(temp, text, { flag: 'wx' });
+      await rename(temp, path);
+    } catch (error) {
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw error;
+    }
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw destination(path, e.message, 'Check the path and that its disk has room.');
+  }
 }

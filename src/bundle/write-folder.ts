@@ -5,9 +5,7 @@
  * one is complete. The same contents give byte-identical files wherever they are written:
  * nothing here reads the clock or the destination's path.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { chmod, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { hashFile } from '../core/hash-file.js';
 import type { ContentCache } from '../fetch/cache.js';
@@ -44,8 +42,50 @@ export interface BundleContents {
   readonly installPy?: string;
 }
 
+/** The staging folder a run with process id `pid` uses for `outDir`. */
+export const stagingFolder = (outDir: string, pid: number): string =>
+  join(dirname(outDir), `.${basename(outDir)}.ferry-tmp-${pid}`);
+
+/** Is a process with this id running? (EPERM: it runs as another user.) */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes what earlier runs for `outDir` left when they were killed (SIGKILL, power loss):
+ * staging folders `.NAME.ferry-tmp-PID`, and `NAME.ferry-old-PID` folders once NAME exists
+ * again, for every PID that no longer runs. A folder of a live process (another ferry writing
+ * the same bundle right now) is left alone; so is an old bundle whose replacement never
+ * arrived, since it may be the only copy.
+ */
+export async function sweepStaleStaging(outDir: string): Promise<string[]> {
+  const dir = dirname(outDir);
+  const name = basename(outDir);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const outExists = names.includes(name);
+  const removed: string[] = [];
+  for (const entry of names) {
+    let pid: string | undefined;
+    if (entry.startsWith(`.${name}.ferry-tmp-`)) pid = entry.slice(`.${name}.ferry-tmp-`.length);
+    else if (outExists && entry.startsWith(`${name}.ferry-old-`))
+      pid = entry.slice(`${name}.ferry-old-`.length);
+    if (pid === undefined || !/^[1-9][0-9]{0,9}$/.test(pid)) continue;
+    const n = Number(pid);
+    if (n === process.pid || processAlive(n)) continue;
+    await rm(join(dir, entry), { recursive: true, force: true }).catch(() => undefined);
+    removed.push(entry);
+  }
+  return removed;
+}
+
 export async function writeBundleFolder(outDir: string, contents: BundleContents): Promise<void> {
-  const staging = join(dirname(outDir), `.${basename(outDir)}.ferry-tmp-${process.pid}`);
+  const staging = stagingFolder(outDir, process.pid);
+  await sweepStaleStaging(outDir);
   await rm(staging, { recursive: true, force: true });
   try {
     await mkdir(join(staging, BUNDLE_FILES.wheels), { recursive: true });
@@ -74,6 +114,8 @@ export async function writeBundleFolder(outDir: string, contents: BundleContents
       formatSha256Sums(await computeSha256Sums(staging)),
     );
     await replaceDirectory(staging, outDir);
+    // Now that NAME is complete, a bundle a killed run had set aside is no longer needed.
+    await sweepStaleStaging(outDir);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw error;

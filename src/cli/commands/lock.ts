@@ -1,5 +1,4 @@
-import { rename, writeFile } from 'node:fs/promises';
-import { formatLockFile } from '../../bundle/lock-file.js';
+import { checkLockOutput, formatLockFile, writeLockOutput } from '../../bundle/lock-file.js';
 import { lockToRequirementsTxt, parsePylock } from '../../bundle/pylock.js';
 import { describeTarget } from '../../standards/target.js';
 import { type Command, str, usageError } from '../command.js';
@@ -34,15 +33,14 @@ Example:
       throw usageError('lock', `--format "${format}" is not pylock or requirements.`);
     const output =
       str(args.values.output) ?? (format === 'pylock' ? 'pylock.toml' : 'requirements.txt');
+    if (output !== '-') await checkLockOutput(output);
     const { locked } = await resolveFromArgs('lock', args, out);
     const pylock = formatLockFile(locked);
     const text = format === 'pylock' ? pylock : lockToRequirementsTxt(parsePylock(pylock, output));
     if (output === '-') {
       process.stdout.write(text);
     } else {
-      const temp = `${output}.ferry-tmp-${process.pid}`;
-      await writeFile(temp, text);
-      await rename(temp, output);
+      await writeLockOutput(output, text);
     }
     out.result(
       {
