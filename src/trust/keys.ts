@@ -263,7 +263,7 @@ function parseKeyFile<T>(
     const what = role === 'trusted keys' ? 'trusted key' : role;
     const message =
       kind === undefined ||
-      (/SM2|minisign/.test(kind) && (wantsPublic ? /public/ : /private|secret/).test(kind))
+      (/^(an SM2|a minisign) /.test(kind) && (wantsPublic ? /public/ : /private|secret/).test(kind))
         ? `The ${what} file "${path}" cannot be read: ${error.message}`
         : `The ${what} file "${path}" holds ${kind}, which ferry cannot use as ${what === 'secret key' ? 'a secret key' : 'a public key'}`;
     throw new FerryError('ERR_FERRY_BAD_KEY', message, {

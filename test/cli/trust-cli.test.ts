@@ -42,6 +42,27 @@ describe('trust commands through the CLI', () => {
     assert.equal(ferry('keygen', 'mallory').status, 0);
   });
 
+  it('keygen into a missing folder or onto a folder, and a missing or foreign key: ERR_FERRY_* naming the file, no stack trace', async () => {
+    const noDir = ferry('keygen', 'no-such-dir/alice');
+    assert.notEqual(noDir.status, 0);
+    assert.match(noDir.stderr, /ERR_FERRY_KEY_PATH.*the folder "no-such-dir" does not exist/);
+    const { mkdir, readdir } = await import('node:fs/promises');
+    await mkdir(join(work, 'dirkey.key'));
+    const onDir = ferry('keygen', 'dirkey');
+    assert.match(onDir.stderr, /ERR_FERRY_KEY_PATH.*"dirkey\.key": it is a folder/);
+    assert.ok(!(await readdir(work)).some((n) => n.startsWith('dirkey.pub') || n.endsWith('.tmp')));
+    const missing = ferry('verify', bundle, '--trusted-key', 'missing.pub');
+    assert.match(missing.stderr, /ERR_FERRY_KEY_NOT_FOUND.*"missing\.pub": there is no such file/);
+    assert.match(missing.stderr, /^hint: /m);
+    const { generateKeyPairSync } = await import('node:crypto');
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    await writeFile(join(work, 'rsa.pub'), rsa.publicKey.export({ type: 'spki', format: 'pem' }));
+    const foreign = ferry('verify', bundle, '--trusted-key', 'rsa.pub');
+    assert.match(foreign.stderr, /ERR_FERRY_BAD_KEY.*"rsa\.pub" holds an RSA public key/);
+    for (const r of [noDir, onDir, missing, foreign])
+      assert.doesNotMatch(r.stderr, /internal error|\n {4}at /);
+  });
+
   it('sign + verify: exit 0 with trusted keys, 7 without or with the wrong key, JSON report', async () => {
     assert.equal(
       ferry('sign', bundle, '--key', 'alice.key', '--trusted-comment', 'reviewed by alice').status,
