@@ -50,6 +50,8 @@ export interface InstallOptions {
   readonly skipDoctor?: boolean;
   /** Keys to check the bundle's signatures with. */
   readonly trustedKeys?: readonly TrustedKey[];
+  /** Distinct trusted signers needed (default 1), as `ferry verify --require-signers`. */
+  readonly requireSigners?: number;
   /**
    * With no trusted keys, install anyway after checking integrity only (and say so). Without
    * it, no keys means no install: trust fails closed, as in `ferry verify` and install.py.
@@ -162,6 +164,7 @@ export async function bundleIdentity(
 
 export interface VerifyForInstallOptions {
   readonly trustedKeys?: readonly TrustedKey[];
+  readonly requireSigners?: number;
   /** No keys: check integrity only, with a warning. Without it, no keys is refused (exit 7). */
   readonly allowUnsigned?: boolean;
   /** The bundle as the user named it, for messages. */
@@ -198,7 +201,9 @@ export async function verifyForInstall(
   const hasSums = (await lstat(join(bundleDir, 'SHA256SUMS')).catch(() => undefined)) !== undefined;
   if (hasSums) {
     await verifyBundle(bundleDir, {
-      ...(trustedKeys.length > 0 ? { trustedKeys } : { allowUnsigned: true }),
+      ...(trustedKeys.length > 0
+        ? { trustedKeys, requireSigners: options.requireSigners ?? 1 }
+        : { allowUnsigned: true }),
       label,
     });
     if (trustedKeys.length === 0) {
@@ -410,6 +415,7 @@ export async function installBundle(options: InstallOptions): Promise<InstallRep
   const manifest = await readBundleManifest(bundleDir, label);
   await verifyForInstall(bundleDir, manifest, {
     trustedKeys,
+    ...(options.requireSigners === undefined ? {} : { requireSigners: options.requireSigners }),
     allowUnsigned: options.allowUnsigned === true,
     label,
     events,

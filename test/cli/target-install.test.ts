@@ -336,6 +336,17 @@ describe(`ferry install (${offline ? 'unshare -n: no network' : 'network namespa
     assert.equal(value.stdout.toString().trim(), '666');
   });
 
+  it('--require-signers N: too few trusted signers is refused (7) and nothing is made', async () => {
+    const dir = tempDir('ferry-inst-');
+    const bundle = await signedBundle(join(dir, 'bundle'), [good]);
+    const venv = join(dir, 'venv');
+    const r = await ferry(['install', bundle, ...trust, '--require-signers', '2', '--venv', venv]);
+    assert.equal(r.code, 7, r.stderr);
+    assert.match(r.stderr, /1 of 2 required trusted signer\(s\) signed it/);
+    assert.ok(!existsSync(venv));
+    assert.deepEqual(leftovers(dir), []);
+  });
+
   it('an old bundle without SHA256SUMS installs only with --allow-unsigned', async () => {
     const dir = tempDir('ferry-inst-');
     const bundle = await writeBundle(join(dir, 'bundle'), [good]);

@@ -1,8 +1,9 @@
 /**
  * The promise, for real: PaddlePaddle (CPU) and its whole closure from the index pip is
- * configured to use, bundled by `ferry bundle`, installed by `ferry install` inside a network
- * namespace with no network at all (unshare -n), and `import paddle` working there. Bundling
- * the same packages again downloads nothing.
+ * configured to use, bundled by `ferry bundle`, signed by `ferry sign`, installed by
+ * `ferry install --trusted-key` inside a network namespace with no network at all
+ * (unshare -n), and `import paddle` working there. Bundling the same packages again downloads
+ * nothing.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -54,11 +55,26 @@ test('paddlepaddle: bundle from the configured index, install with no network, i
   assert.equal(again.fromCache, manifest.files.length);
   assert.equal(second.events.filter((e) => e.event === 'download-start').length, 0);
 
-  // Install with no network at all.
+  // Sign it, then install with no network at all, trusting only that key.
+  const key = join(work, 'builder');
+  assert.equal((await runCli(['keygen', key])).code, 0);
+  const signed = await runCli(['sign', bundleDir, '--key', `${key}.key`]);
+  assert.equal(signed.code, 0, signed.stderr);
   const venv = join(work, 'venv');
   const install = spawnSync(
     'unshare',
-    ['-n', process.execPath, 'bin/ferry.js', 'install', bundleDir, '--venv', venv, '--json'],
+    [
+      '-n',
+      process.execPath,
+      'bin/ferry.js',
+      'install',
+      bundleDir,
+      '--trusted-key',
+      `${key}.pub`,
+      '--venv',
+      venv,
+      '--json',
+    ],
     {
       encoding: 'utf8',
       maxBuffer: 64 << 20,

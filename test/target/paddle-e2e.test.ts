@@ -1,7 +1,8 @@
 /**
  * The main job, for real: bundle PaddlePaddle (CPU) from the configured index (~200 MB, cached
- * in ~/.cache/ferry across runs), install it inside a network namespace with no network, run
- * the Paddle smoke test (ResNet-18 forward → [1, 1000], run_check) and verify the signed receipt.
+ * in ~/.cache/ferry across runs), sign it, install it inside a network namespace with no
+ * network trusting that key, run the Paddle smoke test (ResNet-18 forward → [1, 1000],
+ * run_check) and verify the signed receipt.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -39,10 +40,23 @@ describe('PaddlePaddle end to end', { skip: offline ? false : 'needs root for un
     const pair = generateKeyPair('ed25519');
     writeFileSync(join(dir, 'k.key'), pair.secretKeyText, { mode: 0o600 });
     writeFileSync(join(dir, 'k.pub'), pair.publicKeyText);
+    const s = ferry(['sign', bundle, '--key', join(dir, 'k.key')]);
+    assert.equal(s.status, 0, s.stderr);
     const receipt = join(dir, 'R.json');
     const venv = join(dir, 'V');
     const i = ferry(
-      ['install', bundle, '--venv', venv, '--receipt', receipt, '--key', join(dir, 'k.key')],
+      [
+        'install',
+        bundle,
+        '--trusted-key',
+        join(dir, 'k.pub'),
+        '--venv',
+        venv,
+        '--receipt',
+        receipt,
+        '--key',
+        join(dir, 'k.key'),
+      ],
       true,
     );
     assert.equal(i.status, 0, i.stdout + i.stderr);

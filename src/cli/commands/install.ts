@@ -22,6 +22,7 @@ export const installCommand: Command = {
     key: { type: 'string' },
     'trusted-key': { type: 'string', multiple: true },
     'trust-file': { type: 'string', multiple: true },
+    'require-signers': { type: 'string' },
     'allow-unsigned': { type: 'boolean' },
     'skip-doctor': { type: 'boolean' },
   },
@@ -56,6 +57,7 @@ Options:
       --trusted-key KEY  a public key (.pub: minisign or SM2 PEM) or trust file you trust;
                          the bundle must be signed by it (repeatable)
       --trust-file FILE  a trust file, lines "NAME ALGORITHM KEY" (repeatable)
+      --require-signers N  distinct trusted signers needed (default 1)
       --allow-unsigned   install without checking signatures (integrity only; says so)
       --skip-doctor      install even when doctor reports errors
       --json             print JSON events and the result on stdout
@@ -98,6 +100,18 @@ errors.`,
         'install',
         '--allow-unsigned cannot be combined with --trusted-key / --trust-file.',
       );
+    const requireText = str(args.values['require-signers']);
+    const requireSigners = requireText === undefined ? 1 : Number(requireText);
+    if (!Number.isInteger(requireSigners) || requireSigners < 1)
+      throw usageError(
+        'install',
+        `--require-signers wants a whole number of 1 or more, got "${requireText}".`,
+      );
+    if (requireText !== undefined && allowUnsigned)
+      throw usageError(
+        'install',
+        '--require-signers counts signatures; --allow-unsigned checks none.',
+      );
     // Trust fails closed, and before anything is extracted, created or installed.
     if (keyFiles.length === 0 && !allowUnsigned) throw untrustedWithoutKeys(bundleDir);
     // Load keys first: a typo in a key path should not cost a whole install.
@@ -120,6 +134,7 @@ errors.`,
         ...(smokeTimeoutSeconds === undefined ? {} : { smokeTimeoutSeconds }),
         skipDoctor: args.values['skip-doctor'] === true,
         trustedKeys,
+        requireSigners,
         allowUnsigned,
         events: out.events,
       });
