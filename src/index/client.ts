@@ -33,8 +33,13 @@ import {
 import type { IndexSettings } from './pip-config.js';
 import { openRangeReader } from './range-reader.js';
 import { parseSimpleHtml, type RawLink } from './simple-html.js';
-import { parseSimpleJson, parseSimpleJsonRoot } from './simple-json.js';
-import { similarNames } from './suggest.js';
+import { parseSimpleJson } from './simple-json.js';
+import {
+  namesFromRootPage,
+  readCachedNames,
+  suggestProjectNames,
+  writeCachedNames,
+} from './suggest.js';
 import { readMetadataFrom, readWheelMetadata } from './wheel-metadata.js';
 
 export interface DistFile {
@@ -510,6 +515,17 @@ export class IndexClient {
 
   async #rootNames(indexUrl: string, isLocal: boolean, options: SuggestOptions): Promise<string[]> {
     const rootUrl = indexUrl.endsWith('/') ? indexUrl : `${indexUrl}/`;
+    const shown = redactUrl(rootUrl);
+    // suggest.ts: a remote root page is big, so it is announced, and its names kept for a day.
+    if (!isLocal && this.#cacheDir !== undefined) {
+      const cached = await readCachedNames(this.#cacheDir, shown);
+      if (cached !== undefined) return cached;
+    }
+    if (!isLocal)
+      this.#events({
+        type: 'info',
+        message: `looking for similar names in the list of every project on ${shown} (large on a full mirror; kept in the cache for a day)…`,
+      });
     try {
       const response = await fetchText(rootUrl, {
         headers: { accept: SIMPLE_ACCEPT },
@@ -517,9 +533,10 @@ export class IndexClient {
         timeoutMs: options.timeoutMs ?? 10_000,
         maxBytes: options.maxBytes ?? 32 * 1024 * 1024,
       });
-      if (response.contentType === JSON_TYPE)
-        return parseSimpleJsonRoot(response.body, response.url);
-      return parseSimpleHtml(response.body, response.url).map((l) => l.text);
+      const names = namesFromRootPage(response.body, response.contentType);
+      if (!isLocal && this.#cacheDir !== undefined)
+        await writeCachedNames(this.#cacheDir, shown, names);
+      return names;
     } catch (error) {
       if (!(isLocal && isNotFound(error))) throw error;
       // A file:// index without a root index.html: its project directories are the names.
@@ -529,9 +546,36 @@ export class IndexClient {
     }
   }
 
-  /** Up to `limit` (default 3) known names close to `name`, best first. */
+  /**
+   * Up to `limit` (default 3) known names close to `name`, best first: from what is at hand,
+   * then from the name's own variants asked as project pages, and only then (with `remote`)
+   * from the remote root pages (suggest.ts).
+   */
   async suggestNames(name: string, options: SuggestOptions = {}): Promise<string[]> {
-    return similarNames(name, await this.knownProjectNames(options), options.limit ?? 3);
+    return suggestProjectNames(
+      name,
+      {
+        nearby: async () => {
+          const names = await this.knownProjectNames({ ...options, remote: false });
+          for (const [n, page] of this.#projects)
+            if ((await page.catch(() => undefined)) !== undefined) names.push(n);
+          return names;
+        },
+        exists: async (n) => (await this.getProject(n)) !== undefined,
+        ...(options.remote === true ? { everything: () => this.#remoteNames(options) } : {}),
+      },
+      options.limit ?? 3,
+    );
+  }
+
+  /** The names on the remote indexes' root pages, unsorted (sorting 900,000 names costs a second). */
+  async #remoteNames(options: SuggestOptions): Promise<string[]> {
+    const lists = await Promise.all(
+      this.#indexes
+        .filter((s) => !s.explicit && !this.#activeUrl(s).startsWith('file:'))
+        .map((s) => this.#rootNames(this.#activeUrl(s), false, options).catch(() => [])),
+    );
+    return lists.flat();
   }
 
   /** The file's core metadata (METADATA text). */
