@@ -15,6 +15,7 @@ import type { SettledTarget } from '../target/target-spec.js';
 import { loadFrameworkTable, type VariantChoice } from '../target/variants.js';
 import { type ParsedArgs, str, usageError } from './command.js';
 import { collectRequirements } from './commands/bundle-requirements.js';
+import { frameworkPinError, userPinsProject, vendorIndexError } from './framework-messages.js';
 import type { Output } from './render.js';
 import {
   type ExtraIndexPin,
@@ -94,7 +95,10 @@ export async function resolveFromArgs(
       throw usageError(command, '--cuda and --framework-version only apply with --framework.');
     if (base.requirements.length === 0)
       throw usageError(command, 'give at least one REQUIREMENT, -r FILE or --framework.');
-    return lockWith(context, base, []);
+    // A hand-pinned framework CUDA build the index lacks: point at --framework.
+    return lockWith(context, base, []).catch((error: unknown) => {
+      throw frameworkPinError(error, base) ?? error;
+    });
   }
   const asked = str(args.values['framework-version']);
   const first = chooseForTargets(framework, args, settled, asked);
@@ -102,9 +106,17 @@ export async function resolveFromArgs(
   // wheel for the target (a new release often lags on aarch64 or old glibc), the next older
   // release of the same series is tried, and the user is told.
   const releases = asked === undefined ? olderReleases(first) : [first.version];
+  const said = new Set<string>();
   for (const [i, release] of releases.entries()) {
     const choice = i === 0 ? first : chooseForTargets(framework, args, settled, release);
-    const { reqs, pins } = withFramework(base, choice, framework, out);
+    const { reqs, pins: vendorPins } = withFramework(base, choice, framework);
+    // Each note once, however many releases are tried.
+    for (const note of choice.notes.filter((n) => !said.has(n))) {
+      said.add(note);
+      out.events({ type: 'info', message: note });
+    }
+    // The user's own --index-for PROJECT=NAME wins over the table's vendor index.
+    const pins = userPinsProject(args, choice.project) ? [] : vendorPins;
     try {
       return await lockWith(context, reqs, pins);
     } catch (error) {
@@ -115,7 +127,7 @@ export async function resolveFromArgs(
           error.code === 'ERR_FERRY_RESOLUTION_IMPOSSIBLE') &&
         project === choice.project;
       const next = releases[i + 1];
-      if (!noWheel || next === undefined) throw error;
+      if (!noWheel || next === undefined) throw vendorIndexError(error, choice) ?? error;
       out.events({
         type: 'warning',
         code: 'ERR_FERRY_VARIANT_FALLBACK',
@@ -172,7 +184,6 @@ function withFramework(
   base: RequirementsFileResult,
   choice: VariantChoice,
   framework: string,
-  out: Output,
 ): { reqs: RequirementsFileResult; pins: ExtraIndexPin[] } {
   const source = `--framework ${framework}`;
   const pins: ExtraIndexPin[] = [];
@@ -183,7 +194,6 @@ function withFramework(
       name: `${choice.project}-${choice.cuda === 'cpu' ? 'cpu' : `cu${choice.cuda.replace('.', '')}`}`,
       url: choice.index,
     });
-  for (const note of choice.notes) out.events({ type: 'info', message: note });
   return {
     reqs: {
       ...base,

@@ -13,6 +13,11 @@ export const FERRY_ENV = {
   probeNoCommands: 'FERRY_PROBE_NO_COMMANDS',
   /** A fixed time (seconds since 1970) for reproducible manifests and archives (reproducible-builds.org). */
   sourceDateEpoch: 'SOURCE_DATE_EPOCH',
+  /**
+   * A framework variant table to use instead of data/frameworks.json (same format): a site's
+   * copy whose vendor indexes point at intranet mirrors, or a test's.
+   */
+  frameworks: 'FERRY_FRAMEWORKS',
   /** Disables colour on a TTY (https://no-color.org). */
   noColor: 'NO_COLOR',
 } as const;

@@ -2,10 +2,19 @@
  * `--framework paddle|torch|tensorflow`: turns the variant table's choice for a target into
  * requirements, constraints and the index the framework must come from.
  */
+import { cudaBuildOf } from '../resolver/cuda-variants.js';
+import type { Requirement } from '../standards/requirement.js';
 import type { Target } from '../standards/target.js';
 import { targetTags } from '../standards/target.js';
+import { tryParseVersion } from '../standards/version.js';
 import type { TargetProfile } from './profile.js';
-import { chooseVariant, FLAGS_PROFILE_GENERATOR, type VariantChoice } from './variants.js';
+import {
+  chooseVariant,
+  FLAGS_PROFILE_GENERATOR,
+  type FrameworkTable,
+  loadFrameworkTable,
+  type VariantChoice,
+} from './variants.js';
 
 export interface FrameworkRequest {
   readonly framework: string;
@@ -81,5 +90,74 @@ export function profileFromTarget(target: Target, driver?: string): TargetProfil
       },
     ],
     warnings: [],
+  };
+}
+
+/** How to get, with --framework, the CUDA build a hand-written requirement pins. */
+export interface FrameworkPinAdvice {
+  /** 'paddle' | 'torch': what --framework takes. */
+  readonly framework: string;
+  /** The CUDA version the pin names, 'MAJOR.MINOR'. */
+  readonly cuda: string;
+  /** The release written in the pin ('2.6.0'). */
+  readonly asked: string;
+  /** The release to name: the asked one when the table has it, else its series' release. */
+  readonly release: string;
+  /** `--framework paddle --framework-version 2.6.2 --cuda 11.8` */
+  readonly flags: string;
+  /** The table's pin for that build, e.g. 'paddlepaddle-gpu==2.6.2'. */
+  readonly requirement: string;
+  /** Where the table says the build comes from: an index URL, or 'default'. */
+  readonly index: string;
+  /** What to tell the user about the table, e.g. that 2.6.0 is not in it but 2.6.2 is. */
+  readonly note?: string;
+}
+
+const PIN_FRAMEWORKS: Readonly<Record<string, { framework: string; flag: string }>> = {
+  'paddlepaddle-gpu': { framework: 'paddlepaddle', flag: 'paddle' },
+  torch: { framework: 'torch', flag: 'torch' },
+};
+
+/**
+ * For `paddlepaddle-gpu==2.6.0.post118` or `torch==2.1.2+cu118` (a CUDA build pinned by hand,
+ * which only its vendor's index, or one particular index, has), the --framework flags that get
+ * that build from where ferry's table says it is. Undefined for any other requirement, or when
+ * the table has no such build.
+ */
+export function frameworkForPin(
+  requirement: Requirement,
+  table: FrameworkTable = loadFrameworkTable(),
+): FrameworkPinAdvice | undefined {
+  const known = PIN_FRAMEWORKS[requirement.normalizedName];
+  const pins = requirement.specifier.specifiers.filter(
+    (s) => (s.operator === '==' || s.operator === '===') && !s.version.endsWith('*'),
+  );
+  if (known === undefined || pins.length !== 1) return undefined;
+  const version = tryParseVersion((pins[0] as { version: string }).version);
+  if (version === undefined) return undefined;
+  const cuda = cudaBuildOf(requirement.normalizedName, version);
+  if (cuda === undefined) return undefined;
+  const asked = version.release.join('.');
+  const series = table.series.filter((s) => s.framework === known.framework);
+  const exact = series.find((s) => s.versions.includes(asked));
+  const sameSeries =
+    exact ?? series.find((s) => asked === s.series || asked.startsWith(`${s.series}.`));
+  if (sameSeries === undefined) return undefined;
+  const variant = sameSeries.variants.find((v) => v.cuda === cuda);
+  if (variant === undefined) return undefined;
+  const release = exact === undefined ? sameSeries.defaultVersion : asked;
+  return {
+    framework: known.flag,
+    cuda,
+    asked,
+    release,
+    flags: `--framework ${known.flag} --framework-version ${release} --cuda ${cuda}`,
+    requirement: `${variant.project}${variant.extras?.length ? `[${variant.extras.join(',')}]` : ''}==${variant.version.replace('{version}', release)}`,
+    index: variant.index === 'default' ? 'default' : (table.indexes[variant.index] ?? 'default'),
+    ...(exact === undefined
+      ? {
+          note: `${asked} is not in ferry's variant table; ${release} is the ${sameSeries.series} release it has`,
+        }
+      : {}),
   };
 }

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { FERRY_ENV, readEnv } from '../core/env.js';
 import { FerryError } from '../core/errors.js';
 import {
   compareDottedVersions,
@@ -64,11 +65,38 @@ export type FrameworkSeries = FrameworkTable['series'][number];
 export type FrameworkVariant = FrameworkSeries['variants'][number];
 export type FrameworkName = FrameworkSeries['framework'];
 
-let cached: FrameworkTable | undefined;
+let cached: { table: FrameworkTable; source: string } | undefined;
 
-/** data/frameworks.json, validated (read once). */
+/** data/frameworks.json (or the file FERRY_FRAMEWORKS names), validated (read once). */
 export function loadFrameworkTable(): FrameworkTable {
+  return loadTable().table;
+}
+
+/** Where the variant table was read from, for messages that send the user to it. */
+export function frameworkTableSource(): string {
+  return loadTable().source;
+}
+
+function loadTable(): { table: FrameworkTable; source: string } {
   if (cached !== undefined) return cached;
+  const override = readEnv(FERRY_ENV.frameworks);
+  if (override !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(override, 'utf8');
+    } catch (error) {
+      throw new FerryError(
+        'ERR_FERRY_DATA_MISSING',
+        `${FERRY_ENV.frameworks} names "${override}", which cannot be read`,
+        {
+          hint: `Point ${FERRY_ENV.frameworks} at a copy of data/frameworks.json, or unset it.`,
+          cause: error,
+        },
+      );
+    }
+    cached = { table: parseFrameworkTable(text, override), source: override };
+    return cached;
+  }
   const candidates = [
     new URL('../../data/frameworks.json', import.meta.url),
     new URL('../../../data/frameworks.json', import.meta.url),
@@ -91,7 +119,10 @@ export function loadFrameworkTable(): FrameworkTable {
       },
     );
   }
-  cached = parseFrameworkTable(text, 'data/frameworks.json');
+  cached = {
+    table: parseFrameworkTable(text, 'data/frameworks.json'),
+    source: 'data/frameworks.json',
+  };
   return cached;
 }
 
@@ -465,15 +496,17 @@ function assess(
           `${name} ${release} has no CUDA ${cuda} build (builds: ${gpuVariants.map((v) => v.cuda).join(', ')}, cpu)`,
           'Pick one of the listed CUDA versions, --cuda auto, or another release.',
         );
+      } else if (driver === null && fromFlags) {
+        // A preset or target flags say nothing about the driver: the build asked for is taken,
+        // and the check is left to the target (ferry doctor), unless --driver gives it now.
+        notes.push(
+          `The target's NVIDIA driver is not known here: the CUDA ${cuda} build needs driver ≥ ${minimumDriverFor(cuda)} there (give --driver VERSION to check it now; ferry doctor checks it on the target).`,
+        );
       } else if (driver === null) {
         add(
           'ERR_FERRY_VARIANT_NO_DRIVER',
-          fromFlags
-            ? `the target's NVIDIA driver is not known (a preset or target flags do not say it); a CUDA ${cuda} build needs driver ≥ ${minimumDriverFor(cuda)}`
-            : `the target has no NVIDIA driver (no /proc/driver/nvidia/version, no nvidia-smi); a CUDA ${cuda} build cannot run there`,
-          fromFlags
-            ? 'Give the driver the target has with --driver VERSION (nvidia-smi prints it there), or lock for a profile written by ferry probe on the target.'
-            : `Install NVIDIA driver ≥ ${minimumDriverFor(cuda)} on the target, or use --cuda cpu.`,
+          `the target has no NVIDIA driver (no /proc/driver/nvidia/version, no nvidia-smi); a CUDA ${cuda} build cannot run there`,
+          `Install NVIDIA driver ≥ ${minimumDriverFor(cuda)} on the target, or use --cuda cpu.`,
         );
       } else {
         const support = cudaSupport(driver, cuda);

@@ -16,6 +16,8 @@ before(async () => {
     { name: 'paddlepaddle', version: '3.3.1', tag: 'cp310-cp310-manylinux1_x86_64' },
     { name: 'paddlepaddle', version: '3.3.0', tag: 'cp310-cp310-manylinux1_x86_64' },
     { name: 'paddlepaddle', version: '3.2.2', tag: 'cp310-cp310-manylinux2014_aarch64' },
+    // A CUDA build whose newest releases are missing too (served as a mirror of the vendor index).
+    { name: 'paddlepaddle-gpu', version: '3.2.2', tag: 'cp310-cp310-manylinux1_x86_64' },
   ]);
 });
 after(() => index.close());
@@ -86,4 +88,64 @@ test('--framework-version is a pin: no fallback', async () => {
   assert.equal(r.code, 3, r.stderr);
   assert.match(r.stderr, /paddlepaddle==3\.3\.1/);
   assert.match(r.stderr, /3\.2\.2/);
+});
+
+test('a CPU build prints none of the notes about CUDA builds, however many releases are tried', async () => {
+  const work = tempDir();
+  const r = await runCli(
+    [
+      'lock',
+      '--framework',
+      'paddle',
+      '--cuda',
+      'cpu',
+      ...target,
+      '--isolated',
+      '--index-url',
+      index.url,
+      '-o',
+      join(work, 'pylock.toml'),
+    ],
+    { env: isolatedEnv(join(work, 'cache')) },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /trying paddle 3\.2\.2/);
+  assert.doesNotMatch(r.stderr, /paddlepaddle-gpu|nvidia-|CUDA/, r.stderr);
+});
+
+test('a CUDA build prints each of its notes once, however many releases are tried', async () => {
+  const work = tempDir();
+  const r = await runCli(
+    [
+      'lock',
+      '--framework',
+      'paddle',
+      '--cuda',
+      '11.8',
+      '--driver',
+      '535.54.03',
+      ...['--python', '3.10', '--os', 'linux', '--arch', 'x86_64', '--glibc', '2.28'],
+      '--isolated',
+      '--index-url',
+      index.url,
+      '--explicit-index',
+      `paddle-mirror=${index.url}`,
+      '--index-for',
+      'paddlepaddle-gpu=paddle-mirror',
+      '-o',
+      join(work, 'pylock.toml'),
+      '--json',
+    ],
+    { env: isolatedEnv(join(work, 'cache')) },
+  );
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const warnings = r.events.filter((e) => e.event === 'warning').map((e) => String(e.message));
+  assert.ok(
+    warnings.some((w) => /trying paddle 3\.2\.2/.test(w)),
+    warnings.join('\n'),
+  );
+  const infos = r.events.filter((e) => e.event === 'info').map((e) => String(e.message));
+  const notes = infos.filter((m) => /nvidia-\*|CUDA index/.test(m));
+  assert.ok(notes.length > 0, infos.join('\n'));
+  assert.equal(new Set(notes).size, notes.length, infos.join('\n'));
 });
