@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { FerryError } from '../../src/core/errors.js';
+import { parseRequirement } from '../../src/standards/requirement.js';
+import { frameworkForPin } from '../../src/target/framework-request.js';
 import { parseTargetProfile, type TargetProfile } from '../../src/target/profile.js';
 import { chooseVariant, loadFrameworkTable } from '../../src/target/variants.js';
 
@@ -552,5 +554,32 @@ describe('refusals: every reason at once, hints that work', () => {
       gpu.notes.some((n) => /nvidia-\*/.test(n)),
       gpu.notes.join(' | '),
     );
+  });
+});
+
+describe('frameworkForPin', () => {
+  const pin = (text: string) => frameworkForPin(parseRequirement(text));
+  it('turns a hand-pinned Paddle or PyTorch CUDA build into the --framework flags', () => {
+    assert.equal(
+      pin('paddlepaddle-gpu==2.6.0.post118')?.flags,
+      '--framework paddle --framework-version 2.6.2 --cuda 11.8',
+    );
+    assert.match(pin('paddlepaddle-gpu==2.6.0.post118')?.note ?? '', /2\.6\.0 is not in/);
+    const torch = pin('torch==2.1.2+cu118');
+    assert.equal(torch?.flags, '--framework torch --framework-version 2.1.2 --cuda 11.8');
+    assert.equal(torch?.note, undefined);
+    assert.equal(torch?.requirement, 'torch==2.1.2+cu118');
+    assert.equal(pin('paddlepaddle-gpu==2.6.2.post112')?.index, `${PADDLE}cu112/`);
+  });
+
+  it('leaves other requirements alone', () => {
+    for (const text of [
+      'paddlepaddle-gpu==2.6.2',
+      'torch==2.1.2',
+      'numpy==1.0.post118',
+      'paddlepaddle-gpu>=2.6.2.post118',
+      'torch==9.9.9+cu118',
+    ])
+      assert.equal(pin(text), undefined, text);
   });
 });
