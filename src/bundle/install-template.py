@@ -161,6 +161,11 @@ def list_files(root, problems):
     return sorted(files, key=key), sorted(folders, key=key)
 
 
+def in_bundle(root, rel):
+    """The path of a bundle file as bytes: UTF-8 names work whatever the locale's encoding."""
+    return os.path.join(os.fsencode(root), rel.encode("utf-8"))
+
+
 def read_or_report(path, rel, problems):
     try:
         with open(path, "rb") as f:
@@ -210,7 +215,7 @@ def check_integrity(root, problems):
             problems.add(EXIT_INCOMPLETE, path, "missing (listed in SHA256SUMS)")
             continue
         try:
-            actual = hash_file(os.path.join(root, path))
+            actual = hash_file(in_bundle(root, path))
         except OSError as error:
             problems.add(EXIT_TAMPERED, path, "cannot be read (%s); %s" % (errno_name(error), UNREADABLE))
             continue
@@ -322,7 +327,7 @@ def check_manifest(root, listed, present, problems):
         if listed.get(fpath) != sha256:
             problems.add(EXIT_TAMPERED, fpath, "manifest.json and SHA256SUMS disagree about its SHA-256")
         if fpath in present:
-            actual = os.lstat(os.path.join(root, fpath)).st_size
+            actual = os.lstat(in_bundle(root, fpath)).st_size
             if actual != size:
                 problems.add(EXIT_TAMPERED, fpath, "is %d bytes, manifest.json says %d" % (actual, size))
         else:
