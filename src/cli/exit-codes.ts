@@ -37,6 +37,7 @@ export const EXIT_BY_CODE: Readonly<Record<string, number>> = {
   ERR_FERRY_VARIANT_UNKNOWN: EXIT.usage,
   ERR_FERRY_INDEX_CONFIG: EXIT.usage,
   ERR_FERRY_PIP_CONFIG: EXIT.usage,
+  ERR_FERRY_CERT_FILE: EXIT.usage,
   ERR_FERRY_NO_INDEX: EXIT.usage,
   ERR_FERRY_BAD_URL: EXIT.usage,
   ERR_FERRY_BAD_SIZE: EXIT.usage,
@@ -92,6 +93,10 @@ export const EXIT_BY_CODE: Readonly<Record<string, number>> = {
   ERR_FERRY_RANGE_UNSUPPORTED: EXIT.network,
   ERR_FERRY_TOO_LARGE: EXIT.network,
   ERR_FERRY_FILE_NOT_FOUND: EXIT.network,
+  ERR_FERRY_TLS: EXIT.network,
+  ERR_FERRY_PROXY: EXIT.network,
+  ERR_FERRY_TOO_MANY_REDIRECTS: EXIT.network,
+  ERR_FERRY_INSECURE_ORIGIN: EXIT.network,
 
   // Bytes are not what they claim to be.
   ERR_FERRY_HASH_MISMATCH: EXIT.integrity,

@@ -7,6 +7,7 @@ import { FerryError } from '../core/errors.js';
 import { ContentCache, defaultCacheDir } from '../fetch/cache.js';
 import { IndexClient } from '../index/client.js';
 import type { PipConfiguration, ResolutionSettings } from '../index/pip-config.js';
+import { type NetSettings, useNetSettings } from '../net/settings.js';
 import type { RequirementsFileResult } from '../resolver/requirements-file.js';
 import { parseRequirement } from '../standards/requirement.js';
 import { compareVersions, parseVersion } from '../standards/version.js';
@@ -22,6 +23,7 @@ import {
   INDEX_HELP,
   INDEX_OPTIONS,
   settleIndexSettings,
+  settleNetwork,
   settlePipConfiguration,
   settleResolution,
 } from './settings.js';
@@ -87,8 +89,11 @@ export async function resolveFromArgs(
   );
   for (const source of resolution.sources)
     out.events({ type: 'info', message: `pip's configuration: ${source}` });
+  const net = settleNetwork(args, pip);
+  // Requests made below the CLI without settings of their own (sdist reads, downloads) use it.
+  useNetSettings(net);
   const settled = await settleCliTargets(args);
-  const context: LockContext = { command, args, out, settled, pip, resolution };
+  const context: LockContext = { command, args, out, settled, pip, resolution, net };
   const framework = str(args.values.framework);
   if (framework === undefined) {
     if (str(args.values.cuda) !== undefined || str(args.values['framework-version']) !== undefined)
@@ -218,10 +223,11 @@ interface LockContext {
   readonly settled: readonly SettledTarget[];
   readonly pip: PipConfiguration;
   readonly resolution: ResolutionSettings;
+  readonly net: NetSettings;
 }
 
 async function lockWith(
-  { command, args, out, settled, pip, resolution }: LockContext,
+  { command, args, out, settled, pip, resolution, net }: LockContext,
   reqs: RequirementsFileResult,
   pins: readonly ExtraIndexPin[],
 ): Promise<ResolvedArgs> {
@@ -232,6 +238,7 @@ async function lockWith(
     cacheDir: cache.dir,
     events: out.events,
     formats: resolution.formats,
+    net,
   });
   const locked = await lockRequirements({
     requirements: reqs.requirements,

@@ -7,11 +7,13 @@
 import { type IndexConfig, settleIndexes } from '../index/index-config.js';
 import {
   indexSettingsFrom,
+  networkSettingsFrom,
   type PipConfiguration,
   type ResolutionSettings,
   readPipConfiguration,
   resolutionSettingsFrom,
 } from '../index/pip-config.js';
+import type { NetSettings } from '../net/settings.js';
 import type { RequirementsFileResult } from '../resolver/requirements-file.js';
 import { list, type ParsedArgs, str } from './command.js';
 
@@ -28,6 +30,12 @@ export const INDEX_OPTIONS = {
   'index-strategy': { type: 'string' },
   mirror: { type: 'string' },
   'exclude-newer': { type: 'string' },
+  'trusted-host': { type: 'string', multiple: true },
+  cert: { type: 'string' },
+  'client-cert': { type: 'string' },
+  timeout: { type: 'string' },
+  retries: { type: 'string' },
+  proxy: { type: 'string' },
 } as const;
 
 export const INDEX_HELP = `Where packages come from (pip's configuration is honoured by default):
@@ -45,7 +53,16 @@ export const INDEX_HELP = `Where packages come from (pip's configuration is hono
       --mirror NAME[,NAME]   tuna, ustc, bfsu, aliyun, huawei, tencent or pypi as the main
                              index, falling back to the next one when a mirror fails
       --exclude-newer DATE   ignore files uploaded after DATE (PEP 700 upload-time)
-      --config FILE          named indexes and [sources] pins (default ./ferry.toml)`;
+      --config FILE          named indexes and [sources] pins (default ./ferry.toml)
+
+How the network is reached (pip's trusted-host, cert, client-cert, timeout, retries and proxy
+from pip's configuration count too; HTTP(S)_PROXY, ALL_PROXY and NO_PROXY are honoured):
+      --trusted-host HOST[:PORT]  allow plain HTTP and unverified TLS there (repeatable)
+      --cert FILE            CA bundle (PEM) to verify servers with, instead of the built-in one
+      --client-cert FILE     PEM file with the private key and certificate to present
+      --timeout SECONDS      fail a request when no data arrives for this long (default 30)
+      --retries N            attempts after the first for a failing request (default 4)
+      --proxy URL            proxy for every request: http://[user:password@]host:port`;
 
 /** Extra pins a command adds (e.g. --framework's vendor index). */
 export interface ExtraIndexPin {
@@ -73,6 +90,28 @@ export function settleResolution(args: ParsedArgs, pip: PipConfiguration): Resol
     constraintFiles: list(v.constraint),
     pre: v.pre === true,
     preferBinary: v['prefer-binary'] === true,
+  });
+}
+
+/**
+ * How the network is reached: pip's transport options with the command line's over them
+ * (`--trusted-host` adds to the configured hosts), and the proxy and CA variables of the
+ * environment (docs/indexes.md).
+ */
+export function settleNetwork(args: ParsedArgs, pip: PipConfiguration): NetSettings {
+  const v = args.values;
+  const cert = str(v.cert);
+  const clientCert = str(v['client-cert']);
+  const timeout = str(v.timeout);
+  const retries = str(v.retries);
+  const proxy = str(v.proxy);
+  return networkSettingsFrom(pip, {
+    trustedHosts: list(v['trusted-host']),
+    ...(cert === undefined ? {} : { cert }),
+    ...(clientCert === undefined ? {} : { clientCert }),
+    ...(timeout === undefined ? {} : { timeout }),
+    ...(retries === undefined ? {} : { retries }),
+    ...(proxy === undefined ? {} : { proxy }),
   });
 }
 

@@ -6,19 +6,27 @@
  * `Range: bytes=N-`. Nothing counts as downloaded until the whole file has the SHA-256 the
  * index promised; only then is it renamed into the cache. pnpm's habits are followed: never
  * retry 401/403/404, do retry an integrity failure (once), cap the size by Content-Length and
- * by the bytes actually streamed.
+ * by the bytes actually streamed. Requests go through net/request.ts and wait as net/retry.ts
+ * says, like every other request ferry makes.
  */
 import { createHash, type Hash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { type FileHandle, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
-import http from 'node:http';
-import https from 'node:https';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { FerryError, isFerryError } from '../core/errors.js';
 import { type EventSink, ignoreEvents } from '../core/events.js';
 import { redactText, redactUrl } from '../core/redact.js';
+import { NET_DEFAULTS, netRequest } from '../net/request.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  isRetryableStatus,
+  parseRetryAfter,
+  type RetryPolicy,
+  retryDelay,
+} from '../net/retry.js';
+import { type NetSettings, netSettings } from '../net/settings.js';
 import type { ContentCache } from './cache.js';
 import { normalizeSha256 } from './cache.js';
 
@@ -64,13 +72,13 @@ export interface DownloadOptions {
   cache: ContentCache;
   /** Downloads at once (default 4). */
   concurrency?: number;
-  /** Retries per URL after the first attempt, for transient failures (default 4). */
+  /** Retries per URL after the first attempt, for transient failures (default: pip's `retries`, else 4). */
   retries?: number;
   events?: EventSink;
   signal?: AbortSignal;
-  /** Stall timeout: fail an attempt when no byte arrives for this long (default 30 s). */
+  /** Stall timeout: fail an attempt when no byte arrives for this long (default: pip's `timeout`, else 30 s). */
   timeoutMs?: number;
-  /** First backoff delay; doubles per retry, with jitter (default 500 ms). */
+  /** First backoff delay; doubles per retry, with jitter (default 250 ms). */
   backoffMs?: number;
   /** Longest backoff delay (default 30 s). */
   maxBackoffMs?: number;
@@ -78,19 +86,17 @@ export interface DownloadOptions {
   maxRetryAfterMs?: number;
   /** Re-hash a cached file once per process before trusting it (default true). */
   verifyCache?: boolean;
-  /** The HTTP client (default: node:http/https, see nodeFetch). Proxies are the caller's business. */
+  /** The HTTP client (default: net/request.ts with `net`, see nodeFetch); tests inject one. */
   fetch?: FetchLike;
+  /** Proxies, certificates, trusted hosts, pip's timeout and retries (default: this process's). */
+  net?: NetSettings;
   userAgent?: string;
 }
 
 const DEFAULTS = {
   concurrency: 4,
-  retries: 4,
-  timeoutMs: 30_000,
-  backoffMs: 500,
-  maxBackoffMs: 30_000,
-  maxRetryAfterMs: 60_000,
-  userAgent: 'ferry',
+  timeoutMs: NET_DEFAULTS.timeoutMs,
+  userAgent: NET_DEFAULTS.userAgent,
 } as const;
 
 /** Progress is reported at most every 256 KiB or 100 ms, whichever comes first. */
@@ -99,58 +105,21 @@ const PROGRESS_MS = 100;
 /** Attempts that moved the download forward do not use up retries, up to this many. */
 const MAX_PROGRESS_ATTEMPTS = 50;
 
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-const MAX_REDIRECTS = 10;
-
 /**
- * The default transport: node:http/https. Not undici's fetch: undici 7.30 crashes the whole
- * process with an uncatchable `assert(!this.paused)` when a server closes the connection while
- * a body is held back by backpressure (nodejs/undici#5360) — exactly what a slow disk and a
- * `Connection: close` mirror produce. Redirects are followed; the Authorization header is
- * dropped when a redirect leaves the origin, as fetch does.
+ * The default transport: net/request.ts (node:http/https, proxies, certificates, redirects
+ * without the Authorization header when they leave the host), with this process's settings.
  */
-export const nodeFetch: FetchLike = (url, init) =>
-  new Promise((resolve, reject) => {
-    const go = (href: string, headers: Record<string, string>, redirects: number): void => {
-      const target = new URL(href);
-      const client = target.protocol === 'https:' ? https : http;
-      const req = client.request(target, { method: 'GET', headers, signal: init.signal }, (res) => {
-        const status = res.statusCode ?? 0;
-        const location = res.headers.location;
-        if (REDIRECTS.has(status) && location !== undefined) {
-          res.resume();
-          if (redirects >= MAX_REDIRECTS) {
-            reject(new Error(`more than ${MAX_REDIRECTS} redirects`));
-            return;
-          }
-          const next = new URL(location, target);
-          const nextHeaders = { ...headers };
-          if (next.origin !== target.origin) delete nextHeaders.authorization;
-          go(next.href, nextHeaders, redirects + 1);
-          return;
-        }
-        const body = Object.assign(res, {
-          cancel: async (): Promise<void> => {
-            res.destroy();
-          },
-        });
-        resolve({
-          status,
-          headers: {
-            get: (name) => {
-              const value = res.headers[name.toLowerCase()];
-              if (value === undefined) return null;
-              return Array.isArray(value) ? value.join(', ') : String(value);
-            },
-          },
-          body,
-        });
-      });
-      req.on('error', reject);
-      req.end();
-    };
-    go(url, { ...init.headers }, 0);
-  });
+export const nodeFetch: FetchLike = (url, init) => fetchWith(undefined, undefined)(url, init);
+
+function fetchWith(settings: NetSettings | undefined, timeoutMs: number | undefined): FetchLike {
+  return (url, init) =>
+    netRequest(url, {
+      headers: init.headers,
+      signal: init.signal,
+      ...(settings === undefined ? {} : { settings }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
+}
 
 // ---------------------------------------------------------------------------------------------
 // Failure kinds inside one download. Only FerryErrors leave this module.
@@ -299,14 +268,6 @@ async function claimPartial(
 // ---------------------------------------------------------------------------------------------
 // HTTP details
 
-function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (value === null) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
 function parseLength(value: string | null): number | undefined {
   if (value === null || !/^\d+$/.test(value.trim())) return undefined;
   return Number(value.trim());
@@ -316,6 +277,7 @@ function statusError(status: number, request: DownloadRequest, target: Target): 
   const hints: Record<number, string> = {
     401: 'the server wants credentials: put them in the index URL (https://user:token@host/...) or check that they are still valid',
     403: 'the server refused these credentials: check the user and token in the index URL and their permissions',
+    407: 'the proxy wants credentials: put them in the proxy URL (http://user:password@proxy:port) in pip.conf "proxy" or HTTP_PROXY',
     404: 'the file is gone from the server; the index page may be stale (a mirror still syncing, or a cached page): refresh it and resolve again',
     410: 'the file was removed from the server; resolve again to pick another file',
   };
@@ -335,6 +297,7 @@ interface Context {
   readonly options: DownloadOptions;
   readonly events: EventSink;
   readonly fetch: FetchLike;
+  readonly net: NetSettings;
   readonly partial: Partial;
   started: boolean;
 }
@@ -516,7 +479,7 @@ async function attemptHttp(ctx: Context, target: Target): Promise<void> {
   if (target.authorization !== undefined) headers.authorization = target.authorization;
   if (offset > 0) headers.range = `bytes=${offset}-`;
 
-  const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
+  const timeoutMs = options.timeoutMs ?? ctx.net.timeoutMs ?? DEFAULTS.timeoutMs;
   const controller = new AbortController();
   let stalled = false;
   let timer: NodeJS.Timeout | undefined;
@@ -543,7 +506,7 @@ async function attemptHttp(ctx: Context, target: Target): Promise<void> {
       response.body?.cancel?.().catch(() => undefined);
     };
 
-    if (status === 429 || status === 408 || status >= 500) {
+    if (isRetryableStatus(status)) {
       discard();
       throw new TransientError(`HTTP ${status}`, {
         retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
@@ -632,10 +595,12 @@ async function attemptHttp(ctx: Context, target: Target): Promise<void> {
 /** All attempts at one URL: retries transient failures with backoff; throws a FerryError. */
 async function fromUrl(ctx: Context, target: Target): Promise<void> {
   const { options, request } = ctx;
-  const retries = options.retries ?? DEFAULTS.retries;
-  const backoffMs = options.backoffMs ?? DEFAULTS.backoffMs;
-  const maxBackoffMs = options.maxBackoffMs ?? DEFAULTS.maxBackoffMs;
-  const maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs;
+  const policy: RetryPolicy = {
+    retries: options.retries ?? ctx.net.retries ?? DEFAULT_RETRY_POLICY.retries,
+    backoffMs: options.backoffMs ?? DEFAULT_RETRY_POLICY.backoffMs,
+    maxBackoffMs: options.maxBackoffMs ?? DEFAULT_RETRY_POLICY.maxBackoffMs,
+    maxRetryAfterMs: options.maxRetryAfterMs ?? DEFAULT_RETRY_POLICY.maxRetryAfterMs,
+  };
   const started = Date.now();
   let attempts = 0;
   let failures = 0;
@@ -656,7 +621,7 @@ async function fromUrl(ctx: Context, target: Target): Promise<void> {
       highWater = Math.max(highWater, ctx.partial.length);
       if (progressed) progressAttempts++;
       else if (!error.free) failures++;
-      if (failures > retries) {
+      if (failures > policy.retries) {
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
         throw new FerryError(
           'ERR_FERRY_DOWNLOAD_FAILED',
@@ -674,13 +639,7 @@ async function fromUrl(ctx: Context, target: Target): Promise<void> {
           },
         );
       }
-      let delay = 0;
-      if (!error.free && !progressed) {
-        const exponential = Math.min(maxBackoffMs, backoffMs * 2 ** (failures - 1));
-        // "Equal jitter": half fixed, half random, so parallel downloads do not retry in step.
-        delay = exponential / 2 + Math.random() * (exponential / 2);
-        if (error.retryAfterMs !== undefined) delay = Math.min(error.retryAfterMs, maxRetryAfterMs);
-      }
+      const delay = error.free || progressed ? 0 : retryDelay(policy, failures, error.retryAfterMs);
       ctx.events({
         type: 'download-retry',
         filename: request.filename,
@@ -794,7 +753,8 @@ export async function downloadOne(
           sha,
           options,
           events,
-          fetch: options.fetch ?? nodeFetch,
+          fetch: options.fetch ?? fetchWith(options.net, options.timeoutMs),
+          net: options.net ?? netSettings(),
           partial,
           started: false,
         };

@@ -18,6 +18,8 @@ import { FerryError } from '../core/errors.js';
 import { type EventSink, ignoreEvents } from '../core/events.js';
 import { onceFor } from '../core/once-for.js';
 import { redactUrl } from '../core/redact.js';
+import { isSecureOrigin } from '../net/origin.js';
+import { type NetSettings, netSettings } from '../net/settings.js';
 import { assertSafeFilename, parseDistFilename } from '../standards/filename.js';
 import { isValidProjectName, type NormalizedName, normalizeName } from '../standards/name.js';
 import { normalizeVersion } from '../standards/version.js';
@@ -89,6 +91,8 @@ export interface IndexClientOptions {
   concurrency?: number;
   /** Passed to every request (timeouts, retries); tests shorten them. */
   http?: Pick<FetchOptions, 'retries' | 'timeoutMs' | 'backoffMs'>;
+  /** Proxies, certificates, trusted hosts (default: this process's, net/settings.ts). */
+  net?: NetSettings;
   /**
    * pip's no-binary / only-binary / prefer-binary (format-control.ts). Like pip's
    * PackageFinder, the client carries them; the provider applies them to each project.
@@ -146,7 +150,8 @@ export class IndexClient {
   readonly #formats: FormatPolicy;
   readonly #events: EventSink;
   readonly #cacheDir: string | undefined;
-  readonly #http: Pick<FetchOptions, 'retries' | 'timeoutMs' | 'backoffMs'>;
+  readonly #http: Pick<FetchOptions, 'retries' | 'timeoutMs' | 'backoffMs' | 'net'>;
+  readonly #net: NetSettings | undefined;
   readonly #indexes: readonly IndexSource[];
   readonly #links: readonly LinksSource[];
   readonly #pages = new Map<string, Promise<Page | undefined>>();
@@ -175,7 +180,8 @@ export class IndexClient {
     this.#formats = options.formats ?? DEFAULT_FORMAT_POLICY;
     this.#events = options.events ?? ignoreEvents;
     this.#cacheDir = options.cacheDir;
-    this.#http = options.http ?? {};
+    this.#net = options.net;
+    this.#http = { ...options.http, ...(options.net === undefined ? {} : { net: options.net }) };
     this.#limit = limiter(options.concurrency ?? 8);
     this.#indexes = config.indexes
       .filter((i) => i.url !== '')
@@ -421,6 +427,7 @@ export class IndexClient {
     accept: string,
     source?: IndexSource,
   ): Promise<Page | undefined> {
+    this.#assertSecureOrigin(url, kind);
     let response: Awaited<ReturnType<typeof fetchText>>;
     try {
       response = await fetchText(url, {
@@ -482,6 +489,30 @@ export class IndexClient {
       return { links: parsed.links, url: response.url };
     }
     return { links: parseSimpleHtml(response.body, response.url), url: response.url };
+  }
+
+  /**
+   * pip searches an index or find-links location only over a secure transport (https, file,
+   * the loopback addresses) or on a `trusted-host` (network/session.py is_secure_origin). pip
+   * skips any other location with a warning; ferry stops and says so, since a bundle resolved
+   * without a location the user configured is not the bundle they asked for.
+   */
+  #assertSecureOrigin(url: string, kind: 'index' | 'find-links'): void {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return; // the request reports the bad URL
+    }
+    if (isSecureOrigin(parsed, (this.#net ?? netSettings()).trustedHosts)) return;
+    throw new FerryError(
+      'ERR_FERRY_INSECURE_ORIGIN',
+      `the ${kind === 'index' ? 'index' : 'find-links location'} ${redactUrl(url)} is plain HTTP on ${parsed.hostname}, which is neither local nor a trusted host`,
+      {
+        hint: `pip ignores such a location too. Use https, or, if this network is yours, add "trusted-host = ${parsed.host}" to pip.conf (or PIP_TRUSTED_HOST, or --trusted-host).`,
+        details: { url: redactUrl(url), host: parsed.host },
+      },
+    );
   }
 
   /**

@@ -1,19 +1,39 @@
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+/**
+ * Whole pages and byte ranges for the index client: index and find-links pages, PEP 658
+ * metadata files, range reads of remote wheels. The transport (proxies, TLS, redirects, stall
+ * timeouts, file://) is net/request.ts; the retry policy net/retry.ts, shared with the
+ * downloader. What is index-specific stays here: a file:// directory read as its index.html
+ * or listed with hashes, media types of local pages, size limits, "not found" as data.
+ */
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { hashFile } from '../core/hash-file.js';
 import { redactText, redactUrl } from '../core/redact.js';
+import { NET_DEFAULTS, netRequest } from '../net/request.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  isRetryableStatus,
+  parseRetryAfter,
+  type RetryPolicy,
+  retryDelay,
+  waitFor,
+} from '../net/retry.js';
+import { type NetSettings, netSettings } from '../net/settings.js';
 
 export interface FetchOptions {
   readonly headers?: Readonly<Record<string, string>>;
   readonly signal?: AbortSignal;
-  /** Retries after the first attempt (default 3). */
+  /** Retries after the first attempt (default: pip's `retries`, else 4). */
   readonly retries?: number;
-  /** Per attempt, for the whole response (default 30 s). */
+  /**
+   * Stall timeout: an attempt fails when no byte arrives for this long (default: pip's
+   * `timeout`, else 30 s). A big page that keeps arriving is never cut off.
+   */
   readonly timeoutMs?: number;
-  /** First backoff delay; doubles each retry (default 250 ms). */
+  /** First backoff delay; doubles each retry, with jitter (default 250 ms). */
   readonly backoffMs?: number;
   /** Refuse bodies larger than this (checked on Content-Length and on bytes received). */
   readonly maxBytes?: number;
@@ -31,6 +51,8 @@ export interface FetchOptions {
   readonly rangeOnly?: boolean;
   /** Called with the size of every body chunk received (for byte accounting). */
   readonly onBytes?: (bytes: number) => void;
+  /** Proxies, certificates, trusted hosts (default: this process's, net/settings.ts). */
+  readonly net?: NetSettings;
 }
 
 export interface FetchResult<T> {
@@ -42,7 +64,11 @@ export interface FetchResult<T> {
   readonly status: number;
 }
 
-export const HTTP_DEFAULTS = { retries: 3, timeoutMs: 30_000, backoffMs: 250 } as const;
+export const HTTP_DEFAULTS = {
+  retries: DEFAULT_RETRY_POLICY.retries,
+  timeoutMs: NET_DEFAULTS.timeoutMs,
+  backoffMs: DEFAULT_RETRY_POLICY.backoffMs,
+} as const;
 
 /** Splits `https://user:pass@host/x` into a clean URL and an Authorization header value. */
 export function splitCredentials(url: string): { url: string; authorization?: string } {
@@ -115,27 +141,30 @@ class HttpStatusError extends Error {
   }
 }
 
-const RETRY_STATUS = (status: number) => status === 429 || status >= 500;
-
 async function fetchWithRetries(
   url: string,
   options: FetchOptions,
   range: ByteRange | undefined,
 ): Promise<FetchResult<Buffer> & { totalSize?: number }> {
-  const { url: cleanUrl, authorization } = splitCredentials(url);
+  const { url: cleanUrl } = splitCredentials(url);
   const shown = redactUrl(url);
-  if (cleanUrl.startsWith('file:')) return readFileUrl(cleanUrl, shown, options, range);
-
-  const retries = options.retries ?? HTTP_DEFAULTS.retries;
-  const backoff = options.backoffMs ?? HTTP_DEFAULTS.backoffMs;
+  if (cleanUrl.startsWith('file:')) {
+    const directory = await directoryPage(cleanUrl, shown, options);
+    if (directory !== undefined) return directory;
+  }
+  const net = options.net ?? netSettings();
+  const policy: RetryPolicy = {
+    ...DEFAULT_RETRY_POLICY,
+    retries: options.retries ?? net.retries ?? HTTP_DEFAULTS.retries,
+    backoffMs: options.backoffMs ?? HTTP_DEFAULTS.backoffMs,
+  };
   const started = Date.now();
   let lastCause = '';
   let lastError: unknown;
   let attempt = 0;
-  for (; attempt <= retries; attempt++) {
+  for (; attempt <= policy.retries; attempt++) {
     if (attempt > 0) {
       const retryAfter = lastError instanceof HttpStatusError ? lastError.retryAfterMs : undefined;
-      const delay = Math.min(Math.max(backoff * 2 ** (attempt - 1), retryAfter ?? 0), 30_000);
       options.events?.({
         type: 'download-retry',
         filename:
@@ -147,26 +176,21 @@ async function fetchWithRetries(
         attempt,
         reason: lastCause,
       });
-      await sleep(delay, options.signal);
+      await waitFor(retryDelay(policy, attempt, retryAfter), options.signal);
     }
     try {
-      return await attemptOnce(cleanUrl, authorization, shown, options, range);
+      return await attemptOnce(url, cleanUrl, shown, options, net, range);
     } catch (error) {
       if (error instanceof FerryError) throw error;
       if (options.signal?.aborted) throw options.signal.reason ?? error;
       lastError = error;
       if (error instanceof HttpStatusError) {
         lastCause = `HTTP ${error.status}`;
-        if (!RETRY_STATUS(error.status)) {
-          throw statusError(error.status, shown);
-        }
+        if (!isRetryableStatus(error.status)) throw statusError(error.status, shown, cleanUrl);
       } else {
         lastCause = describeCause(error);
       }
     }
-  }
-  if (lastError instanceof HttpStatusError && !RETRY_STATUS(lastError.status)) {
-    throw statusError(lastError.status, shown);
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   throw new FerryError(
@@ -179,13 +203,21 @@ async function fetchWithRetries(
   );
 }
 
-function statusError(status: number, shown: string): FerryError {
+function statusError(status: number, shown: string, url: string): FerryError {
+  if (url.startsWith('file:')) {
+    return new FerryError('ERR_FERRY_HTTP_STATUS', `${shown} does not exist`, {
+      hint: 'Check the file:// location or path in the index/find-links settings.',
+      details: { url: shown, status },
+    });
+  }
   const hint =
-    status === 401 || status === 403
-      ? 'The index wants credentials: put them in the index URL (https://user:token@host/...) in pip.conf or PIP_INDEX_URL.'
-      : status === 404 || status === 410
-        ? 'The index does not have this page.'
-        : 'The server refused the request.';
+    status === 407
+      ? 'The proxy wants credentials: put them in the proxy URL (http://user:password@proxy:port) in pip.conf "proxy" or HTTP_PROXY.'
+      : status === 401 || status === 403
+        ? 'The index wants credentials: put them in the index URL (https://user:token@host/...) in pip.conf or PIP_INDEX_URL.'
+        : status === 404 || status === 410
+          ? 'The index does not have this page.'
+          : 'The server refused the request.';
   return new FerryError('ERR_FERRY_HTTP_STATUS', `${shown} answered HTTP ${status}`, {
     hint,
     details: { url: shown, status },
@@ -194,43 +226,49 @@ function statusError(status: number, shown: string): FerryError {
 
 function describeCause(error: unknown): string {
   if (!(error instanceof Error)) return redactText(String(error));
-  const parts = [error.name === 'TimeoutError' ? 'timed out' : error.message];
+  const parts = [error.message];
   let cause = (error as { cause?: unknown }).cause;
   while (cause instanceof Error) {
     parts.push((cause as { code?: string }).code ?? cause.message);
     cause = (cause as { cause?: unknown }).cause;
   }
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== undefined && !parts[0]!.includes(code)) parts.push(code);
   return redactText(parts.join(': '));
 }
 
 async function attemptOnce(
   url: string,
-  authorization: string | undefined,
+  cleanUrl: string,
   shown: string,
   options: FetchOptions,
+  net: NetSettings,
   range: ByteRange | undefined,
 ): Promise<FetchResult<Buffer> & { totalSize?: number }> {
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? HTTP_DEFAULTS.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   const headers: Record<string, string> = { ...(options.headers ?? {}) };
-  if (authorization !== undefined) headers.authorization = authorization;
   if (range !== undefined) {
     headers.range =
       range.start < 0
         ? `bytes=${range.start}`
         : `bytes=${range.start}-${range.end === undefined ? '' : range.end - 1}`;
   }
-  const response = await fetch(url, { headers, signal, redirect: 'follow' });
+  const response = await netRequest(url, {
+    headers,
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    // Whole pages may come compressed; a byte range must be of the file itself.
+    decompress: range === undefined,
+    settings: net,
+  });
   if (response.status >= 400) {
-    await response.body?.cancel().catch(() => {});
-    const retryAfter = Number(response.headers.get('retry-after'));
+    await response.body.cancel();
     throw new HttpStatusError(
       response.status,
-      Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 10) * 1000 : undefined,
+      parseRetryAfter(response.headers.get('retry-after')),
     );
   }
   if (range !== undefined && options.rangeOnly === true && response.status !== 206) {
-    await response.body?.cancel().catch(() => {});
+    await response.body.cancel();
     throw new FerryError(
       'ERR_FERRY_RANGE_UNSUPPORTED',
       `${shown} ignored a Range request (HTTP ${response.status})`,
@@ -243,19 +281,20 @@ async function attemptOnce(
   const max = options.maxBytes;
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
   if (max !== undefined && Number.isFinite(declared) && declared > max) {
-    await response.body?.cancel().catch(() => {});
+    await response.body.cancel();
     throw tooLarge(shown, max);
   }
   const chunks: Buffer[] = [];
   let received = 0;
-  if (response.body) {
-    for await (const chunk of response.body) {
-      const buf = Buffer.from(chunk as Uint8Array);
-      received += buf.length;
-      options.onBytes?.(buf.length);
-      if (max !== undefined && received > max) throw tooLarge(shown, max);
-      chunks.push(buf);
+  for await (const chunk of response.body) {
+    const buf = Buffer.from(chunk);
+    received += buf.length;
+    options.onBytes?.(buf.length);
+    if (max !== undefined && received > max) {
+      await response.body.cancel();
+      throw tooLarge(shown, max);
     }
+    chunks.push(buf);
   }
   let body: Buffer = Buffer.concat(chunks);
   let totalSize: number | undefined;
@@ -268,11 +307,13 @@ async function attemptOnce(
       body = sliceRange(body, range);
     }
   }
-  const finalUrl = splitCredentials(response.url || url).url;
+  const finalUrl = splitCredentials(response.url || cleanUrl).url;
   return {
     body,
     url: finalUrl,
-    contentType: mediaType(response.headers.get('content-type')),
+    contentType: finalUrl.startsWith('file:')
+      ? fileContentType(finalUrl)
+      : mediaType(response.headers.get('content-type')),
     status: response.status,
     ...(totalSize === undefined ? {} : { totalSize }),
   };
@@ -293,20 +334,6 @@ export function mediaType(header: string | null | undefined): string {
   return (header ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(resolvePromise, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
-}
-
 const HTML_ESCAPES: Readonly<Record<string, string>> = {
   '&': '&amp;',
   '<': '&lt;',
@@ -315,61 +342,47 @@ const HTML_ESCAPES: Readonly<Record<string, string>> = {
 };
 const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => HTML_ESCAPES[c]!);
 
-async function readFileUrl(
+/**
+ * A file:// URL naming a directory: its index.html (pip reads a local index that way), or, for
+ * find-links, a listing of its files with their SHA-256, so that the bundle can always record
+ * a hash. Undefined for anything that is not a directory (read through net/request.ts).
+ */
+async function directoryPage(
   url: string,
   shown: string,
   options: FetchOptions,
-  range: ByteRange | undefined,
-): Promise<FetchResult<Buffer> & { totalSize?: number }> {
+): Promise<FetchResult<Buffer> | undefined> {
   const path = fileURLToPath(new URL(url));
-  let info: Awaited<ReturnType<typeof stat>>;
-  try {
-    info = await stat(path);
-  } catch {
-    throw new FerryError('ERR_FERRY_HTTP_STATUS', `${shown} does not exist`, {
-      hint: 'Check the file:// location or path in the index/find-links settings.',
-      details: { url: shown, status: 404 },
+  const info = await stat(path).catch(() => undefined);
+  if (info === undefined || !info.isDirectory()) return undefined;
+  const dirUrl = url.endsWith('/') ? url : `${url}/`;
+  if ((options.directory ?? 'index') === 'index') {
+    return fetchWithRetries(
+      `${dirUrl}index.html`,
+      { ...options, directory: 'index' },
+      undefined,
+    ).catch((error: unknown) => {
+      if (isNotFound(error)) throw statusError(404, shown, url);
+      throw error;
     });
   }
-  if (info.isDirectory()) {
-    const dirUrl = url.endsWith('/') ? url : `${url}/`;
-    if ((options.directory ?? 'index') === 'index') {
-      return readFileUrl(`${dirUrl}index.html`, shown, options, range);
-    }
-    // A find-links directory: files lie here, so hash them now and the bundle can always
-    // record a hash, even though a directory listing carries none.
-    const names = (await readdir(path)).sort();
-    const anchors: string[] = [];
-    for (const name of names) {
-      const full = join(path, name);
-      if (!(await stat(full)).isFile()) continue;
-      const sha = await hashFile(full);
-      const href = `${pathToFileURL(full).href}#sha256=${sha}`;
-      anchors.push(`<a href="${escapeHtml(href)}">${escapeHtml(name)}</a>`);
-    }
-    const html = `<!DOCTYPE html>\n<html><body>\n${anchors.join('<br>\n')}\n</body></html>\n`;
-    return { body: Buffer.from(html), url: dirUrl, contentType: 'text/html', status: 200 };
+  const names = (await readdir(path)).sort();
+  const anchors: string[] = [];
+  for (const name of names) {
+    const full = join(path, name);
+    if (!(await stat(full)).isFile()) continue;
+    const sha = await hashFile(full);
+    const href = `${pathToFileURL(full).href}#sha256=${sha}`;
+    anchors.push(`<a href="${escapeHtml(href)}">${escapeHtml(name)}</a>`);
   }
-  if (options.maxBytes !== undefined && info.size > options.maxBytes && range === undefined) {
-    throw tooLarge(shown, options.maxBytes);
-  }
-  if (range !== undefined) {
-    const start = range.start < 0 ? Math.max(0, info.size + range.start) : range.start;
-    const end = Math.min(range.end ?? info.size, info.size);
-    const handle = await open(path, 'r');
-    try {
-      const buf = Buffer.alloc(Math.max(0, end - start));
-      await handle.read(buf, 0, buf.length, start);
-      return { body: buf, url, contentType: '', status: 206, totalSize: info.size };
-    } finally {
-      await handle.close();
-    }
-  }
-  const body = await readFile(path);
-  const contentType = /\.html?$/i.test(path)
-    ? 'text/html'
-    : /\.json$/i.test(path)
-      ? 'application/vnd.pypi.simple.v1+json'
-      : '';
-  return { body, url, contentType, status: 200 };
+  const html = `<!DOCTYPE html>\n<html><body>\n${anchors.join('<br>\n')}\n</body></html>\n`;
+  return { body: Buffer.from(html), url: dirUrl, contentType: 'text/html', status: 200 };
+}
+
+/** Local files carry no Content-Type: tell pages by their name, as pip does for file:// links. */
+function fileContentType(url: string): string {
+  const path = new URL(url).pathname;
+  if (/\.html?$/i.test(path)) return 'text/html';
+  if (/\.json$/i.test(path)) return 'application/vnd.pypi.simple.v1+json';
+  return '';
 }

@@ -25,6 +25,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FERRY_ENV, readEnv } from '../core/env.js';
 import { FerryError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
+import type { NetSettings } from '../net/settings.js';
 import {
   applyFormatValue,
   DEFAULT_FORMAT_POLICY,
@@ -351,6 +352,110 @@ function constraintPath(file: string, cwd: string, source: string): string {
     );
   }
   return isAbsolute(file) ? file : resolve(cwd, file);
+}
+
+export interface NetworkOverrides {
+  /** `--trusted-host`, appended to the configured ones. */
+  readonly trustedHosts?: readonly string[];
+  readonly cert?: string;
+  readonly clientCert?: string;
+  /** `--timeout` in seconds, as pip takes it. */
+  readonly timeout?: string;
+  readonly retries?: string;
+  readonly proxy?: string;
+}
+
+/**
+ * How to reach the network, from pip's `trusted-host`, `cert`, `client-cert`, `timeout`
+ * (alias `default-timeout`), `retries` and `proxy`, the command line over them, plus what pip's
+ * requests reads from the environment whatever pip's configuration says (so also under
+ * --isolated): REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE over `cert`, and the proxy variables.
+ */
+export function networkSettingsFrom(
+  config: PipConfiguration,
+  overrides: NetworkOverrides = {},
+  env: NodeJS.ProcessEnv = process.env,
+): NetSettings {
+  const sources: Record<string, string> = {};
+  const pick = (
+    option: PipOption,
+    cli: string | undefined,
+    key: string,
+  ): { value: string; source: string } | undefined => {
+    if (cli !== undefined && cli !== '') {
+      sources[key] = `--${option} on the command line`;
+      return { value: cli, source: sources[key] };
+    }
+    const item = lastItem(config, option);
+    if (item === undefined) return undefined;
+    sources[key] = `${option} from ${item.source}`;
+    return { value: item.value.trim(), source: sources[key] };
+  };
+  const path = (value: string) => {
+    // pip's "path" option type: ~ expanded; opened from the working directory.
+    const expanded = expandHome(value, config.home);
+    return isAbsolute(expanded) ? expanded : resolve(config.cwd, expanded);
+  };
+
+  const trustedItem = lastItem(config, 'trusted-host');
+  const trustedHosts = [
+    ...(configList(config, 'trusted-host') ?? []),
+    ...(overrides.trustedHosts ?? []),
+  ];
+  if (trustedItem !== undefined) sources.trustedHosts = `trusted-host from ${trustedItem.source}`;
+
+  const cert = pick('cert', overrides.cert, 'cert');
+  const bundleVariable = ['REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE'].find(
+    (n) => (env[n] ?? '') !== '',
+  );
+  let caFile = cert === undefined ? undefined : path(cert.value);
+  if (bundleVariable !== undefined) {
+    // requests: `verify = REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE or verify` for each request,
+    // which then outranks the session's verify that pip set from `cert`.
+    caFile = path(env[bundleVariable]!);
+    sources.cert = bundleVariable;
+  }
+  const clientCert = pick('client-cert', overrides.clientCert, 'clientCert');
+  const timeout = pick('timeout', overrides.timeout, 'timeout');
+  const retries = pick('retries', overrides.retries, 'retries');
+  const proxy = pick('proxy', overrides.proxy, 'proxy');
+
+  let timeoutMs: number | undefined;
+  if (timeout !== undefined) {
+    const seconds = Number(timeout.value);
+    if (timeout.value === '' || !Number.isFinite(seconds) || seconds <= 0)
+      throw badValue(
+        'timeout',
+        timeout.value,
+        timeout.source,
+        'a number of seconds, like 15 or 2.5',
+      );
+    timeoutMs = Math.round(seconds * 1000);
+  }
+  let retryCount: number | undefined;
+  if (retries !== undefined) {
+    if (!/^[+-]?\d+$/.test(retries.value) || Number(retries.value) < 0)
+      throw badValue('retries', retries.value, retries.source, 'a whole number, like 5 or 0');
+    retryCount = Number(retries.value);
+  }
+  return {
+    trustedHosts,
+    ...(caFile === undefined ? {} : { caFile }),
+    ...(clientCert === undefined ? {} : { clientCertFile: path(clientCert.value) }),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(retryCount === undefined ? {} : { retries: retryCount }),
+    ...(proxy === undefined ? {} : { proxy: proxy.value }),
+    env,
+    sources,
+  };
+}
+
+function badValue(option: string, value: string, source: string, wanted: string): FerryError {
+  return new FerryError(
+    'ERR_FERRY_PIP_CONFIG',
+    `"${redactUrl(value)}" is not a valid value for ${option} (${source})`,
+    { hint: `pip's ${option} takes ${wanted}.` },
+  );
 }
 
 async function defaultIndex(io: PipConfigIo): Promise<string> {

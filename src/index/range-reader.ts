@@ -22,7 +22,7 @@ export interface RangeReader extends ByteReader {
 }
 
 export interface RangeReaderOptions {
-  readonly http?: Pick<FetchOptions, 'retries' | 'timeoutMs' | 'backoffMs' | 'signal'>;
+  readonly http?: Pick<FetchOptions, 'retries' | 'timeoutMs' | 'backoffMs' | 'signal' | 'net'>;
   /** Size of the first, tail request (default 16 KiB: EOCD, and for most wheels the directory). */
   readonly tailBytes?: number;
   /** Smallest request made to fill a gap (default 4 KiB), so tiny reads are not one request each. */

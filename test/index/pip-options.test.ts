@@ -8,44 +8,18 @@
  * (which also makes pip skip the user files). /etc/pip.conf is read by both tools alike.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { tempDir } from '../cli/run-cli.js';
 import { type LocalIndex, startLocalIndex } from '../helpers/local-index.js';
-
-const BIN = resolve('bin/ferry.js');
-const TARGET = ['--python', '3.11', '--os', 'linux', '--arch', 'x86_64', '--glibc', '2.36'];
-const PYTHON = process.env.FERRY_PYTHON ?? 'python3';
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function spawnRun(
-  command: string,
-  args: readonly string[],
-  cwd: string,
-  env: NodeJS.ProcessEnv,
-): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { cwd, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c;
-    });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
+import {
+  ferryLock as lock,
+  ferryPicks as picks,
+  pipPicks as pip,
+  pipEnvironment,
+} from './pip-env.js';
 
 /** A gzipped ustar archive (short names only). */
 function sdistOf(files: readonly [string, string][]): Buffer {
@@ -83,8 +57,6 @@ describe("pip's resolution options from pip's configuration", () => {
   let index: LocalIndex;
   let work: string;
   let links: string;
-  let emptyDir: string;
-  let counter = 0;
 
   before(async () => {
     index = await startLocalIndex([
@@ -106,9 +78,7 @@ describe("pip's resolution options from pip's configuration", () => {
     ]);
     work = tempDir('ferry-pipopts-');
     links = join(work, 'links');
-    emptyDir = join(work, 'empty');
     await mkdir(links, { recursive: true });
-    await mkdir(emptyDir, { recursive: true });
     await writeFile(join(links, 'pb-2.0.tar.gz'), staticSdist('pb', '2.0'));
     await writeFile(join(links, 'nb-1.0.tar.gz'), staticSdist('nb', '1.0'));
     await writeFile(join(work, 'constraints.txt'), 'alpha<2\nbeta!=3.0\n');
@@ -119,84 +89,11 @@ describe("pip's resolution options from pip's configuration", () => {
 
   /** A fresh pip.conf (index and find-links always set) and an environment that reads it. */
   async function pipEnv(conf: string, extra: NodeJS.ProcessEnv = {}): Promise<NodeJS.ProcessEnv> {
-    const file = join(work, `pip-${++counter}.conf`);
-    await writeFile(
-      file,
-      `[global]\nindex-url = ${index.url}\nfind-links = ${links}\ndisable-pip-version-check = yes\n${conf}`,
-    );
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env))
-      if (!k.startsWith('PIP_') && !k.startsWith('FERRY_')) env[k] = v;
-    return {
-      ...env,
-      PIP_CONFIG_FILE: file,
-      XDG_CONFIG_DIRS: emptyDir,
-      XDG_CONFIG_HOME: emptyDir,
-      HOME: emptyDir,
-      FERRY_CACHE_DIR: join(work, 'cache'),
-      ...(process.env.FERRY_PYTHON === undefined ? {} : { FERRY_PYTHON: process.env.FERRY_PYTHON }),
-      NO_COLOR: '1',
-      ...extra,
-    };
+    return pipEnvironment(work, `index-url = ${index.url}\nfind-links = ${links}\n${conf}`, extra);
   }
-
-  /** name → version of `ferry lock` (run in `work`, so relative paths resolve there). */
-  async function ferryPicks(
-    args: readonly string[],
-    env: NodeJS.ProcessEnv,
-  ): Promise<Record<string, string>> {
-    const r = await spawnRun(
-      process.execPath,
-      [BIN, 'lock', ...args, ...TARGET, '-o', '-', '--json'],
-      work,
-      env,
-    );
-    assert.equal(r.code, 0, `${r.stderr}${r.stdout}`);
-    const result = r.stdout
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map(
-        (l) => JSON.parse(l) as { event?: string; packages?: { name: string; version: string }[] },
-      )
-      .find((e) => e.event === 'result');
-    assert.ok(result?.packages, r.stdout);
-    return Object.fromEntries(result.packages.map((p) => [p.name, p.version]));
-  }
-
-  async function ferryLock(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Run> {
-    return spawnRun(process.execPath, [BIN, 'lock', ...args, ...TARGET, '-o', '-'], work, env);
-  }
-
-  /** name → version the real pip would install (`pip install --dry-run --report`). */
-  async function pipPicks(
-    requirements: readonly string[],
-    env: NodeJS.ProcessEnv,
-  ): Promise<Record<string, string>> {
-    const report = join(work, `report-${++counter}.json`);
-    const r = await spawnRun(
-      PYTHON,
-      [
-        '-m',
-        'pip',
-        'install',
-        '--dry-run',
-        '--ignore-installed',
-        '--quiet',
-        '--report',
-        report,
-        ...requirements,
-      ],
-      work,
-      env,
-    );
-    assert.equal(r.code, 0, r.stderr);
-    const parsed = JSON.parse(await readFile(report, 'utf8')) as {
-      install: { metadata: { name: string; version: string } }[];
-    };
-    return Object.fromEntries(
-      parsed.install.map((i) => [i.metadata.name.toLowerCase(), i.metadata.version]),
-    );
-  }
+  const ferryPicks = (args: readonly string[], env: NodeJS.ProcessEnv) => picks(work, args, env);
+  const ferryLock = (args: readonly string[], env: NodeJS.ProcessEnv) => lock(work, args, env);
+  const pipPicks = (reqs: readonly string[], env: NodeJS.ProcessEnv) => pip(work, reqs, env);
 
   test("a `constraint =` in pip.conf changes ferry's choice exactly as it changes pip's", async () => {
     const plain = await pipEnv('');

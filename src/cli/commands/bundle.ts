@@ -1,17 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { buildBundle } from '../../bundle/build.js';
 import type { Locked } from '../../bundle/lock.js';
-import { indexClientFor } from '../../bundle/lock.js';
 import { formatLockFile, lockedFromPylock } from '../../bundle/lock-file.js';
 import { formatPylock, parsePylock, relocatePylock } from '../../bundle/pylock.js';
 import { FERRY_ENV, readEnv } from '../../core/env.js';
 import { redactUrl } from '../../core/redact.js';
 import { ContentCache, defaultCacheDir } from '../../fetch/cache.js';
+import { IndexClient } from '../../index/client.js';
 import { mirrorFileUrls } from '../../index/mirror-files.js';
+import { useNetSettings } from '../../net/settings.js';
 import { describeTarget } from '../../standards/target.js';
 import { type Command, str, usageError } from '../command.js';
 import { RESOLVE_HELP, RESOLVE_OPTIONS, resolveFromArgs } from '../resolve-args.js';
-import { settleIndexSettings } from '../settings.js';
+import { settleIndexSettings, settleNetwork, settlePipConfiguration } from '../settings.js';
 import { settleCliTargets } from '../target-options.js';
 import { VERSION } from '../version.js';
 
@@ -82,10 +83,18 @@ Examples:
         recorded ? [] : (await settleCliTargets(args)).map((s) => s.target),
       );
       const cache = new ContentCache(str(args.values['cache-dir']) ?? defaultCacheDir());
+      const pip = await settlePipConfiguration(args);
+      const net = settleNetwork(args, pip);
+      useNetSettings(net);
       resolved = {
         locked,
         cache,
-        client: indexClientFor(await settleIndexSettings(args), cache.dir, out.events),
+        client: new IndexClient({
+          settings: await settleIndexSettings(args, undefined, [], pip),
+          cacheDir: cache.dir,
+          events: out.events,
+          net,
+        }),
       };
     } else {
       resolved = await resolveFromArgs('bundle', args, out);
