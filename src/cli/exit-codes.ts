@@ -92,6 +92,7 @@ export const EXIT_BY_CODE: Readonly<Record<string, number>> = {
   ERR_FERRY_MALFORMED_PAGE: EXIT.network,
   ERR_FERRY_RANGE_UNSUPPORTED: EXIT.network,
   ERR_FERRY_TOO_LARGE: EXIT.network,
+  ERR_FERRY_PAGE_TOO_LARGE: EXIT.network,
   ERR_FERRY_FILE_NOT_FOUND: EXIT.network,
   ERR_FERRY_TLS: EXIT.network,
   ERR_FERRY_PROXY: EXIT.network,

@@ -23,6 +23,7 @@ import {
   INDEX_HELP,
   INDEX_OPTIONS,
   settleIndexSettings,
+  settleMaxPageBytes,
   settleNetwork,
   settlePipConfiguration,
   settleResolution,
@@ -232,6 +233,7 @@ async function lockWith(
   pins: readonly ExtraIndexPin[],
 ): Promise<ResolvedArgs> {
   const settings = await settleIndexSettings(args, reqs, pins, pip);
+  const maxPageBytes = settleMaxPageBytes(args);
   const cache = new ContentCache(str(args.values['cache-dir']) ?? defaultCacheDir());
   const client = new IndexClient({
     settings,
@@ -239,6 +241,7 @@ async function lockWith(
     events: out.events,
     formats: resolution.formats,
     net,
+    ...(maxPageBytes === undefined ? {} : { maxPageBytes }),
   });
   const locked = await lockRequirements({
     requirements: reqs.requirements,

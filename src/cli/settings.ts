@@ -4,6 +4,9 @@
  * the way pip and uv order them), what may be chosen (constraints, pre-releases, wheels or
  * sdists) and how the network is reached. See docs/indexes.md.
  */
+import { parseSize } from '../bundle/pack.js';
+import { FERRY_ENV, readEnv } from '../core/env.js';
+import { FerryError } from '../core/errors.js';
 import { type IndexConfig, settleIndexes } from '../index/index-config.js';
 import {
   indexSettingsFrom,
@@ -36,6 +39,7 @@ export const INDEX_OPTIONS = {
   timeout: { type: 'string' },
   retries: { type: 'string' },
   proxy: { type: 'string' },
+  'max-page-size': { type: 'string' },
 } as const;
 
 export const INDEX_HELP = `Where packages come from (pip's configuration is honoured by default):
@@ -53,6 +57,8 @@ export const INDEX_HELP = `Where packages come from (pip's configuration is hono
       --mirror NAME[,NAME]   tuna, ustc, bfsu, aliyun, huawei, tencent or pypi as the main
                              index, falling back to the next one when a mirror fails
       --exclude-newer DATE   ignore files uploaded after DATE (PEP 700 upload-time)
+      --max-page-size SIZE   refuse index pages larger than this (default 64M; also
+                             $FERRY_MAX_PAGE_SIZE): a page is held in memory while read
       --config FILE          named indexes and [sources] pins (default ./ferry.toml)
 
 How the network is reached (pip's trusted-host, cert, client-cert, timeout, retries and proxy
@@ -113,6 +119,28 @@ export function settleNetwork(args: ParsedArgs, pip: PipConfiguration): NetSetti
     ...(retries === undefined ? {} : { retries }),
     ...(proxy === undefined ? {} : { proxy }),
   });
+}
+
+/**
+ * The largest index page to read: --max-page-size, else FERRY_MAX_PAGE_SIZE, else the
+ * client's default (64 MiB). Sizes as `pack --split` takes them: 256M, 1G, 100000000.
+ */
+export function settleMaxPageBytes(
+  args: ParsedArgs,
+  env: NodeJS.ProcessEnv = process.env,
+): number | undefined {
+  const flag = str(args.values['max-page-size']);
+  const fromEnv = readEnv(FERRY_ENV.maxPageSize, env);
+  const text = flag ?? fromEnv;
+  if (text === undefined) return undefined;
+  const setting = flag === undefined ? FERRY_ENV.maxPageSize : '--max-page-size';
+  try {
+    return parseSize(text);
+  } catch {
+    throw new FerryError('ERR_FERRY_USAGE', `${setting} "${text}" is not a size`, {
+      hint: 'Write a number of bytes, or one with K, M or G, such as 256M or 1G.',
+    });
+  }
 }
 
 export async function settleIndexSettings(

@@ -18,6 +18,11 @@ export const FERRY_ENV = {
    * copy whose vendor indexes point at intranet mirrors, or a test's.
    */
   frameworks: 'FERRY_FRAMEWORKS',
+  /**
+   * The largest index or find-links page ferry reads (default 64M; `--max-page-size` wins): a
+   * bound on memory, since a page is parsed whole.
+   */
+  maxPageSize: 'FERRY_MAX_PAGE_SIZE',
   /** Disables colour on a TTY (https://no-color.org). */
   noColor: 'NO_COLOR',
 } as const;

@@ -14,6 +14,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FERRY_ENV } from '../core/env.js';
 import { FerryError } from '../core/errors.js';
 import { type EventSink, ignoreEvents } from '../core/events.js';
 import { onceFor } from '../core/once-for.js';
@@ -94,6 +95,11 @@ export interface IndexClientOptions {
   /** Proxies, certificates, trusted hosts (default: this process's, net/settings.ts). */
   net?: NetSettings;
   /**
+   * The largest index or find-links page read (default 64 MiB). Pages are parsed whole, so this
+   * bounds memory: an 800 MiB page would otherwise exhaust it.
+   */
+  maxPageBytes?: number;
+  /**
    * pip's no-binary / only-binary / prefer-binary (format-control.ts). Like pip's
    * PackageFinder, the client carries them; the provider applies them to each project.
    */
@@ -109,6 +115,36 @@ export interface SuggestOptions {
   readonly timeoutMs?: number;
   readonly maxBytes?: number;
   readonly limit?: number;
+}
+
+/** Index and find-links pages larger than this are refused unless the limit is raised. */
+export const DEFAULT_MAX_PAGE_BYTES = 64 * 1024 * 1024;
+
+function pageTooLarge(url: string, kind: 'index' | 'find-links', max: number): FerryError {
+  const limit = formatBytes(max);
+  return new FerryError(
+    'ERR_FERRY_PAGE_TOO_LARGE',
+    `the ${kind === 'index' ? 'index' : 'find-links'} page ${redactUrl(url)} is larger than ${limit}, the limit on page size`,
+    {
+      hint: `If this index really serves pages that big, raise the limit with --max-page-size SIZE or ${FERRY_ENV.maxPageSize}=SIZE (e.g. 256M); the page is held in memory while it is read.`,
+      details: { url: redactUrl(url), maxBytes: max },
+    },
+  );
+}
+
+/** 67108864 → "64 MiB". */
+function formatBytes(bytes: number): string {
+  for (const [unit, size] of [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const) {
+    if (bytes >= size) {
+      const value = bytes / size;
+      return `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
+    }
+  }
+  return `${bytes} bytes`;
 }
 
 /** PEP 691 content negotiation: JSON preferred, HTML accepted. */
@@ -148,6 +184,7 @@ interface Found {
 export class IndexClient {
   readonly #config: IndexConfig;
   readonly #formats: FormatPolicy;
+  readonly #maxPageBytes: number;
   readonly #events: EventSink;
   readonly #cacheDir: string | undefined;
   readonly #http: Pick<FetchOptions, 'retries' | 'timeoutMs' | 'backoffMs' | 'net'>;
@@ -178,6 +215,7 @@ export class IndexClient {
       : indexConfigFromPip(options.settings);
     this.#config = config;
     this.#formats = options.formats ?? DEFAULT_FORMAT_POLICY;
+    this.#maxPageBytes = options.maxPageBytes ?? DEFAULT_MAX_PAGE_BYTES;
     this.#events = options.events ?? ignoreEvents;
     this.#cacheDir = options.cacheDir;
     this.#net = options.net;
@@ -435,9 +473,12 @@ export class IndexClient {
         headers: { accept },
         directory: kind === 'find-links' ? 'listing' : 'index',
         events: this.#events,
+        maxBytes: this.#maxPageBytes,
       });
     } catch (error) {
       if (isNotFound(error)) return undefined;
+      if (error instanceof FerryError && error.code === 'ERR_FERRY_TOO_LARGE')
+        throw pageTooLarge(url, kind, this.#maxPageBytes);
       throw error;
     }
     const type = response.contentType;
