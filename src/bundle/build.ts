@@ -97,6 +97,8 @@ export async function buildBundle(options: BuildBundleOptions): Promise<BuildBun
       extras: [...p.extras],
       dependencies: [...p.dependencies],
       targets: [...p.targets],
+      // So the review sees it: a yanked release is in the bundle because someone pinned it.
+      ...(p.yanked === undefined ? {} : { yanked: p.yanked }),
     })),
     files,
   };

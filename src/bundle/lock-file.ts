@@ -8,6 +8,7 @@ import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { FerryError } from '../core/errors.js';
 import { parseWheelFilename } from '../standards/filename.js';
 import { evaluateMarker, parseMarker } from '../standards/marker.js';
+import { normalizeName } from '../standards/name.js';
 import { bestWheelRank, tagRanking } from '../standards/tags.js';
 import type { Target } from '../standards/target.js';
 import { targetTags } from '../standards/target.js';
@@ -17,8 +18,28 @@ import { formatPylock, lockInputFromResolution, type PylockFile } from './pylock
 export function formatLockFile(locked: Locked): string {
   const input = lockInputFromResolution(locked);
   const ferry = (input.tool?.ferry ?? {}) as Record<string, unknown>;
+  // PEP 751 has no yanked field: a yanked release the user pinned is recorded in the
+  // package's [packages.tool.ferry] as PEP 691 writes it (yanked = "reason", or true).
+  const yanked = new Map(
+    locked.packages
+      .filter((p) => p.yanked !== undefined)
+      .map((p) => [`${normalizeName(p.name)} ${p.version}`, p.yanked!]),
+  );
+  const packages = input.packages.map((pkg) => {
+    const mark = yanked.get(`${normalizeName(pkg.name)} ${pkg.version ?? ''}`);
+    if (mark === undefined) return pkg;
+    const tool = (pkg.tool ?? {}) as Record<string, unknown>;
+    return {
+      ...pkg,
+      tool: {
+        ...tool,
+        ferry: { ...((tool.ferry ?? {}) as Record<string, unknown>), yanked: mark },
+      },
+    };
+  });
   return formatPylock({
     ...input,
+    packages,
     tool: {
       ...input.tool,
       ferry: {
@@ -101,9 +122,11 @@ export function lockedFromPylock(lock: PylockFile, fallbackTargets: readonly Tar
         },
       );
     }
+    const yanked = (pkg.tool?.ferry as Record<string, unknown> | undefined)?.yanked;
     packages.push({
       name: pkg.name,
       version: pkg.version ?? '',
+      ...(yanked === true || (typeof yanked === 'string' && yanked !== '') ? { yanked } : {}),
       extras: [],
       requiredBy: [],
       dependencies: (pkg.dependencies ?? []).map((d) => String(d.name)),

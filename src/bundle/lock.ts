@@ -39,6 +39,8 @@ export interface LockedPackage {
   /** Names of the targets that need it. */
   readonly targets: readonly string[];
   readonly files: readonly LockedFile[];
+  /** A yanked release the user pinned (PEP 592): the index's reason, or true without one. */
+  readonly yanked?: true | string;
 }
 
 export interface Locked {
@@ -216,6 +218,7 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
       dependencies: p.dependencies,
       targets: p.targets,
       files: [...files.values()].sort((a, b) => (a.filename < b.filename ? -1 : 1)),
+      ...(p.yanked === undefined ? {} : { yanked: p.yanked }),
     };
   });
   return {

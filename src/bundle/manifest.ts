@@ -47,6 +47,8 @@ export const manifestSchema = z.object({
       extras: z.array(z.string()),
       dependencies: z.array(z.string()),
       targets: z.array(z.string()),
+      /** A yanked release the user pinned (PEP 592), as PEP 691 writes it: the reason, or true. */
+      yanked: z.union([z.literal(true), z.string().min(1)]).optional(),
     }),
   ),
   files: z.array(fileSchema),

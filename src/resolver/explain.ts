@@ -28,6 +28,8 @@ export interface Clash {
   };
   /** Every candidate that matched was refused by its Requires-Python. */
   readonly requiresPython?: readonly string[];
+  /** Versions that match but were set aside as yanked (PEP 592), with the index's reason. */
+  readonly yanked?: readonly { readonly version: string; readonly reason?: string }[];
 }
 
 const MAX_LISTED = 15;
@@ -150,8 +152,14 @@ export function describeClash(clash: Clash, decisions: number): FerryError {
     );
   }
 
-  const available =
-    answer?.kind === 'found' ? answer.candidates.map((c) => formatVersion(c.version)) : [];
+  // A yanked version set aside is not available: the story and the list leave it out, and a
+  // line of its own says why.
+  const yankedAside = new Set(clash.yanked?.map((y) => y.version));
+  const usable =
+    answer?.kind === 'found'
+      ? answer.candidates.filter((c) => !yankedAside.has(c.versionText))
+      : [];
+  const available = usable.map((c) => formatVersion(c.version));
   const listed =
     available.slice(0, MAX_LISTED).join(', ') + (available.length > MAX_LISTED ? ', …' : '');
   // Versions the requirements would accept if their sdist could be used (--allow-sdist).
@@ -181,29 +189,40 @@ export function describeClash(clash: Clash, decisions: number): FerryError {
   const candidates =
     clash.pinned !== undefined
       ? [tryParseVersion(clash.pinned)].filter((v): v is Version => v !== undefined)
-      : answer?.kind === 'found'
-        ? answer.candidates.map((c) => c.version)
-        : [];
+      : usable.map((c) => c.version);
   const story = derivation(clash, candidates);
   const head =
     clash.pinned === undefined
       ? `No version of "${clash.name}" satisfies all of these requirements:`
       : `"${clash.name}" ${clash.pinned} was already chosen, but these requirements on it clash:`;
+  const yankedLine =
+    clash.yanked === undefined || clash.yanked.length === 0
+      ? ''
+      : `\nYanked, so not chosen (PEP 592): ${clash.yanked
+          .map(
+            (y) =>
+              `${clash.name} ${y.version} (${y.reason === undefined ? 'no reason given' : `reason: ${y.reason}`})`,
+          )
+          .join('; ')}`;
   return new FerryError(
     'ERR_FERRY_RESOLUTION_IMPOSSIBLE',
-    `${story === undefined ? '' : `${story}\n\n`}${head}\n${asked}\nVersions with wheels for the target: ${listed || '(none)'}${sdistLine}` +
+    `${story === undefined ? '' : `${story}\n\n`}${head}\n${asked}\nVersions with wheels for the target: ${listed || '(none)'}${yankedLine}${sdistLine}` +
       (decisions > 1 ? `\n(${decisions} combinations were tried.)` : ''),
     {
-      hint: onlyPre
-        ? 'Only pre-releases are available: allow them with --pre or name one explicitly (e.g. ==1.0rc1).'
-        : sdistLine !== ''
-          ? `Pick a version with wheels for the target, or carry the sdist and build it on the target with --allow-sdist ${clash.name} (the target then may need a compiler and the Python headers).`
-          : 'Loosen or change one of these requirements (or the one that pulls it in), or pin a version of the requiring package that agrees.',
+      hint:
+        yankedLine !== ''
+          ? `A yanked release is chosen only when you pin it exactly yourself (${clash.name}==${clash.yanked![0]!.version} as a requirement or in a constraints file); otherwise ask for a version that is not yanked, or a release of the requiring package that does not need it.`
+          : onlyPre
+            ? 'Only pre-releases are available: allow them with --pre or name one explicitly (e.g. ==1.0rc1).'
+            : sdistLine !== ''
+              ? `Pick a version with wheels for the target, or carry the sdist and build it on the target with --allow-sdist ${clash.name} (the target then may need a compiler and the Python headers).`
+              : 'Loosen or change one of these requirements (or the one that pulls it in), or pin a version of the requiring package that agrees.',
       details: {
         project: clash.name,
         requirements: clash.requirements,
         available,
         ...(sdistWanted.length > 0 ? { sdistOnlyVersions: sdistWanted } : {}),
+        ...(yankedLine !== '' ? { yanked: clash.yanked } : {}),
       },
     },
   );

@@ -16,7 +16,9 @@ import {
   filterVersions,
   formatSpecifierSet,
   parseSpecifierSet,
+  type Specifier,
   type SpecifierSet,
+  specifierContains,
   specifierSetContains,
 } from '../standards/specifier.js';
 import { formatVersion, type Version } from '../standards/version.js';
@@ -68,6 +70,11 @@ export interface ResolvedPackage {
   readonly dependencies: readonly NormalizedName[];
   /** Names of the targets that need this package (all of them unless a marker excludes some). */
   readonly targets: readonly string[];
+  /**
+   * Set when the chosen release is yanked (PEP 592), which happens only when the user pinned it
+   * exactly: the index's reason, or true when it gave none (PEP 691's convention).
+   */
+  readonly yanked?: true | string;
 }
 
 export interface Resolution {
@@ -113,6 +120,10 @@ class Resolver {
   private readonly answers = new Map<NormalizedName, Promise<CandidatesAnswer>>();
   private readonly metadataCache = new Map<string, Promise<CandidateMetadata>>();
   private readonly userConstraints = new Map<NormalizedName, Constraint[]>();
+  /** Exact pins (== without a wildcard, ===) in the user's requirements and constraints. */
+  private readonly exactPins = new Map<NormalizedName, Specifier[]>();
+  /** Yanked versions the last look at a project set aside, for the error if nothing else fits. */
+  private readonly refusedYanks = new Map<NormalizedName, readonly Candidate[]>();
   private readonly environments: readonly ResolveEnvironment[];
 
   constructor(private readonly options: ResolveOptions) {
@@ -129,7 +140,32 @@ class Resolver {
       const list = this.userConstraints.get(c.requirement.normalizedName) ?? [];
       list.push({ requirement: c.requirement, parent: undefined, source: c.source });
       this.userConstraints.set(c.requirement.normalizedName, list);
+      this.noteExactPins(c.requirement);
     }
+  }
+
+  /**
+   * PEP 592 leaves it to installers when a yanked release may be chosen; ferry follows uv
+   * (uv-resolver `AllowedYanks::from_manifest`): only when the user pinned that very version
+   * with == or === in a requirement or a constraint. A dependency's pin does not count: a
+   * package that pins a since-yanked release of its dependency must not pull it in silently.
+   */
+  private noteExactPins(requirement: Requirement): void {
+    const exact = requirement.specifier.specifiers.filter(
+      (s) => s.operator === '===' || (s.operator === '==' && !s.version.endsWith('*')),
+    );
+    if (exact.length === 0) return;
+    const name = requirement.normalizedName;
+    this.exactPins.set(name, [...(this.exactPins.get(name) ?? []), ...exact]);
+  }
+
+  /** Did the user pin exactly this version of the candidate's project? */
+  private pinnedByUser(candidate: Candidate): boolean {
+    return (this.exactPins.get(candidate.name) ?? []).some((s) =>
+      specifierContains(s, s.operator === '===' ? candidate.versionText : candidate.version, {
+        prereleases: true,
+      }),
+    );
   }
 
   async run(requirements: readonly SourcedRequirement[]): Promise<Resolution> {
@@ -141,6 +177,7 @@ class Resolver {
     let constraints = new Map<NormalizedName, readonly Constraint[]>();
     for (const r of requirements) {
       if (!this.environments.some((env) => this.appliesIn(env, r.requirement, []))) continue;
+      this.noteExactPins(r.requirement);
       constraints = withConstraint(constraints, {
         requirement: r.requirement,
         parent: undefined,
@@ -164,6 +201,7 @@ class Resolver {
     const packages = [...outcome.state.pins.entries()]
       .map(([name, pin]): ResolvedPackage => {
         const list = outcome.state.constraints.get(name) ?? [];
+        const yanked = yankedMark(pin.candidate);
         return {
           name,
           version: pin.candidate.versionText,
@@ -174,9 +212,20 @@ class Resolver {
           targets: this.environments
             .filter((_, i) => needs.get(name)?.has(i))
             .map((env) => env.name),
+          ...(yanked === undefined ? {} : { yanked }),
         };
       })
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const p of packages) {
+      if (p.yanked === undefined) continue;
+      this.options.events?.({
+        type: 'warning',
+        code: 'W_FERRY_YANKED',
+        message:
+          `${p.name} ${p.version} is yanked (${p.yanked === true ? 'no reason given' : `reason: ${p.yanked}`}); ` +
+          'it is used because you pinned it exactly. The lock and the bundle manifest record it.',
+      });
+    }
     this.options.events?.({
       type: 'resolve-done',
       packages: packages.length,
@@ -388,11 +437,11 @@ class Resolver {
     const allowed = filterVersions(set, answer.candidates, (c) => c.version, {
       prereleases: this.options.prereleases ? true : undefined,
     });
-    // PEP 592: a yanked release is chosen only when pinned exactly (== or ===).
-    const exact = set.specifiers.some(
-      (s) => s.operator === '===' || (s.operator === '==' && !s.version.endsWith('*')),
-    );
-    const unyanked = allowed.filter((c) => !c.yanked || exact);
+    // PEP 592: a yanked release only when the user pinned it exactly (noteExactPins).
+    const unyanked = allowed.filter((c) => !c.yanked || this.pinnedByUser(c));
+    const refused = allowed.filter((c) => c.yanked && !this.pinnedByUser(c));
+    if (refused.length > 0) this.refusedYanks.set(name, refused);
+    else this.refusedYanks.delete(name);
     const covered = unyanked.filter((c) => [...needed].every((i) => c.files[i] !== undefined));
     if (covered.length === 0 && unyanked.length > 0) {
       const lacking = [...needed].filter((i) => unyanked.every((c) => c.files[i] === undefined));
@@ -527,8 +576,28 @@ class Resolver {
       prereleasesAllowed: this.options.prereleases === true,
       ...(this.options.target === undefined ? {} : { target: this.options.target }),
       ...(requiresPython === undefined ? {} : { requiresPython }),
+      ...(pinned === undefined && this.refusedYanks.has(name)
+        ? {
+            yanked: this.refusedYanks.get(name)!.map((c) => {
+              const mark = yankedMark(c);
+              return {
+                version: c.versionText,
+                ...(typeof mark === 'string' ? { reason: mark } : {}),
+              };
+            }),
+          }
+        : {}),
     };
   }
+}
+
+/** A candidate's yank as PEP 691 writes it: the reason, true without one, undefined if not yanked. */
+function yankedMark(candidate: Candidate): true | string | undefined {
+  if (!candidate.yanked) return undefined;
+  const reasons = candidate.files
+    .map((f) => f?.yanked)
+    .filter((y): y is string => typeof y === 'string' && y.trim() !== '');
+  return reasons[0]?.trim() ?? true;
 }
 
 function withConstraint(

@@ -12,13 +12,18 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
+import { buildBundle } from '../../src/bundle/build.js';
 import {
   indexClientFor,
   indexDescriptions,
   type Locked,
   lockRequirements,
 } from '../../src/bundle/lock.js';
+import { formatLockFile, lockedFromPylock } from '../../src/bundle/lock-file.js';
+import { parseManifest } from '../../src/bundle/manifest.js';
+import { parsePylock } from '../../src/bundle/pylock.js';
 import { FerryError } from '../../src/core/errors.js';
+import { ContentCache } from '../../src/fetch/cache.js';
 import { settleIndexes } from '../../src/index/index-config.js';
 import type { IndexSettings } from '../../src/index/pip-config.js';
 import type { SourcedRequirement } from '../../src/resolver/resolve.js';
@@ -83,6 +88,13 @@ const scenarioSchema = z
         per_target: z.record(z.string(), z.array(z.string())).optional(),
         /** Filenames the lock must hold (every file of every package), when the choice of wheel matters. */
         files: z.array(z.string()).optional(),
+        /** Text each of which some warning event must contain. */
+        warnings: z.array(z.string()).default([]),
+        /**
+         * Yanked releases the lock takes (PEP 592), as PEP 691 writes them: the reason or true.
+         * They must be recorded in pylock.toml and in the bundle manifest; no other package may be.
+         */
+        yanked: z.record(z.string(), z.union([z.literal(true), z.string()])).optional(),
       })
       .strict()
       .refine(
@@ -211,8 +223,12 @@ async function runScenario(file: string, scenario: Scenario): Promise<void> {
     const targets = await targetsOf(scenario.request.targets);
     let locked: Locked | undefined;
     let failure: unknown;
+    const warnings: string[] = [];
     try {
       locked = await lockRequirements({
+        events: (e) => {
+          if (e.type === 'warning') warnings.push(e.message);
+        },
         requirements: sourced(scenario.request.requirements, ''),
         constraints: sourced(scenario.request.constraints, 'constraints.txt'),
         prereleases: scenario.request.pre,
@@ -266,9 +282,62 @@ async function runScenario(file: string, scenario: Scenario): Promise<void> {
       const files = locked!.packages.flatMap((p) => p.files.map((f) => f.filename)).sort();
       assert.deepEqual(files, [...expect.files].sort());
     }
+    for (const part of expect.warnings)
+      assert.ok(
+        warnings.some((w) => w.includes(part)),
+        `a warning should mention "${part}"; warnings:\n${warnings.join('\n')}`,
+      );
+    if (expect.yanked !== undefined) await checkYankedRecords(file, locked!, expect.yanked);
+    else
+      assert.deepEqual(
+        locked!.packages.filter((p) => p.yanked !== undefined).map((p) => p.name),
+        [],
+        'no yanked release was expected',
+      );
   } finally {
     await index.close();
   }
+}
+
+/**
+ * A yanked release the lock takes is on record where people look: the lock's package
+ * [packages.tool.ferry] (read back by `bundle --lock`) and the bundle's manifest.json.
+ */
+async function checkYankedRecords(
+  file: string,
+  locked: Locked,
+  expected: Record<string, true | string>,
+): Promise<void> {
+  const want = Object.fromEntries(
+    Object.entries(expected).map(([name, mark]) => [normalizeName(name), mark]),
+  );
+  const marks = (packages: readonly { name: string; yanked?: true | string }[]) =>
+    Object.fromEntries(
+      packages.filter((p) => p.yanked !== undefined).map((p) => [normalizeName(p.name), p.yanked]),
+    );
+  assert.deepEqual(marks(locked.packages), want, 'yanked releases in the resolution');
+  const text = formatLockFile(locked);
+  const lock = parsePylock(text, 'pylock.toml');
+  const recorded = Object.fromEntries(
+    lock.packages
+      .map((p) => [p.name, (p.tool?.ferry as Record<string, unknown> | undefined)?.yanked] as const)
+      .filter(([, mark]) => mark !== undefined),
+  );
+  assert.deepEqual(recorded, want, `yanked releases in pylock.toml:\n${text}`);
+  const reread = lockedFromPylock(lock, []);
+  assert.deepEqual(marks(reread.packages), want, 'yanked releases read back from pylock.toml');
+  const out = join(cacheRoot, `${file}-bundle`);
+  await buildBundle({
+    locked: reread,
+    outDir: out,
+    cache: new ContentCache(join(cacheRoot, `${file}-content`)),
+    toolVersion: 'test',
+  });
+  const manifest = parseManifest(
+    await readFile(join(out, 'manifest.json'), 'utf8'),
+    'manifest.json',
+  );
+  assert.deepEqual(marks(manifest.packages), want, 'yanked releases in manifest.json');
 }
 
 const scenarios = await loadScenarios();
