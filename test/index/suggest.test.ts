@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   editDistance,
-  nameVariants,
   namesFromRootPage,
+  nameVariants,
   similarNames,
 } from '../../src/index/suggest.js';
 import { isolatedEnv, runCli, tempDir } from '../cli/run-cli.js';
