@@ -164,7 +164,11 @@ async function explainFailure(error: unknown, plan: VolumePlan, destDir: string)
   }
   // A tar-level error in a split archive is most likely a damaged volume: name it.
   if (plan.expected !== undefined && error.code !== 'ERR_FERRY_VOLUME_DAMAGED') {
-    await checkAllVolumes(plan);
+    try {
+      await checkAllVolumes(plan);
+    } catch (volumeError) {
+      if (isFerryError(volumeError)) return volumeError;
+    }
     return error;
   }
   // Without volumes.json, volumes that end early all at the same size most likely lack the

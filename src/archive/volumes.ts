@@ -304,7 +304,12 @@ export class VolumeReader {
       if (this.handle === undefined) {
         if (this.index >= this.plan.paths.length) return undefined;
         const path = this.plan.paths[this.index]!;
-        const opened = await openRegular(path);
+        const opened = await openRegular(path).catch((error: NodeJS.ErrnoException) => {
+          // Removed since the plan was made (a medium pulled out, a copy still running).
+          if (error.code === 'ENOENT')
+            throw volumeMissing([basename(path)], this.plan.archive, dirname(path));
+          throw error;
+        });
         this.handle = opened.handle;
         // Never more than planned: volumes.json's size, else the size seen when planning.
         this.left = this.plan.expected?.volumes[this.index]?.size ?? this.plan.sizes[this.index]!;
