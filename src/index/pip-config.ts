@@ -1,6 +1,7 @@
 /**
- * Where to look for packages, read the way pip reads it, so that ferry on a jump host sees the
- * same mirrors and find-links that `pip install` there would.
+ * pip's configuration, read the way pip reads it, so that ferry on a jump host sees the same
+ * mirrors, constraints, pre-release and wheel/sdist settings, certificates and proxies that
+ * `pip install` there would.
  *
  * Followed from pip's own source (pip/_internal/configuration.py and cli/parser.py, pip 23.2):
  * - files, lowest priority first: global (every `$XDG_CONFIG_DIRS` entry + `/pip/pip.conf`,
@@ -13,9 +14,12 @@
  *   `[install]` section because ferry stands in for the `pip install` that the target would run
  *   (`pip download` would read `[download]`; mirrors are in practice configured under `[global]`
  *   or `[install]`, and the bundle's install step is what must agree with this config).
- * - keys are compared with `_` → `-`; empty values are ignored; list options (`find-links`,
- *   `extra-index-url`) are split on whitespace and a later source *replaces* an earlier list;
- *   on the command line, list options *append* to the configured ones (optparse `append`).
+ * - keys are compared with `_` → `-` and looked up as `--KEY` among pip's long options; empty
+ *   values are ignored; `store_true` options take distutils' strtobool; `append` options
+ *   (`find-links`, `extra-index-url`, `constraint`, `trusted-host`) are split on whitespace and
+ *   a later source *replaces* an earlier list, while on the command line they *append* to the
+ *   configured ones (optparse `append`); `callback` options (`no-binary`, `only-binary`) run
+ *   once per configured value, in order.
  */
 import { execFile } from 'node:child_process';
 import { readFile as fsReadFile, stat } from 'node:fs/promises';
