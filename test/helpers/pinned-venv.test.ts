@@ -98,7 +98,8 @@ describe('Python packages are installed from an index only through the pins', ()
     const offenders: string[] = [];
     let calls = 0;
     for (const file of [...files('test'), ...files('scripts')]) {
-      if (file.endsWith('pinned-venv.test.ts')) continue;
+      // oracle-drift installs the newest packaging on purpose: it is the watcher for new releases.
+      if (file.endsWith('pinned-venv.test.ts') || file.endsWith('oracle-drift.ts')) continue;
       const text = readFileSync(file, 'utf8');
       // In code: 'pip', 'install' or .../pip'), ['install'; in shell scripts: pip install.
       const call = file.endsWith('.sh')
