@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FerryError } from '../core/errors.js';
-import { probeScriptSource } from '../target/probe.js';
+import { probeScriptSource } from '../host/probe.js';
 
 const PLACEHOLDER = '__FERRY_PROBE_SOURCE__';
 

@@ -49,7 +49,7 @@ SIGNATURES = "signatures"
 REQUIRED_FILES = ("manifest.json", "requirements.txt", "install.py", "README.txt", "sbom.cdx.json")
 SM2_ID = "1234567812345678"
 
-# probe.py from ferry (src/target/probe.py), run by --probe in a fresh namespace.
+# probe.py from ferry (src/host/probe.py), run by --probe in a fresh namespace.
 PROBE_SOURCE = __FERRY_PROBE_SOURCE__
 
 

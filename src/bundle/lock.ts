@@ -8,10 +8,10 @@
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { redactUrl } from '../core/redact.js';
+import { cudaVariantWarning } from '../frameworks/cuda-variants.js';
 import { type DistFile, IndexClient } from '../index/client.js';
 import type { IndexConfig } from '../index/index-config.js';
 import { SdistReader } from '../index/sdist-metadata.js';
-import { cudaVariantWarning } from '../resolver/cuda-variants.js';
 import { IndexProvider } from '../resolver/index-provider.js';
 import { type Resolution, resolve, type SourcedRequirement } from '../resolver/resolve.js';
 import { type NormalizedName, normalizeName } from '../standards/name.js';

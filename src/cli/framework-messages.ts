@@ -5,10 +5,10 @@
  */
 import { FerryError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
+import { frameworkForPin } from '../frameworks/framework-request.js';
+import { frameworkTableSource, type VariantChoice } from '../frameworks/variants.js';
 import type { RequirementsFileResult } from '../resolver/requirements-file.js';
 import { normalizeName } from '../standards/name.js';
-import { frameworkForPin } from '../target/framework-request.js';
-import { frameworkTableSource, type VariantChoice } from '../target/variants.js';
 import { list, type ParsedArgs } from './command.js';
 
 const VENDOR: Readonly<Record<string, string>> = {

@@ -5,15 +5,15 @@
 import { indexDescriptions, type Locked, lockRequirements } from '../bundle/lock.js';
 import { FerryError } from '../core/errors.js';
 import { ContentCache, defaultCacheDir } from '../fetch/cache.js';
+import { chooseFramework } from '../frameworks/framework-request.js';
+import { loadFrameworkTable, type VariantChoice } from '../frameworks/variants.js';
+import type { SettledTarget } from '../host/target-spec.js';
 import { IndexClient } from '../index/client.js';
 import type { PipConfiguration, ResolutionSettings } from '../index/pip-config.js';
 import { type NetSettings, useNetSettings } from '../net/settings.js';
 import type { RequirementsFileResult } from '../resolver/requirements-file.js';
 import { parseRequirement } from '../standards/requirement.js';
 import { compareVersions, parseVersion } from '../standards/version.js';
-import { chooseFramework } from '../target/framework-request.js';
-import type { SettledTarget } from '../target/target-spec.js';
-import { loadFrameworkTable, type VariantChoice } from '../target/variants.js';
 import { type ParsedArgs, str, usageError } from './command.js';
 import { collectRequirements } from './commands/bundle-requirements.js';
 import { frameworkPinError, userPinsProject, vendorIndexError } from './framework-messages.js';

@@ -1,5 +1,5 @@
 /** The target flags shared by `ferry lock` and `ferry bundle`. */
-import { type SettledTarget, settleTargetsWithProfiles } from '../target/target-spec.js';
+import { type SettledTarget, settleTargetsWithProfiles } from '../host/target-spec.js';
 import { list, type ParsedArgs, str } from './command.js';
 
 export const TARGET_OPTIONS = {

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { writeManifestOnlyBundle } from '../target/fake-bundle.js';
+import { writeManifestOnlyBundle } from '../onhost/fake-bundle.js';
 import { runCli, tempDir } from './run-cli.js';
 
 const profile = (name: string): string =>

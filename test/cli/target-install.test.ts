@@ -20,7 +20,7 @@ import { describe, it } from 'node:test';
 import { packBundle } from '../../src/bundle/pack.js';
 import { generateKeyPair, parseSecretKey } from '../../src/trust/keys.js';
 import { buildWheel, type FakeDist } from '../helpers/local-index.js';
-import { resumBundle, treeHash, writeBundle } from '../target/fake-bundle.js';
+import { resumBundle, treeHash, writeBundle } from '../onhost/fake-bundle.js';
 import { isolatedEnv, runCli, tempDir } from './run-cli.js';
 
 const BIN = resolve('bin/ferry.js');

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { parseTargetProfile } from '../../src/target/profile.js';
+import { parseTargetProfile } from '../../src/host/profile.js';
 import { isolatedEnv, runCli, tempDir } from './run-cli.js';
 
 const host = (name: string): string =>

@@ -30,6 +30,8 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { indexClientFor, indexDescriptions, lockRequirements } from '../../src/bundle/lock.js';
 import { FerryError } from '../../src/core/errors.js';
+import { hostTarget } from '../../src/host/host-target.js';
+import { settleTargets } from '../../src/host/target-spec.js';
 import type { IndexClient } from '../../src/index/client.js';
 import { type IndexConfig, settleIndexes } from '../../src/index/index-config.js';
 import { loadIndexSettings } from '../../src/index/pip-config.js';
@@ -37,8 +39,6 @@ import { normalizeName } from '../../src/standards/name.js';
 import { parseRequirement } from '../../src/standards/requirement.js';
 import { platformTags } from '../../src/standards/tags.js';
 import type { Target } from '../../src/standards/target.js';
-import { hostTarget } from '../../src/target/host-target.js';
-import { settleTargets } from '../../src/target/target-spec.js';
 
 const run = promisify(execFile);
 

@@ -24,13 +24,13 @@ import { parseManifest } from '../../src/bundle/manifest.js';
 import { parsePylock } from '../../src/bundle/pylock.js';
 import { FerryError } from '../../src/core/errors.js';
 import { ContentCache } from '../../src/fetch/cache.js';
+import { settleTargets } from '../../src/host/target-spec.js';
 import { settleIndexes } from '../../src/index/index-config.js';
 import type { IndexSettings } from '../../src/index/pip-config.js';
 import type { SourcedRequirement } from '../../src/resolver/resolve.js';
 import { normalizeName } from '../../src/standards/name.js';
 import { parseRequirement } from '../../src/standards/requirement.js';
 import type { Target } from '../../src/standards/target.js';
-import { settleTargets } from '../../src/target/target-spec.js';
 import { type FakeDist, type LocalIndex, startLocalIndex } from '../helpers/local-index.js';
 
 const SCENARIO_DIR = new URL('../scenarios/', import.meta.url);

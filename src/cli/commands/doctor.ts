@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bundleFactsFromManifest, type DoctorProblem, diagnose } from '../../target/doctor.js';
-import { readBundleManifest } from '../../target/install.js';
-import { probeHost } from '../../target/probe.js';
-import { parseTargetProfile, profileName, type TargetProfile } from '../../target/profile.js';
+import { probeHost } from '../../host/probe.js';
+import { parseTargetProfile, profileName, type TargetProfile } from '../../host/profile.js';
+import { bundleFactsFromManifest, type DoctorProblem, diagnose } from '../../onhost/doctor.js';
+import { readBundleManifest } from '../../onhost/install.js';
 import { type Command, str, usageError } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { openBundleForCommand } from '../open-for-command.js';

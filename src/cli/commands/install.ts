@@ -1,7 +1,7 @@
 import { FerryError } from '../../core/errors.js';
-import { type InstallReport, installBundle, untrustedWithoutKeys } from '../../target/install.js';
-import { buildReceipt, writeReceipt } from '../../target/receipt.js';
-import { parseSmokeMode } from '../../target/smoke/checks.js';
+import { type InstallReport, installBundle, untrustedWithoutKeys } from '../../onhost/install.js';
+import { buildReceipt, writeReceipt } from '../../onhost/receipt.js';
+import { parseSmokeMode } from '../../onhost/smoke/checks.js';
 import { loadSecretKey, loadTrustedKeys, type SecretKey } from '../../trust/keys.js';
 import { type Command, list, str, usageError } from '../command.js';
 import { EXIT } from '../exit-codes.js';

@@ -1,8 +1,8 @@
 import { rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FERRY_ENV, readEnv } from '../../core/env.js';
-import { probeHost } from '../../target/probe.js';
-import { profileName, type TargetProfile } from '../../target/profile.js';
+import { probeHost } from '../../host/probe.js';
+import { profileName, type TargetProfile } from '../../host/profile.js';
 import { type Command, list, str } from '../command.js';
 
 export const probeCommand: Command = {

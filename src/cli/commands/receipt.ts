@@ -1,4 +1,4 @@
-import { verifyReceipt } from '../../target/receipt.js';
+import { verifyReceipt } from '../../onhost/receipt.js';
 import { loadTrustedKeys } from '../../trust/keys.js';
 import { type Command, list, usageError } from '../command.js';
 

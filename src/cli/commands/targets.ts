@@ -1,4 +1,4 @@
-import { loadTargetPresets } from '../../target/target-spec.js';
+import { loadTargetPresets } from '../../host/target-spec.js';
 import type { Command } from '../command.js';
 
 export const targetsCommand: Command = {

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FerryError } from '../../core/errors.js';
 import type { EventSink } from '../../core/events.js';
-import { isolatedPipEnv } from '../python-env.js';
+import { isolatedPipEnv } from '../../host/python-env.js';
 import { IMPORTS_CHECK, type SmokeCheckSpec } from './checks.js';
 
 export type SmokeOutcome = 'passed' | 'warning' | 'failed' | 'timeout' | 'skipped';
@@ -39,11 +39,11 @@ export interface SmokeOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-/** A script shipped beside this module (src/target/smoke/); built code runs from dist/. */
+/** A script shipped beside this module (src/onhost/smoke/); built code runs from dist/. */
 export function smokeScriptPath(file: string): string {
   const candidates = [
     new URL(`./${file}`, import.meta.url),
-    new URL(`../../../src/target/smoke/${file}`, import.meta.url),
+    new URL(`../../../src/onhost/smoke/${file}`, import.meta.url),
   ];
   for (const url of candidates) {
     const path = fileURLToPath(url);
@@ -53,7 +53,7 @@ export function smokeScriptPath(file: string): string {
     'ERR_FERRY_SMOKE_MISSING',
     `the smoke script ${file} is missing from this ferry installation`,
     {
-      hint: 'Reinstall ferry; the smoke scripts ship in src/target/smoke/.',
+      hint: 'Reinstall ferry; the smoke scripts ship in src/onhost/smoke/.',
     },
   );
 }

@@ -19,13 +19,13 @@ import { verifyBundle } from '../bundle/verify.js';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { hashFile } from '../core/hash-file.js';
+import { probeHost } from '../host/probe.js';
+import type { TargetProfile } from '../host/profile.js';
+import { defaultPython, isolatedPipEnv, run } from '../host/python-env.js';
 import { normalizeName } from '../standards/name.js';
 import { formatVersion, tryParseVersion } from '../standards/version.js';
 import type { TrustedKey } from '../trust/keys.js';
 import { bundleFactsFromManifest, type DoctorProblem, diagnose } from './doctor.js';
-import { probeHost } from './probe.js';
-import type { TargetProfile } from './profile.js';
-import { defaultPython, isolatedPipEnv, run } from './python-env.js';
 import { type SmokeMode, selectSmokeChecks } from './smoke/checks.js';
 import {
   type ImportResult,

@@ -28,7 +28,7 @@ export type TargetPreset = z.infer<typeof presetSchema>;
 const PRESETS_FILE = new URL('../../data/targets.json', import.meta.url);
 
 export function loadTargetPresets(): TargetPreset[] {
-  // Compiled code runs from dist/target/: data/ sits two levels up either way.
+  // Compiled code runs from dist/host/: data/ sits two levels up either way.
   const url = existsSync(PRESETS_FILE)
     ? PRESETS_FILE
     : new URL('../../../data/targets.json', import.meta.url);

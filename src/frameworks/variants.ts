@@ -12,18 +12,18 @@ import { z } from 'zod';
 import { FERRY_ENV, readEnv } from '../core/env.js';
 import { FerryError } from '../core/errors.js';
 import {
+  cpuHas,
+  interpreterVersion,
+  type ProfileInterpreter,
+  type TargetProfile,
+} from '../host/profile.js';
+import {
   compareDottedVersions,
   cudaSupport,
   describeDriver,
   minimumDriverFor,
   normalizeCuda,
 } from './cuda.js';
-import {
-  cpuHas,
-  interpreterVersion,
-  type ProfileInterpreter,
-  type TargetProfile,
-} from './profile.js';
 
 const variantSchema = z.object({
   cuda: z.string(),

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { probeHost, probeScriptPath } from '../../src/target/probe.js';
-import { profileToTargets } from '../../src/target/profile.js';
+import { probeHost, probeScriptPath } from '../../src/host/probe.js';
+import { profileToTargets } from '../../src/host/profile.js';
 
 const hosts = (name: string): string =>
   fileURLToPath(new URL(`../fixtures/hosts/${name}`, import.meta.url));

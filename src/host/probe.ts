@@ -1,5 +1,5 @@
 /**
- * Runs src/target/probe.py with a Python on this machine and parses the profile it prints.
+ * Runs src/host/probe.py with a Python on this machine and parses the profile it prints.
  * The script is stdlib-only Python 3.6+; install.py embeds the same source (`--probe`).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -18,8 +18,8 @@ export const PROBE_ENV = {
 
 const CANDIDATES = [
   new URL('./probe.py', import.meta.url),
-  // Built code runs from dist/target/; the script stays in src/target/.
-  new URL('../../src/target/probe.py', import.meta.url),
+  // Built code runs from dist/host/; the script stays in src/host/.
+  new URL('../../src/host/probe.py', import.meta.url),
 ];
 
 /** Where probe.py is on disk. */
@@ -32,7 +32,7 @@ export function probeScriptPath(): string {
     'ERR_FERRY_PROBE_MISSING',
     'probe.py is missing from this ferry installation',
     {
-      hint: 'Reinstall ferry; the probe script ships in src/target/probe.py.',
+      hint: 'Reinstall ferry; the probe script ships in src/host/probe.py.',
     },
   );
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bundleFactsFromManifest } from '../../src/target/doctor.js';
-import { selectSmokeChecks } from '../../src/target/smoke/checks.js';
+import { bundleFactsFromManifest } from '../../src/onhost/doctor.js';
+import { selectSmokeChecks } from '../../src/onhost/smoke/checks.js';
 import { manifestOf } from './fake-bundle.js';
 
 const facts = (...wheels: string[]) => bundleFactsFromManifest(manifestOf(wheels));

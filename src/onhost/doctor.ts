@@ -4,23 +4,27 @@
  * that names the facts, and a fix.
  */
 import type { Manifest } from '../bundle/manifest.js';
-import { parseWheelFilename, type WheelFilename } from '../standards/filename.js';
-import { normalizeName } from '../standards/name.js';
-import { parseSpecifierSet, specifierSetContains } from '../standards/specifier.js';
 import {
   cudaRuntimeSoname,
   cudaSupport,
   describeDriver,
   minimumDriverFor,
   normalizeCuda,
-} from './cuda.js';
+} from '../frameworks/cuda.js';
+import {
+  type FrameworkName,
+  type FrameworkTable,
+  loadFrameworkTable,
+} from '../frameworks/variants.js';
 import {
   cpuHas,
   interpreterVersion,
   type ProfileInterpreter,
   type TargetProfile,
-} from './profile.js';
-import { type FrameworkName, type FrameworkTable, loadFrameworkTable } from './variants.js';
+} from '../host/profile.js';
+import { parseWheelFilename, type WheelFilename } from '../standards/filename.js';
+import { normalizeName } from '../standards/name.js';
+import { parseSpecifierSet, specifierSetContains } from '../standards/specifier.js';
 
 export interface BundleFacts {
   /** Every binary wheel's tag set (expanded: 'cp39-cp39-manylinux_2_28_x86_64', ...). */

@@ -9,7 +9,7 @@ import {
   maxCudaForDriver,
   minimumDriverFor,
   normalizeCuda,
-} from '../../src/target/cuda.js';
+} from '../../src/frameworks/cuda.js';
 
 describe('CUDA driver table', () => {
   it('every row cites its source and drivers grow with CUDA', () => {

@@ -2,12 +2,13 @@
  * `--framework paddle|torch|tensorflow`: turns the variant table's choice for a target into
  * requirements, constraints and the index the framework must come from.
  */
-import { cudaBuildOf } from '../resolver/cuda-variants.js';
+
+import type { TargetProfile } from '../host/profile.js';
 import type { Requirement } from '../standards/requirement.js';
 import type { Target } from '../standards/target.js';
 import { targetTags } from '../standards/target.js';
 import { tryParseVersion } from '../standards/version.js';
-import type { TargetProfile } from './profile.js';
+import { cudaBuildOf } from './cuda-variants.js';
 import {
   chooseVariant,
   FLAGS_PROFILE_GENERATOR,

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { FerryError } from '../../src/core/errors.js';
+import { frameworkForPin } from '../../src/frameworks/framework-request.js';
+import { chooseVariant, loadFrameworkTable } from '../../src/frameworks/variants.js';
+import { parseTargetProfile, type TargetProfile } from '../../src/host/profile.js';
 import { parseRequirement } from '../../src/standards/requirement.js';
-import { frameworkForPin } from '../../src/target/framework-request.js';
-import { parseTargetProfile, type TargetProfile } from '../../src/target/profile.js';
-import { chooseVariant, loadFrameworkTable } from '../../src/target/variants.js';
 
 const profile = (name: string): TargetProfile =>
   parseTargetProfile(

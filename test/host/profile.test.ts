@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { FerryError } from '../../src/core/errors.js';
-import { parseTargetProfile, profileToTargets } from '../../src/target/profile.js';
+import { parseTargetProfile, profileToTargets } from '../../src/host/profile.js';
 
 const text = readFileSync(
   new URL('../fixtures/profiles/kylin-v10-aarch64-py39.json', import.meta.url),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cudaBuildOf, cudaVariantWarning } from '../../src/resolver/cuda-variants.js';
+import { cudaBuildOf, cudaVariantWarning } from '../../src/frameworks/cuda-variants.js';
 import { parseRequirement } from '../../src/standards/requirement.js';
 import { parseVersion } from '../../src/standards/version.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { type BundleFacts, type DoctorCode, diagnose } from '../../src/target/doctor.js';
-import { parseTargetProfile, type TargetProfile } from '../../src/target/profile.js';
+import { parseTargetProfile, type TargetProfile } from '../../src/host/profile.js';
+import { type BundleFacts, type DoctorCode, diagnose } from '../../src/onhost/doctor.js';
 
 const host = (name: string): TargetProfile =>
   parseTargetProfile(

@@ -1,5 +1,5 @@
 /**
- * The target profile: what `ferry probe` (src/target/probe.py) captured on the real target host,
+ * The target profile: what `ferry probe` (src/host/probe.py) captured on the real target host,
  * validated at the boundary. docs/target-profile.md describes the format.
  */
 import { z } from 'zod';
