@@ -59,7 +59,7 @@ function target(arch: 'x86_64' | 'aarch64', python: string, glibc: [number, numb
 
 const TARGETS = [target('x86_64', '3.11', [2, 28]), target('aarch64', '3.10', [2, 28])];
 
-/** uv at the version test/oracles.txt pins (hash-checked); pip is the venv's own. */
+/** uv and pip at the versions test/oracles.txt pins (hash-checked). */
 async function ensurePeers(): Promise<{ uv: string; pip: string }> {
   const venv = await ensurePinnedVenv('bench-venv');
   return { uv: join(venv, 'bin', 'uv'), pip: join(venv, 'bin', 'pip') };
