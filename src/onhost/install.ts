@@ -12,16 +12,16 @@
  */
 import { lstat, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { parse as parseToml } from 'smol-toml';
 import { type Manifest, parseManifest } from '../bundle/manifest.js';
 import { verifyBundle } from '../bundle/verify.js';
-import { FerryError } from '../core/errors.js';
+import { FerryError, isFerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { hashFile } from '../core/hash-file.js';
 import { probeHost } from '../host/probe.js';
 import type { TargetProfile } from '../host/profile.js';
 import { defaultPython, isolatedPipEnv, run } from '../host/python-env.js';
+import { readSdistFiles } from '../index/sdist-metadata.js';
 import { normalizeName } from '../standards/name.js';
 import { formatVersion, tryParseVersion } from '../standards/version.js';
 import type { TrustedKey } from '../trust/keys.js';
@@ -317,40 +317,30 @@ function logicalLines(text: string): string[] {
     .filter((l) => l !== '');
 }
 
-/** [build-system] requires of an sdist's pyproject.toml; pip's legacy default without one. */
+/**
+ * [build-system] requires of an sdist's pyproject.toml; pip's legacy default without one. The
+ * archive is read by the one sdist reader (index/sdist-metadata.ts over src/archive/), with its
+ * bounds on decompression and its refusal of unsafe entries; an archive that is merely damaged
+ * falls back to the default and lets pip report it.
+ */
 async function sdistBuildRequires(path: string): Promise<string[]> {
   const fallback = ['setuptools', 'wheel'];
   if (!path.endsWith('.tar.gz')) return fallback;
-  let tar: Buffer;
+  let pyproject: string | undefined;
   try {
-    tar = gunzipSync(await readFile(path));
+    pyproject = (await readSdistFiles(await readFile(path), basename(path))).pyproject;
+  } catch (error) {
+    if (isFerryError(error) && error.code === 'ERR_FERRY_BAD_SDIST') return fallback;
+    throw error;
+  }
+  if (pyproject === undefined) return fallback;
+  try {
+    const toml = parseToml(pyproject) as { 'build-system'?: { requires?: unknown } };
+    const requires = toml['build-system']?.requires;
+    return Array.isArray(requires) ? requires.map(String) : fallback;
   } catch {
     return fallback;
   }
-  for (let offset = 0; offset + 512 <= tar.length; ) {
-    const header = tar.subarray(offset, offset + 512);
-    const name = header.subarray(0, 100).toString('utf8').replace(/\0.*$/s, '');
-    if (name === '') break;
-    const prefix = header.subarray(345, 500).toString('utf8').replace(/\0.*$/s, '');
-    const size = Number.parseInt(
-      header.subarray(124, 136).toString('utf8').replace(/\0.*$/s, '').trim() || '0',
-      8,
-    );
-    const full = prefix === '' ? name : `${prefix}/${name}`;
-    if (/^[^/]+\/pyproject\.toml$/.test(full)) {
-      try {
-        const toml = parseToml(
-          tar.subarray(offset + 512, offset + 512 + size).toString('utf8'),
-        ) as { 'build-system'?: { requires?: unknown } };
-        const requires = toml['build-system']?.requires;
-        return Array.isArray(requires) ? requires.map(String) : fallback;
-      } catch {
-        return fallback;
-      }
-    }
-    offset += 512 + Math.ceil(size / 512) * 512;
-  }
-  return fallback;
 }
 
 /** The staging folder beside a destination. */
