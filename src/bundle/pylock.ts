@@ -23,6 +23,7 @@ export { parsePylock } from './pylock/read.js';
 export { relocatePylock } from './pylock/relocate.js';
 export { lockToRequirementsTxt, type RequirementsExportOptions } from './pylock/requirements.js';
 export { type LockSelection, type SelectOptions, selectFromLock } from './pylock/select.js';
+export { normalizeUploadTime } from './pylock/shared.js';
 export type {
   LockArchiveInput,
   LockDirectoryInput,
@@ -39,4 +40,4 @@ export type {
   PylockSdist,
   PylockWheel,
 } from './pylock/types.js';
-export { formatPylock, normalizeUploadTime } from './pylock/write.js';
+export { formatPylock } from './pylock/write.js';

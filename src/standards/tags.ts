@@ -9,7 +9,6 @@
  * that pip on the target would pick.
  */
 import { FerryError } from '../core/errors.js';
-import type { WheelFilename } from './filename.js';
 
 export interface Interpreter {
   /** PEP 425 short name: 'cp' (CPython), 'pp' (PyPy), or another implementation's name. */
@@ -350,9 +349,12 @@ export function tagRanking(tags: readonly string[]): Map<string, number> {
   return ranking;
 }
 
-/** The best (lowest) rank of any of the wheel's tags; undefined when none is supported. */
+/**
+ * The best (lowest) rank of any of the wheel's tags; undefined when none is supported. Takes
+ * only the expanded tags (a parsed WheelFilename fits), since filename.ts builds on this module.
+ */
 export function bestWheelRank(
-  wheel: WheelFilename,
+  wheel: { readonly tags: readonly string[] },
   ranking: Map<string, number>,
 ): number | undefined {
   let best: number | undefined;

@@ -2,9 +2,9 @@
 import { FerryError } from '../../core/errors.js';
 import { evaluateMarker, type MarkerEnvironment, parseMarker } from '../../standards/marker.js';
 import { compareVersions, tryParseVersion } from '../../standards/version.js';
-
+import { compareText, normalizeUploadTime } from './shared.js';
 import type { LockFileInput, LockInput, LockPackageInput, LockTable } from './types.js';
-import { compareText, normalizeUploadTime, safeNormalize } from './write.js';
+import { safeNormalize } from './write.js';
 
 /** The facts of a resolution that a lock records (the lead's `Locked` fits this shape). */
 export interface ResolvedForLock {

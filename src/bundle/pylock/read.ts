@@ -10,7 +10,14 @@ import { parseMarker } from '../../standards/marker.js';
 import { isValidProjectName, type NormalizedName, normalizeName } from '../../standards/name.js';
 import { parseSpecifierSet } from '../../standards/specifier.js';
 import { compareVersions, tryParseVersion } from '../../standards/version.js';
-
+import {
+  distName,
+  isPlainTable,
+  normalizeUploadTime,
+  SUPPORTED_MAJOR,
+  sortedRecord,
+  WRITTEN_VERSION,
+} from './shared.js';
 import type {
   LockDirectoryInput,
   LockProblem,
@@ -21,14 +28,6 @@ import type {
   PylockPackage,
   PylockWheel,
 } from './types.js';
-import {
-  distName,
-  isPlainTable,
-  normalizeUploadTime,
-  SUPPORTED_MAJOR,
-  sortedRecord,
-  WRITTEN_VERSION,
-} from './write.js';
 
 export const TOP_KEYS = new Set([
   'lock-version',

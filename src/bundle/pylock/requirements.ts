@@ -4,8 +4,8 @@ import { parseSdistFilename, parseWheelFilename } from '../../standards/filename
 import { evaluateMarker, type MarkerEnvironment, parseMarker } from '../../standards/marker.js';
 
 import { selectFromLock } from './select.js';
+import { compareText, compareVersionText } from './shared.js';
 import type { PylockDist, PylockFile } from './types.js';
-import { compareText, compareVersionText } from './write.js';
 
 export const PIP_HASHES = ['sha256', 'sha384', 'sha512'] as const;
 
