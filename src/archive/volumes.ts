@@ -169,6 +169,9 @@ export async function planVolumes(input: string): Promise<VolumePlan> {
     throw new FerryError(
       'ERR_FERRY_ARCHIVE_NOT_FOUND',
       `"${input}" does not exist (nor ${basename(input)}.001 or ${basename(input)}${VOLUMES_SUFFIX})`,
+      {
+        hint: `Check the path; a split archive is named by its first volume (${basename(input)}.001) or its ${VOLUMES_SUFFIX}, with every volume in the same folder.`,
+      },
     );
   }
   const jsonPath = `${base}${VOLUMES_SUFFIX}`;
@@ -238,6 +241,9 @@ export function parseVolumesFile(text: string, source = VOLUMES_SUFFIX): Volumes
     throw new FerryError(
       'ERR_FERRY_VOLUME_DAMAGED',
       `${source} is not valid JSON: ${(error as Error).message}`,
+      {
+        hint: `Copy ${source} again from the media it came on, or rewrite it with ferry pack --split.`,
+      },
     );
   }
   const v = value as Partial<VolumesFile>;
@@ -264,6 +270,9 @@ export function parseVolumesFile(text: string, source = VOLUMES_SUFFIX): Volumes
     throw new FerryError(
       'ERR_FERRY_VOLUME_DAMAGED',
       `${source} is not a ferry volume list (${VOLUMES_FORMAT})`,
+      {
+        hint: `Copy ${source} again from the media it came on, or rewrite it with ferry pack --split.`,
+      },
     );
   }
   return v as VolumesFile;

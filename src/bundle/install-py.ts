@@ -49,6 +49,7 @@ export function formatInstallPy(probeSource: string = probeScriptSource()): stri
     throw new FerryError(
       'ERR_FERRY_TEMPLATE_MISSING',
       `install-template.py must name ${PLACEHOLDER} exactly once`,
+      { hint: 'This ferry installation is damaged: reinstall ferry (npm ci in a checkout).' },
     );
   }
   return template.replace(PLACEHOLDER, () => pythonStringLiteral(probeSource));

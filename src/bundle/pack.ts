@@ -95,6 +95,7 @@ export function parseSize(text: string): number {
     throw new FerryError(
       'ERR_FERRY_BAD_SIZE',
       `"${text}" is too ${bytes < BLOCK ? 'small' : 'large'} for a volume size (at least 512 bytes)`,
+      { hint: 'Give --split a size between 512 bytes and 8 PiB, e.g. 3900M for FAT32 media.' },
     );
   }
   return bytes;
@@ -117,7 +118,9 @@ async function collectEntries(dir: string, root: string): Promise<Entry[]> {
       const relPath = rel === '' ? name : `${rel}/${name}`;
       const reason = unsafePathReason(relPath);
       if (reason !== undefined)
-        throw new FerryError('ERR_FERRY_BAD_PATH', `Cannot pack "${relPath}": ${reason}`);
+        throw new FerryError('ERR_FERRY_BAD_PATH', `Cannot pack "${relPath}": ${reason}`, {
+          hint: `Remove or rename "${relPath}" in ${dir}; a bundle holds only plain, safe names.`,
+        });
       const source = join(dir, relPath);
       const st = await lstat(source);
       if (st.isDirectory()) {
@@ -238,6 +241,9 @@ export async function packBundle(
     throw new FerryError(
       'ERR_FERRY_USAGE',
       `The archive time ${mtime} is not a whole number of seconds since 1970`,
+      {
+        hint: "Set SOURCE_DATE_EPOCH to whole seconds since 1970, or unset it to use the manifest's createdAt.",
+      },
     );
   }
   if (
@@ -247,6 +253,7 @@ export async function packBundle(
     throw new FerryError(
       'ERR_FERRY_BAD_SIZE',
       `The volume size ${opts.splitBytes} is too small (at least 512 bytes)`,
+      { hint: 'Give --split a size of at least 512 bytes, e.g. 3900M for FAT32 media.' },
     );
   }
   const root = opts.root ?? defaultRoot(outFile);
@@ -254,6 +261,9 @@ export async function packBundle(
     throw new FerryError(
       'ERR_FERRY_BAD_PATH',
       `"${root}" cannot be the archive's root folder name`,
+      {
+        hint: 'Name the archive NAME.ferry.tar with a plain NAME (no "/", ".." or control characters).',
+      },
     );
   }
   const info = await stat(dir).catch(() => undefined);
@@ -294,6 +304,9 @@ export async function packBundle(
             throw new FerryError(
               'ERR_FERRY_FILE_CHANGED',
               `"${entry.source}" shrank while it was being packed`,
+              {
+                hint: 'Stop whatever is writing into the bundle folder, then run ferry pack again.',
+              },
             );
           await writer.write(Buffer.from(buffer.subarray(0, bytesRead)));
           remaining -= bytesRead;

@@ -53,14 +53,22 @@ export function formatSha256Sums(entries: readonly Sha256Entry[]): string {
       throw new FerryError(
         'ERR_FERRY_BAD_PATH',
         `Cannot list "${entry.path}" in ${SHA256SUMS_FILE}: ${reason}`,
+        {
+          hint: `Remove or rename "${entry.path}"; a bundle holds only plain, safe relative names.`,
+        },
       );
     if (!HEX64.test(entry.sha256))
       throw new FerryError(
         'ERR_FERRY_BAD_HASH',
         `"${entry.sha256}" is not a lower-case SHA-256 hex digest (for ${entry.path})`,
+        {
+          hint: 'A SHA-256 digest is 64 lower-case hex characters; rebuild the bundle with ferry bundle.',
+        },
       );
     if (seen.has(entry.path))
-      throw new FerryError('ERR_FERRY_BAD_PATH', `"${entry.path}" is listed twice`);
+      throw new FerryError('ERR_FERRY_BAD_PATH', `"${entry.path}" is listed twice`, {
+        hint: `List each file once in ${SHA256SUMS_FILE}; rebuild the bundle with ferry bundle.`,
+      });
     seen.add(entry.path);
   }
   return [...entries]
@@ -105,6 +113,7 @@ export function parseSha256Sums(text: string): Sha256Entry[] {
       'ERR_FERRY_BAD_SHA256SUMS',
       `${SHA256SUMS_FILE} cannot be read:\n  ${problems.join('\n  ')}`,
       {
+        hint: `Each line is "SHA256  PATH". Copy the bundle again from its source, or rebuild it with ferry bundle; do not install it as it is.`,
         details: { problems },
       },
     );
@@ -124,6 +133,7 @@ export async function listFiles(dir: string, prefix = ''): Promise<string[]> {
       throw new FerryError(
         'ERR_FERRY_UNSUPPORTED_FILE',
         `"${rel}" in ${dir} is not a regular file or folder (links are not allowed in a bundle)`,
+        { hint: `Replace "${rel}" with the file it points to, or remove it from ${dir}.` },
       );
   }
   return out.sort(byteOrder);

@@ -36,7 +36,10 @@ export async function signBundle(
 ): Promise<SignResult> {
   const root = resolvePath(dir);
   const info = await stat(root).catch(() => undefined);
-  if (info === undefined) throw new FerryError('ERR_FERRY_NOT_A_BUNDLE', `"${dir}" does not exist`);
+  if (info === undefined)
+    throw new FerryError('ERR_FERRY_NOT_A_BUNDLE', `"${dir}" does not exist`, {
+      hint: 'Give ferry sign the bundle folder that ferry bundle -o wrote.',
+    });
   if (!info.isDirectory()) {
     throw new FerryError(
       'ERR_FERRY_USAGE',

@@ -14,6 +14,7 @@
  */
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ErrorCode } from '../core/error-codes.js';
 import { FerryError } from '../core/errors.js';
 import { hashFile } from '../core/hash-file.js';
 import { derSequence, derUnsigned } from '../trust/der.js';
@@ -140,7 +141,7 @@ export async function checkBundle(dir: string, options: VerifyOptions = {}): Pro
   };
 }
 
-const CODES: Record<ProblemKind, string> = {
+const CODES: Record<ProblemKind, ErrorCode> = {
   tampered: 'ERR_FERRY_TAMPERED',
   incomplete: 'ERR_FERRY_INCOMPLETE',
   untrusted: 'ERR_FERRY_UNTRUSTED',
@@ -453,6 +454,7 @@ async function checkTrust(
     throw new FerryError(
       'ERR_FERRY_USAGE',
       `The number of required signers must be 1 or more, got ${report.required}`,
+      { hint: 'Give --require-signers a whole number of 1 or more.' },
     );
   }
   // signatures/ holds signature files and nothing else, whatever the trust mode: with

@@ -1,19 +1,23 @@
+import type { ErrorCode } from './error-codes.js';
+
 /**
  * One error class for everything ferry reports to a person: a stable code, a message that
  * quotes the bad input, and a hint that says what to do. Library code throws these; the CLI
  * renders them (text on stderr, or a JSON object with --json) and maps codes to exit statuses.
+ * The codes are declared, with their exit statuses, in ./error-codes.ts.
  */
 export class FerryError extends Error {
   override readonly name = 'FerryError';
-  readonly code: string;
-  readonly hint: string | undefined;
+  readonly code: ErrorCode;
+  /** What to do about it: the flag, file or command that fixes it. Every error has one. */
+  readonly hint: string;
   /** Structured facts behind the message (tags tried, files seen, ...), for --json output. */
   readonly details: Record<string, unknown> | undefined;
 
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
-    options: { hint?: string; details?: Record<string, unknown>; cause?: unknown } = {},
+    options: { hint: string; details?: Record<string, unknown>; cause?: unknown },
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;

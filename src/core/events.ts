@@ -1,3 +1,5 @@
+import type { ErrorCode, WarningCode } from './error-codes.js';
+
 /**
  * Library code never prints. Long operations report progress as events through a sink the
  * caller passes in; the CLI renders them as a progress display on a TTY or as JSON lines.
@@ -11,9 +13,9 @@ export type FerryEvent =
   | { type: 'download-cached'; filename: string; sha256: string }
   | { type: 'download-retry'; filename: string; url: string; attempt: number; reason: string }
   | { type: 'download-done'; filename: string; sha256: string; size: number }
-  | { type: 'download-failed'; filename: string; url: string; code: string; message: string }
+  | { type: 'download-failed'; filename: string; url: string; code: ErrorCode; message: string }
   | { type: 'install-step'; step: string; detail?: string }
-  | { type: 'warning'; code: string; message: string }
+  | { type: 'warning'; code: ErrorCode | WarningCode; message: string }
   | { type: 'info'; message: string };
 
 export type EventSink = (event: FerryEvent) => void;

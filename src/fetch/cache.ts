@@ -124,7 +124,10 @@ export class ContentCache {
         throw new FerryError(
           'ERR_FERRY_HASH_MISMATCH',
           `${fromPath} has SHA-256 ${actual.sha256}, expected ${sha}`,
-          { details: { path: fromPath, expected: sha, actual: actual.sha256 } },
+          {
+            hint: 'The file is not what its index page promised: download it again; if it differs again, the index or a proxy is serving altered bytes.',
+            details: { path: fromPath, expected: sha, actual: actual.sha256 },
+          },
         );
       }
     }
@@ -163,7 +166,9 @@ export class ContentCache {
   async linkOrCopy(sha256: string, dest: string): Promise<void> {
     const source = this.pathFor(sha256);
     if (!(await this.has(sha256))) {
-      throw new FerryError('ERR_FERRY_CACHE_MISS', `${sha256} is not in the cache at ${this.dir}`);
+      throw new FerryError('ERR_FERRY_CACHE_MISS', `${sha256} is not in the cache at ${this.dir}`, {
+        hint: `Something removed it from ${this.dir} during the run; run the command again to download it.`,
+      });
     }
     await mkdir(dirname(dest), { recursive: true });
     const tmp = dest + tempSuffix();

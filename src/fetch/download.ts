@@ -173,7 +173,9 @@ function parseTarget(url: string): Target {
   try {
     parsed = new URL(url);
   } catch {
-    throw new FerryError('ERR_FERRY_BAD_URL', `"${shown}" is not a URL`);
+    throw new FerryError('ERR_FERRY_BAD_URL', `"${shown}" is not a URL`, {
+      hint: 'Each file in the lock needs an absolute http(s):// or file:// URL; resolve again or fix the lock.',
+    });
   }
   if (parsed.protocol === 'file:') {
     return { href: parsed.href, shown, authorization: undefined, isFile: true };
@@ -284,7 +286,12 @@ function statusError(status: number, request: DownloadRequest, target: Target): 
   return new FerryError(
     'ERR_FERRY_HTTP_STATUS',
     `${target.shown} answered HTTP ${status} for ${request.filename}`,
-    { hint: hints[status], details: { url: target.shown, status, filename: request.filename } },
+    {
+      hint:
+        hints[status] ??
+        'the server could not serve the file: try again later, or use another mirror (--index-url, or "index-url" in pip.conf)',
+      details: { url: target.shown, status, filename: request.filename },
+    },
   );
 }
 
@@ -452,6 +459,7 @@ async function attemptFile(ctx: Context, target: Target): Promise<void> {
       'ERR_FERRY_DOWNLOAD_FAILED',
       `cannot copy ${target.shown}: ${describe(error)}`,
       {
+        hint: 'Check that the file is still there and readable by this user.',
         cause: error,
       },
     );
@@ -773,7 +781,10 @@ export async function downloadOne(
       : new FerryError(
           'ERR_FERRY_DOWNLOAD_FAILED',
           `downloading ${request.filename} failed: ${describe(error)}`,
-          { cause: error },
+          {
+            hint: 'Run the command again: finished files come from the cache and partial ones resume.',
+            cause: error,
+          },
         );
     events({
       type: 'download-failed',

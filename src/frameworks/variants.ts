@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { FERRY_ENV, readEnv } from '../core/env.js';
+import type { ErrorCode } from '../core/error-codes.js';
 import { FerryError } from '../core/errors.js';
 import {
   cpuHas,
@@ -126,12 +127,20 @@ function loadTable(): { table: FrameworkTable; source: string } {
   return cached;
 }
 
+/** Where to go when the variant table is wrong: the user's own copy, or this installation. */
+function frameworkTableHint(source: string): string {
+  return source === 'data/frameworks.json'
+    ? 'This ferry installation is damaged: reinstall ferry.'
+    : `Fix ${source} (its format: docs/frameworks.md), or unset ${FERRY_ENV.frameworks} to use ferry's own table.`;
+}
+
 export function parseFrameworkTable(text: string, source: string): FrameworkTable {
   const parsed = frameworkTableSchema.safeParse(JSON.parse(text));
   if (!parsed.success) {
     throw new FerryError(
       'ERR_FERRY_DATA_INVALID',
       `${source}: ${z.prettifyError(parsed.error).replace(/\s+/g, ' ')}`,
+      { hint: frameworkTableHint(source) },
     );
   }
   for (const s of parsed.data.series) {
@@ -140,6 +149,9 @@ export function parseFrameworkTable(text: string, source: string): FrameworkTabl
         throw new FerryError(
           'ERR_FERRY_DATA_INVALID',
           `${source}: ${s.framework} ${s.series} names unknown index "${v.index}"`,
+          {
+            hint: `Add "${v.index}" to the table's "indexes", or name one that is there. ${frameworkTableHint(source)}`,
+          },
         );
       }
     }
@@ -220,7 +232,7 @@ export const FLAGS_PROFILE_GENERATOR = 'ferry (from target flags)';
 
 /** One reason a build cannot be used on a target, and what would remove that reason. */
 export interface VariantProblem {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly problem: string;
   readonly fix: string;
 }
@@ -247,7 +259,7 @@ interface Assessment {
 }
 
 /** Codes for which an older series is worth trying: it may support that Python, glibc or build. */
-const FALLBACK_CODES: ReadonlySet<string> = new Set([
+const FALLBACK_CODES: ReadonlySet<ErrorCode> = new Set([
   'ERR_FERRY_VARIANT_PYTHON',
   'ERR_FERRY_VARIANT_GLIBC',
   'ERR_FERRY_VARIANT_UNKNOWN',
@@ -379,7 +391,8 @@ function assess(
   const cuda = wanted === 'cpu' || wanted === 'auto' ? wanted : normalizeCuda(wanted);
   const label = `${name} ${release} (${buildLabel(cuda)})`;
   const problems: VariantProblem[] = [];
-  const add = (code: string, problem: string, fix: string) => problems.push({ code, problem, fix });
+  const add = (code: ErrorCode, problem: string, fix: string) =>
+    problems.push({ code, problem, fix });
   const notes: string[] = [];
 
   const sourceOnly = SOURCE_ONLY_ARCHES[arch];

@@ -321,6 +321,7 @@ async function attemptOnce(
 
 function tooLarge(shown: string, max: number): FerryError {
   return new FerryError('ERR_FERRY_TOO_LARGE', `${shown} is larger than ${max} bytes`, {
+    hint: "ferry stops reading there so that one response cannot exhaust memory: check that this URL serves what it should (an index page, or a file's metadata).",
     details: { url: shown, maxBytes: max },
   });
 }

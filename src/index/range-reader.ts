@@ -14,6 +14,9 @@ import { redactUrl } from '../core/redact.js';
 import { type FetchOptions, fetchRange } from './http.js';
 import type { ByteReader } from './wheel-metadata.js';
 
+const RANGE_HINT =
+  'The server cannot serve parts of files; ferry downloads the whole file instead.';
+
 export interface RangeReader extends ByteReader {
   /** Body bytes received so far. */
   readonly bytesFetched: number;
@@ -60,6 +63,7 @@ export async function openRangeReader(
     );
     if (bytesFetched > maxBytes) {
       throw new FerryError('ERR_FERRY_TOO_LARGE', `reading ${shown} in parts took too much`, {
+        hint: 'ferry reads the metadata from the whole file instead.',
         details: { url: shown, maxBytes },
       });
     }
@@ -72,7 +76,7 @@ export async function openRangeReader(
     throw new FerryError(
       'ERR_FERRY_RANGE_UNSUPPORTED',
       `${shown} answered a Range request without a usable Content-Range`,
-      { details: { url: shown } },
+      { hint: RANGE_HINT, details: { url: shown } },
     );
   }
   // Sorted by start, never overlapping.
@@ -129,7 +133,7 @@ export async function openRangeReader(
       throw new FerryError(
         'ERR_FERRY_RANGE_UNSUPPORTED',
         `${shown} answered bytes ${start}-${end - 1} with ${result.body.length} bytes`,
-        { details: { url: shown } },
+        { hint: RANGE_HINT, details: { url: shown } },
       );
     }
     insert({ start, data: result.body });

@@ -390,6 +390,7 @@ export async function installBundle(options: InstallOptions): Promise<InstallRep
     throw new FerryError(
       'ERR_FERRY_USAGE',
       'give exactly one of --venv PATH (a new venv) and --into PATH (an existing venv)',
+      { hint: 'Run "ferry install --help" for usage.' },
     );
   }
   const mode = options.into === undefined ? 'new' : 'into';

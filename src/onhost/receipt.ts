@@ -217,6 +217,7 @@ export async function verifyReceipt(
     throw new FerryError(
       'ERR_FERRY_USAGE',
       `cannot read the receipt "${path}": ${error.code ?? error.message}`,
+      { hint: 'Give the receipt file that ferry install --receipt FILE wrote.' },
     );
   });
   const receipt = parseReceipt(bytes, path);

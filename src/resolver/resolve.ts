@@ -193,6 +193,9 @@ class Resolver {
         throw new FerryError(
           'ERR_FERRY_RESOLUTION_IMPOSSIBLE',
           'The requirements cannot be satisfied together.',
+          {
+            hint: 'Loosen the version pins and constraints (-c) that narrow the same projects, then lock again.',
+          },
         );
       }
       throw describeClash(clash, this.decisions);

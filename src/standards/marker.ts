@@ -7,6 +7,7 @@
  * markers for a *target* environment, never the host's, so the environment is always passed in.
  * The same tokenizer also serves requirement.ts (a requirement embeds a marker).
  */
+import type { ErrorCode } from '../core/error-codes.js';
 import { caretLine, FerryError } from '../core/errors.js';
 import { parseSpecifier, specifierContains } from './specifier.js';
 import { PY_WHITESPACE_CLASS } from './version.js';
@@ -458,7 +459,7 @@ function normalizeExtraComparison(item: MarkerComparison): MarkerComparison {
   return item;
 }
 
-function toFerryError(error: unknown, code: string, what: string, hint: string): unknown {
+function toFerryError(error: unknown, code: ErrorCode, what: string, hint: string): unknown {
   if (!(error instanceof Pep508SyntaxError)) return error;
   return new FerryError(code, syntaxErrorMessage(what, error), {
     hint,
@@ -489,7 +490,12 @@ export function parseMarker(text: string): Marker {
 }
 
 /** @internal Wraps a tokenizer syntax error for requirement.ts. */
-export function wrapSyntaxError(error: unknown, code: string, what: string, hint: string): unknown {
+export function wrapSyntaxError(
+  error: unknown,
+  code: ErrorCode,
+  what: string,
+  hint: string,
+): unknown {
   return toFerryError(error, code, what, hint);
 }
 

@@ -62,17 +62,28 @@ export interface MinisignVerified {
 export const minisignKeyId = (keyNum: Buffer): string =>
   Buffer.from(keyNum).reverse().toString('hex').toUpperCase();
 
-const badSignature = (message: string, hint?: string): FerryError =>
-  new FerryError('ERR_FERRY_BAD_SIGNATURE', message, hint === undefined ? {} : { hint });
+const badSignature = (message: string, hint: string): FerryError =>
+  new FerryError('ERR_FERRY_BAD_SIGNATURE', message, { hint });
 
-const badKey = (message: string, hint?: string): FerryError =>
-  new FerryError('ERR_FERRY_BAD_KEY', message, hint === undefined ? {} : { hint });
+const badKey = (message: string, hint: string): FerryError =>
+  new FerryError('ERR_FERRY_BAD_KEY', message, { hint });
+
+const PUBLIC_KEY_HINT = 'Give the NAME.pub file that "ferry keygen" or "minisign -G" wrote.';
+const SECRET_KEY_HINT =
+  'Give the NAME.key file that "ferry keygen" wrote, or a minisign key made with "minisign -G -W".';
+const DAMAGED_KEY_HINT =
+  'Restore the key file from its backup, or make a new key with "ferry keygen" and hand out its NAME.pub.';
+const DAMAGED_SIGNATURE_HINT =
+  'Copy the signature file again from where it came from, or sign the bundle again with "ferry sign".';
 
 function checkCommentLine(comment: string, what: string): void {
   if (/[\r\n]/.test(comment)) {
     throw new FerryError(
       'ERR_FERRY_BAD_COMMENT',
       `The ${what} must be one line, got ${JSON.stringify(comment)}`,
+      {
+        hint: 'Write the comment (ferry keygen --comment, ferry sign --trusted-comment) without line breaks.',
+      },
     );
   }
 }
@@ -174,11 +185,13 @@ export function parseMinisignPublicKey(text: string): MinisignPublicKey {
   if (bytes === undefined) {
     throw badKey(
       'This is not a minisign public key (expected a base64 line of 42 bytes starting with "Ed")',
+      PUBLIC_KEY_HINT,
     );
   }
   if (bytes.subarray(0, 2).toString('latin1') !== 'Ed') {
     throw badKey(
       `Unsupported minisign public key algorithm "${bytes.subarray(0, 2).toString('latin1')}"`,
+      PUBLIC_KEY_HINT,
     );
   }
   const keyNum = Buffer.from(bytes.subarray(2, 10));
@@ -190,9 +203,9 @@ export function parseMinisignSecretKey(text: string): MinisignSecretKey {
   const lines = linesOf(text);
   const line = lines.find((l) => !l.startsWith(UNTRUSTED_PREFIX));
   const bytes = line === undefined ? undefined : decodeBase64Exact(line, SECRET_KEY_LENGTH);
-  if (bytes === undefined) throw badKey('This is not a minisign secret key');
+  if (bytes === undefined) throw badKey('This is not a minisign secret key', SECRET_KEY_HINT);
   if (bytes.subarray(0, 2).toString('latin1') !== 'Ed') {
-    throw badKey('Unsupported minisign secret key algorithm');
+    throw badKey('Unsupported minisign secret key algorithm', SECRET_KEY_HINT);
   }
   const kdf = bytes.subarray(2, 4);
   if (kdf.toString('latin1') === 'Sc') {
@@ -201,21 +214,25 @@ export function parseMinisignSecretKey(text: string): MinisignSecretKey {
       'Remove the password with `minisign -C -s KEY` and an empty new password, or create a key with `ferry keygen`.',
     );
   }
-  if (kdf[0] !== 0 || kdf[1] !== 0) throw badKey('Unsupported minisign key derivation function');
+  if (kdf[0] !== 0 || kdf[1] !== 0)
+    throw badKey('Unsupported minisign key derivation function', SECRET_KEY_HINT);
   if (bytes.subarray(4, 6).toString('latin1') !== 'B2')
-    throw badKey('Unsupported minisign checksum function');
+    throw badKey('Unsupported minisign checksum function', SECRET_KEY_HINT);
   const keyNum = Buffer.from(bytes.subarray(54, 62));
   const sk64 = Buffer.from(bytes.subarray(62, 126));
   const chk = bytes.subarray(126, 158);
   // minisign 0.11 writes unencrypted keys with an all-zero checksum; accept that, reject
   // anything else that does not match.
   if (!chk.equals(Buffer.alloc(32)) && !chk.equals(secretKeyChecksum(keyNum, sk64))) {
-    throw badKey('The minisign secret key is damaged (checksum mismatch)');
+    throw badKey('The minisign secret key is damaged (checksum mismatch)', DAMAGED_KEY_HINT);
   }
   const seed = Buffer.from(sk64.subarray(0, 32));
   const publicKey = Buffer.from(sk64.subarray(32, 64));
   if (!publicFromSeed(seed).equals(publicKey)) {
-    throw badKey('The minisign secret key is damaged (its public half does not match)');
+    throw badKey(
+      'The minisign secret key is damaged (its public half does not match)',
+      DAMAGED_KEY_HINT,
+    );
   }
   return { keyId: minisignKeyId(keyNum), keyNum, seed, publicKey };
 }
@@ -273,21 +290,31 @@ export function parseMinisignSignature(text: string): ParsedMinisignSignature {
   if (untrusted === undefined || !untrusted.startsWith(UNTRUSTED_PREFIX)) {
     throw badSignature(
       'The signature file does not start with "untrusted comment: "; it is not a minisign signature',
+      'A signature file is the NAME.minisig that "ferry sign" or "minisign -S" wrote; remove anything else from signatures/.',
     );
   }
   const sig = sigLine === undefined ? undefined : decodeBase64Exact(sigLine, 74);
   if (sig === undefined)
-    throw badSignature('The minisign signature line is damaged (bad base64 or length)');
+    throw badSignature(
+      'The minisign signature line is damaged (bad base64 or length)',
+      DAMAGED_SIGNATURE_HINT,
+    );
   const algorithm = sig.subarray(0, 2).toString('latin1');
   if (algorithm !== 'Ed' && algorithm !== 'ED') {
-    throw badSignature(`Unsupported minisign signature algorithm "${algorithm}"`);
+    throw badSignature(
+      `Unsupported minisign signature algorithm "${algorithm}"`,
+      'ferry checks Ed25519 minisign signatures ("Ed" or "ED"): sign again with "ferry sign" or minisign.',
+    );
   }
   if (trustedLine === undefined || !trustedLine.startsWith(TRUSTED_PREFIX)) {
-    throw badSignature('The minisign signature has no "trusted comment: " line');
+    throw badSignature(
+      'The minisign signature has no "trusted comment: " line',
+      DAMAGED_SIGNATURE_HINT,
+    );
   }
   const globalSignature = globalLine === undefined ? undefined : decodeBase64Exact(globalLine, 64);
   if (globalSignature === undefined)
-    throw badSignature('The minisign trusted-comment signature is damaged');
+    throw badSignature('The minisign trusted-comment signature is damaged', DAMAGED_SIGNATURE_HINT);
   const keyNum = Buffer.from(sig.subarray(2, 10));
   return {
     algorithm,
@@ -327,7 +354,10 @@ export function verifyMinisign(
   }
   const global = Buffer.concat([sig.signature, Buffer.from(sig.trustedComment, 'utf8')]);
   if (!verify(null, global, pk, sig.globalSignature)) {
-    throw badSignature(`The trusted comment of the signature by key ${key.keyId} was altered`);
+    throw badSignature(
+      `The trusted comment of the signature by key ${key.keyId} was altered`,
+      'The signature file was edited after signing: do not trust it; get the original from the signer, or sign again.',
+    );
   }
   return { keyId: key.keyId, trustedComment: sig.trustedComment };
 }

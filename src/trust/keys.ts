@@ -330,7 +330,9 @@ export async function loadTrustedKeys(paths: readonly string[]): Promise<Trusted
       // An OpenSSH key or the like: say what it is rather than "line 1 is not NAME ALGORITHM KEY".
       keys = [
         parseKeyFile(path, 'trusted keys', text, () => {
-          throw new FerryError('ERR_FERRY_BAD_KEY', 'not a ferry key');
+          throw new FerryError('ERR_FERRY_BAD_KEY', 'not a ferry key', {
+            hint: 'Give a minisign or SM2 key that "ferry keygen" wrote.',
+          });
         }),
       ];
     } else {

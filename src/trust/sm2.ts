@@ -57,7 +57,13 @@ export interface Sm2KeyPair {
   publicKeyPem: string;
 }
 
-const badKey = (message: string): FerryError => new FerryError('ERR_FERRY_BAD_KEY', message);
+const SECRET_KEY_HINT =
+  'Give the SM2 secret key that "ferry keygen --sm2" or "openssl genpkey -algorithm SM2" wrote (unencrypted PEM, "PRIVATE KEY").';
+const PUBLIC_KEY_HINT =
+  'Give the SM2 public key that "ferry keygen --sm2" or "openssl pkey -pubout" wrote (PEM, "PUBLIC KEY").';
+
+const badKey = (message: string, hint: string): FerryError =>
+  new FerryError('ERR_FERRY_BAD_KEY', message, { hint });
 
 /** SM3 digest (GM/T 0004) of `data`. */
 export const sm3 = (data: Uint8Array): Buffer => createHash('sm3').update(data).digest();
@@ -144,7 +150,7 @@ const fromBytes = (b: Uint8Array): bigint => BigInt(`0x${Buffer.from(b).toString
 
 function publicPointOf(d: bigint): Sm2Point {
   const q = toAffine(multiply(d, G));
-  if (q === undefined) throw badKey('The SM2 private key is invalid');
+  if (q === undefined) throw badKey('The SM2 private key is invalid', SECRET_KEY_HINT);
   return q;
 }
 
@@ -152,7 +158,10 @@ function publicPointOf(d: bigint): Sm2Point {
 export function sm2Za(publicKey: Sm2Point, id: string = SM2_DEFAULT_ID): Buffer {
   const idBytes = Buffer.from(id, 'utf8');
   const bits = idBytes.length * 8;
-  if (bits > 0xffff) throw new FerryError('ERR_FERRY_BAD_KEY', 'The SM2 user ID is too long');
+  if (bits > 0xffff)
+    throw new FerryError('ERR_FERRY_BAD_KEY', 'The SM2 user ID is too long', {
+      hint: `Use an SM2 user ID of at most 8191 bytes (the default is ${SM2_DEFAULT_ID}).`,
+    });
   return sm3(
     Buffer.concat([
       Buffer.from([bits >> 8, bits & 0xff]),
@@ -178,9 +187,13 @@ function decodePoint(bytes: Buffer): Sm2Point {
     if ((y & 1n) !== BigInt(bytes[0]! & 1)) y = P - y;
     point = { x, y };
   } else {
-    throw badKey('The SM2 public key point is not an uncompressed or compressed EC point');
+    throw badKey(
+      'The SM2 public key point is not an uncompressed or compressed EC point',
+      PUBLIC_KEY_HINT,
+    );
   }
-  if (!isOnCurve(point)) throw badKey('The SM2 public key point is not on the SM2 curve');
+  if (!isOnCurve(point))
+    throw badKey('The SM2 public key point is not on the SM2 curve', PUBLIC_KEY_HINT);
   return point;
 }
 
@@ -189,7 +202,11 @@ const encodePoint = (q: Sm2Point): Buffer =>
 
 function checkAlgorithm(alg: DerNode | undefined): void {
   const [oid, params] = alg?.children ?? [];
-  if (oid === undefined) throw badKey('The key has no algorithm identifier');
+  if (oid === undefined)
+    throw badKey(
+      'The key has no algorithm identifier',
+      'Give an SM2 key in PEM, as "ferry keygen --sm2" or "openssl genpkey -algorithm SM2" write them.',
+    );
   const algOid = readOid(oid);
   if (algOid === OID_SM2) return;
   if (
@@ -200,7 +217,10 @@ function checkAlgorithm(alg: DerNode | undefined): void {
   ) {
     return;
   }
-  throw badKey('This is not an SM2 key (the algorithm is not SM2 or the curve is not sm2)');
+  throw badKey(
+    'This is not an SM2 key (the algorithm is not SM2 or the curve is not sm2)',
+    'Give an SM2 key in PEM, as "ferry keygen --sm2" or "openssl genpkey -algorithm SM2" write them; an Ed25519 key is a minisign file.',
+  );
 }
 
 function readEcPrivateKey(node: DerNode): { d: bigint; q?: Sm2Point } {
@@ -211,15 +231,15 @@ function readEcPrivateKey(node: DerNode): { d: bigint; q?: Sm2Point } {
     readUnsigned(version) !== 1n ||
     secret?.tag !== 0x04
   ) {
-    throw badKey('The SM2 private key is not an ECPrivateKey structure');
+    throw badKey('The SM2 private key is not an ECPrivateKey structure', SECRET_KEY_HINT);
   }
   const d = fromBytes(secret.value);
-  if (d < 1n || d > N - 2n) throw badKey('The SM2 private key is out of range');
+  if (d < 1n || d > N - 2n) throw badKey('The SM2 private key is out of range', SECRET_KEY_HINT);
   for (const item of rest) {
     if (item.tag === 0xa0) {
       const curve = item.children[0];
       if (curve === undefined || readOid(curve) !== OID_SM2)
-        throw badKey('The EC private key is not on the sm2 curve');
+        throw badKey('The EC private key is not on the sm2 curve', SECRET_KEY_HINT);
     }
     if (item.tag === 0xa1) {
       const bits = item.children[0];
@@ -247,10 +267,11 @@ export function parseSm2PrivateKey(pem: string): Sm2PrivateKey {
   if (block === undefined) {
     if (pem.includes('ENCRYPTED PRIVATE KEY')) {
       throw badKey(
-        'The SM2 private key is encrypted; ferry reads unencrypted PKCS#8 keys (openssl pkey -in KEY -out PLAIN)',
+        'The SM2 private key is encrypted; ferry reads unencrypted PKCS#8 keys',
+        'Write an unencrypted copy with "openssl pkey -in KEY -out PLAIN" and give ferry PLAIN.',
       );
     }
-    throw badKey('No "PRIVATE KEY" PEM block found');
+    throw badKey('No "PRIVATE KEY" PEM block found', SECRET_KEY_HINT);
   }
   try {
     const root = parseDer(block.der);
@@ -258,7 +279,7 @@ export function parseSm2PrivateKey(pem: string): Sm2PrivateKey {
     if (block.label === 'PRIVATE KEY') {
       const [version, alg, octets] = root.children;
       if (version === undefined || readUnsigned(version) !== 0n || octets?.tag !== 0x04) {
-        throw badKey('The private key is not a PKCS#8 structure');
+        throw badKey('The private key is not a PKCS#8 structure', SECRET_KEY_HINT);
       }
       checkAlgorithm(alg);
       ec = readEcPrivateKey(parseDer(octets.value));
@@ -267,12 +288,15 @@ export function parseSm2PrivateKey(pem: string): Sm2PrivateKey {
     }
     const q = publicPointOf(ec.d);
     if (ec.q !== undefined && (ec.q.x !== q.x || ec.q.y !== q.y)) {
-      throw badKey('The SM2 private key does not match the public key stored with it');
+      throw badKey(
+        'The SM2 private key does not match the public key stored with it',
+        'The key file is damaged: restore it from its backup, or make a new key with "ferry keygen --sm2" and hand out its public key.',
+      );
     }
     return { d: ec.d, publicKey: q };
   } catch (error) {
     if (error instanceof FerryError) throw error;
-    throw badKey(`The SM2 private key is damaged: ${(error as Error).message}`);
+    throw badKey(`The SM2 private key is damaged: ${(error as Error).message}`, SECRET_KEY_HINT);
   }
 }
 
@@ -281,7 +305,7 @@ export function parseSm2PublicKey(pemOrDer: string | Buffer): Sm2Point {
   let der: Buffer;
   if (typeof pemOrDer === 'string') {
     const block = pemBlocks(pemOrDer).find((b) => b.label === 'PUBLIC KEY');
-    if (block === undefined) throw badKey('No "PUBLIC KEY" PEM block found');
+    if (block === undefined) throw badKey('No "PUBLIC KEY" PEM block found', PUBLIC_KEY_HINT);
     der = block.der;
   } else {
     der = pemOrDer;
@@ -289,11 +313,12 @@ export function parseSm2PublicKey(pemOrDer: string | Buffer): Sm2Point {
   try {
     const [alg, bits] = parseDer(der).children;
     checkAlgorithm(alg);
-    if (bits?.tag !== 0x03 || bits.value[0] !== 0) throw badKey('The public key has no key bits');
+    if (bits?.tag !== 0x03 || bits.value[0] !== 0)
+      throw badKey('The public key has no key bits', PUBLIC_KEY_HINT);
     return decodePoint(bits.value.subarray(1));
   } catch (error) {
     if (error instanceof FerryError) throw error;
-    throw badKey(`The SM2 public key is damaged: ${(error as Error).message}`);
+    throw badKey(`The SM2 public key is damaged: ${(error as Error).message}`, PUBLIC_KEY_HINT);
   }
 }
 

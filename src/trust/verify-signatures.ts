@@ -200,6 +200,7 @@ export function verifySignatures(
     throw new FerryError(
       'ERR_FERRY_USAGE',
       `The number of required signers must be 1 or more, got ${requireSigners}`,
+      { hint: 'Give --require-signers a whole number of 1 or more.' },
     );
   }
   const report = checkSignatures(signedBytes, signatureFiles, trusted);

@@ -7,6 +7,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EXIT, EXIT_BY_CODE, exitCodeFor, WARNING_CODES } from '../../src/cli/exit-codes.js';
+import { ERROR_CODES } from '../../src/core/error-codes.js';
+
+const DECLARATIONS = ['src/core/error-codes.ts', 'src/cli/exit-codes.ts'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((entry) => {
@@ -43,5 +46,22 @@ describe('exit statuses', () => {
     for (const code of WARNING_CODES) assert.ok(!Object.hasOwn(EXIT_BY_CODE, code), code);
     assert.equal(exitCodeFor('ERR_FERRY_NO_SUCH_CODE'), EXIT.failure);
     assert.equal(exitCodeFor('toString'), EXIT.failure);
+  });
+
+  it('every declared error and warning code is used somewhere under src/ besides its declaration', () => {
+    const text = sourceFiles('src')
+      .filter((file) => !DECLARATIONS.includes(file.replaceAll('\\', '/')))
+      .map((file) => readFileSync(file, 'utf8'))
+      .join('\n');
+    const declared = [...Object.keys(ERROR_CODES), ...WARNING_CODES];
+    assert.ok(declared.length > 50, `found only ${declared.length} codes`);
+    const unused = declared.filter((code) => !new RegExp(`'${code}'`).test(text));
+    assert.deepEqual(unused, [], 'remove these from src/core/error-codes.ts');
+  });
+
+  it('every declared error code has a documented status', () => {
+    for (const code of Object.keys(ERROR_CODES)) assert.ok(Object.hasOwn(EXIT_BY_CODE, code), code);
+    assert.equal(exitCodeFor('ERR_FERRY_HASH_MISMATCH'), EXIT.integrity);
+    assert.equal(exitCodeFor('ERR_FERRY_DOCTOR'), EXIT.doctor);
   });
 });
