@@ -12,7 +12,7 @@ import { normalizeName } from '../standards/name.js';
 import { bestWheelRank, tagRanking } from '../standards/tags.js';
 import type { Target } from '../standards/target.js';
 import { targetTags } from '../standards/target.js';
-import type { Locked, LockedFile, LockedPackage } from './lock.js';
+import type { Locked, LockedFile, LockedPackage } from './locked.js';
 import { formatPylock, lockInputFromResolution, type PylockFile } from './pylock.js';
 
 export function formatLockFile(locked: Locked): string {

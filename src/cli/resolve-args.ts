@@ -2,7 +2,8 @@
  * What `ferry lock` and `ferry bundle` share: requirements (arguments, -r, -c, --framework),
  * index settings and targets settled from flags, then one resolution for all targets.
  */
-import { indexDescriptions, type Locked, lockRequirements } from '../bundle/lock.js';
+
+import type { Locked } from '../bundle/locked.js';
 import { FerryError } from '../core/errors.js';
 import { ContentCache, defaultCacheDir } from '../fetch/cache.js';
 import { chooseFramework } from '../frameworks/framework-request.js';
@@ -11,12 +12,13 @@ import type { SettledTarget } from '../host/target-spec.js';
 import { IndexClient } from '../index/client.js';
 import type { PipConfiguration, ResolutionSettings } from '../index/pip-config.js';
 import { type NetSettings, useNetSettings } from '../net/settings.js';
+import { frameworkPinError, userPinsProject, vendorIndexError } from '../ops/framework-messages.js';
+import { indexDescriptions, lockRequirements } from '../ops/lock.js';
 import type { RequirementsFileResult } from '../resolver/requirements-file.js';
 import { parseRequirement } from '../standards/requirement.js';
 import { compareVersions, parseVersion } from '../standards/version.js';
-import { type ParsedArgs, str, usageError } from './command.js';
+import { list, type ParsedArgs, str, usageError } from './command.js';
 import { collectRequirements } from './commands/bundle-requirements.js';
-import { frameworkPinError, userPinsProject, vendorIndexError } from './framework-messages.js';
 import type { Output } from './render.js';
 import {
   type ExtraIndexPin,
@@ -122,7 +124,7 @@ export async function resolveFromArgs(
       out.events({ type: 'info', message: note });
     }
     // The user's own --index-for PROJECT=NAME wins over the table's vendor index.
-    const pins = userPinsProject(args, choice.project) ? [] : vendorPins;
+    const pins = userPinsProject(list(args.values['index-for']), choice.project) ? [] : vendorPins;
     try {
       return await lockWith(context, reqs, pins);
     } catch (error) {

@@ -12,14 +12,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
-import { buildBundle } from '../../src/bundle/build.js';
-import {
-  indexClientFor,
-  indexDescriptions,
-  type Locked,
-  lockRequirements,
-} from '../../src/bundle/lock.js';
 import { formatLockFile, lockedFromPylock } from '../../src/bundle/lock-file.js';
+import type { Locked } from '../../src/bundle/locked.js';
 import { parseManifest } from '../../src/bundle/manifest.js';
 import { parsePylock } from '../../src/bundle/pylock.js';
 import { FerryError } from '../../src/core/errors.js';
@@ -27,6 +21,8 @@ import { ContentCache } from '../../src/fetch/cache.js';
 import { settleTargets } from '../../src/host/target-spec.js';
 import { settleIndexes } from '../../src/index/index-config.js';
 import type { IndexSettings } from '../../src/index/pip-config.js';
+import { buildBundle } from '../../src/ops/bundle.js';
+import { indexClientFor, indexDescriptions, lockRequirements } from '../../src/ops/lock.js';
 import type { SourcedRequirement } from '../../src/resolver/resolve.js';
 import { normalizeName } from '../../src/standards/name.js';
 import { parseRequirement } from '../../src/standards/requirement.js';

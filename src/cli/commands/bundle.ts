@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { buildBundle } from '../../bundle/build.js';
-import type { Locked } from '../../bundle/lock.js';
 import { formatLockFile, lockedFromPylock } from '../../bundle/lock-file.js';
+import type { Locked } from '../../bundle/locked.js';
 import { formatPylock, parsePylock, relocatePylock } from '../../bundle/pylock.js';
 import { FERRY_ENV, readEnv } from '../../core/env.js';
 import { redactUrl } from '../../core/redact.js';
@@ -9,6 +8,7 @@ import { ContentCache, defaultCacheDir } from '../../fetch/cache.js';
 import { IndexClient } from '../../index/client.js';
 import { mirrorFileUrls } from '../../index/mirror-files.js';
 import { useNetSettings } from '../../net/settings.js';
+import { buildBundle } from '../../ops/bundle.js';
 import { describeTarget } from '../../standards/target.js';
 import { type Command, str, usageError } from '../command.js';
 import { RESOLVE_HELP, RESOLVE_OPTIONS, resolveFromArgs } from '../resolve-args.js';

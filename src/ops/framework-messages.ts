@@ -9,7 +9,6 @@ import { frameworkForPin } from '../frameworks/framework-request.js';
 import { frameworkTableSource, type VariantChoice } from '../frameworks/variants.js';
 import type { RequirementsFileResult } from '../resolver/requirements-file.js';
 import { normalizeName } from '../standards/name.js';
-import { list, type ParsedArgs } from './command.js';
 
 const VENDOR: Readonly<Record<string, string>> = {
   paddlepaddle: "PaddlePaddle's own index",
@@ -23,9 +22,9 @@ export function mirrorName(project: string): string {
 }
 
 /** Whether the user pinned `project` to an index of their own (--index-for), over the table's. */
-export function userPinsProject(args: ParsedArgs, project: string): boolean {
+export function userPinsProject(indexFor: readonly string[], project: string): boolean {
   const wanted = normalizeName(project);
-  return list(args.values['index-for']).some((flag) => {
+  return indexFor.some((flag) => {
     const eq = flag.indexOf('=');
     return eq > 0 && normalizeName(flag.slice(0, eq).trim()) === wanted;
   });

@@ -1,10 +1,11 @@
 /**
- * Resolution for one or more targets, in the form the rest of the bundle pipeline consumes:
- * every package with the files it needs (one best wheel per target, deduplicated). `ferry lock`
- * writes this as pylock.toml; `ferry bundle` downloads it. A lock read back from pylock.toml
- * produces the same shape, so "the same lock rebuilds the same bundle".
+ * The lock use case: resolution for one or more targets through the index client and the
+ * resolver's provider, in the shape the bundle pipeline consumes (src/bundle/locked.ts). With
+ * --allow-sdist it runs rounds: a chosen sdist's build requirements become roots, until they
+ * stop changing. `ferry lock` writes the result as pylock.toml; `ferry bundle` downloads it.
  */
 
+import type { Locked, LockedFile, LockedPackage } from '../bundle/locked.js';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { redactUrl } from '../core/redact.js';
@@ -18,38 +19,6 @@ import { type NormalizedName, normalizeName } from '../standards/name.js';
 import { formatRequirement } from '../standards/requirement.js';
 import { describeTarget, type Target, targetTags } from '../standards/target.js';
 import { parseVersion } from '../standards/version.js';
-
-export interface LockedFile {
-  readonly filename: string;
-  /** Where it was found, without credentials. */
-  readonly url: string;
-  readonly index: string;
-  readonly sha256: string;
-  readonly size?: number;
-  readonly uploadTime?: string;
-  readonly requiresPython?: string;
-}
-
-export interface LockedPackage {
-  readonly name: string;
-  readonly version: string;
-  readonly extras: readonly string[];
-  readonly requiredBy: readonly string[];
-  readonly dependencies: readonly string[];
-  /** Names of the targets that need it. */
-  readonly targets: readonly string[];
-  readonly files: readonly LockedFile[];
-  /** A yanked release the user pinned (PEP 592): the index's reason, or true without one. */
-  readonly yanked?: true | string;
-}
-
-export interface Locked {
-  readonly targets: readonly Target[];
-  readonly packages: readonly LockedPackage[];
-  readonly requirements: readonly string[];
-  readonly constraints: readonly string[];
-  readonly indexes: readonly string[];
-}
 
 export interface LockOptions {
   readonly requirements: readonly SourcedRequirement[];

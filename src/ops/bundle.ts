@@ -1,19 +1,19 @@
 /**
- * `ferry bundle`: download every file a lock names (parallel, hash-checked, cached) and write
- * the bundle folder. The lock comes from a fresh resolution (lock.ts) or from a pylock.toml;
- * either way the bundle holds exactly the files the lock names and nothing else.
+ * The bundle use case: download every file a lock names (parallel, hash-checked, cached) and
+ * write the bundle folder. The lock comes from a fresh resolution (lock.ts) or from a
+ * pylock.toml; either way the bundle holds exactly the files the lock names and nothing else.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
+import type { Locked, LockedFile } from '../bundle/locked.js';
+import { BUNDLE_FORMAT_VERSION, type Manifest, type ManifestFile } from '../bundle/manifest.js';
+import { formatRequirementsTxt } from '../bundle/requirements-txt.js';
+import { writeBundleFolder } from '../bundle/write-folder.js';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import type { ContentCache } from '../fetch/cache.js';
 import { downloadAll } from '../fetch/download.js';
 import { describeTarget, targetTags } from '../standards/target.js';
-import type { Locked, LockedFile } from './lock.js';
-import { BUNDLE_FORMAT_VERSION, type Manifest, type ManifestFile } from './manifest.js';
-import { formatRequirementsTxt } from './requirements-txt.js';
-import { writeBundleFolder } from './write-folder.js';
 
 export interface BuildBundleOptions {
   readonly locked: Locked;
