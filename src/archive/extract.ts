@@ -10,10 +10,9 @@
 import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FerryError, isFerryError } from '../core/errors.js';
+import { damaged, EntryPaths, entryKindName, pathProblem, shown, unsafe } from './rules.js';
 import {
   BLOCK,
-  MAX_NAME_BYTES,
-  MAX_PATH_BYTES,
   MAX_PAX_BYTES,
   padding,
   parseHeader,
@@ -45,52 +44,10 @@ export interface ExtractResult {
 /** The archive stops before its end-of-archive marker: with volumes, one may be missing. */
 class Truncated extends FerryError {}
 
-const damaged = (archive: string, message: string): FerryError =>
-  new FerryError('ERR_FERRY_ARCHIVE_DAMAGED', `${archive} is damaged: ${message}`, {
-    hint: 'Copy the archive again from the source media.',
-  });
-
 const truncated = (archive: string, message: string): FerryError =>
   new Truncated('ERR_FERRY_ARCHIVE_DAMAGED', `${archive} is damaged: ${message}`, {
     hint: 'Copy the archive again from the source media.',
   });
-
-const isControl = (code: number): boolean => code < 0x20 || code === 0x7f;
-
-/** Paths in messages: control characters shown as escapes, and never more than 200 characters. */
-function shown(path: string): string {
-  let safe = '';
-  for (const ch of path.length > 400 ? path.slice(0, 400) : path) {
-    const code = ch.charCodeAt(0);
-    safe += isControl(code) ? `\\x${code.toString(16).padStart(2, '0')}` : ch;
-  }
-  return safe.length > 200 ? `${safe.slice(0, 200)}…` : safe;
-}
-
-const unsafe = (archive: string, path: string, message: string): FerryError =>
-  new FerryError(
-    'ERR_FERRY_ARCHIVE_UNSAFE',
-    `${archive} contains "${shown(path)}": ${message}; nothing was extracted`,
-    {
-      hint: 'A ferry bundle holds only plain files and folders under one root folder. Do not use this archive.',
-    },
-  );
-
-/** Why an entry's path cannot be extracted, or undefined. */
-function pathProblem(clean: string): string | undefined {
-  if (clean === '') return 'it has an empty name';
-  if (clean.startsWith('/')) return 'it is an absolute path';
-  for (let i = 0; i < clean.length; i++)
-    if (isControl(clean.charCodeAt(i))) return 'its name holds a NUL or control character';
-  if (clean.includes('\\')) return 'its name holds a backslash';
-  const segments = clean.split('/');
-  if (segments.some((s) => s === '' || s === '.' || s === '..'))
-    return 'it has an empty, "." or ".." path segment';
-  if (segments.some((s) => Buffer.byteLength(s) > MAX_NAME_BYTES))
-    return `a name in it is longer than ${MAX_NAME_BYTES} bytes`;
-  if (Buffer.byteLength(clean) > MAX_PATH_BYTES) return `it is longer than ${MAX_PATH_BYTES} bytes`;
-  return undefined;
-}
 
 /**
  * Extracts a bundle archive (a single NAME.ferry.tar, or its volumes given by the first
@@ -195,9 +152,7 @@ async function extractEntries(
 ): Promise<{ root: string; files: string[] }> {
   let root: string | undefined;
   const files: string[] = [];
-  /** Every path so far, explicit or implied by a deeper one: a file, or a folder. */
-  const kinds = new Map<string, 'file' | 'dir'>();
-  const explicit = new Set<string>();
+  const paths = new EntryPaths(archive);
   let pax = new Map<string, string>();
   for (;;) {
     const at = reader.offset;
@@ -256,15 +211,8 @@ async function extractEntries(
         );
       size = n;
     }
-    if (type !== '0' && type !== '\0' && type !== '5') {
-      const what =
-        type === '1'
-          ? 'a hard link'
-          : type === '2'
-            ? 'a symbolic link'
-            : `an entry of type '${shown(type)}'`;
-      throw unsafe(archive, path, `it is ${what}`);
-    }
+    if (type !== '0' && type !== '\0' && type !== '5')
+      throw unsafe(archive, path, `it is ${entryKindName(type)}`);
     if (type === '5' && size !== 0)
       throw damaged(archive, `the folder "${shown(path)}" has a size`);
     const clean = path.replace(/\/+$/, '');
@@ -275,21 +223,7 @@ async function extractEntries(
     if (root === undefined) root = top;
     if (top !== root)
       throw unsafe(archive, path, `it lies outside the root folder "${shown(root)}"`);
-    if (explicit.has(clean)) throw unsafe(archive, path, 'it appears twice');
-    explicit.add(clean);
-    // A file where a folder is (or the other way round) would make the file system refuse, or
-    // would quietly put one entry's contents inside another's.
-    for (let i = 1; i < segments.length; i++) {
-      const ancestor = segments.slice(0, i).join('/');
-      if (kinds.get(ancestor) === 'file')
-        throw unsafe(archive, path, `it lies inside the file "${shown(ancestor)}"`);
-      kinds.set(ancestor, 'dir');
-    }
-    const kind = type === '5' ? 'dir' : 'file';
-    const earlier = kinds.get(clean);
-    if (earlier !== undefined && earlier !== kind)
-      throw unsafe(archive, path, 'it is both a file and a folder');
-    kinds.set(clean, kind);
+    paths.add(clean, type === '5' ? 'dir' : 'file', path);
     const rel = segments.slice(1).join('/');
     const target = rel === '' ? into : join(into, rel);
     if (type === '5') {

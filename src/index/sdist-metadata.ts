@@ -21,9 +21,10 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import { parse as parseToml } from 'smol-toml';
-import { FerryError } from '../core/errors.js';
+import { gunzipBounded } from '../archive/gunzip.js';
+import { readTarFiles as readArchiveTar } from '../archive/read-tar.js';
+import { FerryError, isFerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { onceFor } from '../core/once-for.js';
 import { redactUrl } from '../core/redact.js';
@@ -59,7 +60,7 @@ export interface SdistFiles {
 }
 
 /** An uncompressed sdist larger than this is refused (it is read into memory). */
-const MAX_UNPACKED = 1024 * 1024 * 1024;
+export const MAX_SDIST_UNPACKED = 1024 * 1024 * 1024;
 
 function unreadable(filename: string, reason: string, cause?: unknown): FerryError {
   return new FerryError(
@@ -73,11 +74,6 @@ function unreadable(filename: string, reason: string, cause?: unknown): FerryErr
   );
 }
 
-const cString = (bytes: Buffer): string => {
-  const nul = bytes.indexOf(0);
-  return (nul === -1 ? bytes : bytes.subarray(0, nul)).toString('utf8');
-};
-
 /** `top/PKG-INFO`, `top/pyproject.toml`: the files directly in the archive's one top folder. */
 function topLevelFile(path: string): 'pkgInfo' | 'pyproject' | undefined {
   const parts = path.replace(/^\.\//, '').split('/');
@@ -87,53 +83,20 @@ function topLevelFile(path: string): 'pkgInfo' | 'pyproject' | undefined {
   return undefined;
 }
 
+const SDIST_HINT =
+  'Do not use this sdist: pin a version with wheels, or ask its publisher for a clean archive.';
+
 /**
- * A minimal tar reader (ustar, GNU long names, pax `path`): only regular files' names and
- * bytes, nothing is written anywhere, so hostile names are harmless.
+ * The plain files of an sdist's tar archive (path → bytes) that `wanted` accepts, read by the
+ * one tar reader (src/archive/read-tar.ts) with its header checks and safety rules. Links are
+ * passed over (pip unpacks those that stay inside the sdist; nothing here needs them).
  */
 export function readTarFiles(
   tar: Buffer,
   wanted: (path: string) => boolean,
   filename = 'sdist',
 ): Map<string, Buffer> {
-  const found = new Map<string, Buffer>();
-  let longName: string | undefined;
-  let offset = 0;
-  while (offset + 512 <= tar.length) {
-    const header = tar.subarray(offset, offset + 512);
-    if (header.every((b) => b === 0)) break;
-    const sizeText = cString(header.subarray(124, 136)).trim();
-    const size = sizeText === '' ? 0 : Number.parseInt(sizeText, 8);
-    if (!Number.isSafeInteger(size) || size < 0)
-      throw unreadable(filename, `bad tar header at byte ${offset}`);
-    const type = String.fromCharCode(header[156] ?? 0);
-    const dataStart = offset + 512;
-    if (dataStart + size > tar.length) throw unreadable(filename, 'the tar archive is truncated');
-    const data = tar.subarray(dataStart, dataStart + size);
-    offset = dataStart + Math.ceil(size / 512) * 512;
-    if (type === 'L') {
-      longName = cString(data);
-      continue;
-    }
-    if (type === 'x') {
-      // pax records: "<len> key=value\n"
-      for (const record of data.toString('utf8').split('\n')) {
-        const m = /^\d+ path=(.*)$/s.exec(record);
-        if (m !== null) longName = m[1];
-      }
-      continue;
-    }
-    if (type === 'g') continue;
-    const name = cString(header.subarray(0, 100));
-    const prefix = header.subarray(257, 263).toString('latin1').startsWith('ustar')
-      ? cString(header.subarray(345, 500))
-      : '';
-    const path = longName ?? (prefix === '' ? name : `${prefix}/${name}`);
-    longName = undefined;
-    if ((type === '0' || type === '\0') && wanted(path) && !found.has(path))
-      found.set(path, Buffer.from(data));
-  }
-  return found;
+  return readArchiveTar(tar, { name: filename, wanted, links: 'skip', hint: SDIST_HINT });
 }
 
 /** PKG-INFO and pyproject.toml out of a `.tar.gz` or `.zip` sdist. */
@@ -148,17 +111,21 @@ export async function readSdistFiles(bytes: Buffer, filename: string): Promise<S
     }
     return out;
   }
-  let tar: Buffer;
+  let files: Map<string, Buffer>;
   try {
-    tar = gunzipSync(bytes, { maxOutputLength: MAX_UNPACKED });
-  } catch (error) {
-    throw unreadable(
+    files = readTarFiles(
+      gunzipBounded(bytes, { maxBytes: MAX_SDIST_UNPACKED, name: filename, hint: SDIST_HINT }),
+      (p) => topLevelFile(p) !== undefined,
       filename,
-      'not a gzip-compressed tar archive (or larger than 1 GiB unpacked)',
-      error,
     );
+  } catch (error) {
+    // A damaged archive keeps the sdist error (and its exit status); an unsafe one, or one that
+    // unpacks past the bound, is refused as the archive module says.
+    if (isFerryError(error) && error.code === 'ERR_FERRY_ARCHIVE_DAMAGED')
+      throw unreadable(filename, error.message.replace(`${filename} is damaged: `, ''), error);
+    throw error;
   }
-  for (const [path, data] of readTarFiles(tar, (p) => topLevelFile(p) !== undefined, filename)) {
+  for (const [path, data] of files) {
     const which = topLevelFile(path)!;
     if (out[which] === undefined) out[which] = data.toString('utf8');
   }
