@@ -9,7 +9,9 @@
  * an application built with any 11.x / 12.x / 13.x toolkit runs on a driver at or above the
  * floor of its major version, with limited features (no PTX JIT of newer PTX, ...).
  */
+
 import { FerryError } from '../core/errors.js';
+import { compareVersions } from '../standards/version.js';
 
 export const CUDA_RELEASE_NOTES_URL =
   'https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html';
@@ -68,15 +70,15 @@ function parts(version: string, what: string): number[] {
   return v.split('.').map(Number);
 }
 
-/** Compares dotted numeric versions (driver or CUDA): negative, zero or positive. Missing parts count as 0. */
+/**
+ * Compares dotted numeric versions (driver, CUDA or glibc): negative, zero or positive. Missing
+ * parts count as 0. Refuses anything but digits and dots first, so that a driver string such
+ * as "r470" is named as a bad driver version rather than read as a PEP 440 version.
+ */
 export function compareDottedVersions(a: string, b: string): number {
-  const x = parts(a, 'driver');
-  const y = parts(b, 'driver');
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    const d = (x[i] ?? 0) - (y[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
+  parts(a, 'driver');
+  parts(b, 'driver');
+  return compareVersions(a, b);
 }
 
 /** 'MAJOR.MINOR' from '11.8', '11.8.0', 'cu118', '118'. */

@@ -18,6 +18,7 @@ import {
   type ProfileInterpreter,
   type TargetProfile,
 } from '../host/profile.js';
+import { compareVersions } from '../standards/version.js';
 import {
   compareDottedVersions,
   cudaSupport,
@@ -265,16 +266,9 @@ const FALLBACK_CODES: ReadonlySet<ErrorCode> = new Set([
   'ERR_FERRY_VARIANT_UNKNOWN',
 ]);
 
-function pyTuple(v: string): [number, number] {
-  const [a, b] = v.split('.').map(Number);
-  return [a ?? 0, b ?? 0];
-}
-
-function pyInRange(v: [number, number], s: FrameworkSeries): boolean {
-  const lo = pyTuple(s.python.min);
-  const hi = pyTuple(s.python.max);
-  const cmp = (x: [number, number], y: [number, number]) => x[0] - y[0] || x[1] - y[1];
-  return cmp(v, lo) >= 0 && cmp(v, hi) <= 0;
+function pyInRange([major, minor]: [number, number], s: FrameworkSeries): boolean {
+  const v = `${major}.${minor}`;
+  return compareVersions(v, s.python.min) >= 0 && compareVersions(v, s.python.max) <= 0;
 }
 
 function normalizeArch(arch: string): string {
@@ -285,19 +279,7 @@ function normalizeArch(arch: string): string {
   return a;
 }
 
-function versionKey(v: string): number[] {
-  return v.split(/[.+]/).map((p) => Number.parseInt(p, 10) || 0);
-}
-
-function newerFirst(a: string, b: string): number {
-  const x = versionKey(a);
-  const y = versionKey(b);
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    const d = (y[i] ?? 0) - (x[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
+const newerFirst = (a: string, b: string): number => compareVersions(b, a);
 
 function seriesFor(
   table: FrameworkTable,
@@ -726,9 +708,8 @@ export function chooseVariant(
       pickInterpreter(opts.profile, opts.python)
         .map((i) => i.version)
         .join(', ') || 'none';
-    const byVersion = (a: string, b: string) => newerFirst(b, a);
     const range = {
-      min: series.map((s) => s.python.min).sort(byVersion)[0] as string,
+      min: series.map((s) => s.python.min).sort(compareVersions)[0] as string,
       max: series.map((s) => s.python.max).sort(newerFirst)[0] as string,
       // The oldest Python the newest release supports: older releases mostly do too.
       suggest: (series[0] as FrameworkSeries).python.min,

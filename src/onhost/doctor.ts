@@ -25,6 +25,7 @@ import {
 import { parseWheelFilename, type WheelFilename } from '../standards/filename.js';
 import { normalizeName } from '../standards/name.js';
 import { parseSpecifierSet, specifierSetContains } from '../standards/specifier.js';
+import { compareVersions, tryParseVersion } from '../standards/version.js';
 
 export interface BundleFacts {
   /** Every binary wheel's tag set (expanded: 'cp39-cp39-manylinux_2_28_x86_64', ...). */
@@ -216,20 +217,20 @@ export function diagnose(
       continue;
     }
     const many = sameArch.filter((p) => p.kind === 'manylinux' && p.version !== undefined);
-    if (libc !== null && libc.kind === 'glibc' && libc.version !== null && many.length > 0) {
-      const [hMaj, hMin] = libc.version.split('.').map(Number) as [number, number];
+    // A host glibc version that does not parse is not compared: no finding rather than a wrong one.
+    const hostGlibc = libc?.kind === 'glibc' && libc.version !== null ? libc.version : undefined;
+    if (hostGlibc !== undefined && tryParseVersion(hostGlibc) !== undefined && many.length > 0) {
+      const glibc = (tag: PlatformTag) => (tag.version as readonly [number, number]).join('.');
       // The oldest glibc any of the wheel's manylinux tags asks for.
-      const oldest = [...many].sort((x, y) => {
-        const xv = x.version as readonly [number, number];
-        const yv = y.version as readonly [number, number];
-        return xv[0] - yv[0] || xv[1] - yv[1];
-      })[0] as PlatformTag;
+      const oldest = [...many].sort((x, y) =>
+        compareVersions(glibc(x), glibc(y)),
+      )[0] as PlatformTag;
       const v = oldest.version as readonly [number, number];
-      if (v[0] > hMaj || (v[0] === hMaj && v[1] > hMin)) {
+      if (compareVersions(glibc(oldest), hostGlibc) > 0) {
         add({
           code: 'GLIBC_TOO_OLD',
           severity: 'error',
-          message: `${wheel.filename}: bundle needs manylinux_${v[0]}_${v[1]}, host glibc is ${libc.version}`,
+          message: `${wheel.filename}: bundle needs manylinux_${v[0]}_${v[1]}, host glibc is ${hostGlibc}`,
           fix: `Upgrade the host to glibc ≥ ${v[0]}.${v[1]} (a newer OS release), or build the bundle for this host's profile so older wheels are chosen.`,
         });
         continue;

@@ -231,8 +231,16 @@ function compareLocals(
   return sign(a.length - b.length);
 }
 
-/** Orders two versions exactly as packaging does (`Version._key`); returns -1, 0 or 1. */
-export function compareVersions(a: Version, b: Version): number {
+/**
+ * Orders two versions exactly as packaging does (`Version._key`); returns -1, 0 or 1. The one
+ * version comparison in ferry: framework releases, CUDA and driver versions (535.54.03) and
+ * glibc versions are dotted numbers, which PEP 440 orders numerically part by part, with
+ * missing parts as 0 (`525` == `525.0.0`). Text is parsed with parseVersion, which throws
+ * ERR_FERRY_INVALID_VERSION for anything PEP 440 does not accept.
+ */
+export function compareVersions(x: Version | string, y: Version | string): number {
+  const a = typeof x === 'string' ? parseVersion(x) : x;
+  const b = typeof y === 'string' ? parseVersion(y) : y;
   if (a.epoch !== b.epoch) return sign(a.epoch - b.epoch);
   const release = compareReleases(a.release, b.release);
   if (release !== 0) return release;
