@@ -17,6 +17,7 @@ import {
   resolutionSettingsFrom,
 } from '../index/pip-config.js';
 import type { NetSettings } from '../net/settings.js';
+import type { ExtraIndexPin } from '../ops/framework-fallback.js';
 import type { RequirementsFileResult } from '../resolver/requirements-file.js';
 import { list, type ParsedArgs, str } from './command.js';
 
@@ -69,13 +70,6 @@ from pip's configuration count too; HTTP(S)_PROXY, ALL_PROXY and NO_PROXY are ho
       --timeout SECONDS      fail a request when no data arrives for this long (default 30)
       --retries N            attempts after the first for a failing request (default 4)
       --proxy URL            proxy for every request: http://[user:password@]host:port`;
-
-/** Extra pins a command adds (e.g. --framework's vendor index). */
-export interface ExtraIndexPin {
-  readonly project: string;
-  readonly name: string;
-  readonly url: string;
-}
 
 /**
  * pip's configuration files and PIP_* variables, read once per command (`--isolated` skips the

@@ -9,16 +9,24 @@ import type { Locked, LockedFile, LockedPackage } from '../bundle/locked.js';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { redactUrl } from '../core/redact.js';
+import { ContentCache } from '../fetch/cache.js';
 import { cudaVariantWarning } from '../frameworks/cuda-variants.js';
+import type { FrameworkRequest } from '../frameworks/framework-request.js';
+import type { SettledTarget } from '../host/target-spec.js';
 import { type DistFile, IndexClient } from '../index/client.js';
+import type { FormatPolicy } from '../index/format-control.js';
 import type { IndexConfig } from '../index/index-config.js';
 import { SdistReader } from '../index/sdist-metadata.js';
+import type { NetSettings } from '../net/settings.js';
 import { IndexProvider } from '../resolver/index-provider.js';
+import type { RequirementsFileResult } from '../resolver/requirements-file.js';
 import { type Resolution, resolve, type SourcedRequirement } from '../resolver/resolve.js';
 import { type NormalizedName, normalizeName } from '../standards/name.js';
 import { formatRequirement } from '../standards/requirement.js';
 import { describeTarget, type Target, targetTags } from '../standards/target.js';
 import { parseVersion } from '../standards/version.js';
+import { type ExtraIndexPin, lockFramework } from './framework-fallback.js';
+import { frameworkPinError } from './framework-messages.js';
 
 export interface LockOptions {
   readonly requirements: readonly SourcedRequirement[];
@@ -36,6 +44,92 @@ export interface LockOptions {
   readonly allowSdist?: readonly string[];
   /** Content cache folder: sdists read for their metadata are downloaded into it. */
   readonly cacheDir?: string;
+}
+
+/** What `ferry lock` and `ferry bundle` ask for, with every setting already settled. */
+export interface LockRequest {
+  /** Requirements and constraints as given: arguments, -r and -c files, pip's `constraint`. */
+  readonly requirements: RequirementsFileResult;
+  /** `--framework`: the build is chosen for the targets and added to the requirements. */
+  readonly framework?: FrameworkRequest;
+  readonly targets: readonly SettledTarget[];
+  /** `--pre` or pip's `pre` (a requirements file's own --pre counts too). */
+  readonly prereleases: boolean;
+  /** `--allow-sdist` names, or ':all:'. */
+  readonly allowSdist: readonly string[];
+  /** The download and metadata cache folder. */
+  readonly cacheDir: string;
+  readonly formats?: FormatPolicy;
+  readonly net?: NetSettings;
+  readonly maxPageBytes?: number;
+  /** `--index-for` values: a project the user pinned keeps that index over the table's. */
+  readonly indexFor: readonly string[];
+  /**
+   * Where packages come from for one attempt: the requirements files' own index options and
+   * the extra pins (a vendor index) over the command's settings and pip's configuration.
+   */
+  readonly indexSettings: (
+    requirements: RequirementsFileResult,
+    pins: readonly ExtraIndexPin[],
+  ) => Promise<IndexConfig>;
+  readonly events?: EventSink;
+}
+
+export interface LockOutcome {
+  readonly locked: Locked;
+  /** The client that resolved it: `ferry bundle` downloads through it (credentials, mirrors). */
+  readonly client: IndexClient;
+  readonly cache: ContentCache;
+}
+
+/**
+ * The lock use case: one resolution for all targets, with `--framework`'s build and its
+ * fallback to older releases (framework-fallback.ts), and a hand-pinned framework CUDA build
+ * that the index lacks pointed at the `--framework` form.
+ */
+export async function lock(request: LockRequest): Promise<LockOutcome> {
+  const attempt = async (
+    requirements: RequirementsFileResult,
+    pins: readonly ExtraIndexPin[],
+  ): Promise<LockOutcome> => {
+    const settings = await request.indexSettings(requirements, pins);
+    const cache = new ContentCache(request.cacheDir);
+    const client = new IndexClient({
+      settings,
+      cacheDir: cache.dir,
+      ...(request.events ? { events: request.events } : {}),
+      ...(request.formats === undefined ? {} : { formats: request.formats }),
+      ...(request.net === undefined ? {} : { net: request.net }),
+      ...(request.maxPageBytes === undefined ? {} : { maxPageBytes: request.maxPageBytes }),
+    });
+    const locked = await lockRequirements({
+      requirements: requirements.requirements,
+      constraints: requirements.constraints,
+      prereleases: request.prereleases || requirements.pre,
+      targets: request.targets.map((s) => s.target),
+      client,
+      indexes: indexDescriptions(settings),
+      ...(request.events ? { events: request.events } : {}),
+      allowSdist: request.allowSdist,
+      cacheDir: cache.dir,
+    });
+    return { locked, client, cache };
+  };
+  if (request.framework === undefined) {
+    return attempt(request.requirements, []).catch((error: unknown) => {
+      throw frameworkPinError(error, request.requirements) ?? error;
+    });
+  }
+  return lockFramework(
+    {
+      request: request.framework,
+      targets: request.targets,
+      base: request.requirements,
+      indexFor: request.indexFor,
+      ...(request.events ? { events: request.events } : {}),
+    },
+    attempt,
+  );
 }
 
 /** Rounds of "resolve, then add the build requirements of the sdists chosen" before giving up. */
