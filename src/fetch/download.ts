@@ -158,7 +158,7 @@ const describe = (error: unknown): string => {
 // ---------------------------------------------------------------------------------------------
 // URLs and credentials
 
-interface Target {
+interface DownloadSource {
   /** What is fetched: the URL without userinfo and fragment (fetch refuses userinfo). */
   readonly href: string;
   /** What is shown: redacted. */
@@ -167,7 +167,7 @@ interface Target {
   readonly isFile: boolean;
 }
 
-function parseTarget(url: string): Target {
+function parseSource(url: string): DownloadSource {
   const shown = redactUrl(url);
   let parsed: URL;
   try {
@@ -200,7 +200,7 @@ function parseTarget(url: string): Target {
 // ---------------------------------------------------------------------------------------------
 // The partial file, and what we know of its bytes
 
-interface Partial {
+interface PartialDownload {
   readonly path: string;
   /** SHA-256 state over exactly the bytes in the file, and their count. */
   hash: Hash;
@@ -208,14 +208,14 @@ interface Partial {
 }
 
 /** Deletes the partial file (it is recreated by the next write) and forgets its hash. */
-async function resetPartial(partial: Partial): Promise<void> {
+async function resetPartial(partial: PartialDownload): Promise<void> {
   await unlink(partial.path).catch(() => undefined);
   partial.hash = createHash('sha256');
   partial.length = 0;
 }
 
-async function loadPartial(path: string): Promise<Partial> {
-  const partial: Partial = { path, hash: createHash('sha256'), length: 0 };
+async function loadPartial(path: string): Promise<PartialDownload> {
+  const partial: PartialDownload = { path, hash: createHash('sha256'), length: 0 };
   try {
     for await (const chunk of createReadStream(path)) {
       partial.hash.update(chunk as Buffer);
@@ -227,7 +227,7 @@ async function loadPartial(path: string): Promise<Partial> {
   return partial;
 }
 
-const digestOf = (partial: Partial): string => partial.hash.copy().digest('hex');
+const digestOf = (partial: PartialDownload): string => partial.hash.copy().digest('hex');
 
 const isAlive = (pid: number): boolean => {
   try {
@@ -275,7 +275,7 @@ function parseLength(value: string | null): number | undefined {
   return Number(value.trim());
 }
 
-function statusError(status: number, request: DownloadRequest, target: Target): FerryError {
+function statusError(status: number, request: DownloadRequest, source: DownloadSource): FerryError {
   const hints: Record<number, string> = {
     401: 'the server wants credentials: put them in the index URL (https://user:token@host/...) or check that they are still valid',
     403: 'the server refused these credentials: check the user and token in the index URL and their permissions',
@@ -285,12 +285,12 @@ function statusError(status: number, request: DownloadRequest, target: Target): 
   };
   return new FerryError(
     'ERR_FERRY_HTTP_STATUS',
-    `${target.shown} answered HTTP ${status} for ${request.filename}`,
+    `${source.shown} answered HTTP ${status} for ${request.filename}`,
     {
       hint:
         hints[status] ??
         'the server could not serve the file: try again later, or use another mirror (--index-url, or "index-url" in pip.conf)',
-      details: { url: target.shown, status, filename: request.filename },
+      details: { url: source.shown, status, filename: request.filename },
     },
   );
 }
@@ -305,13 +305,13 @@ interface Context {
   readonly events: EventSink;
   readonly fetch: FetchLike;
   readonly net: NetSettings;
-  readonly partial: Partial;
+  readonly partial: PartialDownload;
   started: boolean;
 }
 
 function integrityError(
   ctx: Context,
-  target: Target,
+  source: DownloadSource,
   kind: 'hash' | 'size',
   actual: string,
 ): FerryError {
@@ -319,19 +319,19 @@ function integrityError(
   if (kind === 'hash') {
     return new FerryError(
       'ERR_FERRY_HASH_MISMATCH',
-      `${request.filename} from ${target.shown} has SHA-256 ${actual}, expected ${sha}`,
+      `${request.filename} from ${source.shown} has SHA-256 ${actual}, expected ${sha}`,
       {
         hint: 'the file differs from what the index promised: a corrupted transfer, a mirror out of sync, or tampering; the download was deleted',
-        details: { url: target.shown, filename: request.filename, expected: sha, actual },
+        details: { url: source.shown, filename: request.filename, expected: sha, actual },
       },
     );
   }
   return new FerryError(
     'ERR_FERRY_SIZE_MISMATCH',
-    `${request.filename} from ${target.shown}: ${actual}`,
+    `${request.filename} from ${source.shown}: ${actual}`,
     {
       hint: 'the server sent a different file than the index describes; the download was deleted',
-      details: { url: target.shown, filename: request.filename, expectedSize: request.size },
+      details: { url: source.shown, filename: request.filename, expectedSize: request.size },
     },
   );
 }
@@ -339,7 +339,7 @@ function integrityError(
 /** Streams `body` onto the end of the partial file, hashing as it goes. */
 async function consume(
   ctx: Context,
-  target: Target,
+  source: DownloadSource,
   body: AsyncIterable<Uint8Array>,
   contentLength: number | undefined,
   onChunk: () => void,
@@ -357,7 +357,7 @@ async function consume(
       if (contentLength !== undefined && received > contentLength) {
         throw integrityError(
           ctx,
-          target,
+          source,
           'size',
           `the body is longer than its Content-Length of ${contentLength} bytes`,
         );
@@ -365,7 +365,7 @@ async function consume(
       if (request.size !== undefined && partial.length + chunk.length > request.size) {
         throw integrityError(
           ctx,
-          target,
+          source,
           'size',
           `the body is longer than the ${request.size} bytes the index promised`,
         );
@@ -403,19 +403,19 @@ async function consume(
 }
 
 /** Checks the finished partial file; deletes it when it is not the promised file. */
-async function finish(ctx: Context, target: Target, resumedFrom: number): Promise<void> {
+async function finish(ctx: Context, source: DownloadSource, resumedFrom: number): Promise<void> {
   const { request, sha, partial } = ctx;
   let failure: FerryError | undefined;
   if (request.size !== undefined && partial.length !== request.size) {
     failure = integrityError(
       ctx,
-      target,
+      source,
       'size',
       `got ${partial.length} bytes, the index promised ${request.size}`,
     );
   } else {
     const actual = digestOf(partial);
-    if (actual !== sha) failure = integrityError(ctx, target, 'hash', actual);
+    if (actual !== sha) failure = integrityError(ctx, source, 'hash', actual);
   }
   if (failure === undefined) return;
   await resetPartial(ctx.partial);
@@ -428,17 +428,17 @@ async function finish(ctx: Context, target: Target, resumedFrom: number): Promis
   throw failure;
 }
 
-async function attemptFile(ctx: Context, target: Target): Promise<void> {
+async function attemptFile(ctx: Context, source: DownloadSource): Promise<void> {
   await resetPartial(ctx.partial);
   let path: string;
   try {
-    path = fileURLToPath(target.href);
+    path = fileURLToPath(source.href);
     const info = await stat(path);
     if (!info.isFile()) throw Object.assign(new Error('not a file'), { code: 'ENOENT' });
   } catch (error) {
     throw new FerryError(
       'ERR_FERRY_FILE_NOT_FOUND',
-      `${target.shown} does not exist (needed for ${ctx.request.filename})`,
+      `${source.shown} does not exist (needed for ${ctx.request.filename})`,
       { hint: 'the local index or find-links folder may be stale; rebuild it', cause: error },
     );
   }
@@ -447,27 +447,27 @@ async function attemptFile(ctx: Context, target: Target): Promise<void> {
     ctx.events({
       type: 'download-start',
       filename: ctx.request.filename,
-      url: target.shown,
+      url: source.shown,
       size: ctx.request.size,
     });
   }
   try {
-    await consume(ctx, target, createReadStream(path), undefined, () => {});
+    await consume(ctx, source, createReadStream(path), undefined, () => {});
   } catch (error) {
     if (isFerryError(error)) throw error;
     throw new FerryError(
       'ERR_FERRY_DOWNLOAD_FAILED',
-      `cannot copy ${target.shown}: ${describe(error)}`,
+      `cannot copy ${source.shown}: ${describe(error)}`,
       {
         hint: 'Check that the file is still there and readable by this user.',
         cause: error,
       },
     );
   }
-  await finish(ctx, target, 0);
+  await finish(ctx, source, 0);
 }
 
-async function attemptHttp(ctx: Context, target: Target): Promise<void> {
+async function attemptHttp(ctx: Context, source: DownloadSource): Promise<void> {
   const { request, sha, partial, options } = ctx;
   // What is already on disk may be the whole file (a run killed just before the rename).
   if (partial.length > 0) {
@@ -484,7 +484,7 @@ async function attemptHttp(ctx: Context, target: Target): Promise<void> {
     'accept-encoding': 'identity', // the hash is over the file's bytes, not a re-encoding of them
     'user-agent': options.userAgent ?? DEFAULTS.userAgent,
   };
-  if (target.authorization !== undefined) headers.authorization = target.authorization;
+  if (source.authorization !== undefined) headers.authorization = source.authorization;
   if (offset > 0) headers.range = `bytes=${offset}-`;
 
   const timeoutMs = options.timeoutMs ?? ctx.net.timeoutMs ?? DEFAULTS.timeoutMs;
@@ -503,7 +503,7 @@ async function attemptHttp(ctx: Context, target: Target): Promise<void> {
 
   try {
     arm();
-    const response = await ctx.fetch(target.href, {
+    const response = await ctx.fetch(source.href, {
       method: 'GET',
       headers,
       signal: controller.signal,
@@ -530,7 +530,7 @@ async function attemptHttp(ctx: Context, target: Target): Promise<void> {
     }
     if (status !== 200 && status !== 206) {
       discard();
-      throw statusError(status, request, target);
+      throw statusError(status, request, source);
     }
 
     let resumedFrom = 0;
@@ -561,7 +561,7 @@ async function attemptHttp(ctx: Context, target: Target): Promise<void> {
       await resetPartial(partial);
       throw integrityError(
         ctx,
-        target,
+        source,
         'size',
         `the server announced ${partial.length + contentLength} bytes, the index promised ${request.size}`,
       );
@@ -574,14 +574,14 @@ async function attemptHttp(ctx: Context, target: Target): Promise<void> {
       ctx.events({
         type: 'download-start',
         filename: request.filename,
-        url: target.shown,
+        url: source.shown,
         size: request.size,
         ...(resumedFrom > 0 ? { resumeFrom: resumedFrom } : {}),
       });
     }
-    await consume(ctx, target, response.body, contentLength, arm);
+    await consume(ctx, source, response.body, contentLength, arm);
     clearTimeout(timer);
-    await finish(ctx, target, resumedFrom);
+    await finish(ctx, source, resumedFrom);
   } catch (error) {
     if (options.signal?.aborted) throw abortedError();
     if (stalled) {
@@ -601,7 +601,7 @@ async function attemptHttp(ctx: Context, target: Target): Promise<void> {
 }
 
 /** All attempts at one URL: retries transient failures with backoff; throws a FerryError. */
-async function fromUrl(ctx: Context, target: Target): Promise<void> {
+async function fromUrl(ctx: Context, source: DownloadSource): Promise<void> {
   const { options, request } = ctx;
   const policy: RetryPolicy = {
     retries: options.retries ?? ctx.net.retries ?? DEFAULT_RETRY_POLICY.retries,
@@ -618,8 +618,8 @@ async function fromUrl(ctx: Context, target: Target): Promise<void> {
     if (options.signal?.aborted) throw abortedError();
     attempts++;
     try {
-      if (target.isFile) await attemptFile(ctx, target);
-      else await attemptHttp(ctx, target);
+      if (source.isFile) await attemptFile(ctx, source);
+      else await attemptHttp(ctx, source);
       return;
     } catch (error) {
       if (!(error instanceof TransientError)) throw error;
@@ -633,11 +633,11 @@ async function fromUrl(ctx: Context, target: Target): Promise<void> {
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
         throw new FerryError(
           'ERR_FERRY_DOWNLOAD_FAILED',
-          `downloading ${request.filename} from ${target.shown} failed after ${attempts} attempts in ${seconds} s: ${error.message}`,
+          `downloading ${request.filename} from ${source.shown} failed after ${attempts} attempts in ${seconds} s: ${error.message}`,
           {
             hint: 'check the network or proxy settings; partial downloads are kept and resumed on the next run',
             details: {
-              url: target.shown,
+              url: source.shown,
               filename: request.filename,
               attempts,
               seconds: Number(seconds),
@@ -651,7 +651,7 @@ async function fromUrl(ctx: Context, target: Target): Promise<void> {
       ctx.events({
         type: 'download-retry',
         filename: request.filename,
-        url: target.shown,
+        url: source.shown,
         attempt: attempts + 1,
         reason: error.message,
       });
@@ -671,22 +671,22 @@ async function fromAnyUrl(ctx: Context, urls: readonly string[]): Promise<string
   const failures: { url: string; error: FerryError }[] = [];
   let integrityRetried = false;
   for (let i = 0; i < urls.length; i++) {
-    const target = parseTarget(urls[i]!);
+    const source = parseSource(urls[i]!);
     try {
-      await fromUrl(ctx, target);
-      return target.shown;
+      await fromUrl(ctx, source);
+      return source.shown;
     } catch (error) {
       if (!isFerryError(error)) throw error;
       if (error.code === 'ERR_FERRY_ABORTED') throw error;
       if (isIntegrityError(error)) {
         if (integrityRetried) throw error;
         integrityRetried = true;
-        failures.push({ url: target.shown, error });
+        failures.push({ url: source.shown, error });
         // The next mirror, or this URL again when there is none.
         if (i + 1 >= urls.length) i--;
         continue;
       }
-      failures.push({ url: target.shown, error });
+      failures.push({ url: source.shown, error });
     }
   }
   const last = failures[failures.length - 1]!;
