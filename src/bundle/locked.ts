@@ -4,6 +4,7 @@
  * pylock.toml read back (lock-file.ts) both produce it, so the same lock rebuilds the same
  * bundle.
  */
+import type { PackageChoice } from '../resolver/resolve.js';
 import type { Target } from '../standards/target.js';
 
 export interface LockedFile {
@@ -17,17 +18,8 @@ export interface LockedFile {
   readonly requiresPython?: string;
 }
 
-export interface LockedPackage {
-  readonly name: string;
-  readonly version: string;
-  readonly extras: readonly string[];
-  readonly requiredBy: readonly string[];
-  readonly dependencies: readonly string[];
-  /** Names of the targets that need it. */
-  readonly targets: readonly string[];
+export interface LockedPackage extends PackageChoice {
   readonly files: readonly LockedFile[];
-  /** A yanked release the user pinned (PEP 592): the index's reason, or true without one. */
-  readonly yanked?: true | string;
 }
 
 export interface Locked {

@@ -60,14 +60,17 @@ export interface ResolveOptions {
   readonly target?: { readonly description: string; readonly tags: readonly string[] };
 }
 
-export interface ResolvedPackage {
-  readonly name: NormalizedName;
+/**
+ * One package of a resolution, as the resolver picks it and as a lock records it
+ * (bundle/locked.ts): names are normalized here, plain text when read back from a lock.
+ */
+export interface PackageChoice<Name extends string = string> {
+  readonly name: Name;
   readonly version: string;
-  readonly candidate: Candidate;
-  readonly extras: readonly NormalizedName[];
+  readonly extras: readonly Name[];
   /** Who required it, as "the command line" or "name version". */
   readonly requiredBy: readonly string[];
-  readonly dependencies: readonly NormalizedName[];
+  readonly dependencies: readonly Name[];
   /** Names of the targets that need this package (all of them unless a marker excludes some). */
   readonly targets: readonly string[];
   /**
@@ -75,6 +78,10 @@ export interface ResolvedPackage {
    * exactly: the index's reason, or true when it gave none (PEP 691's convention).
    */
   readonly yanked?: true | string;
+}
+
+export interface ResolvedPackage extends PackageChoice<NormalizedName> {
+  readonly candidate: Candidate;
 }
 
 export interface Resolution {

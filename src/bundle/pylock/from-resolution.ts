@@ -2,6 +2,7 @@
 import { FerryError } from '../../core/errors.js';
 import { evaluateMarker, type MarkerEnvironment, parseMarker } from '../../standards/marker.js';
 import { compareVersions, tryParseVersion } from '../../standards/version.js';
+import type { LockedFile, LockedPackage } from '../locked.js';
 import { compareText, normalizeUploadTime } from './shared.js';
 import type { LockFileInput, LockInput, LockPackageInput, LockTable } from './types.js';
 import { safeNormalize } from './write.js';
@@ -9,22 +10,10 @@ import { safeNormalize } from './write.js';
 /** The facts of a resolution that a lock records (the lead's `Locked` fits this shape). */
 export interface ResolvedForLock {
   readonly targets: readonly { readonly name: string; readonly markers: MarkerEnvironment }[];
-  readonly packages: readonly {
-    readonly name: string;
-    readonly version: string;
-    readonly dependencies: readonly string[];
-    /** Names of the targets that need it. */
-    readonly targets: readonly string[];
-    readonly files: readonly {
-      readonly filename: string;
-      readonly url: string;
-      readonly index: string;
-      readonly sha256: string;
-      readonly size?: number;
-      readonly uploadTime?: string;
-      readonly requiresPython?: string;
-    }[];
-  }[];
+  readonly packages: readonly Pick<
+    LockedPackage,
+    'name' | 'version' | 'dependencies' | 'targets' | 'files'
+  >[];
   /** Written to [tool.ferry] for the record. */
   readonly requirements?: readonly string[];
   readonly constraints?: readonly string[];
@@ -84,7 +73,7 @@ export function lockInputFromResolution(resolved: ResolvedForLock): LockInput {
     const sdists = p.files
       .filter((f) => !f.filename.endsWith('.whl'))
       .sort((a, b) => compareText(a.filename, b.filename));
-    const toDist = (f: ResolvedForLock['packages'][number]['files'][number]): LockFileInput => ({
+    const toDist = (f: LockedFile): LockFileInput => ({
       name: f.filename,
       url: f.url,
       ...(f.size === undefined ? {} : { size: f.size }),
