@@ -5,15 +5,95 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
+import { formatLockFile, lockedFromPylock } from '../bundle/lock-file.js';
 import type { Locked, LockedFile } from '../bundle/locked.js';
 import { BUNDLE_FORMAT_VERSION, type Manifest, type ManifestFile } from '../bundle/manifest.js';
+import { formatPylock, parsePylock, relocatePylock } from '../bundle/pylock.js';
 import { formatRequirementsTxt } from '../bundle/requirements-txt.js';
 import { writeBundleFolder } from '../bundle/write-folder.js';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
+import { redactUrl } from '../core/redact.js';
 import type { ContentCache } from '../fetch/cache.js';
 import { downloadAll } from '../fetch/download.js';
-import { describeTarget, targetTags } from '../standards/target.js';
+import type { IndexClient } from '../index/client.js';
+import { mirrorFileUrls } from '../index/mirror-files.js';
+import { describeTarget, type Target, targetTags } from '../standards/target.js';
+
+/**
+ * A lock read back from pylock.toml, for `ferry bundle --lock`. The targets come from the lock
+ * when ferry recorded them there; `targets` is asked only for a lock written by another tool.
+ */
+export async function lockedFromLockText(
+  text: string,
+  source: string,
+  targets: () => Promise<readonly Target[]>,
+): Promise<Locked> {
+  const lock = parsePylock(text, source);
+  const recorded = Array.isArray(
+    (lock.tool?.ferry as Record<string, unknown> | undefined)?.['target-details'],
+  );
+  return lockedFromPylock(lock, recorded ? [] : [...(await targets())]);
+}
+
+export interface BundleRequest {
+  readonly locked: Locked;
+  /** The index client the lock was made with (or one for the same indexes): credentials, mirrors. */
+  readonly client: IndexClient;
+  readonly cache: ContentCache;
+  readonly outDir: string;
+  readonly toolVersion: string;
+  /** The lock came from a pylock.toml (`--lock`), not from a fresh resolution. */
+  readonly fromLockFile: boolean;
+  /** SOURCE_DATE_EPOCH, when set. */
+  readonly createdAt?: Date;
+  readonly force?: boolean;
+  readonly concurrency?: number;
+  readonly sm3?: boolean;
+  readonly events?: EventSink;
+}
+
+/**
+ * The bundle use case: the bundle carries its own lock (paths pointing at its wheels/), and
+ * every file is fetched from its index or, when that fails, from the index's mirrors.
+ */
+export async function bundle(request: BundleRequest): Promise<BuildBundleResult> {
+  const { locked, client } = request;
+  const bundled = relocatePylock(parsePylock(formatLockFile(locked), 'pylock.toml'), 'wheels');
+  const createdAt =
+    request.createdAt ?? (request.fromLockFile ? newestUploadTime(locked) : undefined);
+  return buildBundle({
+    locked,
+    outDir: request.outDir,
+    cache: request.cache,
+    toolVersion: request.toolVersion,
+    withCredentials: (url) => client.withCredentials(url),
+    mirrorsFor: (file) => {
+      // --mirror a,b: a file that fails on one mirror is fetched from the others.
+      const index = client.config.indexes.find((i) =>
+        [i.url, ...i.fallbacks].some((u) => redactUrl(u) === file.index),
+      );
+      return index === undefined ? [] : mirrorFileUrls(file.url, [index.url, ...index.fallbacks]);
+    },
+    ...(request.events ? { events: request.events } : {}),
+    force: request.force === true,
+    pylockToml: formatPylock(bundled),
+    ...(request.concurrency === undefined ? {} : { concurrency: request.concurrency }),
+    ...(createdAt === undefined ? {} : { createdAt }),
+    sm3: request.sm3 === true,
+  });
+}
+
+/**
+ * For a bundle built from a lock: the newest upload time among its files, so that the same
+ * lock rebuilds the same bytes (SOURCE_DATE_EPOCH, when set, is taken over it).
+ */
+export function newestUploadTime(locked: Locked): Date {
+  const times = locked.packages.flatMap((p) =>
+    p.files.map((f) => (f.uploadTime === undefined ? 0 : Date.parse(f.uploadTime))),
+  );
+  return new Date(Math.max(0, ...times.filter((t) => Number.isFinite(t))));
+}
 
 export interface BuildBundleOptions {
   readonly locked: Locked;

@@ -1,21 +1,16 @@
 import { readFile } from 'node:fs/promises';
-import { formatLockFile, lockedFromPylock } from '../../bundle/lock-file.js';
-import type { Locked } from '../../bundle/locked.js';
-import { formatPylock, parsePylock, relocatePylock } from '../../bundle/pylock.js';
 import { FERRY_ENV, readEnv } from '../../core/env.js';
-import { redactUrl } from '../../core/redact.js';
 import { ContentCache, defaultCacheDir } from '../../fetch/cache.js';
 import { IndexClient } from '../../index/client.js';
-import { mirrorFileUrls } from '../../index/mirror-files.js';
 import { useNetSettings } from '../../net/settings.js';
-import { buildBundle } from '../../ops/bundle.js';
+import { bundle, lockedFromLockText } from '../../ops/bundle.js';
+import type { LockOutcome } from '../../ops/lock.js';
 import { describeTarget } from '../../standards/target.js';
 import { type Command, str, usageError } from '../command.js';
 import { RESOLVE_HELP, RESOLVE_OPTIONS, resolveFromArgs } from '../resolve-args.js';
 import { settleIndexSettings, settleNetwork, settlePipConfiguration } from '../settings.js';
 import { settleCliTargets } from '../target-options.js';
 import { VERSION } from '../version.js';
-
 export const bundleCommand: Command = {
   name: 'bundle',
   options: {
@@ -57,7 +52,7 @@ Examples:
     if (concurrency !== undefined && !/^[1-9]\d*$/.test(concurrency))
       throw usageError('bundle', `--concurrency "${concurrency}" is not a positive number.`);
     const fromLock = str(args.values.lock);
-    let resolved: Awaited<ReturnType<typeof resolveFromArgs>>;
+    let resolved: LockOutcome;
     if (fromLock !== undefined) {
       if (
         args.positionals.length > 0 ||
@@ -69,18 +64,12 @@ Examples:
           '--lock takes the place of requirements; give one or the other.',
         );
       }
-      const lock = parsePylock(
+      const locked = await lockedFromLockText(
         await readFile(fromLock, 'utf8').catch((error: Error) => {
           throw usageError('bundle', `cannot read the lock "${fromLock}": ${error.message}`);
         }),
         fromLock,
-      );
-      const recorded = Array.isArray(
-        (lock.tool?.ferry as Record<string, unknown> | undefined)?.['target-details'],
-      );
-      const locked = lockedFromPylock(
-        lock,
-        recorded ? [] : (await settleCliTargets(args)).map((s) => s.target),
+        async () => (await settleCliTargets(args)).map((s) => s.target),
       );
       const cache = new ContentCache(str(args.values['cache-dir']) ?? defaultCacheDir());
       const pip = await settlePipConfiguration(args);
@@ -100,29 +89,19 @@ Examples:
       resolved = await resolveFromArgs('bundle', args, out);
     }
     const { locked, client, cache } = resolved;
-    // The bundle carries its lock, pointing at its own wheels/ folder.
-    const lockText = formatLockFile(locked);
-    const bundled = relocatePylock(parsePylock(lockText, 'pylock.toml'), 'wheels');
-    const createdAt = bundleTime(fromLock === undefined ? undefined : locked);
-    const result = await buildBundle({
+    const createdAt = sourceDateEpoch();
+    const result = await bundle({
       locked,
-      outDir,
+      client,
       cache,
+      outDir,
       toolVersion: VERSION,
-      withCredentials: (url) => client.withCredentials(url),
-      mirrorsFor: (file) => {
-        // --mirror a,b: a file that fails on one mirror is fetched from the others.
-        const index = client.config.indexes.find((i) =>
-          [i.url, ...i.fallbacks].some((u) => redactUrl(u) === file.index),
-        );
-        return index === undefined ? [] : mirrorFileUrls(file.url, [index.url, ...index.fallbacks]);
-      },
-      events: out.events,
-      force: args.values.force === true,
-      pylockToml: formatPylock(bundled),
-      ...(concurrency === undefined ? {} : { concurrency: Number.parseInt(concurrency, 10) }),
+      fromLockFile: fromLock !== undefined,
       ...(createdAt === undefined ? {} : { createdAt }),
+      force: args.values.force === true,
+      ...(concurrency === undefined ? {} : { concurrency: Number.parseInt(concurrency, 10) }),
       sm3: args.values.sm3 === true,
+      events: out.events,
     });
     const targets = locked.targets.map(describeTarget);
     out.result(
@@ -146,23 +125,14 @@ Examples:
   },
 };
 
-/**
- * The manifest's creation time: SOURCE_DATE_EPOCH when set; for a bundle built from a lock, the
- * newest upload time among its files (so the same lock rebuilds the same bytes); else now.
- */
-function bundleTime(fromLock: Locked | undefined): Date | undefined {
+/** SOURCE_DATE_EPOCH as the manifest's creation time (reproducible builds), when set. */
+function sourceDateEpoch(): Date | undefined {
   const epoch = readEnv(FERRY_ENV.sourceDateEpoch);
-  if (epoch !== undefined) {
-    if (!/^\d+$/.test(epoch))
-      throw usageError(
-        'bundle',
-        `SOURCE_DATE_EPOCH must be whole seconds since 1970, got "${epoch}".`,
-      );
-    return new Date(Number(epoch) * 1000);
-  }
-  if (fromLock === undefined) return undefined;
-  const times = fromLock.packages.flatMap((p) =>
-    p.files.map((f) => (f.uploadTime === undefined ? 0 : Date.parse(f.uploadTime))),
-  );
-  return new Date(Math.max(0, ...times.filter((t) => Number.isFinite(t))));
+  if (epoch === undefined) return undefined;
+  if (!/^\d+$/.test(epoch))
+    throw usageError(
+      'bundle',
+      `SOURCE_DATE_EPOCH must be whole seconds since 1970, got "${epoch}".`,
+    );
+  return new Date(Number(epoch) * 1000);
 }
