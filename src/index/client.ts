@@ -10,9 +10,8 @@
  * fail is not asked for them again in this run, a host that ignores Range gets whole-file
  * downloads, an index whose JSON pages are broken is asked for HTML.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readdir, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { FERRY_ENV } from '../core/env.js';
 import { FerryError } from '../core/errors.js';
@@ -24,6 +23,8 @@ import { type NetSettings, netSettings } from '../net/settings.js';
 import { assertSafeFilename, parseDistFilename } from '../standards/filename.js';
 import { isValidProjectName, type NormalizedName, normalizeName } from '../standards/name.js';
 import { normalizeVersion } from '../standards/version.js';
+import { hashBytes, tryNormalizeDigest } from '../store/hash.js';
+import { ContentStore } from '../store/store.js';
 import { DEFAULT_FORMAT_POLICY, type FormatPolicy } from './format-control.js';
 import { type FetchOptions, fetchBytes, fetchText, isNotFound, splitCredentials } from './http.js';
 import {
@@ -657,16 +658,15 @@ export class IndexClient {
 
   async #loadMetadata(file: DistFile): Promise<string> {
     const sha256 = file.hashes.sha256;
-    const cached =
-      this.#cacheDir === undefined || sha256 === undefined
-        ? undefined
-        : metadataCachePath(this.#cacheDir, sha256);
-    if (cached !== undefined) {
-      const text = await readFile(cached, 'utf8').catch(() => undefined);
+    const digest = sha256 === undefined ? undefined : tryNormalizeDigest(sha256);
+    const store = this.#cacheDir === undefined ? undefined : new ContentStore(this.#cacheDir);
+    if (store !== undefined && digest !== undefined) {
+      const text = await store.readDerived('metadata', digest);
       if (text !== undefined && text !== '') return text;
     }
     const text = await this.#fetchMetadata(file);
-    if (cached !== undefined) await writeAtomically(cached, text).catch(() => {});
+    if (store !== undefined && digest !== undefined)
+      await store.writeDerived('metadata', digest, text).catch(() => {});
     return text;
   }
 
@@ -783,20 +783,7 @@ export class IndexClient {
     const { body } = await this.#limit(() =>
       fetchBytes(this.withCredentials(file.url), { ...this.#http, events: this.#events }),
     );
-    const actual = createHash('sha256').update(body).digest('hex');
-    if (expected !== undefined && actual !== expected) {
-      throw new FerryError(
-        'ERR_FERRY_HASH_MISMATCH',
-        `${file.filename} from ${redactUrl(file.url)} has SHA-256 ${actual}, the index promised ${expected}`,
-        {
-          hint: 'The mirror may be serving a corrupt or changed file; try again later or use another index.',
-          details: { filename: file.filename, url: redactUrl(file.url), expected, actual },
-        },
-      );
-    }
-    if (this.#cacheDir !== undefined)
-      await storeInCache(this.#cacheDir, actual, body).catch(() => {});
-    return body;
+    return checkAndStore(body, file, expected, this.#cacheDir);
   }
 }
 
@@ -831,23 +818,10 @@ function versionKey(filename: string): string | undefined {
   }
 }
 
-/** `<cacheDir>/metadata/<sha256>`: metadata of the file with that SHA-256. */
+/** `<cacheDir>/metadata/<sha256>`: metadata of the file with that SHA-256 (ContentStore.derivedPath). */
 export function metadataCachePath(cacheDir: string, sha256: string): string | undefined {
-  const sha = sha256.toLowerCase();
-  if (!/^[0-9a-f]{64}$/.test(sha)) return undefined;
-  return join(cacheDir, 'metadata', sha);
-}
-
-async function writeAtomically(target: string, text: string): Promise<void> {
-  await mkdir(dirname(target), { recursive: true });
-  const tmp = `${target}.ferry-tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    await writeFile(tmp, text);
-    await rename(tmp, target);
-  } catch (error) {
-    await unlink(tmp).catch(() => {});
-    throw error;
-  }
+  const sha = tryNormalizeDigest(sha256);
+  return sha === undefined ? undefined : new ContentStore(cacheDir).derivedPath('metadata', sha);
 }
 
 function parsedName(filename: string, projectName?: string): string | undefined {
@@ -870,27 +844,42 @@ export function projectUrl(indexUrl: string, name: NormalizedName): string {
   return `${indexUrl.replace(/\/+$/, '')}/${encodeURIComponent(name)}/`;
 }
 
-/** The content-addressed cache path, identical to fetch/cache.ts's `ContentCache.pathFor`. */
+/** The content-addressed cache path of a file (ContentStore.pathFor), or undefined for a bad digest. */
 export function cachePath(cacheDir: string, sha256: string): string | undefined {
-  const sha = sha256.toLowerCase();
-  if (!/^[0-9a-f]{64}$/.test(sha)) return undefined;
-  return join(cacheDir, 'sha256', sha.slice(0, 2), sha.slice(2));
+  const sha = tryNormalizeDigest(sha256);
+  return sha === undefined ? undefined : new ContentStore(cacheDir).pathFor(sha);
 }
 
-/** Writes bytes into the content cache: atomic and read-only, as fetch/cache.ts stores entries. */
+/** Writes bytes into the content cache: a verified, atomic, read-only store write. */
 export async function storeInCache(cacheDir: string, sha256: string, body: Buffer): Promise<void> {
-  const target = cachePath(cacheDir, sha256);
-  if (target === undefined) return;
-  await mkdir(dirname(target), { recursive: true });
-  const tmp = `${target}.ferry-tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    await writeFile(tmp, body, { mode: 0o444 });
-    await chmod(tmp, 0o444);
-    await rename(tmp, target);
-  } catch (error) {
-    await unlink(tmp).catch(() => {});
-    throw error;
+  if (tryNormalizeDigest(sha256) === undefined) return;
+  await new ContentStore(cacheDir).putBytes(body, sha256);
+}
+
+/**
+ * Checks downloaded bytes against the SHA-256 the index promised (ERR_FERRY_HASH_MISMATCH
+ * naming the file and the URL) and keeps them in the content cache when there is one. A cache
+ * that cannot be written only means the file is downloaded again next time.
+ */
+export async function checkAndStore(
+  body: Buffer,
+  file: Pick<DistFile, 'filename' | 'url'>,
+  expected: string | undefined,
+  cacheDir: string | undefined,
+): Promise<Buffer> {
+  const actual = hashBytes(body);
+  if (expected !== undefined && actual !== expected.toLowerCase()) {
+    throw new FerryError(
+      'ERR_FERRY_HASH_MISMATCH',
+      `${file.filename} from ${redactUrl(file.url)} has SHA-256 ${actual}, the index promised ${expected}`,
+      {
+        hint: 'The mirror may be serving a corrupt or changed file; try again later or use another index.',
+        details: { filename: file.filename, url: redactUrl(file.url), expected, actual },
+      },
+    );
   }
+  if (cacheDir !== undefined) await storeInCache(cacheDir, actual, body).catch(() => {});
+  return body;
 }
 
 function limiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {

@@ -15,10 +15,9 @@
  * What a backend adds through `get_requires_for_build_wheel` cannot be known without running
  * it; for setuptools backends (which historically ask for `wheel` that way) `wheel` is added.
  *
- * The archive is downloaded into the content cache (`<cache>/sha256/ab/cdef…`, the layout of
- * fetch/cache.ts) after its SHA-256 was checked, so the bundle step finds it there.
+ * The archive is kept in the content store (`<cache>/sha256/ab/cdef…`, src/store/) after its
+ * SHA-256 was checked, so the bundle step finds it there.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parse as parseToml } from 'smol-toml';
@@ -27,10 +26,11 @@ import { readTarFiles as readArchiveTar } from '../archive/read-tar.js';
 import { FerryError, isFerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { onceFor } from '../core/once-for.js';
-import { redactUrl } from '../core/redact.js';
 import { parseCoreMetadata } from '../standards/metadata.js';
 import { normalizeName } from '../standards/name.js';
-import { cachePath, type DistFile, storeInCache } from './client.js';
+import { tryNormalizeDigest } from '../store/hash.js';
+import { ContentStore } from '../store/store.js';
+import { checkAndStore, type DistFile } from './client.js';
 import { type FetchOptions, fetchBytes } from './http.js';
 import { bufferReader, readZipEntries, readZipEntry } from './wheel-metadata.js';
 
@@ -378,14 +378,11 @@ export class SdistReader {
 
   /** The sdist's bytes: from the cache, a local file, or downloaded and hash-checked into the cache. */
   async bytes(file: DistFile): Promise<Buffer> {
-    const expected = file.hashes.sha256?.toLowerCase();
-    const cached =
-      expected === undefined || this.options.cacheDir === undefined
-        ? undefined
-        : cachePath(this.options.cacheDir, expected);
-    if (cached !== undefined) {
-      const body = await readFile(cached).catch(() => undefined);
-      if (body !== undefined && sha256(body) === expected) return body;
+    const expected = file.hashes.sha256;
+    const digest = expected === undefined ? undefined : tryNormalizeDigest(expected);
+    if (digest !== undefined && this.options.cacheDir !== undefined) {
+      const cached = await new ContentStore(this.options.cacheDir).read(digest, { verify: true });
+      if (cached !== undefined) return cached;
     }
     const body = file.url.startsWith('file:')
       ? await readFile(fileURLToPath(file.url))
@@ -395,21 +392,6 @@ export class SdistReader {
             ...(this.options.events === undefined ? {} : { events: this.options.events }),
           })
         ).body;
-    const actual = sha256(body);
-    if (expected !== undefined && actual !== expected) {
-      throw new FerryError(
-        'ERR_FERRY_HASH_MISMATCH',
-        `${file.filename} from ${redactUrl(file.url)} has SHA-256 ${actual}, the index promised ${expected}`,
-        {
-          hint: 'The mirror may be serving a corrupt or changed file; try again later or use another index.',
-          details: { filename: file.filename, url: redactUrl(file.url), expected, actual },
-        },
-      );
-    }
-    if (this.options.cacheDir !== undefined)
-      await storeInCache(this.options.cacheDir, actual, body).catch(() => {});
-    return body;
+    return checkAndStore(body, file, expected, this.options.cacheDir);
   }
 }
-
-const sha256 = (body: Buffer): string => createHash('sha256').update(body).digest('hex');

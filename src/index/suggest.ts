@@ -11,9 +11,10 @@
  * those find nothing, the root page's list of every name, announced as progress, bounded in
  * time and size by the caller, and kept in the cache for a day so the next typo costs nothing.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../store/index.js';
 
 function normalize(name: string): string {
   return name.toLowerCase().replace(/[-_.]+/g, '-');
@@ -224,14 +225,11 @@ export async function writeCachedNames(
   names: readonly string[],
 ): Promise<void> {
   const path = nameListPath(cacheDir, rootUrl);
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     await mkdir(join(cacheDir, 'names'), { recursive: true });
-    await writeFile(tmp, `# ${rootUrl}\n${names.join('\n')}\n`);
-    await rename(tmp, path);
+    await writeFileAtomic(path, `# ${rootUrl}\n${names.join('\n')}\n`, { sync: false });
   } catch {
     // A cache that cannot be written only means the list is fetched again next time.
-    await unlink(tmp).catch(() => {});
   }
 }
 
