@@ -44,6 +44,14 @@ export const str = (v: ParsedArgs['values'][string]): string | undefined =>
 export const list = (v: ParsedArgs['values'][string]): string[] =>
   Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
 
+/** The one positional argument a command takes (`what` names it in the usage error). */
+export function onePositional(args: ParsedArgs, command: string, what: string): string {
+  const [first, ...rest] = args.positionals;
+  if (first === undefined || rest.length > 0)
+    throw usageError(command, `give exactly one ${what}.`);
+  return first;
+}
+
 export function usageError(command: string, message: string): FerryError {
   return new FerryError('ERR_FERRY_USAGE', `ferry ${command}: ${message}`, {
     hint: `Run "ferry ${command} --help" for usage.`,

@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { probeHost } from '../../host/probe.js';
-import { parseTargetProfile, profileName, type TargetProfile } from '../../host/profile.js';
-import { bundleFactsFromManifest, type DoctorProblem, diagnose } from '../../onhost/doctor.js';
-import { readBundleManifest } from '../../onhost/install.js';
-import { type Command, str, usageError } from '../command.js';
+import { profileName } from '../../host/profile.js';
+import type { DoctorProblem } from '../../onhost/doctor.js';
+import { doctor } from '../../ops/doctor.js';
+import { type Command, onePositional, str, usageError } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { openBundleForCommand } from '../open-for-command.js';
 
@@ -33,45 +32,33 @@ Options:
                        minor-version compatibility as a warning, not an error
       --json           print the facts and problems as JSON on stdout`,
   async run(args, out) {
-    const bundleDir = args.positionals[0];
-    if (bundleDir === undefined || args.positionals.length > 1)
-      throw usageError('doctor', 'give exactly one BUNDLE folder.');
+    const bundleDir = onePositional(args, 'doctor', 'BUNDLE folder');
     const venv = str(args.values.venv);
     const pythonArg = str(args.values.python);
     if (venv !== undefined && pythonArg !== undefined)
       throw usageError('doctor', 'give --venv or --python, not both.');
     const python = venv === undefined ? pythonArg : join(venv, 'bin', 'python');
-    const opened = await openBundleForCommand(bundleDir);
-    const manifest = await readBundleManifest(opened.dir, opened.label).finally(() =>
-      opened.cleanup(),
-    );
-    const facts = bundleFactsFromManifest(manifest);
     const profileFile = str(args.values.profile);
-    let host: TargetProfile;
-    if (profileFile !== undefined) {
-      host = parseTargetProfile(
-        await readFile(profileFile, 'utf8').catch((e: NodeJS.ErrnoException) => {
-          throw usageError(
-            'doctor',
-            `cannot read --profile "${profileFile}": ${e.code ?? e.message}`,
-          );
-        }),
-        profileFile,
-      );
-      if (python !== undefined)
-        host = {
-          ...host,
-          interpreters: host.interpreters.filter((i) => matchesInterpreter(i, python)),
-        };
-    } else {
-      host = await probeHost(python === undefined ? {} : { python });
-      if (python !== undefined)
-        host = { ...host, interpreters: host.interpreters.filter((i) => i.running) };
-    }
-    const problems = diagnose(facts, host, {
+    const { manifest, facts, host, problems, errors } = await doctor({
+      bundle: bundleDir,
+      ...(python === undefined ? {} : { python }),
+      ...(profileFile === undefined
+        ? {}
+        : {
+            profile: {
+              source: profileFile,
+              read: () =>
+                readFile(profileFile, 'utf8').catch((e: NodeJS.ErrnoException) => {
+                  throw usageError(
+                    'doctor',
+                    `cannot read --profile "${profileFile}": ${e.code ?? e.message}`,
+                  );
+                }),
+            },
+          }),
       allowMinorVersionCompat: args.values['allow-minor-version-compat'] === true,
+      open: openBundleForCommand,
     });
-    const errors = problems.filter((p) => p.severity === 'error').length;
     const what =
       facts.framework === undefined
         ? `${manifest.packages.length} packages`
@@ -99,11 +86,4 @@ Options:
 
 export function formatProblem(p: DoctorProblem): string {
   return `${p.severity === 'error' ? 'error  ' : 'warning'} ${p.code}: ${p.message}\n        fix: ${p.fix}`;
-}
-
-function matchesInterpreter(i: TargetProfile['interpreters'][number], python: string): boolean {
-  if (i.executable === python || i.paths.includes(python)) return true;
-  // '3.9' or 'python3.9'
-  const v = /(\d+\.\d+)$/.exec(python)?.[1];
-  return v !== undefined && (i.version === v || i.version.startsWith(`${v}.`));
 }

@@ -1,12 +1,9 @@
-import { FerryError } from '../../core/errors.js';
-import { type InstallReport, installBundle, untrustedWithoutKeys } from '../../onhost/install.js';
-import { buildReceipt, writeReceipt } from '../../onhost/receipt.js';
 import { parseSmokeMode } from '../../onhost/smoke/checks.js';
-import { loadSecretKey, loadTrustedKeys, type SecretKey } from '../../trust/keys.js';
-import { type Command, list, str, usageError } from '../command.js';
+import { install } from '../../ops/install.js';
+import { type Command, onePositional, str, usageError } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { openBundleForCommand } from '../open-for-command.js';
-import type { Output } from '../render.js';
+import { TRUST_OPTIONS, trustArgs } from '../trust-options.js';
 import { VERSION } from '../version.js';
 
 export const installCommand: Command = {
@@ -20,10 +17,7 @@ export const installCommand: Command = {
     'smoke-timeout': { type: 'string' },
     receipt: { type: 'string' },
     key: { type: 'string' },
-    'trusted-key': { type: 'string', multiple: true },
-    'trust-file': { type: 'string', multiple: true },
-    'require-signers': { type: 'string' },
-    'allow-unsigned': { type: 'boolean' },
+    ...TRUST_OPTIONS,
     'skip-doctor': { type: 'boolean' },
   },
   help: `Usage: ferry install BUNDLE (--venv PATH | --into PATH) --trusted-key FILE... [options]
@@ -66,12 +60,11 @@ Exit status: 0 installed; 5 damaged bundle; 6 the bundle would need the network;
 signed by a trusted key, or no key given; 8 pip or the smoke test failed; 9 doctor found
 errors.`,
   async run(args, out) {
-    const bundleDir = args.positionals[0];
-    if (bundleDir === undefined || args.positionals.length > 1)
-      throw usageError(
-        'install',
-        'give exactly one BUNDLE (a folder, a .ferry.tar or its first volume).',
-      );
+    const bundleDir = onePositional(
+      args,
+      'install',
+      'BUNDLE (a folder, a .ferry.tar or its first volume)',
+    );
     const venv = str(args.values.venv);
     const into = str(args.values.into);
     if ((venv === undefined) === (into === undefined))
@@ -93,64 +86,34 @@ errors.`,
     const keyPath = str(args.values.key);
     if (keyPath !== undefined && receiptPath === undefined)
       throw usageError('install', '--key signs the receipt; give --receipt FILE too.');
-    const keyFiles = [...list(args.values['trusted-key']), ...list(args.values['trust-file'])];
-    const allowUnsigned = args.values['allow-unsigned'] === true;
-    if (keyFiles.length > 0 && allowUnsigned)
-      throw usageError(
-        'install',
-        '--allow-unsigned cannot be combined with --trusted-key / --trust-file.',
-      );
-    const requireText = str(args.values['require-signers']);
-    const requireSigners = requireText === undefined ? 1 : Number(requireText);
-    if (!Number.isInteger(requireSigners) || requireSigners < 1)
-      throw usageError(
-        'install',
-        `--require-signers wants a whole number of 1 or more, got "${requireText}".`,
-      );
-    if (requireText !== undefined && allowUnsigned)
+    const { keyFiles, allowUnsigned, requireSigners, requireSignersGiven } = trustArgs(
+      args,
+      'install',
+    );
+    if (requireSignersGiven && allowUnsigned)
       throw usageError(
         'install',
         '--require-signers counts signatures; --allow-unsigned checks none.',
       );
-    // Trust fails closed, and before anything is extracted, created or installed.
-    if (keyFiles.length === 0 && !allowUnsigned) throw untrustedWithoutKeys(bundleDir);
-    // Load keys first: a typo in a key path should not cost a whole install.
-    const key = keyPath === undefined ? undefined : await loadSecretKey(keyPath);
-    const trustedKeys = await loadTrustedKeys(keyFiles);
-
-    // A .ferry.tar, one of its volumes or its volumes.json is unpacked first (and removed
-    // after, on an error or a signal too).
-    const opened = await openBundleForCommand(bundleDir);
-    let report: InstallReport;
-    try {
-      report = await installBundle({
-        bundleDir: opened.dir,
-        bundleLabel: opened.label,
-        ...(venv === undefined ? {} : { venv }),
-        ...(into === undefined ? {} : { into }),
-        ...(python === undefined ? {} : { python }),
-        force: args.values.force === true,
-        smoke,
-        ...(smokeTimeoutSeconds === undefined ? {} : { smokeTimeoutSeconds }),
-        skipDoctor: args.values['skip-doctor'] === true,
-        trustedKeys,
-        requireSigners,
-        allowUnsigned,
-        events: out.events,
-      });
-    } catch (error) {
-      // A failed smoke test is worth a receipt too: it is what the far side needs to see.
-      const failed =
-        error instanceof FerryError
-          ? (error.details?.report as InstallReport | undefined)
-          : undefined;
-      if (failed !== undefined && receiptPath !== undefined)
-        await saveReceipt(receiptPath, failed, key, out);
-      throw error;
-    } finally {
-      await opened.cleanup();
-    }
-    if (receiptPath !== undefined) await saveReceipt(receiptPath, report, key, out);
+    const report = await install({
+      bundle: bundleDir,
+      ...(venv === undefined ? {} : { venv }),
+      ...(into === undefined ? {} : { into }),
+      ...(python === undefined ? {} : { python }),
+      force: args.values.force === true,
+      smoke,
+      ...(smokeTimeoutSeconds === undefined ? {} : { smokeTimeoutSeconds }),
+      skipDoctor: args.values['skip-doctor'] === true,
+      keyFiles,
+      requireSigners,
+      allowUnsigned,
+      ...(receiptPath === undefined
+        ? {}
+        : { receipt: { path: receiptPath, ...(keyPath === undefined ? {} : { keyPath }) } }),
+      ferryVersion: VERSION,
+      open: openBundleForCommand,
+      events: out.events,
+    });
     const lines = [
       ...report.checks.map(
         (c) =>
@@ -162,16 +125,3 @@ errors.`,
     return EXIT.ok;
   },
 };
-
-async function saveReceipt(
-  path: string,
-  report: InstallReport,
-  key: SecretKey | undefined,
-  out: Output,
-): Promise<void> {
-  const written = await writeReceipt(path, buildReceipt(report, { ferryVersion: VERSION }), key);
-  out.events({
-    type: 'info',
-    message: `receipt written to ${written.path}${written.signature ? `, signed: ${written.signature}` : ''}`,
-  });
-}

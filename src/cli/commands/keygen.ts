@@ -5,7 +5,7 @@ import {
   parsePublicKey,
   writeKeyPairFiles,
 } from '../../trust/keys.js';
-import { type Command, str, usageError } from '../command.js';
+import { type Command, onePositional, str } from '../command.js';
 
 export const keygenCommand: Command = {
   name: 'keygen',
@@ -27,12 +27,7 @@ Options:
       --comment TEXT   minisign's untrusted comment in the key files
       --json           print the result as JSON`,
   async run(args, out) {
-    const name = args.positionals[0];
-    if (name === undefined || args.positionals.length > 1)
-      throw usageError(
-        'keygen',
-        'give exactly one NAME (the key files are NAME.key and NAME.pub).',
-      );
+    const name = onePositional(args, 'keygen', 'NAME (the key files are NAME.key and NAME.pub)');
     const comment = str(args.values.comment);
     const pair = generateKeyPair(
       args.values.sm2 === true ? 'sm2' : 'ed25519',

@@ -4,7 +4,7 @@ import { parseManifest } from '../../bundle/manifest.js';
 import { checkPackOutput, packBundle, parseSize } from '../../bundle/pack.js';
 import { verifyBundle } from '../../bundle/verify.js';
 import { readEnv } from '../../core/env.js';
-import { type Command, str, usageError } from '../command.js';
+import { type Command, onePositional, str, usageError } from '../command.js';
 
 /** The archive's entry time: SOURCE_DATE_EPOCH, else the manifest's createdAt, so the same bundle packs to the same bytes. */
 async function archiveTime(dir: string): Promise<number> {
@@ -47,9 +47,7 @@ Options:
                        e.g. 3900M for FAT32, 4.7GB for a DVD
       --json           print the result as JSON`,
   async run(args, out) {
-    const dir = args.positionals[0];
-    if (dir === undefined || args.positionals.length > 1)
-      throw usageError('pack', 'give exactly one bundle folder DIR.');
+    const dir = onePositional(args, 'pack', 'bundle folder DIR');
     const output = str(args.values.output);
     if (output === undefined) throw usageError('pack', 'missing -o NAME.ferry.tar.');
     const split = str(args.values.split);

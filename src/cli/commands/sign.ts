@@ -1,6 +1,6 @@
 import { signBundle } from '../../bundle/sign.js';
 import { loadSecretKey } from '../../trust/keys.js';
-import { type Command, str, usageError } from '../command.js';
+import { type Command, onePositional, str, usageError } from '../command.js';
 
 export const signCommand: Command = {
   name: 'sign',
@@ -23,9 +23,7 @@ Options:
       --force                  replace this key's earlier signature
       --json                   print the result as JSON`,
   async run(args, out) {
-    const dir = args.positionals[0];
-    if (dir === undefined || args.positionals.length > 1)
-      throw usageError('sign', 'give exactly one BUNDLE folder.');
+    const dir = onePositional(args, 'sign', 'BUNDLE folder');
     const keyPath = str(args.values.key);
     if (keyPath === undefined)
       throw usageError('sign', 'missing --key FILE (the secret key to sign with).');

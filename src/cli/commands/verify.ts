@@ -1,15 +1,12 @@
-import { verifyBundle } from '../../bundle/verify.js';
-import { loadTrustedKeys } from '../../trust/keys.js';
-import { type Command, list, str, usageError } from '../command.js';
+import { verify } from '../../ops/verify.js';
+import { type Command, onePositional } from '../command.js';
 import { openBundleForCommand } from '../open-for-command.js';
+import { TRUST_OPTIONS, trustArgs } from '../trust-options.js';
 
 export const verifyCommand: Command = {
   name: 'verify',
   options: {
-    'trusted-key': { type: 'string', multiple: true },
-    'trust-file': { type: 'string', multiple: true },
-    'require-signers': { type: 'string' },
-    'allow-unsigned': { type: 'boolean' },
+    ...TRUST_OPTIONS,
   },
   help: `Usage: ferry verify BUNDLE --trusted-key FILE... [--require-signers N]
        ferry verify BUNDLE --allow-unsigned
@@ -36,53 +33,26 @@ Exit status: 0 verified, 5 tampered (a file changed, an extra file), 6 incomplet
 volume missing, a dependency not in the bundle), 7 untrusted (a bad signature, too few trusted
 signers, or no key given); several problems: the first of 5, 6, 7.`,
   async run(args, out) {
-    const path = args.positionals[0];
-    if (path === undefined || args.positionals.length > 1)
-      throw usageError('verify', 'give exactly one BUNDLE (folder or .ferry.tar).');
-    const keyFiles = [...list(args.values['trusted-key']), ...list(args.values['trust-file'])];
-    const allowUnsigned = args.values['allow-unsigned'] === true;
-    if (keyFiles.length > 0 && allowUnsigned)
-      throw usageError(
-        'verify',
-        '--allow-unsigned cannot be combined with --trusted-key / --trust-file.',
-      );
-    const requireText = str(args.values['require-signers']);
-    const requireSigners = requireText === undefined ? 1 : Number(requireText);
-    if (!Number.isInteger(requireSigners) || requireSigners < 1)
-      throw usageError(
-        'verify',
-        `--require-signers wants a whole number of 1 or more, got "${requireText}".`,
-      );
-    const trustedKeys = await loadTrustedKeys(keyFiles);
-    const opened = await openBundleForCommand(path);
-    try {
-      const report = await verifyBundle(opened.dir, {
-        trustedKeys,
-        requireSigners,
-        allowUnsigned,
-        label: opened.label,
-      });
-      if (!report.signatures.checked) {
-        out.events({
-          type: 'warning',
-          code: 'ERR_FERRY_UNSIGNED',
-          message:
-            'signatures were NOT checked (--allow-unsigned); only integrity and completeness were',
-        });
-      }
-      const signed = report.signatures.checked
-        ? `signed by ${report.signatures.signers.join(', ')}`
-        : 'signatures NOT checked';
-      out.result(
-        { ...report, dir: path },
-        `verified ${path}: ${report.files} files, ${report.packages} packages, complete; ${signed}` +
-          (report.signatures.unknown.length > 0
-            ? `; ignored signatures from untrusted keys: ${report.signatures.unknown.map((u) => u.keyId).join(', ')}`
-            : ''),
-      );
-      return 0;
-    } finally {
-      await opened.cleanup();
-    }
+    const path = onePositional(args, 'verify', 'BUNDLE (folder or .ferry.tar)');
+    const { keyFiles, allowUnsigned, requireSigners } = trustArgs(args, 'verify');
+    const report = await verify({
+      bundle: path,
+      keyFiles,
+      requireSigners,
+      allowUnsigned,
+      open: openBundleForCommand,
+      events: out.events,
+    });
+    const signed = report.signatures.checked
+      ? `signed by ${report.signatures.signers.join(', ')}`
+      : 'signatures NOT checked';
+    out.result(
+      { ...report, dir: path },
+      `verified ${path}: ${report.files} files, ${report.packages} packages, complete; ${signed}` +
+        (report.signatures.unknown.length > 0
+          ? `; ignored signatures from untrusted keys: ${report.signatures.unknown.map((u) => u.keyId).join(', ')}`
+          : ''),
+    );
+    return 0;
   },
 };
