@@ -46,7 +46,7 @@ describe('FerryError codes and hints', () => {
         'ERR_FERRY_BAD_HASH',
         /64 lower-case hex/,
       ],
-      [() => parseSha256Sums('nonsense\n'), 'ERR_FERRY_BAD_SHA256SUMS', /SHA256  PATH/],
+      [() => parseSha256Sums('nonsense\n'), 'ERR_FERRY_BAD_SHA256SUMS', /SHA256 {2}PATH/],
       [() => verifySignatures(new Uint8Array(), [], [], 0), 'ERR_FERRY_USAGE', /--require-signers/],
       [() => parseMinisignSignature('hello\n'), 'ERR_FERRY_BAD_SIGNATURE', /ferry sign/],
       [() => parseSm2PublicKey('hello'), 'ERR_FERRY_BAD_KEY', /ferry keygen --sm2/],
