@@ -3,8 +3,8 @@
  * under [tool.ferry] so that `ferry bundle --lock` rebuilds exactly the bundle the lock
  * describes, with no resolution and no guessing about the targets.
  */
-import { rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve as resolvePath } from 'node:path';
+import { stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { FerryError } from '../core/errors.js';
 import { parseWheelFilename } from '../standards/filename.js';
 import { evaluateMarker, parseMarker } from '../standards/marker.js';
@@ -12,6 +12,7 @@ import { normalizeName } from '../standards/name.js';
 import { bestWheelRank, tagRanking } from '../standards/tags.js';
 import type { Target } from '../standards/target.js';
 import { targetTags } from '../standards/target.js';
+import { writeFileAtomic } from '../store/index.js';
 import type { Locked, LockedFile, LockedPackage } from './locked.js';
 import { formatPylock, lockInputFromResolution, type PylockFile } from './pylock.js';
 
@@ -193,14 +194,7 @@ export async function writeLockOutput(path: string, text: string): Promise<void>
       await writeFile(path, text);
       return;
     }
-    const temp = join(dirname(resolvePath(path)), `.${basename(path)}.ferry-tmp-${process.pid}`);
-    try {
-      await writeFile(temp, text, { flag: 'wx' });
-      await rename(temp, path);
-    } catch (error) {
-      await rm(temp, { force: true }).catch(() => undefined);
-      throw error;
-    }
+    await writeFileAtomic(resolvePath(path), text);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     throw destination(path, e.message, 'Check the path and that its disk has room.');

@@ -6,10 +6,10 @@
  * the signature must go inside it, so sign the folder and pack again.
  */
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { FerryError } from '../core/errors.js';
+import { writeFileAtomic } from '../store/index.js';
 import type { SecretKey } from '../trust/keys.js';
 import { createSignature } from '../trust/verify-signatures.js';
 import { verifyBundle } from './verify.js';
@@ -67,20 +67,7 @@ export async function signBundle(
       },
     );
   }
-  const tmp = join(root, `.${signature.name}.${process.pid}.tmp`);
-  const handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
-  try {
-    await handle.writeFile(signature.bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(tmp, target);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(target, signature.bytes, { mode: 0o644 });
   return {
     dir: root,
     file: `${BUNDLE_FILES.signatures}/${signature.name}`,

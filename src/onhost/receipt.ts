@@ -4,10 +4,11 @@
  * bytes beside it: RECEIPT.minisig (Ed25519, minisign) or RECEIPT.sm2.sig (SM2/SM3, DER).
  * The receipt names its signing key (`signedBy`) inside the signed bytes. docs/target-side.md.
  */
-import { lstat, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { lstat, readFile, rm } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { z } from 'zod';
 import { FerryError } from '../core/errors.js';
+import { writeFileAtomic } from '../store/index.js';
 import type { SecretKey, TrustedKey } from '../trust/keys.js';
 import {
   checkSignatures,
@@ -147,20 +148,14 @@ export async function writeReceipt(
   const sigs = receiptSignaturePaths(path);
   await rm(sigs.minisig, { force: true });
   await rm(sigs.sm2, { force: true });
-  await atomicWrite(path, bytes);
+  await writeFileAtomic(path, bytes);
   if (key === undefined) return { path };
   const signature = createSignature(bytes, key, {
     trustedComment: `ferry install receipt: ${signed.outcome}, bundle sha256 ${signed.bundle.sha256}, ${signed.createdAt}`,
   });
   const sigPath = key.algorithm === 'ed25519' ? sigs.minisig : sigs.sm2;
-  await atomicWrite(sigPath, signature.bytes);
+  await writeFileAtomic(sigPath, signature.bytes);
   return { path, signature: sigPath };
-}
-
-async function atomicWrite(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  await writeFile(tmp, bytes);
-  await rename(tmp, path);
 }
 
 export interface ReceiptCheck {

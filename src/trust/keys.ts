@@ -16,10 +16,10 @@
  * base64 SubjectPublicKeyInfo DER, i.e. the PEM body on one line). Trust comes only from the
  * files a user names; keys that travel inside a bundle are never trusted.
  */
-import { constants } from 'node:fs';
-import { lstat, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { lstat, readFile, stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { caretLine, FerryError, isFerryError } from '../core/errors.js';
+import { AtomicFile, commitAll } from '../store/index.js';
 import { ACCEPTED_KEYS, describeKeyText, describePublicKeyDer } from './describe-key.js';
 import {
   formatMinisignPublicKey,
@@ -406,33 +406,21 @@ export async function writeKeyPairFiles(
       });
     }
   }
-  const tmpOf = (path: string): string =>
-    join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const writeTmp = async (path: string, text: string, mode: number): Promise<void> => {
-    const handle = await open(
-      tmpOf(path),
-      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL,
-      mode,
-    );
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.chmod(mode);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  };
-  const renamed: string[] = [];
+  const files: AtomicFile[] = [];
   try {
-    await writeTmp(secretKeyPath, pair.secretKeyText, 0o600);
-    await writeTmp(publicKeyPath, pair.publicKeyText, 0o644);
-    await rename(tmpOf(secretKeyPath), secretKeyPath);
-    renamed.push(secretKeyPath);
-    await rename(tmpOf(publicKeyPath), publicKeyPath);
+    // Both halves are written and flushed under temporary names, then renamed together: a
+    // failure leaves neither (commitAll), never a secret key without its public half.
+    for (const [path, text, mode] of [
+      [secretKeyPath, pair.secretKeyText, 0o600],
+      [publicKeyPath, pair.publicKeyText, 0o644],
+    ] as const) {
+      const file = await AtomicFile.open(path, { mode });
+      files.push(file);
+      await file.write(text);
+    }
+    await commitAll(files);
   } catch (error) {
-    await Promise.all(
-      [tmpOf(secretKeyPath), tmpOf(publicKeyPath), ...renamed].map((p) => rm(p, { force: true })),
-    );
+    await Promise.all(files.map((f) => f.abort()));
     const code = (error as NodeJS.ErrnoException).code;
     throw new FerryError(
       'ERR_FERRY_KEY_WRITE',

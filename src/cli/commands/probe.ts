@@ -1,8 +1,7 @@
-import { rename, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { FERRY_ENV, readEnv } from '../../core/env.js';
 import { probeHost } from '../../host/probe.js';
 import { profileName, type TargetProfile } from '../../host/profile.js';
+import { writeFileAtomic } from '../../store/index.js';
 import { type Command, list, str } from '../command.js';
 
 export const probeCommand: Command = {
@@ -41,9 +40,7 @@ Options:
     const text = `${JSON.stringify(profile, null, 2)}\n`;
     const output = str(args.values.output);
     if (output !== undefined) {
-      const tmp = join(dirname(output), `.${basename(output)}.${process.pid}.tmp`);
-      await writeFile(tmp, text);
-      await rename(tmp, output);
+      await writeFileAtomic(output, text);
     }
     if (out.json || output === undefined) {
       // --json: one line, like every other --json output (a JSON-lines reader takes it whole).
