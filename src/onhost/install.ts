@@ -1,5 +1,7 @@
 /**
- * `ferry install`: verify → doctor → build in staging → smoke test → move into place.
+ * The steps of `ferry install` on the target, as uv splits installing: planInstall (verify →
+ * offline check → destination → doctor), prepareInstall (the staging venv) and installPrepared
+ * (pip → smoke test → move into place). src/ops/install.ts runs them in that order.
  *
  * Nothing at the destination changes until the install and the smoke test have passed:
  *   - a new venv is built in `.NAME.ferry-tmp` beside the destination and renamed into place;
@@ -34,7 +36,8 @@ import {
   type SmokeCheckResult,
 } from './smoke/run-smoke.js';
 
-export interface InstallOptions {
+/** What planInstall needs: the bundle, the destination, the keys, and how to judge the host. */
+export interface PlanOptions {
   readonly bundleDir: string;
   /** A new venv at this path (exactly one of venv / into). */
   readonly venv?: string;
@@ -44,8 +47,6 @@ export interface InstallOptions {
   readonly python?: string;
   /** Replace an existing folder at `venv`. */
   readonly force?: boolean;
-  readonly smoke?: SmokeMode;
-  readonly smokeTimeoutSeconds?: number;
   /** Install even when doctor reports errors. */
   readonly skipDoctor?: boolean;
   /** Keys to check the bundle's signatures with. */
@@ -382,7 +383,35 @@ export async function recoverInterrupted(
   }
 }
 
-export async function installBundle(options: InstallOptions): Promise<InstallReport> {
+/**
+ * What an install will do, decided before anything is made (uv's Plan step): the bundle
+ * verified and proven installable offline, the destination and the interpreter, and doctor's
+ * verdict on this host. The only change it makes is undoing what a killed run left beside the
+ * destination, so that it sees the destination as it really is.
+ */
+export interface InstallPlan {
+  readonly mode: 'new' | 'into';
+  /** The venv's final path. */
+  readonly dest: string;
+  /** Where the new venv is built and tested (`.NAME.ferry-tmp` beside dest). */
+  readonly staging: string;
+  /** Something is at dest already (a --force'd --venv, or the --into venv). */
+  readonly replaces: boolean;
+  /** The interpreter for a new venv, or the --into venv's own. */
+  readonly python: string;
+  readonly bundleDir: string;
+  readonly label: string;
+  readonly manifest: Manifest;
+  readonly offline: OfflinePlan;
+  readonly bundle: BundleIdentity;
+  readonly host: TargetProfile;
+  readonly problems: readonly DoctorProblem[];
+  /** When planning started, for the report's duration. */
+  readonly started: number;
+}
+
+/** Plan: verify → offline check → destination → doctor. Throws before anything is made. */
+export async function planInstall(options: PlanOptions): Promise<InstallPlan> {
   const started = Date.now();
   const events = options.events ?? (() => {});
   const bundleDir = resolvePath(options.bundleDir);
@@ -411,7 +440,7 @@ export async function installBundle(options: InstallOptions): Promise<InstallRep
     label,
     events,
   });
-  const plan = await planOfflineInstall(bundleDir, manifest, label);
+  const offline = await planOfflineInstall(bundleDir, manifest, label);
   const bundle = await bundleIdentity(bundleDir, manifest, label);
 
   // 2. destination
@@ -465,119 +494,176 @@ export async function installBundle(options: InstallOptions): Promise<InstallRep
         message: `ignored (--skip-doctor): ${p.message}`,
       });
   }
-
-  // 4. build in staging
-  const staging = stagingPath(dest);
-  const report = (
-    outcome: 'passed' | 'failed',
-    checks: readonly SmokeCheckResult[],
-  ): InstallReport => ({
-    outcome,
+  return {
     mode,
-    venv: dest,
+    dest,
+    staging: stagingPath(dest),
+    replaces: existing !== undefined,
     python,
+    bundleDir,
+    label,
+    manifest,
+    offline,
     bundle,
-    packages: manifest.packages.map((p) => ({ name: p.name, version: p.version })),
-    doctor: problems,
+    host: probed,
+    problems,
+    started,
+  };
+}
+
+/** The report of an install, passed or failed (a receipt is written from it either way). */
+export function installReport(
+  plan: InstallPlan,
+  outcome: 'passed' | 'failed',
+  checks: readonly SmokeCheckResult[],
+): InstallReport {
+  return {
+    outcome,
+    mode: plan.mode,
+    venv: plan.dest,
+    python: plan.python,
+    bundle: plan.bundle,
+    packages: plan.manifest.packages.map((p) => ({ name: p.name, version: p.version })),
+    doctor: plan.problems,
     checks,
     imports:
       (checks.find((c) => c.id === 'imports')?.data?.imports as ImportResult[] | undefined) ?? [],
-    host: probed,
-    seconds: (Date.now() - started) / 1000,
-  });
-  try {
-    if (mode === 'new') {
-      events({ type: 'install-step', step: 'venv', detail: python });
-      const created = await run(python, ['-m', 'venv', staging], { env: isolatedPipEnv() });
-      if (created.code !== 0) {
-        throw new FerryError(
-          'ERR_FERRY_VENV_FAILED',
-          `"${python} -m venv" failed: ${lastLines(created.stderr || created.stdout)}`,
-          {
-            hint: 'Install the venv module for this Python (e.g. the python3-venv package), or choose another --python.',
-          },
-        );
-      }
-    } else {
-      events({ type: 'install-step', step: 'copy', detail: `${dest} → ${staging}` });
-      const copied = await run('cp', ['-a', '--reflink=auto', dest, staging]);
-      if (copied.code !== 0) {
-        throw new FerryError(
-          'ERR_FERRY_VENV_FAILED',
-          `could not copy "${dest}" to a staging folder: ${lastLines(copied.stderr)}`,
-          {
-            hint: 'Make room for a second copy of the venv beside it; --into installs into a copy so the venv stays intact on failure.',
-          },
-        );
-      }
-    }
-    const venvPython = join(staging, 'bin', 'python');
-    events({
-      type: 'install-step',
-      step: 'pip',
-      detail: `${manifest.files.length} files, no network`,
-    });
-    const pip = await run(
-      venvPython,
-      [
-        '-m',
-        'pip',
-        'install',
-        '--no-index',
-        '--find-links',
-        join(bundleDir, 'wheels'),
-        '--require-hashes',
-        ...(plan.sdists.length === 0 ? ['--only-binary', ':all:'] : []),
-        '--no-cache-dir',
-        '-r',
-        join(bundleDir, 'requirements.txt'),
-      ],
-      { env: isolatedPipEnv() },
-    );
-    if (pip.code !== 0) {
+    host: plan.host,
+    seconds: (Date.now() - plan.started) / 1000,
+  };
+}
+
+/** A staging venv made by prepareInstall, ready for pip. */
+export interface PreparedInstall {
+  readonly staging: string;
+  /** The staging venv's interpreter. */
+  readonly python: string;
+}
+
+/**
+ * Prepare: the staging venv beside the destination, a new one (`python -m venv`) or, for
+ * --into, a copy of the existing venv (cp -a) so that the original stays intact on failure.
+ * On failure the caller removes plan.staging (discardStaging).
+ */
+export async function prepareInstall(
+  plan: InstallPlan,
+  events: EventSink = () => {},
+): Promise<PreparedInstall> {
+  const { python, staging, dest } = plan;
+  if (plan.mode === 'new') {
+    events({ type: 'install-step', step: 'venv', detail: python });
+    const created = await run(python, ['-m', 'venv', staging], { env: isolatedPipEnv() });
+    if (created.code !== 0) {
       throw new FerryError(
-        'ERR_FERRY_PIP_FAILED',
-        `pip could not install the bundle:\n${lastLines(pip.stderr || pip.stdout, 15)}`,
+        'ERR_FERRY_VENV_FAILED',
+        `"${python} -m venv" failed: ${lastLines(created.stderr || created.stdout)}`,
         {
-          hint: 'The bundle may have been built for another target; run `ferry doctor BUNDLE` on this host.',
+          hint: 'Install the venv module for this Python (e.g. the python3-venv package), or choose another --python.',
         },
       );
     }
-
-    // 5. smoke test
-    const checks = selectSmokeChecks(
-      options.smoke ?? 'auto',
-      manifest.packages.map((p) => p.name),
-    );
-    const results = await runSmokeChecks(venvPython, checks, {
-      events,
-      ...(options.smokeTimeoutSeconds === undefined
-        ? {}
-        : { timeoutSeconds: options.smokeTimeoutSeconds }),
-    });
-    const failed = results.filter((r) => !passed(r) && r.outcome !== 'skipped');
-    if (failed.length > 0) {
+  } else {
+    events({ type: 'install-step', step: 'copy', detail: `${dest} → ${staging}` });
+    const copied = await run('cp', ['-a', '--reflink=auto', dest, staging]);
+    if (copied.code !== 0) {
       throw new FerryError(
-        'ERR_FERRY_SMOKE_FAILED',
-        `The smoke test failed, so ${mode === 'new' ? 'no venv was made' : `${dest} was left as it was`}:\n${failed.map((r) => `  ${r.id}: ${r.outcome}: ${r.detail}`).join('\n')}`,
+        'ERR_FERRY_VENV_FAILED',
+        `could not copy "${dest}" to a staging folder: ${lastLines(copied.stderr)}`,
         {
-          hint: 'A missing shared library, a wheel for another platform or a CPU/GPU mismatch is the usual cause; run `ferry doctor BUNDLE`.',
-          details: { report: report('failed', results) },
+          hint: 'Make room for a second copy of the venv beside it; --into installs into a copy so the venv stays intact on failure.',
         },
       );
     }
-
-    // 6. into place
-    await relocateVenv(staging, dest);
-    if (existing !== undefined) await swapInto(staging, dest);
-    else await rename(staging, dest);
-    await rm(staging, { recursive: true, force: true }); // the old venv, after a swap
-    events({ type: 'install-step', step: 'done', detail: dest });
-    return report('passed', results);
-  } catch (error) {
-    await rm(staging, { recursive: true, force: true });
-    throw error;
   }
+  return { staging, python: join(staging, 'bin', 'python') };
+}
+
+export interface InstallStepOptions {
+  readonly smoke?: SmokeMode;
+  readonly smokeTimeoutSeconds?: number;
+  readonly events?: EventSink;
+}
+
+/**
+ * Install: pip --no-index --require-hashes into the staging venv (no pip configuration, so no
+ * network), the smoke test there, then the venv moved into place atomically. A failed smoke
+ * test throws ERR_FERRY_SMOKE_FAILED with the failed report in its details.
+ */
+export async function installPrepared(
+  plan: InstallPlan,
+  prepared: PreparedInstall,
+  options: InstallStepOptions = {},
+): Promise<InstallReport> {
+  const events = options.events ?? (() => {});
+  const { manifest, bundleDir, dest, mode } = plan;
+  const { staging, python: venvPython } = prepared;
+  events({
+    type: 'install-step',
+    step: 'pip',
+    detail: `${manifest.files.length} files, no network`,
+  });
+  const pip = await run(
+    venvPython,
+    [
+      '-m',
+      'pip',
+      'install',
+      '--no-index',
+      '--find-links',
+      join(bundleDir, 'wheels'),
+      '--require-hashes',
+      ...(plan.offline.sdists.length === 0 ? ['--only-binary', ':all:'] : []),
+      '--no-cache-dir',
+      '-r',
+      join(bundleDir, 'requirements.txt'),
+    ],
+    { env: isolatedPipEnv() },
+  );
+  if (pip.code !== 0) {
+    throw new FerryError(
+      'ERR_FERRY_PIP_FAILED',
+      `pip could not install the bundle:\n${lastLines(pip.stderr || pip.stdout, 15)}`,
+      {
+        hint: 'The bundle may have been built for another target; run `ferry doctor BUNDLE` on this host.',
+      },
+    );
+  }
+
+  // The smoke test, in the staging venv.
+  const checks = selectSmokeChecks(
+    options.smoke ?? 'auto',
+    manifest.packages.map((p) => p.name),
+  );
+  const results = await runSmokeChecks(venvPython, checks, {
+    events,
+    ...(options.smokeTimeoutSeconds === undefined
+      ? {}
+      : { timeoutSeconds: options.smokeTimeoutSeconds }),
+  });
+  const failed = results.filter((r) => !passed(r) && r.outcome !== 'skipped');
+  if (failed.length > 0) {
+    throw new FerryError(
+      'ERR_FERRY_SMOKE_FAILED',
+      `The smoke test failed, so ${mode === 'new' ? 'no venv was made' : `${dest} was left as it was`}:\n${failed.map((r) => `  ${r.id}: ${r.outcome}: ${r.detail}`).join('\n')}`,
+      {
+        hint: 'A missing shared library, a wheel for another platform or a CPU/GPU mismatch is the usual cause; run `ferry doctor BUNDLE`.',
+        details: { report: installReport(plan, 'failed', results) },
+      },
+    );
+  }
+
+  // Into place.
+  await relocateVenv(staging, dest);
+  if (plan.replaces) await swapInto(staging, dest);
+  else await rename(staging, dest);
+  await rm(staging, { recursive: true, force: true }); // the old venv, after a swap
+  events({ type: 'install-step', step: 'done', detail: dest });
+  return installReport(plan, 'passed', results);
+}
+
+/** Removes the staging folder after a failed prepare or install: the destination is untouched. */
+export async function discardStaging(plan: InstallPlan): Promise<void> {
+  await rm(plan.staging, { recursive: true, force: true });
 }
 
 /**
