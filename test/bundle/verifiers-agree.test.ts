@@ -18,8 +18,12 @@ import { writeFixtureBundle } from './fixture.js';
 const BIN = resolve('bin/ferry.js');
 const hasPython = spawnSync('python3', ['--version']).status === 0;
 const isRoot = process.getuid?.() === 0;
-/** How to run a command as a user who cannot read a chmod 000 folder (root can). */
-const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+/**
+ * How to run a command that cannot read a chmod 000 folder: root without the two capabilities
+ * that let it ignore permissions (capabilities(7): CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH). It
+ * stays root, so it still reaches a checkout that only root may enter (a mktemp -d clone).
+ */
+const NOBODY = ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--'];
 const canDropRoot = isRoot && spawnSync(NOBODY[0]!, [...NOBODY.slice(1), 'true']).status === 0;
 const unprivileged: string[] | undefined = !isRoot ? [] : canDropRoot ? NOBODY : undefined;
 /** A python3 the unprivileged user can run (a root-only pyenv shim may come first on PATH). */
@@ -108,7 +112,7 @@ describe('ferry verify and install.py agree, and fail closed on what they cannot
   it('a folder the verifier cannot read, holding an unlisted file: both refuse (5)', {
     skip:
       unprivileged === undefined
-        ? 'runs as root and setpriv cannot drop to an unprivileged user: root reads a chmod 000 folder, so the case cannot be made'
+        ? 'runs as root and setpriv cannot drop the capabilities that let root read a chmod 000 folder, so the case cannot be made'
         : false,
   }, async () => {
     const dir = await copy();
