@@ -7,8 +7,9 @@
  * folder that is renamed into place only when the whole archive has been read and its hashes
  * agree, so a bad archive leaves nothing behind and never ends in a stack trace.
  */
-import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { replaceDirAtomic } from '../core/atomic-write.js';
 import { FerryError, isFerryError } from '../core/errors.js';
 import { damaged, EntryPaths, entryKindName, pathProblem, shown, unsafe } from './rules.js';
 import {
@@ -92,8 +93,8 @@ export async function readBundleArchive(
         plan.archive,
       );
     }
-    if (destExists !== undefined) await rmdir(destDir);
-    await rename(tmp, destDir);
+    // destDir is absent or an empty folder (checked above): swap the finished folder in.
+    await replaceDirAtomic(tmp, destDir);
     return { root: result.root, dir: destDir, files: result.files, size: reader.total, sha256 };
   } catch (error) {
     await reader.close();

@@ -8,8 +8,9 @@
 
 import { createHash, type Hash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { type FileHandle, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { type FileHandle, open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { AtomicFile, commitAll } from '../core/atomic-write.js';
 import { FerryError, isFerryError } from '../core/errors.js';
 
 export const VOLUMES_SUFFIX = '.volumes.json';
@@ -409,13 +410,16 @@ export async function checkAllVolumes(plan: VolumePlan): Promise<void> {
   if (problems.length > 0) throw volumeDamaged(problems, plan.archive);
 }
 
-/** Writes bytes across volumes of at most `limit` bytes, hashing each and the whole. */
+/**
+ * Writes bytes across volumes of at most `limit` bytes, hashing each and the whole. Each volume
+ * is an AtomicFile (a temporary name beside it, flushed); `commit` renames them all or none.
+ */
 export class VolumeWriter {
-  private handle: FileHandle | undefined;
+  private file: AtomicFile | undefined;
   private written = 0;
   private volumeHash: Hash | undefined;
   private readonly whole = createHash('sha256');
-  readonly volumes: (VolumeInfo & { tmp: string; path: string })[] = [];
+  readonly volumes: (VolumeInfo & { file: AtomicFile; path: string })[] = [];
   total = 0;
 
   constructor(
@@ -430,23 +434,20 @@ export class VolumeWriter {
   private async openNext(): Promise<void> {
     await this.closeCurrent();
     const path = this.volumePath(this.volumes.length + 1);
-    const tmp = `${path}.partial`;
-    // A fresh file: never write through a link or into something left at the temporary name.
-    await rm(tmp, { force: true });
-    this.volumes.push({ name: basename(path), path, tmp, size: 0, sha256: '' });
-    this.handle = await open(tmp, 'wx', 0o644);
+    const file = await AtomicFile.open(path, { mode: 0o644 });
+    this.volumes.push({ name: basename(path), path, file, size: 0, sha256: '' });
+    this.file = file;
     this.volumeHash = createHash('sha256');
     this.written = 0;
   }
 
   private async closeCurrent(): Promise<void> {
-    if (this.handle === undefined) return;
-    await this.handle.sync();
-    await this.handle.close();
+    if (this.file === undefined) return;
+    await this.file.close();
     const current = this.volumes[this.volumes.length - 1]!;
     current.size = this.written;
     current.sha256 = this.volumeHash!.digest('hex');
-    this.handle = undefined;
+    this.file = undefined;
   }
 
   /** An error writing a volume, as a FerryError that names the file and the cause. */
@@ -478,14 +479,14 @@ export class VolumeWriter {
   private async writeAll(data: Buffer): Promise<void> {
     let offset = 0;
     while (offset < data.length) {
-      if (this.handle === undefined || (this.limit !== undefined && this.written >= this.limit))
+      if (this.file === undefined || (this.limit !== undefined && this.written >= this.limit))
         await this.openNext();
       const room =
         this.limit === undefined
           ? data.length - offset
           : Math.min(this.limit - this.written, data.length - offset);
       const piece = data.subarray(offset, offset + room);
-      await this.handle!.write(piece);
+      await this.file!.write(piece);
       this.volumeHash!.update(piece);
       this.whole.update(piece);
       this.written += piece.length;
@@ -517,20 +518,16 @@ export class VolumeWriter {
           v.path,
         );
     }
-    const moved: string[] = [];
-    for (const v of this.volumes) {
-      try {
-        await rename(v.tmp, v.path);
-        moved.push(v.path);
-      } catch (error) {
-        for (const path of moved) await rm(path, { force: true }).catch(() => undefined);
-        throw this.failed(error, v.path);
-      }
+    try {
+      await commitAll(this.volumes.map((v) => v.file));
+    } catch (error) {
+      // rename() names its destination: the volume that could not be put in place.
+      throw this.failed(error, (error as { dest?: string }).dest);
     }
   }
 
   async abort(): Promise<void> {
-    await this.handle?.close().catch(() => undefined);
-    for (const v of this.volumes) await rm(v.tmp, { force: true }).catch(() => undefined);
+    for (const v of this.volumes) await v.file.abort();
+    this.file = undefined;
   }
 }
