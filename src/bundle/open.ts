@@ -9,8 +9,8 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
+import { type ExtractResult, readBundleArchive } from '../archive/extract.js';
 import { FerryError } from '../core/errors.js';
-import { type ExtractResult, readBundleArchive } from './pack.js';
 
 export interface OpenedBundle {
   /** The bundle folder to read. */

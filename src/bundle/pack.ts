@@ -14,12 +14,12 @@
  * so `cat NAME.ferry.tar.0* > NAME.ferry.tar` restores the archive and a missing or damaged
  * volume is named before anything is extracted.
  *
- * The tar format itself (headers, pax records), volumes and extraction live in src/archive/;
- * this module packs a bundle folder and re-exports the reading side.
+ * The tar format (headers, pax records, writing and reading), volumes, sizes and extraction
+ * live in src/archive/; this module only decides what of a bundle folder goes in, and how.
  */
-import { lstat, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
-import { entryHeaders, padding, RECORD, USTAR_MAX_SIZE } from '../archive/tar.js';
+import { BLOCK, USTAR_MAX_SIZE } from '../archive/tar.js';
 import {
   VOLUMES_FORMAT,
   VOLUMES_SUFFIX,
@@ -28,19 +28,11 @@ import {
   VolumeWriter,
   volumeName,
 } from '../archive/volumes.js';
+import { type TarSource, writeTarEntries } from '../archive/write-tar.js';
 import { FerryError } from '../core/errors.js';
+import { writeFileAtomic } from '../store/index.js';
 import { unsafePathReason } from './sha256sums.js';
 
-export { type ExtractResult, readBundleArchive } from '../archive/extract.js';
-export {
-  parseVolumesFile,
-  VOLUMES_SUFFIX,
-  type VolumeInfo,
-  type VolumesFile,
-} from '../archive/volumes.js';
-
-const BLOCK = 512;
-const CHUNK = 1 << 20;
 export const ARCHIVE_SUFFIX = '.ferry.tar';
 
 export interface PackOptions {
@@ -61,56 +53,8 @@ export interface PackResult {
   volumes?: VolumeInfo[];
 }
 
-const UNITS: Record<string, number> = {
-  '': 1,
-  B: 1,
-  K: 1024,
-  KIB: 1024,
-  M: 1024 ** 2,
-  MIB: 1024 ** 2,
-  G: 1024 ** 3,
-  GIB: 1024 ** 3,
-  T: 1024 ** 4,
-  TIB: 1024 ** 4,
-  KB: 1000,
-  MB: 1000 ** 2,
-  GB: 1000 ** 3,
-  TB: 1000 ** 4,
-};
-
-/**
- * Parses a size: bytes, or a number with K/M/G/T (binary, as `split -b` reads them; also
- * KiB...) or KB/MB/GB/TB (decimal, as media are labelled). "3900M", "4G", "700K", "4.7GB".
- */
-export function parseSize(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$/.exec(text);
-  const unit = m === null ? undefined : UNITS[m[2]!.toUpperCase()];
-  if (m === null || unit === undefined) {
-    throw new FerryError('ERR_FERRY_BAD_SIZE', `"${text}" is not a size`, {
-      hint: 'Write a number of bytes or a number with K, M, G or T (1024-based) or KB, MB, GB (1000-based), e.g. 3900M or 4.7GB.',
-    });
-  }
-  const bytes = Math.floor(Number(m[1]) * unit);
-  if (!Number.isSafeInteger(bytes) || bytes < BLOCK) {
-    throw new FerryError(
-      'ERR_FERRY_BAD_SIZE',
-      `"${text}" is too ${bytes < BLOCK ? 'small' : 'large'} for a volume size (at least 512 bytes)`,
-      { hint: 'Give --split a size between 512 bytes and 8 PiB, e.g. 3900M for FAT32 media.' },
-    );
-  }
-  return bytes;
-}
-
-interface Entry {
-  archivePath: string;
-  source: string;
-  type: '0' | '5';
-  size: number;
-  mode: number;
-}
-
-async function collectEntries(dir: string, root: string): Promise<Entry[]> {
-  const entries: Entry[] = [
+async function collectEntries(dir: string, root: string): Promise<TarSource[]> {
+  const entries: TarSource[] = [
     { archivePath: `${root}/`, source: dir, type: '5', size: 0, mode: 0o755 },
   ];
   const walk = async (rel: string): Promise<void> => {
@@ -283,41 +227,8 @@ export async function packBundle(
     );
   }
   const writer = new VolumeWriter(outFile, opts.splitBytes);
-  const buffer = Buffer.alloc(CHUNK);
   try {
-    for (const entry of entries) {
-      for (const block of entryHeaders(
-        entry.archivePath,
-        entry.type,
-        entry.size,
-        entry.mode,
-        mtime,
-      ))
-        await writer.write(block);
-      if (entry.type !== '0') continue;
-      const handle = await open(entry.source, 'r');
-      try {
-        let remaining = entry.size;
-        while (remaining > 0) {
-          const { bytesRead } = await handle.read(buffer, 0, Math.min(CHUNK, remaining), null);
-          if (bytesRead === 0)
-            throw new FerryError(
-              'ERR_FERRY_FILE_CHANGED',
-              `"${entry.source}" shrank while it was being packed`,
-              {
-                hint: 'Stop whatever is writing into the bundle folder, then run ferry pack again.',
-              },
-            );
-          await writer.write(Buffer.from(buffer.subarray(0, bytesRead)));
-          remaining -= bytesRead;
-        }
-      } finally {
-        await handle.close();
-      }
-      await writer.write(Buffer.alloc(padding(entry.size)));
-    }
-    await writer.write(Buffer.alloc(2 * BLOCK));
-    await writer.write(Buffer.alloc((RECORD - (writer.total % RECORD)) % RECORD));
+    await writeTarEntries(entries, writer, mtime);
     const { sha256 } = await writer.finish();
     await writer.commit();
     const volumes: VolumeInfo[] = writer.volumes.map(({ name, size, sha256: hash }) => ({
@@ -338,15 +249,8 @@ export async function packBundle(
     };
     const jsonPath = `${outFile}${VOLUMES_SUFFIX}`;
     try {
-      await rm(`${jsonPath}.partial`, { force: true });
-      await writeFile(`${jsonPath}.partial`, `${JSON.stringify(manifest, null, 2)}\n`, {
-        flag: 'wx',
-        mode: 0o644,
-        flush: true,
-      });
-      await rename(`${jsonPath}.partial`, jsonPath);
+      await writeFileAtomic(jsonPath, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o644 });
     } catch (error) {
-      await rm(`${jsonPath}.partial`, { force: true }).catch(() => undefined);
       throw destination(
         jsonPath,
         `${(error as NodeJS.ErrnoException).code ?? ''} ${(error as Error).message}`.trim(),

@@ -4,7 +4,7 @@
  * the way pip and uv order them), what may be chosen (constraints, pre-releases, wheels or
  * sdists) and how the network is reached. See docs/indexes.md.
  */
-import { parseSize } from '../bundle/pack.js';
+import { parseSize } from '../archive/size.js';
 import { FERRY_ENV, readEnv } from '../core/env.js';
 import { FerryError } from '../core/errors.js';
 import { type IndexConfig, settleIndexes } from '../index/index-config.js';

@@ -11,7 +11,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { packBundle, readBundleArchive } from '../../src/bundle/pack.js';
+import { readBundleArchive } from '../../src/archive/extract.js';
+import { packBundle } from '../../src/bundle/pack.js';
 import { FerryError } from '../../src/core/errors.js';
 import { runCli } from '../cli/run-cli.js';
 import { seededRandom } from '../helpers/seeded-random.js';

@@ -16,7 +16,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { packBundle, parseSize, readBundleArchive } from '../../src/bundle/pack.js';
+import { readBundleArchive } from '../../src/archive/extract.js';
+import { parseSize } from '../../src/archive/size.js';
+import { packBundle } from '../../src/bundle/pack.js';
 import { listFiles } from '../../src/bundle/sha256sums.js';
 import { skipUnlessTool } from '../helpers/ensure-tool.js';
 

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { parseSize } from '../../src/archive/size.js';
 import { parseVolumesFile } from '../../src/archive/volumes.js';
-import { parseSize } from '../../src/bundle/pack.js';
 import { formatSha256Sums, parseSha256Sums } from '../../src/bundle/sha256sums.js';
 import { FerryError } from '../../src/core/errors.js';
 import { parseMinisignSignature } from '../../src/trust/ed25519-minisign.js';

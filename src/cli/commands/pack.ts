@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseSize } from '../../archive/size.js';
 import { parseManifest } from '../../bundle/manifest.js';
-import { checkPackOutput, packBundle, parseSize } from '../../bundle/pack.js';
+import { checkPackOutput, packBundle } from '../../bundle/pack.js';
 import { verifyBundle } from '../../bundle/verify.js';
 import { readEnv } from '../../core/env.js';
 import { type Command, onePositional, str, usageError } from '../command.js';
