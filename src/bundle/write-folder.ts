@@ -5,12 +5,13 @@
  * one is complete. The same contents give byte-identical files wherever they are written:
  * nothing here reads the clock or the destination's path.
  */
-import { chmod, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { hashFile } from '../core/hash-file.js';
 import type { ContentCache } from '../fetch/cache.js';
 import { readWheelMetadata } from '../index/wheel-metadata.js';
 import { licenseOf, parseCoreMetadata } from '../standards/metadata.js';
+import { replaceDirAtomic } from '../store/index.js';
 import { formatInstallPy } from './install-py.js';
 import { formatManifest, type Manifest } from './manifest.js';
 import { formatReadmeTxt } from './readme-txt.js';
@@ -113,7 +114,8 @@ export async function writeBundleFolder(outDir: string, contents: BundleContents
       join(staging, BUNDLE_FILES.sums),
       formatSha256Sums(await computeSha256Sums(staging)),
     );
-    await replaceDirectory(staging, outDir);
+    // The previous bundle is set aside as NAME.ferry-old-PID and removed only after.
+    await replaceDirAtomic(staging, outDir);
     // Now that NAME is complete, a bundle a killed run had set aside is no longer needed.
     await sweepStaleStaging(outDir);
   } catch (error) {
@@ -129,16 +131,4 @@ async function wheelLicense(path: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
-}
-
-/** Moves the finished staging folder into place; the previous bundle is removed only after. */
-async function replaceDirectory(staging: string, outDir: string): Promise<void> {
-  const old = `${outDir}.ferry-old-${process.pid}`;
-  const exists = await stat(outDir).then(
-    () => true,
-    () => false,
-  );
-  if (exists) await rename(outDir, old);
-  await rename(staging, outDir);
-  if (exists) await rm(old, { recursive: true, force: true });
 }
