@@ -239,3 +239,26 @@ describe('names above the store', () => {
     assert.deepEqual((await readdir(join(root, 'refs'))).length, 2);
   });
 });
+
+describe('one layout for every cache', () => {
+  test('the download cache, the index client and the sdist reader name files alike', async () => {
+    const { ContentCache } = await import('../../src/fetch/cache.js');
+    const { cachePath, metadataCachePath, storeInCache } = await import(
+      '../../src/index/client.js'
+    );
+    const dir = join(root, 'layout');
+    const bytes = Buffer.from('one file, one place');
+    const digest = sha(bytes);
+    const store = new ContentStore(dir);
+    assert.equal(new ContentCache(dir).pathFor(digest), store.pathFor(digest));
+    assert.equal(cachePath(dir, digest.toUpperCase()), store.pathFor(digest));
+    assert.equal(metadataCachePath(dir, digest), store.derivedPath('metadata', digest));
+    await storeInCache(dir, digest, bytes);
+    assert.equal(await new ContentCache(dir).has(digest, { verify: true }), true);
+    // storeInCache is a verified write too: wrong bytes under a digest are refused.
+    await assert.rejects(storeInCache(dir, sha('else'), bytes), {
+      code: 'ERR_FERRY_HASH_MISMATCH',
+    });
+    assert.equal(await store.has(sha('else')), false);
+  });
+});
