@@ -14,7 +14,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['frameworks'], // choosing a framework build for a target
   ['trust'], // keys and signatures
   ['bundle'], // the bundle and lock-file formats
-  ['onhost'], // doctor, install steps, smoke tests, receipts on the target
+  ['onhost', 'server'], // doctor, install steps, smoke tests, receipts; the intranet index
   ['ops'], // the use cases: lock, bundle, verify, doctor, install
   ['cli'], // parse, settle settings, call ops, render
 ];
