@@ -13,9 +13,10 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['host'], // describing a target host
   ['frameworks'], // choosing a framework build for a target
   ['trust'], // keys and signatures
+  ['audit'], // advisories (OSV), licences, policy, dependency paths
   ['bundle'], // the bundle and lock-file formats
   ['onhost', 'server'], // doctor, install steps, smoke tests, receipts; the intranet index
-  ['ops'], // the use cases: lock, bundle, verify, doctor, install
+  ['ops'], // the use cases: lock, bundle, verify, doctor, install, audit, report
   ['cli'], // parse, settle settings, call ops, render
 ];
 
