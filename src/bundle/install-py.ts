@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { embeddedAsset } from '../core/assets.js';
 import { FerryError } from '../core/errors.js';
 import { probeScriptSource } from '../host/probe.js';
 
@@ -44,7 +45,8 @@ export function pythonStringLiteral(text: string): string {
 
 /** The install.py text for a bundle (the same bytes for the same ferry). */
 export function formatInstallPy(probeSource: string = probeScriptSource()): string {
-  const template = readFileSync(templatePath(), 'utf8');
+  const template =
+    embeddedAsset('src/bundle/install-template.py') ?? readFileSync(templatePath(), 'utf8');
   if (template.split(PLACEHOLDER).length !== 2) {
     throw new FerryError(
       'ERR_FERRY_TEMPLATE_MISSING',

@@ -87,6 +87,12 @@ export function createOutput(json: boolean, quiet = false): Output {
           colour('33', `  retrying ${event.filename} (attempt ${event.attempt}): ${event.reason}`),
         );
         break;
+      case 'upload-start':
+        say(`  uploading  ${event.filename} (${mb(event.size)}) to ${event.destination}`);
+        break;
+      case 'upload-done':
+        say(`  ${event.outcome === 'uploaded' ? 'uploaded  ' : 'present   '} ${event.filename}`);
+        break;
       case 'install-step':
         say(`${event.step}${event.detail ? `: ${event.detail}` : ''}`);
         break;

@@ -23,6 +23,26 @@ export const FERRY_ENV = {
    * bound on memory, since a page is parsed whole.
    */
   maxPageSize: 'FERRY_MAX_PAGE_SIZE',
+  /**
+   * `ferry publish`: the account on the index (`--username` wins). For an API token, the
+   * username is `__token__` (twine's convention) and the token is the password.
+   */
+  publishUsername: 'FERRY_PUBLISH_USERNAME',
+  /** `ferry publish`: the password or token (`--password` wins); an env var keeps it out of `ps`. */
+  publishPassword: 'FERRY_PUBLISH_PASSWORD',
+  /** S3 uploads (src/net/s3.ts): the access key id, as every AWS SDK reads it. */
+  awsAccessKeyId: 'AWS_ACCESS_KEY_ID',
+  /** S3 uploads: the secret access key. */
+  awsSecretAccessKey: 'AWS_SECRET_ACCESS_KEY',
+  /** S3 uploads: a temporary credential's session token (sent as X-Amz-Security-Token). */
+  awsSessionToken: 'AWS_SESSION_TOKEN',
+  /** S3 uploads: the region the request is signed for (default us-east-1). */
+  awsRegion: 'AWS_REGION',
+  /**
+   * S3 uploads: an S3-compatible endpoint (MinIO, Ceph, an intranet store), addressed
+   * path-style (ENDPOINT/BUCKET/KEY), since such stores rarely have wildcard DNS per bucket.
+   */
+  awsEndpointUrl: 'AWS_ENDPOINT_URL',
   /** Disables colour on a TTY (https://no-color.org). */
   noColor: 'NO_COLOR',
 } as const;

@@ -15,6 +15,10 @@ export type FerryEvent =
   | { type: 'download-done'; filename: string; sha256: string; size: number }
   | { type: 'download-failed'; filename: string; url: string; code: ErrorCode; message: string }
   | { type: 'install-step'; step: string; detail?: string }
+  /** A file going to an index (`ferry publish`) or an object store (S3 upload). */
+  | { type: 'upload-start'; filename: string; size: number; destination: string }
+  /** `uploaded`; `exists`: the destination already had it (nothing sent, or refused as a duplicate). */
+  | { type: 'upload-done'; filename: string; outcome: 'uploaded' | 'exists' }
   | { type: 'warning'; code: ErrorCode | WarningCode; message: string }
   | { type: 'info'; message: string };
 

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { embeddedAsset } from '../core/assets.js';
 import { FERRY_ENV, readEnv } from '../core/env.js';
 import type { ErrorCode } from '../core/error-codes.js';
 import { FerryError } from '../core/errors.js';
@@ -103,8 +104,8 @@ function loadTable(): { table: FrameworkTable; source: string } {
     new URL('../../data/frameworks.json', import.meta.url),
     new URL('../../../data/frameworks.json', import.meta.url),
   ];
-  let text: string | undefined;
-  for (const url of candidates) {
+  let text: string | undefined = embeddedAsset('data/frameworks.json');
+  for (const url of text === undefined ? candidates : []) {
     try {
       text = readFileSync(fileURLToPath(url), 'utf8');
       break;

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { embeddedAsset, embeddedAssetFile } from '../core/assets.js';
 import { FerryError } from '../core/errors.js';
 import { parseTargetProfile, type TargetProfile } from './profile.js';
 import { defaultPython, run } from './python-env.js';
@@ -16,6 +17,8 @@ export const PROBE_ENV = {
   noCommands: 'FERRY_PROBE_NO_COMMANDS',
 } as const;
 
+const PROBE_ASSET = 'src/host/probe.py';
+
 const CANDIDATES = [
   new URL('./probe.py', import.meta.url),
   // Built code runs from dist/host/; the script stays in src/host/.
@@ -24,6 +27,8 @@ const CANDIDATES = [
 
 /** Where probe.py is on disk. */
 export function probeScriptPath(): string {
+  const embedded = embeddedAssetFile(PROBE_ASSET);
+  if (embedded !== undefined) return embedded;
   for (const url of CANDIDATES) {
     const path = fileURLToPath(url);
     if (existsSync(path)) return path;
@@ -39,7 +44,7 @@ export function probeScriptPath(): string {
 
 /** probe.py's source, for embedding into a bundle's install.py. */
 export function probeScriptSource(): string {
-  return readFileSync(probeScriptPath(), 'utf8');
+  return embeddedAsset(PROBE_ASSET) ?? readFileSync(probeScriptPath(), 'utf8');
 }
 
 export interface ProbeOptions {

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { embeddedAsset } from '../core/assets.js';
 import { FerryError } from '../core/errors.js';
 import type { Platform } from '../standards/tags.js';
 import { makeTarget, type Target } from '../standards/target.js';
@@ -28,6 +29,8 @@ export type TargetPreset = z.infer<typeof presetSchema>;
 const PRESETS_FILE = new URL('../../data/targets.json', import.meta.url);
 
 export function loadTargetPresets(): TargetPreset[] {
+  const embedded = embeddedAsset('data/targets.json');
+  if (embedded !== undefined) return presetFileSchema.parse(JSON.parse(embedded)).targets;
   // Compiled code runs from dist/host/: data/ sits two levels up either way.
   const url = existsSync(PRESETS_FILE)
     ? PRESETS_FILE

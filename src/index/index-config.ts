@@ -21,6 +21,7 @@ import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
+import { embeddedAsset } from '../core/assets.js';
 import { FerryError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
 import { isValidProjectName, normalizeName } from '../standards/name.js';
@@ -122,7 +123,8 @@ export function loadMirrorPresets(): MirrorPreset[] {
   const url = existsSync(MIRRORS_FILE)
     ? MIRRORS_FILE
     : new URL('../../../data/mirrors.json', import.meta.url);
-  const parsed = mirrorFileSchema.parse(JSON.parse(readFileSync(url, 'utf8')));
+  const text = embeddedAsset('data/mirrors.json') ?? readFileSync(url, 'utf8');
+  const parsed = mirrorFileSchema.parse(JSON.parse(text));
   return Object.entries(parsed.mirrors).map(([name, m]) => ({
     name,
     url: m.url ?? undefined,

@@ -16,7 +16,10 @@
  *   key and certificate of `client-cert`, no verification for a `trusted-host`;
  * - a stall timeout (pip's `timeout` is a socket timeout): the request fails when no byte moves
  *   for that long, however long the whole transfer takes;
- * - `file:` URLs answer like a server would (200, 206 for a Range, 404).
+ * - `file:` URLs answer like a server would (200, 206 for a Range, 404);
+ * - uploads (a `method` and a `body`: the legacy upload API, S3 PUT) send a Content-Length and
+ *   are never redirected: a 3xx comes back to the caller, because re-sending a body to another
+ *   place is a decision (twine refuses redirects on upload for the same reason).
  * Retrying is the caller's (net/retry.ts gives the policy): one call, one exchange chain.
  */
 import { createReadStream, readFileSync } from 'node:fs';
@@ -45,7 +48,14 @@ export interface NetRequestInit {
    */
   readonly decompress?: boolean;
   readonly settings?: NetSettings;
+  /** GET unless given (HEAD, PUT, POST, DELETE). */
+  readonly method?: string;
+  /** The request body: bytes, or a file-sized stream opened when the request is sent. */
+  readonly body?: NetRequestBody;
 }
+
+/** A body of known length; `open` is called once, when the request goes out. */
+export type NetRequestBody = Uint8Array | { readonly length: number; open(): Readable };
 
 export interface NetResponse {
   readonly status: number;
@@ -79,9 +89,19 @@ export async function netRequest(url: string, init: NetRequestInit = {}): Promis
   else headers['accept-encoding'] ??= 'identity';
   let authorization = basicAuth(target);
   if (authorization !== undefined) headers.authorization ??= authorization;
+  const method = (init.method ?? 'GET').toUpperCase();
+  if (init.body !== undefined) headers['content-length'] = String(init.body.length);
   for (let redirects = 0; ; redirects++) {
     const href = withoutCredentials(target);
-    if (target.protocol === 'file:') return fileResponse(target, headers);
+    if (target.protocol === 'file:') {
+      if (method !== 'GET')
+        throw new FerryError(
+          'ERR_FERRY_BAD_URL',
+          `cannot ${method} "${redactUrl(target.href)}": file:// locations are read only`,
+          { hint: 'Give an http:// or https:// URL of the server.' },
+        );
+      return fileResponse(target, headers);
+    }
     if (target.protocol !== 'http:' && target.protocol !== 'https:') {
       throw new FerryError(
         'ERR_FERRY_BAD_URL',
@@ -89,10 +109,18 @@ export async function netRequest(url: string, init: NetRequestInit = {}): Promis
         { hint: 'ferry fetches http://, https:// and file:// URLs.' },
       );
     }
-    const res = await exchange(target, headers, init.signal, timeoutMs, settings);
+    const res = await exchange(
+      target,
+      headers,
+      init.signal,
+      timeoutMs,
+      settings,
+      method,
+      init.body,
+    );
     const status = res.statusCode ?? 0;
     const location = res.headers.location;
-    if (!REDIRECTS.has(status) || location === undefined) {
+    if (!REDIRECTS.has(status) || location === undefined || init.body !== undefined) {
       return respond(res, href, init.decompress === true);
     }
     res.resume();
@@ -272,6 +300,8 @@ function exchange(
   signal: AbortSignal | undefined,
   timeoutMs: number,
   settings: NetSettings,
+  method: string,
+  body: NetRequestBody | undefined,
 ): Promise<http.IncomingMessage> {
   const proxy = proxyFor(url, settings);
   const set = agents(settings);
@@ -294,9 +324,15 @@ function exchange(
         res.on('error', () => undefined);
         resolve(res);
       });
-      request.end();
+      if (body === undefined) request.end();
+      else if (body instanceof Uint8Array) request.end(body);
+      else {
+        const source = body.open();
+        source.on('error', (error) => request.destroy(error));
+        source.pipe(request);
+      }
     };
-    const base = { method: 'GET', headers: { ...headers }, ...(signal ? { signal } : {}) };
+    const base = { method, headers: { ...headers }, ...(signal ? { signal } : {}) };
     if (proxy === undefined) {
       send(
         url.protocol === 'https:'

@@ -49,6 +49,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./pack.js')).packCommand,
   },
   {
+    name: 'publish',
+    summary: 'verify a bundle, then upload its files to an index that takes twine uploads',
+    load: async () => (await import('./publish.js')).publishCommand,
+  },
+  {
     name: 'probe',
     summary:
       'describe this host (Python, tags, glibc, CPU, NVIDIA driver, CUDA libraries) as a target profile',

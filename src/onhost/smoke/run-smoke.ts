@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { embeddedAssetFile } from '../../core/assets.js';
 import { FerryError } from '../../core/errors.js';
 import type { EventSink } from '../../core/events.js';
 import { isolatedPipEnv } from '../../host/python-env.js';
@@ -41,6 +42,8 @@ export interface SmokeOptions {
 
 /** A script shipped beside this module (src/onhost/smoke/); built code runs from dist/. */
 export function smokeScriptPath(file: string): string {
+  const embedded = embeddedAssetFile(`src/onhost/smoke/${file}`);
+  if (embedded !== undefined) return embedded;
   const candidates = [
     new URL(`./${file}`, import.meta.url),
     new URL(`../../../src/onhost/smoke/${file}`, import.meta.url),
