@@ -54,6 +54,13 @@ export const ERROR_CODES = {
   ERR_FERRY_BAD_LOCK: 'usage',
   ERR_FERRY_LOCK_AMBIGUOUS: 'usage',
   ERR_FERRY_LOCK_UNSUPPORTED_SOURCE: 'usage',
+  // The intranet index store (src/server/store): a wrong --store, index, bundle or token.
+  ERR_FERRY_STORE_NOT_FOUND: 'usage',
+  ERR_FERRY_UNKNOWN_INDEX: 'usage',
+  ERR_FERRY_UNKNOWN_BUNDLE: 'usage',
+  ERR_FERRY_UNKNOWN_TOKEN: 'usage',
+  ERR_FERRY_TOKEN_EXISTS: 'usage',
+  ERR_FERRY_FILE_CONFLICT: 'usage',
 
   // Nothing that fits the requirements and the target: resolution, or a framework build that
   // cannot run on the target (driver, Python, arch, glibc, AVX, musl).
@@ -117,6 +124,7 @@ export const ERROR_CODES = {
   ERR_FERRY_VOLUME_DAMAGED: 'integrity',
   ERR_FERRY_UNSUPPORTED_FILE: 'integrity',
   ERR_FERRY_BAD_RECEIPT: 'integrity',
+  ERR_FERRY_STORE_DAMAGED: 'integrity',
 
   ERR_FERRY_INCOMPLETE: 'incomplete',
   ERR_FERRY_ARCHIVE_NOT_FOUND: 'incomplete',

@@ -110,6 +110,7 @@ export type AuditAction =
   | 'create'
   | 'import'
   | 'upload'
+  | 'upstream'
   | 'approve'
   | 'token-create'
   | 'token-revoke';
