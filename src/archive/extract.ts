@@ -11,16 +11,16 @@ import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { replaceDirAtomic } from '../core/atomic-write.js';
 import { FerryError, isFerryError } from '../core/errors.js';
-import { damaged, EntryPaths, entryKindName, pathProblem, shown, unsafe } from './rules.js';
 import {
-  BLOCK,
-  MAX_PAX_BYTES,
-  padding,
-  parseHeader,
-  parsePax,
-  paxSize,
-  TarFormatError,
-} from './tar.js';
+  damaged,
+  EntryPaths,
+  entryKindName,
+  entrySize,
+  pathProblem,
+  shown,
+  unsafe,
+} from './rules.js';
+import { BLOCK, MAX_PAX_BYTES, padding, parseHeader, parsePax, TarFormatError } from './tar.js';
 import {
   checkAllVolumes,
   planVolumes,
@@ -200,18 +200,8 @@ async function extractEntries(
       continue;
     }
     const path = pax.get('path') ?? entry.path;
-    let size = entry.size;
-    const paxSizeText = pax.get('size');
+    const size = entrySize(archive, path, entry.size, pax.get('size'));
     pax = new Map();
-    if (paxSizeText !== undefined) {
-      const n = paxSize(paxSizeText);
-      if (n === undefined)
-        throw damaged(
-          archive,
-          `"${shown(path)}" has an unreadable pax size "${shown(paxSizeText.slice(0, 40))}"`,
-        );
-      size = n;
-    }
     if (type !== '0' && type !== '\0' && type !== '5')
       throw unsafe(archive, path, `it is ${entryKindName(type)}`);
     if (type === '5' && size !== 0)

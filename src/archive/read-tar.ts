@@ -11,7 +11,16 @@
  * their targets).
  */
 import { gunzipBounded } from './gunzip.js';
-import { damaged, EntryPaths, entryKindName, isLink, pathProblem, shown, unsafe } from './rules.js';
+import {
+  damaged,
+  EntryPaths,
+  entryKindName,
+  entrySize,
+  isLink,
+  pathProblem,
+  shown,
+  unsafe,
+} from './rules.js';
 import {
   BLOCK,
   MAX_PATH_BYTES,
@@ -19,7 +28,6 @@ import {
   padding,
   parseHeader,
   parsePax,
-  paxSize,
   TarFormatError,
 } from './tar.js';
 
@@ -98,19 +106,9 @@ export function readTarFiles(tar: Buffer, options: ReadTarOptions): Map<string, 
       continue;
     }
     const path = pax.get('path') ?? longName ?? entry.path;
-    let size = entry.size;
-    const paxSizeText = pax.get('size');
+    const size = entrySize(name, path, entry.size, pax.get('size'));
     pax = new Map();
     longName = undefined;
-    if (paxSizeText !== undefined) {
-      const n = paxSize(paxSizeText);
-      if (n === undefined)
-        throw damaged(
-          name,
-          `"${shown(path)}" has an unreadable pax size "${shown(paxSizeText.slice(0, 40))}"`,
-        );
-      size = n;
-    }
     const isFile = type === '0' || type === '\0';
     if (!isFile && type !== '5') {
       if (isLink(type) && options.links === 'skip') {

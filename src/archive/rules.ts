@@ -6,7 +6,7 @@
  * the entry, with control characters shown as escapes.
  */
 import { FerryError } from '../core/errors.js';
-import { MAX_NAME_BYTES, MAX_PATH_BYTES } from './tar.js';
+import { MAX_NAME_BYTES, MAX_PATH_BYTES, paxSize } from './tar.js';
 
 const isControl = (code: number): boolean => code < 0x20 || code === 0x7f;
 
@@ -106,4 +106,24 @@ export class EntryPaths {
     if (earlier !== undefined && earlier !== kind) throw refuse('it is both a file and a folder');
     this.#kinds.set(clean, kind);
   }
+}
+
+/**
+ * An entry's size: a pax `size` record overrides the header's field (POSIX.1-2001 pax, for
+ * files past the ustar limit); one that is not plain digits makes the archive damaged.
+ */
+export function entrySize(
+  archive: string,
+  path: string,
+  headerSize: number,
+  paxSizeText: string | undefined,
+): number {
+  if (paxSizeText === undefined) return headerSize;
+  const n = paxSize(paxSizeText);
+  if (n === undefined)
+    throw damaged(
+      archive,
+      `"${shown(path)}" has an unreadable pax size "${shown(paxSizeText.slice(0, 40))}"`,
+    );
+  return n;
 }

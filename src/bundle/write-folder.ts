@@ -8,6 +8,7 @@
 import { chmod, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { hashFile } from '../core/hash-file.js';
+import { processAlive } from '../core/process.js';
 import type { ContentCache } from '../fetch/cache.js';
 import { readWheelMetadata } from '../index/wheel-metadata.js';
 import { licenseOf, parseCoreMetadata } from '../standards/metadata.js';
@@ -46,16 +47,6 @@ export interface BundleContents {
 /** The staging folder a run with process id `pid` uses for `outDir`. */
 export const stagingFolder = (outDir: string, pid: number): string =>
   join(dirname(outDir), `.${basename(outDir)}.ferry-tmp-${pid}`);
-
-/** Is a process with this id running? (EPERM: it runs as another user.) */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Removes what earlier runs for `outDir` left when they were killed (SIGKILL, power loss):

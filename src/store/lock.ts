@@ -6,22 +6,13 @@
 import { open, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processAlive } from '../core/process.js';
 
 export interface LockOptions {
   /** A lock older than this is stale whatever its process (default 10 minutes). */
   readonly staleMs?: number;
   /** How often a waiting writer looks again (default 50 ms). */
   readonly pollMs?: number;
-}
-
-/** Is a process with this id running on this host? (EPERM: it runs as another user.) */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Whether the lock at `path` was left by a process that is gone, or is older than `staleMs`. */
