@@ -130,14 +130,7 @@ export class ContentStore {
     await mkdir(dirname(path), { recursive: true });
     await this.withLock(actual, async () => {
       if (await this.has(actual)) return;
-      const file = await AtomicFile.open(path, { mode: 0o444 });
-      try {
-        await file.write(bytes);
-        await file.commit();
-      } catch (error) {
-        await file.abort();
-        throw error;
-      }
+      await writeFileAtomic(path, bytes, { mode: 0o444 });
     });
     await this.verified.markVerified(path, actual).catch(() => undefined);
     return { digest: actual, path };

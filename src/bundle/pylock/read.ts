@@ -9,7 +9,7 @@ import {
 import { parseMarker } from '../../standards/marker.js';
 import { isValidProjectName, type NormalizedName, normalizeName } from '../../standards/name.js';
 import { parseSpecifierSet } from '../../standards/specifier.js';
-import { compareVersions, tryParseVersion } from '../../standards/version.js';
+import { compareVersions, tryParseVersion, type Version } from '../../standards/version.js';
 import {
   distName,
   isPlainTable,
@@ -304,6 +304,36 @@ export function checkDist(
   };
 }
 
+/**
+ * A wheel's or sdist's file name must agree with its package's name and version (PEP 751: the
+ * file belongs to the package it is listed under).
+ */
+function fileAgreesWithPackage(
+  c: Checker,
+  at: string,
+  filename: string,
+  parsed: { readonly name: string; readonly version: string },
+  pkg: { readonly name?: string; readonly version?: string; readonly parsedVersion?: Version },
+): void {
+  if (pkg.name !== undefined && parsed.name !== pkg.name) {
+    c.problem(
+      at,
+      `the name in ${JSON.stringify(filename)} is not consistent with package name ${JSON.stringify(pkg.name)}`,
+    );
+  }
+  const fileVersion = tryParseVersion(parsed.version);
+  if (
+    pkg.parsedVersion !== undefined &&
+    fileVersion !== undefined &&
+    compareVersions(fileVersion, pkg.parsedVersion) !== 0
+  ) {
+    c.problem(
+      at,
+      `the version in ${JSON.stringify(filename)} is not consistent with package version ${JSON.stringify(pkg.version)}`,
+    );
+  }
+}
+
 export function checkPackage(c: Checker, table: Table, path: string): PylockPackage | undefined {
   c.unknownKeys(table, PACKAGE_KEYS, path);
   const before = c.problems.length;
@@ -427,23 +457,7 @@ export function checkPackage(c: Checker, table: Table, path: string): PylockPack
       c.problem(at, `invalid wheel filename ${JSON.stringify(filename)}: ${firstLine(error)}`);
       return;
     }
-    if (name !== undefined && parsed.name !== name) {
-      c.problem(
-        at,
-        `the name in ${JSON.stringify(filename)} is not consistent with package name ${JSON.stringify(name)}`,
-      );
-    }
-    const wv = tryParseVersion(parsed.version);
-    if (
-      parsedVersion !== undefined &&
-      wv !== undefined &&
-      compareVersions(wv, parsedVersion) !== 0
-    ) {
-      c.problem(
-        at,
-        `the version in ${JSON.stringify(filename)} is not consistent with package version ${JSON.stringify(version)}`,
-      );
-    }
+    fileAgreesWithPackage(c, at, filename, parsed, { name, version, parsedVersion });
   });
   if (sdistTable !== undefined) {
     const at = join(path, 'sdist');
@@ -455,23 +469,7 @@ export function checkPackage(c: Checker, table: Table, path: string): PylockPack
     if (filename) {
       try {
         const parsed = parseSdistFilename(filename);
-        if (name !== undefined && parsed.name !== name) {
-          c.problem(
-            at,
-            `the name in ${JSON.stringify(filename)} is not consistent with package name ${JSON.stringify(name)}`,
-          );
-        }
-        const sv = tryParseVersion(parsed.version);
-        if (
-          parsedVersion !== undefined &&
-          sv !== undefined &&
-          compareVersions(sv, parsedVersion) !== 0
-        ) {
-          c.problem(
-            at,
-            `the version in ${JSON.stringify(filename)} is not consistent with package version ${JSON.stringify(version)}`,
-          );
-        }
+        fileAgreesWithPackage(c, at, filename, parsed, { name, version, parsedVersion });
       } catch (error) {
         c.problem(at, `invalid sdist filename ${JSON.stringify(filename)}: ${firstLine(error)}`);
       }
