@@ -20,7 +20,19 @@ export type FerryEvent =
   /** `uploaded`; `exists`: the destination already had it (nothing sent, or refused as a duplicate). */
   | { type: 'upload-done'; filename: string; outcome: 'uploaded' | 'exists' }
   | { type: 'warning'; code: ErrorCode | WarningCode; message: string }
-  | { type: 'info'; message: string };
+  | { type: 'info'; message: string }
+  | { type: 'serve-listening'; urls: string[]; store: string; generation: number }
+  | { type: 'serve-request'; method: string; path: string; status: number; ms: number }
+  | {
+      type: 'serve-upload';
+      index: string;
+      filename: string;
+      sha256: string;
+      size: number;
+      actor: string;
+      generation: number;
+    }
+  | { type: 'serve-stopped'; reason: string };
 
 export type EventSink = (event: FerryEvent) => void;
 

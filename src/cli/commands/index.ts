@@ -71,9 +71,29 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./receipt.js')).receiptCommand,
   },
   {
+    name: 'audit',
+    summary: 'check a bundle or pylock.toml offline against OSV advisories and ferry-policy.toml',
+    load: async () => (await import('./audit.js')).auditCommand,
+  },
+  {
+    name: 'advisories',
+    summary: 'download the OSV advisory snapshot for PyPI (online side), for ferry audit',
+    load: async () => (await import('./advisories.js')).advisoriesCommand,
+  },
+  {
+    name: 'import',
+    summary: 'verify a bundle and publish it into an intranet index store (or its incoming queue)',
+    load: async () => (await import('./import.js')).importCommand,
+  },
+  {
     name: 'targets',
     summary:
       'list the named target presets (glibc, default Python, and where each fact comes from)',
     load: async () => (await import('./targets.js')).targetsCommand,
+  },
+  {
+    name: 'serve',
+    summary: 'serve an index store to pip, uv and people (PEP 503/691/658, uploads, web pages)',
+    load: async () => (await import('./serve.js')).serveCommand,
   },
 ];
