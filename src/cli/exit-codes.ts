@@ -18,6 +18,8 @@ export const EXIT = {
   install: 8,
   /** ferry doctor (or install's doctor step) found errors: the bundle will not run on this host. */
   doctor: 9,
+  /** ferry audit found advisories the policy does not accept, or a policy rule refused. */
+  findings: 10,
 } as const satisfies Record<ExitStatusName | 'ok', number>;
 
 /**

@@ -16,7 +16,8 @@ export type ExitStatusName =
   | 'incomplete'
   | 'untrusted'
   | 'install'
-  | 'doctor';
+  | 'doctor'
+  | 'findings';
 
 export const ERROR_CODES = {
   // The command line, a file or a setting the user gave is wrong: fix the input.
@@ -61,6 +62,8 @@ export const ERROR_CODES = {
   ERR_FERRY_UNKNOWN_TOKEN: 'usage',
   ERR_FERRY_TOKEN_EXISTS: 'usage',
   ERR_FERRY_FILE_CONFLICT: 'usage',
+  ERR_FERRY_BAD_ADVISORIES: 'usage',
+  ERR_FERRY_BAD_POLICY: 'usage',
 
   // Nothing that fits the requirements and the target: resolution, or a framework build that
   // cannot run on the target (driver, Python, arch, glibc, AVX, musl).
@@ -142,6 +145,10 @@ export const ERROR_CODES = {
 
   ERR_FERRY_DOCTOR: 'doctor',
 
+  // The audit found advisories the policy does not accept, or a policy rule refused a package.
+  ERR_FERRY_FINDINGS: 'findings',
+  ERR_FERRY_POLICY: 'findings',
+
   // Other failures: this ferry installation is broken, the run was interrupted, the host
   // refused a write, or a bug.
   ERR_FERRY_DATA_MISSING: 'failure',
@@ -179,6 +186,8 @@ export const WARNING_CODES = [
   'W_FERRY_UNSIGNED',
   'W_FERRY_STALE_STAGING',
   'W_FERRY_RESTORED',
+  'W_FERRY_ADVISORY_SKIPPED',
+  'W_FERRY_EXCEPTION_EXPIRED',
 ] as const;
 
 /** A doctor finding reported as a warning carries the doctor's own code (src/onhost/doctor.ts). */
