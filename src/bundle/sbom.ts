@@ -10,12 +10,16 @@
  */
 import { createHash } from 'node:crypto';
 import { Enums, Models, Serialize, SPDX, Spec } from '@cyclonedx/cyclonedx-library';
+import type { Licence } from '../audit/licences.js';
 import { formatManifest, type Manifest } from './manifest.js';
 
 export interface SbomInput {
   readonly manifest: Manifest;
-  /** Licence per bundle path (e.g. "wheels/x-1.0-py3-none-any.whl"), from the wheel's METADATA. */
-  readonly licenses: ReadonlyMap<string, string | undefined>;
+  /**
+   * Licence per bundle path (e.g. "wheels/x-1.0-py3-none-any.whl"), from the wheel's METADATA:
+   * as src/audit/licences.ts reads it (an SPDX expression, or what was declared), or as text.
+   */
+  readonly licenses: ReadonlyMap<string, Licence | string | undefined>;
 }
 
 const normalize = (name: string): string => name.toLowerCase().replace(/[-_.]+/g, '-');
@@ -63,6 +67,33 @@ function licenseFor(text: string): Models.License {
   return new Models.NamedLicense(t.length > 200 ? `${t.slice(0, 197)}...` : t);
 }
 
+/**
+ * A licence for the SBOM: the SPDX id or expression ferry could read (License-Expression, a
+ * classifier naming one licence, or a License field that is exactly an SPDX id or name), else
+ * what the metadata declared, as a named licence (a classifier's last part, "BSD License").
+ */
+export function sbomLicence(licence: Licence | string): Models.License | undefined {
+  if (typeof licence === 'string') return licence.trim() === '' ? undefined : licenseFor(licence);
+  if (licence.spdx !== undefined) return licenseFor(licence.spdx);
+  const declared = licence.declared?.trim();
+  if (declared === undefined || declared === '') return undefined;
+  if (licence.source === 'classifier') {
+    const names = declared
+      .split('; ')
+      .map((c) => c.split('::').at(-1)?.trim() ?? '')
+      .filter((c) => c !== '' && c !== 'OSI Approved');
+    return names.length === 0 ? undefined : licenseFor(names.join('; '));
+  }
+  return licenseFor(declared);
+}
+
+const licenceKey = (l: Models.License): string =>
+  l instanceof Models.SpdxLicense
+    ? `id ${l.id}`
+    : l instanceof Models.LicenseExpression
+      ? `expression ${l.expression}`
+      : `name ${(l as Models.NamedLicense).name}`;
+
 export function formatSbom(input: SbomInput): string {
   const { manifest } = input;
   const bom = new Models.Bom();
@@ -97,12 +128,13 @@ export function formatSbom(input: SbomInput): string {
       bomRef: pypiPurl(pkg.name, pkg.version),
       purl,
     });
-    const licences = new Set(
-      files
-        .map((f) => input.licenses.get(f.path))
-        .filter((l): l is string => l !== undefined && l.trim() !== ''),
-    );
-    for (const l of licences) component.licenses.add(licenseFor(l));
+    const licences = new Map<string, Models.License>();
+    for (const f of files) {
+      const declared = input.licenses.get(f.path);
+      const l = declared === undefined ? undefined : sbomLicence(declared);
+      if (l !== undefined) licences.set(licenceKey(l), l);
+    }
+    for (const l of licences.values()) component.licenses.add(l);
     if (single !== undefined) {
       component.hashes.set(Enums.HashAlgorithm['SHA-256'], single.sha256);
     } else {

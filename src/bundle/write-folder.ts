@@ -7,11 +7,12 @@
  */
 import { chmod, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { type Licence, licenceFromMetadata } from '../audit/licences.js';
 import { hashFile } from '../core/hash-file.js';
 import { processAlive } from '../core/process.js';
 import type { ContentCache } from '../fetch/cache.js';
 import { readWheelMetadata } from '../index/wheel-metadata.js';
-import { licenseOf, parseCoreMetadata } from '../standards/metadata.js';
+import { parseCoreMetadata } from '../standards/metadata.js';
 import { replaceDirAtomic } from '../store/index.js';
 import { formatInstallPy } from './install-py.js';
 import { formatManifest, type Manifest } from './manifest.js';
@@ -91,7 +92,7 @@ export async function writeBundleFolder(outDir: string, contents: BundleContents
         files.push({ ...f, sm3: await hashFile(join(staging, f.path), 'sm3') });
       manifest = { ...manifest, files };
     }
-    const licenses = new Map<string, string | undefined>();
+    const licenses = new Map<string, Licence | undefined>();
     for (const f of manifest.files) licenses.set(f.path, await wheelLicense(join(staging, f.path)));
     await writeFile(join(staging, BUNDLE_FILES.requirements), contents.requirementsTxt);
     if (contents.pylockToml !== undefined)
@@ -115,10 +116,10 @@ export async function writeBundleFolder(outDir: string, contents: BundleContents
   }
 }
 
-/** The licence a wheel's METADATA declares, or undefined when it declares none or is unreadable. */
-async function wheelLicense(path: string): Promise<string | undefined> {
+/** The licence a wheel's METADATA declares (src/audit/licences.ts), or undefined when unreadable. */
+async function wheelLicense(path: string): Promise<Licence | undefined> {
   try {
-    return licenseOf(parseCoreMetadata(await readWheelMetadata(path), path));
+    return licenceFromMetadata(parseCoreMetadata(await readWheelMetadata(path), path));
   } catch {
     return undefined;
   }
