@@ -33,6 +33,7 @@ import { userInfo } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { syncDir, writeFileAtomic } from '../../core/atomic-write.js';
 import { FerryError } from '../../core/errors.js';
+import { processAlive } from '../../core/process.js';
 import { ContentStore, linkOrCopy, withFileLock } from '../../store/index.js';
 import { appendAudit, lastAuditedGeneration, readAudit } from './audit.js';
 import {
@@ -129,15 +130,6 @@ async function writeFlushed(path: string, data: string | Uint8Array): Promise<vo
     await handle.close();
   }
 }
-
-const processAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errno(error) === 'EPERM';
-  }
-};
 
 class Store implements IndexStore {
   readonly content: ContentStore;
@@ -419,6 +411,9 @@ class Store implements IndexStore {
       }
       await syncDir(simple);
     }
+    // generations/<N>/files -> ../../files: `current` is then a whole site root, the pages'
+    // relative links resolve on disk as they do in URLs, and a static server can serve it as is.
+    await symlink(`../../${STORE_FILES.files}`, join(tmp, STORE_FILES.files));
     await writeFlushed(join(tmp, STORE_FILES.catalog), `${JSON.stringify(catalog, null, 1)}\n`);
     await syncDir(tmp);
     const final = generationDir(this.dir, catalog.generation);
