@@ -445,6 +445,63 @@ export function createServeHandler(options: ServeOptions): Handler {
     );
   }
 
+  async function upload(ctx: Ctx, first: string): Promise<void> {
+    const { req } = ctx;
+    const token = await authenticate(ctx);
+    if (token === undefined) return;
+    if (!Object.hasOwn(store.config.indexes, first)) {
+      text(
+        ctx,
+        404,
+        `no index "${first}" to upload to; the indexes are: ${Object.keys(store.config.indexes)
+          .map((i) => `/${i}/`)
+          .join(', ')}`,
+      );
+      return;
+    }
+    // An upload carries no signature: an index whose policy wants signers (approved) takes
+    // bundles only, through `ferry import`.
+    const required = store.config.indexes[first]?.requireSigners ?? 0;
+    if (required > 0) {
+      text(
+        ctx,
+        403,
+        `index "${first}" takes only bundles signed by ${required} trusted key${required === 1 ? '' : 's'} ("ferry import"); upload to /${store.config.incoming}/ instead`,
+      );
+      return;
+    }
+    try {
+      const done = await receiveUpload(
+        req,
+        store,
+        first,
+        token,
+        { maxUploadBytes, maxFieldBytes: MAX_FIELD_BYTES, tmpDir: tmp },
+        now,
+      );
+      options.onUpload?.(done);
+      text(
+        ctx,
+        200,
+        `OK: ${done.filename} is in "${first}" (generation ${done.result.generation})`,
+      );
+    } catch (error) {
+      if (error instanceof UploadRefused) {
+        text(ctx, error.status, error.message);
+        return;
+      }
+      if (error instanceof FerryError) {
+        text(
+          ctx,
+          error.code === 'ERR_FERRY_UNTRUSTED' ? 403 : 400,
+          `${error.message}\n${error.hint}`,
+        );
+        return;
+      }
+      throw error;
+    }
+  }
+
   async function route(ctx: Ctx): Promise<void> {
     const { req, segments } = ctx;
     const method = req.method ?? 'GET';
@@ -456,49 +513,10 @@ export function createServeHandler(options: ServeOptions): Handler {
       first !== 'ui' &&
       (second === undefined || second === '');
     if (method === 'POST' && isUpload) {
-      const token = await authenticate(ctx);
-      if (token === undefined) return;
-      if (!Object.hasOwn(store.config.indexes, first)) {
-        text(
-          ctx,
-          404,
-          `no index "${first}" to upload to; the indexes are: ${Object.keys(store.config.indexes)
-            .map((i) => `/${i}/`)
-            .join(', ')}`,
-        );
-        return;
-      }
       try {
-        const done = await receiveUpload(
-          req,
-          store,
-          first,
-          token,
-          { maxUploadBytes, maxFieldBytes: MAX_FIELD_BYTES, tmpDir: tmp },
-          now,
-        );
-        options.onUpload?.(done);
-        text(
-          ctx,
-          200,
-          `OK: ${done.filename} is in "${first}" (generation ${done.result.generation})`,
-        );
-      } catch (error) {
-        if (error instanceof UploadRefused) {
-          // The rest of a refused body is not read: close the connection instead.
-          text(ctx, error.status, error.message, { Connection: 'close' });
-          return;
-        }
-        if (error instanceof FerryError) {
-          text(
-            ctx,
-            error.code === 'ERR_FERRY_UNTRUSTED' ? 403 : 400,
-            `${error.message}\n${error.hint}`,
-            { Connection: 'close' },
-          );
-          return;
-        }
-        throw error;
+        await upload(ctx, first);
+      } finally {
+        drainOrCut(req);
       }
       return;
     }
@@ -568,6 +586,24 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
 };
+
+/** What a refused upload may still send before its connection is cut (not read to the end). */
+const DRAIN_LIMIT = 8 * 1024 * 1024;
+
+/**
+ * After an upload was answered before its body was read (a refusal), the rest is read and
+ * dropped so that the client, which sends the whole body before it reads the answer (as
+ * requests does), sees the status instead of a reset; past DRAIN_LIMIT the socket is cut.
+ */
+function drainOrCut(req: IncomingMessage): void {
+  if (req.complete) return;
+  let seen = 0;
+  req.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > DRAIN_LIMIT) req.socket.destroy();
+  });
+  req.resume();
+}
 
 function contentTypeOf(filename: string): string {
   if (filename.endsWith('.metadata')) return 'text/plain; charset=utf-8';

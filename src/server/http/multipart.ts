@@ -265,3 +265,39 @@ export async function readUploadForm(
   }
   return { fields, file };
 }
+
+/**
+ * The chunks of a request body. Unlike `for await` over the stream itself, stopping early
+ * (a refusal) leaves the request open, so that its answer can still be sent on the socket.
+ */
+export async function* bodyChunks(
+  stream: NodeJS.ReadableStream & { readableEnded: boolean; errored?: Error | null },
+): AsyncGenerator<Buffer> {
+  for (;;) {
+    const chunk = stream.read() as Buffer | string | null;
+    if (chunk !== null) {
+      yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      continue;
+    }
+    if (stream.readableEnded) return;
+    if (stream.errored) throw stream.errored;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        stream.off('readable', done);
+        stream.off('end', done);
+        stream.off('error', done);
+        stream.off('close', done);
+        resolve();
+      };
+      stream.once('readable', done);
+      stream.once('end', done);
+      stream.once('error', done);
+      stream.once('close', done);
+    });
+    if (stream.errored) throw stream.errored;
+    // A request whose connection closed before the end of its body.
+    if (!stream.readableEnded && (stream as { destroyed?: boolean }).destroyed === true) {
+      throw new FormError(400, 'the connection closed before the end of the upload');
+    }
+  }
+}

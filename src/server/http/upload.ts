@@ -20,7 +20,7 @@ import {
 import { parseMetadataHeaders } from '../../standards/metadata.js';
 import { isValidProjectName, normalizeName } from '../../standards/name.js';
 import type { IndexStore, PublishResult, TokenInfo } from '../store/types.js';
-import { FormError, multipartBoundary, readUploadForm } from './multipart.js';
+import { bodyChunks, FormError, multipartBoundary, readUploadForm } from './multipart.js';
 
 export class UploadRefused extends Error {
   constructor(
@@ -130,7 +130,7 @@ export async function receiveUpload(
   try {
     let form: Awaited<ReturnType<typeof readUploadForm>>;
     try {
-      form = await readUploadForm(req, boundary, {
+      form = await readUploadForm(bodyChunks(req), boundary, {
         maxFileBytes: limits.maxUploadBytes,
         maxFieldBytes: limits.maxFieldBytes,
         tmpDir: tmp,
