@@ -173,6 +173,13 @@ function uploadUrl(request: PublishRequest): string {
   return url.href;
 }
 
+function withoutCredentials(url: string): string {
+  const parsed = new URL(url);
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.href;
+}
+
 async function readBody(body: AsyncIterable<Uint8Array>, limit = 64 * 1024): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -219,7 +226,8 @@ export async function publish(request: PublishRequest): Promise<PublishResult> {
       await readFile(join(opened.dir, 'manifest.json'), 'utf8'),
       'manifest.json',
     );
-    const destination = redactUrl(url);
+    // Shown in events and the result: the URL as given, without any credentials at all.
+    const destination = withoutCredentials(url);
     const files: PublishedFile[] = [];
     for (const entry of manifest.files) {
       const filename = entry.path.slice(entry.path.lastIndexOf('/') + 1);
