@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { open, readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { parseManifest } from '../bundle/manifest.js';
+import { type ManifestFile, parseManifest } from '../bundle/manifest.js';
 import type { OpenedBundle } from '../bundle/open.js';
 import { verifyBundle } from '../bundle/verify.js';
 import { BUNDLE_FILES } from '../bundle/write-folder.js';
@@ -97,16 +97,19 @@ async function wheelMetadataBytes(path: string): Promise<Buffer> {
   }
 }
 
-/** The bundle's files as the store publishes them. */
-async function publishFiles(
-  dir: string,
+/**
+ * The files a bundle's manifest lists, as the store publishes them; `locate` says where each
+ * one's bytes are (in the bundle folder, or already in the store).
+ */
+export async function publishFiles(
   manifestText: string,
   uploadTime: string,
+  locate: (file: ManifestFile) => string,
 ): Promise<PublishFile[]> {
   const manifest = parseManifest(manifestText, BUNDLE_FILES.manifest);
   const files: PublishFile[] = [];
   for (const file of manifest.files) {
-    const path = join(dir, file.path);
+    const path = locate(file);
     const filename = basename(file.path);
     const pkg = manifest.packages.find((p) => p.name === file.name && p.version === file.version);
     let coreMetadata: Buffer | undefined;
@@ -191,9 +194,9 @@ export async function importBundle(request: ImportRequest): Promise<ImportResult
     const index = enough ? wanted : config.incoming;
     const state: CatalogBundle['state'] = index === config.incoming ? 'incoming' : 'approved';
     const files = await publishFiles(
-      opened.dir,
       (await readFile(join(opened.dir, BUNDLE_FILES.manifest))).toString('utf8'),
       time,
+      (file) => join(opened.dir, file.path),
     );
     const result = (
       generation: number,

@@ -86,6 +86,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./import.js')).importCommand,
   },
   {
+    name: 'approve',
+    summary: "countersign a bundle waiting in a store's incoming index; promote it when the policy is met",
+    load: async () => (await import('./approve.js')).approveCommand,
+  },
+  {
+    name: 'token',
+    summary: 'create, list or revoke upload/admin tokens of an intranet index store',
+    load: async () => (await import('./token.js')).tokenCommand,
+  },
+  {
     name: 'targets',
     summary:
       'list the named target presets (glibc, default Python, and where each fact comes from)',
