@@ -16,10 +16,12 @@ import {
   judgeFinding,
   type Policy,
   type PolicyPackage,
+  policyRefusal,
   type Violation,
 } from '../audit/policy.js';
 import type { Severity } from '../audit/severity.js';
 import { readAdvisorySnapshot } from '../audit/snapshot.js';
+import type { Locked } from '../bundle/locked.js';
 import { type Manifest, parseManifest } from '../bundle/manifest.js';
 import { type PylockFile, parsePylock } from '../bundle/pylock.js';
 import { AtomicFile } from '../core/atomic-write.js';
@@ -490,4 +492,124 @@ export async function fetchAdvisories(
     await file.abort();
     throw error;
   }
+}
+
+/**
+ * `ferry bundle --policy`, before anything is downloaded: projects, sdists and release age
+ * from the lock (licences need the wheels: enforceLicencePolicy, after the download).
+ */
+export function enforcePolicyOnLock(policy: Policy, locked: Locked, now: Date = new Date()): void {
+  const packages = locked.packages.map((p) => ({
+    name: p.name,
+    version: p.version,
+    hasSdist: p.files.some((f) => !f.filename.endsWith('.whl')),
+    uploadTimes: p.files.map((f) => f.uploadTime),
+  }));
+  const violations = checkPackages(policy, packages, { now, stage: 'bundle' });
+  if (violations.length > 0) throw policyRefusal(policy, violations, 'the lock');
+}
+
+/** The licence rule on downloaded files (`path`: where each one is now, e.g. in the cache). */
+export async function enforceLicencePolicy(
+  policy: Policy,
+  files: readonly {
+    readonly name: string;
+    readonly version: string;
+    readonly filename: string;
+    readonly path: string;
+  }[],
+): Promise<void> {
+  if (policy.licenses.allow === undefined) return;
+  const byPackage = new Map<string, PolicyPackage>();
+  for (const f of files) {
+    const key = `${normalizeLoose(f.name)} ${f.version}`;
+    if (byPackage.has(key)) continue;
+    const licence: Licence = f.filename.endsWith('.whl')
+      ? await wheelLicence(f.path)
+      : { source: 'none', declared: 'a source distribution (its metadata is not read)' };
+    byPackage.set(key, {
+      name: f.name,
+      version: f.version,
+      licence,
+      hasSdist: false,
+      uploadTimes: [],
+    });
+  }
+  const licencesOnly: Policy = {
+    ...DEFAULT_POLICY,
+    licenses: policy.licenses,
+    ...(policy.source === undefined ? {} : { source: policy.source }),
+  };
+  const violations = checkPackages(licencesOnly, [...byPackage.values()], {
+    now: new Date(0),
+    stage: 'install',
+  });
+  if (violations.length > 0) throw policyRefusal(policy, violations, 'the bundle');
+}
+
+/**
+ * `ferry install --policy`, on the opened bundle: projects, licences and sdists (a release
+ * only grows older, so its age was the bundle's concern).
+ */
+export async function enforcePolicyOnBundle(
+  policy: Policy,
+  dir: string,
+  label: string,
+): Promise<void> {
+  const subject = await loadSubject(dir, {
+    open: async () => ({ dir, label, cleanup: async () => undefined }),
+  });
+  const violations = checkPackages(policy, policyPackages(subject), {
+    now: new Date(),
+    stage: 'install',
+  });
+  if (violations.length > 0) throw policyRefusal(policy, violations, label);
+}
+
+/** The signers rule: the policy's count raises --require-signers; --allow-unsigned is refused. */
+export function signersUnderPolicy(
+  policy: Policy | undefined,
+  requested: { readonly requireSigners: number; readonly allowUnsigned: boolean },
+  label: string,
+): number {
+  const required = policy?.signatures.requiredSigners;
+  if (policy === undefined || required === undefined) return requested.requireSigners;
+  if (requested.allowUnsigned)
+    throw policyRefusal(
+      policy,
+      [
+        {
+          rule: 'signatures.required-signers',
+          message: `${label}: --allow-unsigned checks no signature, and ${policy.source ?? 'the policy'} asks for ${required} trusted signer(s)`,
+          fix: `Give the signers' keys with --trusted-key instead of --allow-unsigned, or remove signatures.required-signers.`,
+        },
+      ],
+      label,
+    );
+  return Math.max(required, requested.requireSigners);
+}
+
+/** A too-few-signers refusal from verify, restated as the policy rule that asked for them. */
+export function signerRefusal(policy: Policy | undefined, error: unknown, label: string): unknown {
+  const required = policy?.signatures.requiredSigners;
+  if (
+    policy === undefined ||
+    required === undefined ||
+    !(error instanceof FerryError) ||
+    error.code !== 'ERR_FERRY_UNTRUSTED' ||
+    !/ required trusted signer/.test(error.message)
+  )
+    return error;
+  return policyRefusal(
+    policy,
+    [
+      {
+        rule: 'signatures.required-signers',
+        package: label,
+        message: `${error.message}; ${policy.source ?? 'the policy'} asks for ${required}`,
+        fix: `Have another trusted key countersign (ferry sign BUNDLE --key reviewer.key) and name it with --trusted-key, or lower signatures.required-signers.`,
+      },
+    ],
+    label,
+  );
 }

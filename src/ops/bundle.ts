@@ -5,6 +5,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
+import type { Policy } from '../audit/policy.js';
 import { formatLockFile, lockedFromPylock } from '../bundle/lock-file.js';
 import type { Locked, LockedFile } from '../bundle/locked.js';
 import { BUNDLE_FORMAT_VERSION, type Manifest, type ManifestFile } from '../bundle/manifest.js';
@@ -19,6 +20,7 @@ import { downloadAll } from '../fetch/download.js';
 import type { IndexClient } from '../index/client.js';
 import { mirrorFileUrls } from '../index/mirror-files.js';
 import { describeTarget, type Target, targetTags } from '../standards/target.js';
+import { enforceLicencePolicy, enforcePolicyOnLock } from './audit.js';
 
 /**
  * A lock read back from pylock.toml, for `ferry bundle --lock`. The targets come from the lock
@@ -51,6 +53,8 @@ export interface BundleRequest {
   readonly concurrency?: number;
   readonly sm3?: boolean;
   readonly events?: EventSink;
+  /** ferry-policy.toml (`--policy`): checked before the download, licences after it. */
+  readonly policy?: Policy;
 }
 
 /**
@@ -58,7 +62,8 @@ export interface BundleRequest {
  * every file is fetched from its index or, when that fails, from the index's mirrors.
  */
 export async function bundle(request: BundleRequest): Promise<BuildBundleResult> {
-  const { locked, client } = request;
+  const { locked, client, policy } = request;
+  if (policy !== undefined) enforcePolicyOnLock(policy, locked);
   const bundled = relocatePylock(parsePylock(formatLockFile(locked), 'pylock.toml'), 'wheels');
   const createdAt =
     request.createdAt ?? (request.fromLockFile ? newestUploadTime(locked) : undefined);
@@ -81,6 +86,9 @@ export async function bundle(request: BundleRequest): Promise<BuildBundleResult>
     ...(request.concurrency === undefined ? {} : { concurrency: request.concurrency }),
     ...(createdAt === undefined ? {} : { createdAt }),
     sm3: request.sm3 === true,
+    ...(policy === undefined
+      ? {}
+      : { checkFiles: (files: CheckedFile[]) => enforceLicencePolicy(policy, files) }),
   });
 }
 
@@ -114,6 +122,16 @@ export interface BuildBundleOptions {
   readonly pylockToml?: string;
   /** Record SM3 digests too (--sm3). */
   readonly sm3?: boolean;
+  /** Called once every file is downloaded, before the folder is written (a policy's licence rule). */
+  readonly checkFiles?: (files: CheckedFile[]) => Promise<void>;
+}
+
+export interface CheckedFile {
+  readonly name: string;
+  readonly version: string;
+  readonly filename: string;
+  /** Where the downloaded file is (in the cache). */
+  readonly path: string;
 }
 
 export interface BuildBundleResult {
@@ -155,6 +173,14 @@ export async function buildBundle(options: BuildBundleOptions): Promise<BuildBun
     url: file.url,
     index: file.index,
   }));
+  await options.checkFiles?.(
+    entries.map(({ pkg, file }, i) => ({
+      name: pkg.name,
+      version: pkg.version,
+      filename: file.filename,
+      path: options.cache.pathFor(downloads[i]!.sha256),
+    })),
+  );
   const manifest: Manifest = {
     formatVersion: BUNDLE_FORMAT_VERSION,
     tool: `ferry ${options.toolVersion}`,

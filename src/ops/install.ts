@@ -8,6 +8,7 @@
  * A receipt is written when asked, for a failed smoke test too: it is what the far side needs
  * to see.
  */
+import type { Policy } from '../audit/policy.js';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import {
@@ -21,6 +22,7 @@ import {
 import { buildReceipt, writeReceipt } from '../onhost/receipt.js';
 import type { SmokeMode } from '../onhost/smoke/checks.js';
 import { loadSecretKey, loadTrustedKeys, type SecretKey } from '../trust/keys.js';
+import { enforcePolicyOnBundle, signerRefusal, signersUnderPolicy } from './audit.js';
 import { defaultOpenBundle, type OpenBundle } from './open.js';
 
 export interface InstallRequest {
@@ -45,6 +47,8 @@ export interface InstallRequest {
   readonly ferryVersion: string;
   readonly open?: OpenBundle;
   readonly events?: EventSink;
+  /** ferry-policy.toml (`--policy`): its signers, projects, licences and sdists rules. */
+  readonly policy?: Policy;
 }
 
 export async function install(request: InstallRequest): Promise<InstallReport> {
@@ -52,6 +56,8 @@ export async function install(request: InstallRequest): Promise<InstallReport> {
   // Trust fails closed, and before anything is extracted, created or installed.
   if (request.keyFiles.length === 0 && !request.allowUnsigned)
     throw untrustedWithoutKeys(request.bundle);
+  const { policy } = request;
+  const requireSigners = signersUnderPolicy(policy, request, request.bundle);
   const keyPath = request.receipt?.keyPath;
   const key = keyPath === undefined ? undefined : await loadSecretKey(keyPath);
   const trustedKeys = await loadTrustedKeys([...request.keyFiles]);
@@ -73,10 +79,14 @@ export async function install(request: InstallRequest): Promise<InstallReport> {
       force: request.force === true,
       skipDoctor: request.skipDoctor === true,
       trustedKeys,
-      requireSigners: request.requireSigners,
+      requireSigners,
       allowUnsigned: request.allowUnsigned,
       events,
+    }).catch((error: unknown) => {
+      throw signerRefusal(policy, error, opened.label);
     });
+    // The Plan step made nothing, and the bundle is verified: now what the site accepts.
+    if (policy !== undefined) await enforcePolicyOnBundle(policy, opened.dir, opened.label);
     try {
       const prepared = await prepareInstall(plan, events);
       report = await installPrepared(plan, prepared, {

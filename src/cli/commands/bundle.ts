@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { readPolicyFile } from '../../audit/policy-file.js';
 import { FERRY_ENV, readEnv } from '../../core/env.js';
 import { ContentCache, defaultCacheDir } from '../../fetch/cache.js';
 import { IndexClient } from '../../index/client.js';
@@ -20,6 +21,7 @@ export const bundleCommand: Command = {
     sm3: { type: 'boolean' },
     force: { type: 'boolean' },
     concurrency: { type: 'string' },
+    policy: { type: 'string' },
   },
   help: `Usage: ferry bundle REQUIREMENT... [-r FILE] [-c FILE] [--target T ...] -o DIR [options]
 
@@ -37,6 +39,7 @@ Options:
       --sm3                also record each file's SM3 digest (GM/T 0004) in manifest.json
       --force              replace DIR even if it is not a ferry bundle
       --concurrency N      parallel downloads (default 4)
+      --policy FILE        refuse what ferry-policy.toml does not accept (docs/audit.md; exit 10)
       --json               print JSON events and the result on stdout
 
 ${RESOLVE_HELP}
@@ -89,6 +92,8 @@ Examples:
       resolved = await resolveFromArgs('bundle', args, out);
     }
     const { locked, client, cache } = resolved;
+    const policyPath = str(args.values.policy);
+    const policy = policyPath === undefined ? undefined : await readPolicyFile(policyPath);
     const createdAt = sourceDateEpoch();
     const result = await bundle({
       locked,
@@ -102,6 +107,7 @@ Examples:
       ...(concurrency === undefined ? {} : { concurrency: Number.parseInt(concurrency, 10) }),
       sm3: args.values.sm3 === true,
       events: out.events,
+      ...(policy === undefined ? {} : { policy }),
     });
     const targets = locked.targets.map(describeTarget);
     out.result(

@@ -1,3 +1,4 @@
+import { readPolicyFile } from '../../audit/policy-file.js';
 import { parseSmokeMode } from '../../onhost/smoke/checks.js';
 import { install } from '../../ops/install.js';
 import { type Command, onePositional, str, usageError } from '../command.js';
@@ -19,6 +20,7 @@ export const installCommand: Command = {
     key: { type: 'string' },
     ...TRUST_OPTIONS,
     'skip-doctor': { type: 'boolean' },
+    policy: { type: 'string' },
   },
   help: `Usage: ferry install BUNDLE (--venv PATH | --into PATH) --trusted-key FILE... [options]
        ferry install BUNDLE (--venv PATH | --into PATH) --allow-unsigned [options]
@@ -54,11 +56,13 @@ Options:
       --require-signers N  distinct trusted signers needed (default 1)
       --allow-unsigned   install without checking signatures (integrity only; says so)
       --skip-doctor      install even when doctor reports errors
+      --policy FILE      refuse what ferry-policy.toml does not accept: too few signers,
+                         denied projects, licences, sdists (docs/audit.md; exit 10)
       --json             print JSON events and the result on stdout
 
 Exit status: 0 installed; 5 damaged bundle; 6 the bundle would need the network; 7 not
 signed by a trusted key, or no key given; 8 pip or the smoke test failed; 9 doctor found
-errors.`,
+errors; 10 refused by --policy.`,
   async run(args, out) {
     const bundleDir = onePositional(
       args,
@@ -95,6 +99,8 @@ errors.`,
         'install',
         '--require-signers counts signatures; --allow-unsigned checks none.',
       );
+    const policyPath = str(args.values.policy);
+    const policy = policyPath === undefined ? undefined : await readPolicyFile(policyPath);
     const report = await install({
       bundle: bundleDir,
       ...(venv === undefined ? {} : { venv }),
@@ -113,6 +119,7 @@ errors.`,
       ferryVersion: VERSION,
       open: openBundleForCommand,
       events: out.events,
+      ...(policy === undefined ? {} : { policy }),
     });
     const lines = [
       ...report.checks.map(
