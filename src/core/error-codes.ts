@@ -64,6 +64,7 @@ export const ERROR_CODES = {
   ERR_FERRY_FILE_CONFLICT: 'usage',
   ERR_FERRY_BAD_ADVISORIES: 'usage',
   ERR_FERRY_BAD_POLICY: 'usage',
+  ERR_FERRY_NOT_IN_LOCK: 'usage',
 
   // Nothing that fits the requirements and the target: resolution, or a framework build that
   // cannot run on the target (driver, Python, arch, glibc, AVX, musl).

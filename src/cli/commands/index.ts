@@ -76,6 +76,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./audit.js')).auditCommand,
   },
   {
+    name: 'why',
+    summary: 'every path from the top-level requirements to a package in a lock or bundle',
+    load: async () => (await import('./why.js')).whyCommand,
+  },
+  {
     name: 'advisories',
     summary: 'download the OSV advisory snapshot for PyPI (online side), for ferry audit',
     load: async () => (await import('./advisories.js')).advisoriesCommand,
