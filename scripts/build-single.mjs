@@ -64,10 +64,19 @@ export async function buildSingle(outfile = join(root, 'dist', 'ferry.mjs')) {
     plugins: [embedAssets],
     legalComments: 'none',
     logLevel: 'warning',
-    // Packages written as CommonJS call require() for builtins; an ES module has no require,
-    // so give the bundle one.
+    // Packages written as CommonJS call require() for builtins and read __dirname at load
+    // (@cyclonedx/cyclonedx-library's resources.node.js computes where its XML/JSON schemas
+    // lie, for validation ferry never runs); an ES module has neither, so give the bundle both.
     banner: {
-      js: "#!/usr/bin/env node\nimport { createRequire as __ferryCreateRequire } from 'node:module';\nconst require = __ferryCreateRequire(import.meta.url);",
+      js: [
+        '#!/usr/bin/env node',
+        "import { createRequire as __ferryCreateRequire } from 'node:module';",
+        "import { dirname as __ferryDirname } from 'node:path';",
+        "import { fileURLToPath as __ferryFileURLToPath } from 'node:url';",
+        'const require = __ferryCreateRequire(import.meta.url);',
+        'const __filename = __ferryFileURLToPath(import.meta.url);',
+        'const __dirname = __ferryDirname(__filename);',
+      ].join('\n'),
     },
   });
   if (result.errors.length > 0) throw new Error(`esbuild failed: ${result.errors.length} error(s)`);

@@ -262,6 +262,9 @@ _PACKAGE = (("name", _STR), ("version", _STR), ("requiredBy", _STRS), ("extras",
 _FILE = (("path", _STR), ("name", _STR), ("version", _STR), ("size", (_is_count, "a whole number of bytes")),
          ("sha256", (_is_hex64, "64 lower-case hex digits")), ("url", _STR))
 _FILE_OPTIONAL = (("sm3", (_is_hex64, "64 lower-case hex digits")), ("index", _STR))
+# tools[] (optional): what the bundle carries besides packages, e.g. tools/ferry.mjs.
+_TOOL = (("path", _STR), ("size", (_is_count, "a whole number of bytes")),
+         ("sha256", (_is_hex64, "64 lower-case hex digits")), ("tool", _STR))
 
 
 def manifest_problem(manifest):
@@ -293,6 +296,13 @@ def manifest_problem(manifest):
             return "%s must be a list, got %s" % (key, json.dumps(items)[:60])
         for i, item in enumerate(items):
             problem = fields(item, "%s[%d]" % (key, i), schema, _FILE_OPTIONAL if key == "files" else ())
+            if problem:
+                return problem
+    if "tools" in manifest:
+        if not isinstance(manifest["tools"], list):
+            return "tools must be a list, got %s" % json.dumps(manifest["tools"])[:60]
+        for i, item in enumerate(manifest["tools"]):
+            problem = fields(item, "tools[%d]" % i, _TOOL)
             if problem:
                 return problem
     return None
@@ -332,9 +342,30 @@ def check_manifest(root, listed, present, problems):
                 problems.add(EXIT_TAMPERED, fpath, "is %d bytes, manifest.json says %d" % (actual, size))
         else:
             problems.add(EXIT_INCOMPLETE, fpath, "missing (named in manifest.json)")
+    # Tools (tools/ferry.mjs): the same agreement as a wheel's, and nothing unnamed in tools/.
+    tools = set()
+    for entry in manifest.get("tools", []):
+        tpath, sha256, size = entry["path"], entry["sha256"], entry["size"]
+        if unsafe_path(tpath) or not tpath.startswith("tools/"):
+            problems.add(EXIT_TAMPERED, "manifest.json", 'names the tool path "%s": tools live in tools/' % tpath)
+            continue
+        if tpath in tools or tpath in named:
+            problems.add(EXIT_TAMPERED, tpath, "is named more than once in manifest.json")
+            continue
+        tools.add(tpath)
+        if listed.get(tpath) != sha256:
+            problems.add(EXIT_TAMPERED, tpath, "manifest.json and SHA256SUMS disagree about its SHA-256")
+        if tpath not in present:
+            problems.add(EXIT_INCOMPLETE, tpath, "missing (named in manifest.json)")
+            continue
+        actual = os.lstat(in_bundle(root, tpath)).st_size
+        if actual != size:
+            problems.add(EXIT_TAMPERED, tpath, "is %d bytes, manifest.json says %d" % (actual, size))
     for p in present:
         if p.startswith("wheels/") and p not in named:
             problems.add(EXIT_TAMPERED, p, "not named in manifest.json")
+        if p.startswith("tools/") and p not in tools:
+            problems.add(EXIT_TAMPERED, p, "not named in manifest.json (tools[])")
     packages = manifest["packages"]
     names = set(normalize(package["name"]) for package in packages)
     seen = set()

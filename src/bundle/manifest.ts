@@ -22,6 +22,18 @@ const fileSchema = z.object({
   index: z.string().optional(),
 });
 
+/**
+ * A tool the bundle carries besides its packages (tools/ferry.mjs, `ferry pack --with-ferry`):
+ * listed here and in SHA256SUMS, so it is verified and signed like everything else.
+ */
+const toolSchema = z.object({
+  path: z.string(),
+  size: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** What the file is, e.g. "ferry 0.2.0". */
+  tool: z.string(),
+});
+
 const targetSchema = z.object({
   name: z.string(),
   python: z.string(),
@@ -52,11 +64,14 @@ export const manifestSchema = z.object({
     }),
   ),
   files: z.array(fileSchema),
+  /** Only when the bundle carries tools (absent in bundles without, so their bytes are unchanged). */
+  tools: z.array(toolSchema).optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;
 export type ManifestFile = z.infer<typeof fileSchema>;
 export type ManifestTarget = z.infer<typeof targetSchema>;
+export type ManifestTool = z.infer<typeof toolSchema>;
 
 export function parseManifest(text: string, source: string): Manifest {
   let json: unknown;

@@ -9,6 +9,30 @@ export function formatReadmeTxt(manifest: Manifest): string {
   const targets =
     manifest.targets.map((t) => `  - ${t.platform}`).join('\n') || '  - (none recorded)';
   const requirements = manifest.requirements.join(', ') || '(none recorded)';
+  const ferry = manifest.tools?.find((t) => t.path === 'tools/ferry.mjs');
+  // Only bundles packed --with-ferry say this, so the others keep their bytes.
+  const ferryZh =
+    ferry === undefined
+      ? ''
+      : `
+4. 本包附带 ferry（${ferry.path}，${ferry.tool}；只需 Node.js 20 及以上，无需安装、无需联网）：
+     node ${ferry.path} verify . --trusted-key 审核人.pub
+     node ${ferry.path} install . --venv /opt/venv --trusted-key 审核人.pub
+     node ${ferry.path} serve …        在内网提供软件包索引（node ${ferry.path} serve --help）
+   ${ferry.path} 与其他文件一样列在 SHA256SUMS 中并受签名保护；请先按第 1 或第 2 步校验再运行它。
+`;
+  const ferryEn =
+    ferry === undefined
+      ? ''
+      : `
+4. This bundle carries ferry (${ferry.path}, ${ferry.tool}; needs only Node.js 20 or later,
+   nothing to install, no network):
+     node ${ferry.path} verify . --trusted-key reviewer.pub
+     node ${ferry.path} install . --venv /opt/venv --trusted-key reviewer.pub
+     node ${ferry.path} serve ...      serve an intranet package index (node ${ferry.path} serve --help)
+   ${ferry.path} is listed in SHA256SUMS and covered by the signatures like every other file:
+   verify the bundle (step 1 or 2) before running it.
+`;
   return `ferry bundle (format ${manifest.formatVersion}) / ferry 离线安装包（格式 ${manifest.formatVersion}）
 Made by ${manifest.tool} at ${manifest.createdAt}
 Requirements / 需求: ${requirements}
@@ -36,7 +60,7 @@ ${targets}
    install.py 会先做上述全部校验，再创建虚拟环境并执行
      pip install --no-index --find-links wheels --require-hashes -r requirements.txt
    python3 install.py --probe 输出本机环境描述（JSON），可交给外网侧 ferry 作为目标环境。
-
+${ferryZh}
 == English ==
 
 1. Verify (with ferry, fully offline):
@@ -57,7 +81,7 @@ ${targets}
    install.py runs all the checks above, creates the venv, then runs
      pip install --no-index --find-links wheels --require-hashes -r requirements.txt
    python3 install.py --probe prints this host's target profile (JSON) for ferry.
-
+${ferryEn}
 Files / 文件: wheels/, requirements.txt, pylock.toml (when locked), manifest.json,
 sbom.cdx.json (CycloneDX), install.py, README.txt, SHA256SUMS, signatures/.
 See docs/bundle-format.md in ferry for the format.

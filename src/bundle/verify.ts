@@ -81,6 +81,8 @@ export const REQUIRED_FILES = [
 ] as const;
 
 const SIG_PREFIX = `${BUNDLE_FILES.signatures}/`;
+/** Where a bundle carries tools (`ferry pack --with-ferry`: tools/ferry.mjs). */
+const TOOLS_DIR = 'tools';
 const MINISIG_NAME = /^([0-9A-F]{16})\.minisig$/;
 const SM2_NAME = /^([0-9A-F]{16})\.sm2\.sig$/;
 const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
@@ -367,9 +369,42 @@ async function checkManifest(
         add('tampered', f.path, `SM3 is ${sm3}, ${BUNDLE_FILES.manifest} says ${f.sm3}`);
     }
   }
+  // Tools (tools/ferry.mjs): the same agreement as a wheel's, and nothing unnamed in tools/.
+  const tools = new Set<string>();
+  for (const t of manifest.tools ?? []) {
+    const reason = unsafePathReason(t.path);
+    if (reason !== undefined || !t.path.startsWith(`${TOOLS_DIR}/`)) {
+      add(
+        'tampered',
+        BUNDLE_FILES.manifest,
+        `names the tool path "${t.path}": ${reason ?? `tools live in ${TOOLS_DIR}/`}`,
+      );
+      continue;
+    }
+    if (tools.has(t.path) || named.has(t.path)) {
+      add('tampered', t.path, `is named more than once in ${BUNDLE_FILES.manifest}`);
+      continue;
+    }
+    tools.add(t.path);
+    if (listed.get(t.path) !== t.sha256)
+      add(
+        'tampered',
+        t.path,
+        `${BUNDLE_FILES.manifest} and ${BUNDLE_FILES.sums} disagree about its SHA-256`,
+      );
+    if (!present.has(t.path)) {
+      add('incomplete', t.path, `missing (named in ${BUNDLE_FILES.manifest})`);
+      continue;
+    }
+    const size = (await lstat(join(dir, t.path)).catch(() => undefined))?.size;
+    if (size !== undefined && size !== t.size)
+      add('tampered', t.path, `is ${size} bytes, ${BUNDLE_FILES.manifest} says ${t.size}`);
+  }
   for (const p of present) {
     if (p.startsWith(`${BUNDLE_FILES.wheels}/`) && !named.has(p))
       add('tampered', p, `not named in ${BUNDLE_FILES.manifest}`);
+    if (p.startsWith(`${TOOLS_DIR}/`) && !tools.has(p))
+      add('tampered', p, `not named in ${BUNDLE_FILES.manifest} (tools[])`);
   }
   const names = new Set(manifest.packages.map((p) => normalize(p.name)));
   const listedPackages = new Set<string>();
