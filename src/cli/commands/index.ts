@@ -81,6 +81,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./why.js')).whyCommand,
   },
   {
+    name: 'report',
+    summary: 'write one self-contained HTML page for the review of a bundle',
+    load: async () => (await import('./report.js')).reportCommand,
+  },
+  {
     name: 'advisories',
     summary: 'download the OSV advisory snapshot for PyPI (online side), for ferry audit',
     load: async () => (await import('./advisories.js')).advisoriesCommand,
