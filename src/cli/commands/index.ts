@@ -116,4 +116,9 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: 'serve an index store to pip, uv and people (PEP 503/691/658, uploads, web pages)',
     load: async () => (await import('./serve.js')).serveCommand,
   },
+  {
+    name: 'client-config',
+    summary: 'print the pip.conf and uv.toml a node needs to install from a ferry serve index',
+    load: async () => (await import('./client-config.js')).clientConfigCommand,
+  },
 ];
