@@ -262,6 +262,27 @@ describe('uploads (legacy API, as twine)', () => {
     assert.equal(json.status, 400);
   });
 
+  it('the same file again is 200 (nothing changes); other bytes under a published name are 409', async () => {
+    const first = await wheel({ name: 'stable', version: '1.0' });
+    assert.equal(
+      (await post({ fields: twineFields(first, 'stable', '1.0'), file: first })).status,
+      200,
+    );
+    const generation = (await store.current()).generation;
+    const again = await post({ fields: twineFields(first, 'stable', '1.0'), file: first });
+    assert.equal(again.status, 200, again.text);
+    assert.equal((await store.current()).generation, generation);
+    const other = await wheel({
+      name: 'stable',
+      version: '1.0',
+      files: { 'stable/extra.py': 'x = 1\n' },
+    });
+    assert.equal(other.filename, first.filename);
+    const conflict = await post({ fields: twineFields(other, 'stable', '1.0'), file: other });
+    assert.equal(conflict.status, 409, conflict.text);
+    assert.equal((await store.current()).generation, generation);
+  });
+
   it('an unknown index is 404 naming the indexes', async () => {
     const file = await wheel({ name: 'lost', version: '1.0' });
     const r = await post({ fields: twineFields(file, 'lost', '1.0'), file, target: '/nowhere/' });

@@ -493,7 +493,13 @@ export function createServeHandler(options: ServeOptions): Handler {
       if (error instanceof FerryError) {
         text(
           ctx,
-          error.code === 'ERR_FERRY_UNTRUSTED' ? 403 : 400,
+          // 409 for a file name the index has with other bytes, which twine's
+          // --skip-existing recognizes as "already there".
+          error.code === 'ERR_FERRY_UNTRUSTED'
+            ? 403
+            : error.code === 'ERR_FERRY_FILE_CONFLICT'
+              ? 409
+              : 400,
           `${error.message}\n${error.hint}`,
         );
         return;
