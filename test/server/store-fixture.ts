@@ -42,9 +42,8 @@ export const demoDists = (version = '1.0'): FakeDist[] => [
     version,
     requiresDist: ['demo-lib>=2'],
     requiresPython: '>=3.6',
-    files: { 'demo_app/__init__.py': `VERSION = ${JSON.stringify(version)}\n` },
   },
-  { name: 'demo-lib', version: '2.0', files: { 'demo_lib/__init__.py': 'X = 1\n' } },
+  { name: 'demo-lib', version: '2.0' },
 ];
 
 export async function signedBundle(

@@ -106,6 +106,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./token.js')).tokenCommand,
   },
   {
+    name: 'export-static',
+    summary: "write a store's current generation as a plain PEP 503/691 tree any web server serves",
+    load: async () => (await import('./export-static.js')).exportStaticCommand,
+  },
+  {
     name: 'targets',
     summary:
       'list the named target presets (glibc, default Python, and where each fact comes from)',
