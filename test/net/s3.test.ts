@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { netRequest } from '../../src/net/request.js';
+import { exportStatic } from '../../src/ops/export-static.js';
+import { importBundle } from '../../src/ops/import.js';
 import {
   parseS3Url,
   S3Client,
@@ -21,7 +23,9 @@ import {
   signV4,
   uploadTree,
 } from '../../src/net/s3.js';
+import { isolatedEnv, runCli } from '../cli/run-cli.js';
 import { ensurePinnedVenv, venvPython } from '../helpers/pinned-venv.js';
+import { demoDists, makeKey, signedBundle } from '../server/store-fixture.js';
 
 const EXAMPLE: S3Config = {
   accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
@@ -237,5 +241,50 @@ describe('uploadTree against moto server mode', { skip }, () => {
     await page.body.cancel();
     assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
     assert.equal(await client.headObject(bucket, 'export/nothing-here'), undefined);
+  });
+
+  it('ferry export-static --to s3:// uploads the export, and nothing again when nothing changed', async () => {
+    const site = mkdtempSync(join(tmpdir(), 'ferry-s3-store-'));
+    try {
+      const builder = await makeKey(site, 'builder');
+      const store = join(site, 'store');
+      const bundle = await signedBundle(join(site, 'bundle'), builder.secret, demoDists('1.0'));
+      await importBundle({ bundle, store, keyFiles: [builder.pubPath] });
+      const env = isolatedEnv(join(site, 'cache'), {
+        AWS_ACCESS_KEY_ID: EXAMPLE.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: EXAMPLE.secretAccessKey,
+        AWS_ENDPOINT_URL: endpoint,
+      });
+      methods.length = 0;
+      const first = await runCli(
+        ['export-static', '--store', store, '--to', `s3://${bucket}/site`, '--json'],
+        { env },
+      );
+      assert.equal(first.code, 0, first.stderr);
+      const sent = puts();
+      assert.ok(sent > 0);
+      methods.length = 0;
+      const again = await runCli(
+        ['export-static', '--store', store, '--to', `s3://${bucket}/site`],
+        {
+          env,
+        },
+      );
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(puts(), 0, `PUTs on the second export: ${methods.join(' ')}`);
+      // The bucket holds what export-static writes to a folder, byte for byte.
+      const local = join(site, 'local');
+      await exportStatic({ store, out: local });
+      const client = new S3Client(config());
+      const listed: string[] = [];
+      for await (const o of client.listObjects(bucket, 'site/')) listed.push(o.key);
+      assert.equal(listed.length, sent);
+      for (const key of listed) {
+        const got = await client.getObject(bucket, key);
+        assert.ok(got.equals(readFileSync(join(local, key.slice('site/'.length)))), key);
+      }
+    } finally {
+      rmSync(site, { recursive: true, force: true });
+    }
   });
 });
