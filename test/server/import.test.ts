@@ -197,3 +197,19 @@ describe('ferry import', () => {
     assert.equal((await checkConsistent(store)).generation, 0);
   });
 });
+
+describe('ferry import, twice at once', () => {
+  it('the same bundle imported by two writers at once is published once', async () => {
+    const store = join(work, 'store-race');
+    await openIndexStore(store, { create: true });
+    const [a, b] = await Promise.all([
+      importBundle({ bundle, store, keyFiles: [builder.pubPath], actor: 'a' }),
+      importBundle({ bundle, store, keyFiles: [builder.pubPath], actor: 'b' }),
+    ]);
+    assert.deepEqual([a.generation, b.generation], [1, 1]);
+    assert.equal([a.changed, b.changed].filter(Boolean).length, 1);
+    const catalog = await checkConsistent(store);
+    assert.equal(catalog.generation, 1);
+    assert.deepEqual(await generationsOf(store), ['0', '1']);
+  });
+});

@@ -312,7 +312,13 @@ class Store implements IndexStore {
         catalog = out.catalog;
         added += out.added;
       }
-      if (change.bundle !== undefined) catalog = withBundle(catalog, change.bundle);
+      const known = change.bundle === undefined ? undefined : catalog.bundles[change.bundle.digest];
+      // The same record but for who and when (the same bundle imported twice at once): keep the first.
+      const sameRecord =
+        known !== undefined &&
+        JSON.stringify({ ...known, actor: '', time: '' }) ===
+          JSON.stringify({ ...change.bundle, actor: '', time: '' });
+      if (change.bundle !== undefined && !sameRecord) catalog = withBundle(catalog, change.bundle);
       if (sameData(catalog, now.catalog))
         return { generation: now.generation, added: 0, removed: 0, changed: false };
       const generation = now.generation + 1;
