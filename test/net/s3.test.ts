@@ -13,8 +13,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { netRequest } from '../../src/net/request.js';
-import { exportStatic } from '../../src/ops/export-static.js';
-import { importBundle } from '../../src/ops/import.js';
 import {
   parseS3Url,
   S3Client,
@@ -23,6 +21,8 @@ import {
   signV4,
   uploadTree,
 } from '../../src/net/s3.js';
+import { exportStatic } from '../../src/ops/export-static.js';
+import { importBundle } from '../../src/ops/import.js';
 import { isolatedEnv, runCli } from '../cli/run-cli.js';
 import { ensurePinnedVenv, venvPython } from '../helpers/pinned-venv.js';
 import { demoDists, makeKey, signedBundle } from '../server/store-fixture.js';
