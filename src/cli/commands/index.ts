@@ -97,7 +97,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'approve',
-    summary: "countersign a bundle waiting in a store's incoming index; promote it when the policy is met",
+    summary:
+      "countersign a bundle waiting in a store's incoming index; promote it when the policy is met",
     load: async () => (await import('./approve.js')).approveCommand,
   },
   {
