@@ -130,6 +130,12 @@ describe('project names (PEP 503)', () => {
     assert.equal(dots.headers.location, '/approved/simple/demo-pkg/');
   });
 
+  it('a project page names the project by its normalized name (PEP 691)', async () => {
+    const r = await raw(port, '/approved/simple/demo-pkg/?format=json');
+    assert.equal(r.status, 200);
+    assert.equal(JSON.parse(r.text).name, 'demo-pkg');
+  });
+
   it('the trailing slash is added by redirect, for the list and for a project', async () => {
     assert.equal((await raw(port, '/approved/simple')).headers.location, '/approved/simple/');
     assert.equal(

@@ -11,6 +11,7 @@
  * static server and under any mount point. pip resolves them against the page's URL
  * (pip/_internal/models/link.py, `_absolute_link_url`), as PEP 691 allows.
  */
+import { normalizeName } from '../../standards/name.js';
 import { metadataUrl } from './layout.js';
 import type { CatalogFile, CatalogProject } from './types.js';
 
@@ -91,7 +92,8 @@ ${project.files.map(fileAnchor).join('<br/>\n')}
 export function renderProjectJson(project: CatalogProject): string {
   return `${JSON.stringify({
     meta: { 'api-version': API_VERSION },
-    name: project.name,
+    // PEP 691: a project page's "name" is the normalized name (the list keeps the display name).
+    name: normalizeName(project.name),
     versions: project.versions,
     files: project.files.map((f) => ({
       filename: f.filename,
