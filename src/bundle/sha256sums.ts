@@ -1,3 +1,9 @@
+/**
+ * SHA256SUMS in the format coreutils' `sha256sum -c` reads: "<64 hex>  <path>\n" per file,
+ * sorted by path in byte order (what `LC_ALL=C sort` gives), LF line endings, relative POSIX
+ * paths. It lists every file of a bundle except itself and the signatures/ folder; it is
+ * the file the signatures cover, so this list is what makes a bundle tamper-evident.
+ */
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FerryError } from '../core/errors.js';
