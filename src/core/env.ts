@@ -30,6 +30,11 @@ export const FERRY_ENV = {
   publishUsername: 'FERRY_PUBLISH_USERNAME',
   /** `ferry publish`: the password or token (`--password` wins); an env var keeps it out of `ps`. */
   publishPassword: 'FERRY_PUBLISH_PASSWORD',
+  /**
+   * `ferry serve`: the upstream index URL of the pull-through cache (`--upstream` wins); an env
+   * var keeps the credentials in it out of `ps`.
+   */
+  upstreamUrl: 'FERRY_UPSTREAM_URL',
   /** S3 uploads (src/net/s3.ts): the access key id, as every AWS SDK reads it. */
   awsAccessKeyId: 'AWS_ACCESS_KEY_ID',
   /** S3 uploads: the secret access key. */
@@ -43,6 +48,11 @@ export const FERRY_ENV = {
    * path-style (ENDPOINT/BUCKET/KEY), since such stores rarely have wildcard DNS per bucket.
    */
   awsEndpointUrl: 'AWS_ENDPOINT_URL',
+  /**
+   * The ledger of bundles written on this side (src/bundle/ledger.ts; `--ledger` wins). Default
+   * $XDG_DATA_HOME/ferry/ledger, else ~/.local/share/ferry/ledger.
+   */
+  ledgerDir: 'FERRY_LEDGER_DIR',
   /** Disables colour on a TTY (https://no-color.org). */
   noColor: 'NO_COLOR',
 } as const;

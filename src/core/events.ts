@@ -21,7 +21,23 @@ export type FerryEvent =
   | { type: 'upload-done'; filename: string; outcome: 'uploaded' | 'exists' }
   | { type: 'warning'; code: ErrorCode | WarningCode; message: string }
   | { type: 'info'; message: string }
-  | { type: 'serve-listening'; urls: string[]; store: string; generation: number }
+  | {
+      type: 'serve-listening';
+      urls: string[];
+      store: string;
+      generation: number;
+      /** `--upstream`, redacted. */
+      upstream?: string;
+    }
+  /** `ferry serve --upstream`: a file fetched from the upstream and published into the store. */
+  | {
+      type: 'serve-upstream';
+      index: string;
+      filename: string;
+      sha256: string;
+      size: number;
+      generation: number;
+    }
   | { type: 'serve-request'; method: string; path: string; status: number; ms: number }
   | {
       type: 'serve-upload';

@@ -1,4 +1,5 @@
 import { parseSize } from '../../archive/size.js';
+import { FERRY_ENV, readEnv } from '../../core/env.js';
 import type { EventSink } from '../../core/events.js';
 import { DEFAULT_LISTEN, startServe } from '../../ops/serve.js';
 import { type Command, str, usageError } from '../command.js';
@@ -13,9 +14,12 @@ export const serveCommand: Command = {
     'read-auth': { type: 'boolean' },
     'max-upload': { type: 'string' },
     'access-log': { type: 'boolean' },
+    upstream: { type: 'string' },
+    'upstream-allow': { type: 'string' },
   },
   help: `Usage: ferry serve --store DIR [--listen ${DEFAULT_LISTEN}] [--tls-cert FILE --tls-key FILE]
                    [--read-auth] [--max-upload SIZE] [--access-log] [--json]
+                   [--upstream URL [--upstream-allow FILE]]
 
 Serves an index store (made by "ferry import" / "ferry publish") to pip, uv and people:
   /INDEX/simple/            PEP 503 HTML or PEP 691 JSON (by Accept, or ?format=json|html)
@@ -35,6 +39,12 @@ Options:
       --read-auth          reading needs a token too (pip: https://user:TOKEN@HOST/approved/simple/)
       --max-upload SIZE    the largest file an upload may carry (default 2G; e.g. 500M)
       --access-log         report every request (a serve-request event; stderr in text mode)
+      --upstream URL       also a pull-through cache of this index (or FERRY_UPSTREAM_URL, which
+                           keeps its credentials out of ps): /upstream/simple/ serves the approved
+                           projects, and for any other name the upstream's files, each fetched
+                           once, checked against the page's SHA-256 and kept in the store
+      --upstream-allow FILE  take only these from the upstream: project names, a requirements
+                           file (its specifiers and --hash pins) or a pylock.toml (its files)
       --json               events as JSON lines on stdout`,
   async run(args, out) {
     const storeDir = str(args.values.store);
@@ -50,7 +60,7 @@ Options:
             case 'serve-listening':
               out.events({
                 type: 'info',
-                message: `serving ${event.store} (generation ${event.generation}) at\n${event.urls.map((u) => `  ${u}`).join('\n')}\nstop with Ctrl-C`,
+                message: `serving ${event.store} (generation ${event.generation}) at\n${event.urls.map((u) => `  ${u}`).join('\n')}${event.upstream === undefined ? '' : `\npull-through from ${event.upstream}`}\nstop with Ctrl-C`,
               });
               break;
             case 'serve-upload':
@@ -65,6 +75,12 @@ Options:
                 message: `${event.method} ${event.path} ${event.status} ${event.ms.toFixed(1)} ms`,
               });
               break;
+            case 'serve-upstream':
+              out.events({
+                type: 'info',
+                message: `upstream: ${event.filename} fetched into ${event.index} (generation ${event.generation})`,
+              });
+              break;
             case 'serve-stopped':
               out.events({ type: 'info', message: `stopped (${event.reason})` });
               break;
@@ -72,8 +88,12 @@ Options:
               out.events(event);
           }
         };
+    const upstream = str(args.values.upstream) ?? readEnv(FERRY_ENV.upstreamUrl);
+    const upstreamAllow = str(args.values['upstream-allow']);
     const server = await startServe({
       storeDir,
+      ...(upstream === undefined ? {} : { upstream }),
+      ...(upstreamAllow === undefined ? {} : { upstreamAllow }),
       ...(str(args.values.listen) === undefined ? {} : { listen: str(args.values.listen)! }),
       ...(str(args.values['tls-cert']) === undefined
         ? {}

@@ -18,7 +18,8 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FerryError } from '../../core/errors.js';
-import { isValidProjectName, normalizeName } from '../../standards/name.js';
+import { redactText } from '../../core/redact.js';
+import { isValidProjectName, type NormalizedName, normalizeName } from '../../standards/name.js';
 import {
   renderBundles,
   renderHome,
@@ -26,7 +27,16 @@ import {
   renderMissingProject,
   renderProject,
 } from '../pages/ui.js';
-import type { CurrentGeneration, IndexStore, TokenInfo } from '../store/types.js';
+import { renderIndexHtml, renderIndexJson } from '../store/render.js';
+import type { CatalogProject, CurrentGeneration, IndexStore, TokenInfo } from '../store/types.js';
+import {
+  isAllowed,
+  type OfferedProject,
+  renderOfferedHtml,
+  renderOfferedJson,
+  type Upstream,
+  type UpstreamFetched,
+} from '../upstream/index.js';
 import { notModified, parseRange, rangeStillValid } from './conditional.js';
 import {
   type Encoding,
@@ -53,6 +63,13 @@ export interface ServeOptions {
   readonly onRequest?: (entry: RequestLog) => void;
   /** Called after a file was uploaded and published. */
   readonly onUpload?: (upload: UploadDone) => void;
+  /**
+   * `--upstream`: its index (`upstream`) is served as a pull-through view: the approved
+   * index's projects, then what the upstream offers for names no local index has.
+   */
+  readonly upstream?: Upstream;
+  /** Called after a file was fetched from the upstream and published. */
+  readonly onUpstreamFetch?: (fetched: UpstreamFetched) => void;
   readonly now?: () => Date;
 }
 
@@ -135,8 +152,12 @@ const WWW_AUTHENTICATE = { 'WWW-Authenticate': 'Basic realm="ferry index", chars
 /** Which indexes exist, for messages that say what there is. */
 const indexList = (gen: CurrentGeneration): string[] => Object.keys(gen.catalog.indexes).sort();
 
+/** PEP 691's Content-Type of a page in `format`. */
+const pageType = (format: SimpleFormat): string =>
+  format === SIMPLE_JSON ? format : `${format}; charset=utf-8`;
+
 export function createServeHandler(options: ServeOptions): Handler {
-  const { store } = options;
+  const { store, upstream } = options;
   const pages = new PageCache();
   const now = options.now ?? (() => new Date());
   const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD;
@@ -194,84 +215,57 @@ export function createServeHandler(options: ServeOptions): Handler {
     );
   }
 
-  /** `/<index>/simple/` and `/<index>/simple/<project>/`. */
-  async function simple(
-    ctx: Ctx,
-    gen: CurrentGeneration,
-    index: string,
-    rest: readonly string[],
-  ): Promise<void> {
-    const indexes = indexList(gen);
-    if (!indexes.includes(index)) {
+  /** The page format a request asks for (?format= over Accept); undefined: answered already. */
+  function pageFormat(ctx: Ctx): SimpleFormat | undefined {
+    const override = ctx.query.get('format');
+    if (override !== null) {
+      const format = formatOverride(override);
+      if (format === undefined)
+        text(ctx, 400, `?format=${override} is not one of: ${FORMAT_VALUES.join(', ')}`);
+      return format;
+    }
+    const format = negotiateSimple(ctx.req.headers.accept);
+    if (format === undefined)
+      text(
+        ctx,
+        406,
+        `none of the accepted types is served here; ask for one of ${FORMAT_VALUES.slice(2).join(', ')}`,
+        { Vary: 'Accept' },
+      );
+    return format;
+  }
+
+  /**
+   * The normalized project of `/<index>/simple/<project>/`, or undefined when the request was
+   * answered (not a project page: 404; another spelling or no trailing slash: 301).
+   */
+  function projectOfPath(ctx: Ctx, index: string, rest: readonly string[]): string | undefined {
+    const [project = '', ...tail] = rest;
+    if (!isValidProjectName(project) || tail.length > 1 || (tail.length === 1 && tail[0] !== '')) {
       text(
         ctx,
         404,
-        `no index "${index}" here; the indexes are: ${indexes.map((i) => `/${i}/simple/`).join(', ') || '(none yet)'}`,
+        `"${ctx.segments.join('/')}" is not a page of this index; projects are at /${index}/simple/<project>/`,
       );
-      return;
+      return undefined;
     }
-    let format: SimpleFormat | undefined;
-    const override = ctx.query.get('format');
-    if (override !== null) {
-      format = formatOverride(override);
-      if (format === undefined) {
-        text(ctx, 400, `?format=${override} is not one of: ${FORMAT_VALUES.join(', ')}`);
-        return;
-      }
-    } else {
-      format = negotiateSimple(ctx.req.headers.accept);
-      if (format === undefined) {
-        text(
-          ctx,
-          406,
-          `none of the accepted types is served here; ask for one of ${FORMAT_VALUES.slice(2).join(', ')}`,
-          { Vary: 'Accept' },
-        );
-        return;
-      }
+    const normalized = normalizeName(project);
+    // PEP 503: a client may ask with any spelling; Warehouse answers 301 to the normalized URL.
+    if (normalized !== project || tail.length === 0) {
+      redirect(ctx, `/${encodeURIComponent(index)}/simple/${normalized}/${ctx.search}`);
+      return undefined;
     }
-    const file = format === SIMPLE_JSON ? 'index.json' : 'index.html';
-    let pageDir: string;
-    if (rest.length === 1 && rest[0] === '') {
-      pageDir = join(gen.dir, index, 'simple');
-    } else {
-      const [project = '', ...tail] = rest;
-      if (
-        !isValidProjectName(project) ||
-        tail.length > 1 ||
-        (tail.length === 1 && tail[0] !== '')
-      ) {
-        text(
-          ctx,
-          404,
-          `"${ctx.segments.join('/')}" is not a page of this index; projects are at /${index}/simple/<project>/`,
-        );
-        return;
-      }
-      const normalized = normalizeName(project);
-      // PEP 503: a client may ask with any spelling; Warehouse answers 301 to the normalized URL.
-      if (normalized !== project || tail.length === 0) {
-        redirect(ctx, `/${encodeURIComponent(index)}/simple/${normalized}/${ctx.search}`);
-        return;
-      }
-      if (!Object.hasOwn(gen.catalog.indexes[index]!.projects, normalized)) {
-        const elsewhere = indexes.filter((i) =>
-          Object.hasOwn(gen.catalog.indexes[i]!.projects, normalized),
-        );
-        const count = Object.keys(gen.catalog.indexes[index]!.projects).length;
-        text(
-          ctx,
-          404,
-          `no project "${normalized}" in index "${index}" (${count} project${count === 1 ? '' : 's'}: see /${index}/simple/)` +
-            (elsewhere.length > 0
-              ? `; it is in: ${elsewhere.map((i) => `/${i}/simple/${normalized}/`).join(', ')}`
-              : ''),
-        );
-        return;
-      }
-      pageDir = join(gen.dir, index, 'simple', normalized);
-    }
-    const path = join(pageDir, file);
+    return normalized;
+  }
+
+  /** A page file of the generation, read and compressed once per generation. */
+  async function sendPageFile(
+    ctx: Ctx,
+    gen: CurrentGeneration,
+    pageDir: string,
+    format: SimpleFormat,
+  ): Promise<void> {
+    const path = join(pageDir, format === SIMPLE_JSON ? 'index.json' : 'index.html');
     const page = await pages.get(gen.generation, path, async () => {
       try {
         const [body, info] = await Promise.all([readFile(path), stat(path)]);
@@ -285,8 +279,141 @@ export function createServeHandler(options: ServeOptions): Handler {
       text(ctx, 404, `generation ${gen.generation} has no page ${path.slice(gen.dir.length)}`);
       return;
     }
-    const contentType = format === SIMPLE_JSON ? format : `${format}; charset=utf-8`;
-    await sendPage(ctx, page, contentType, PAGE_CACHE_CONTROL);
+    await sendPage(ctx, page, pageType(format), PAGE_CACHE_CONTROL);
+  }
+
+  /** `/<index>/simple/` and `/<index>/simple/<project>/`. */
+  async function simple(
+    ctx: Ctx,
+    gen: CurrentGeneration,
+    index: string,
+    rest: readonly string[],
+  ): Promise<void> {
+    const indexes = indexList(gen);
+    const pullThrough = upstream !== undefined && index === upstream.index;
+    if (!indexes.includes(index) && !pullThrough) {
+      text(
+        ctx,
+        404,
+        `no index "${index}" here; the indexes are: ${indexes.map((i) => `/${i}/simple/`).join(', ') || '(none yet)'}`,
+      );
+      return;
+    }
+    const format = pageFormat(ctx);
+    if (format === undefined) return;
+    const isList = rest.length === 1 && rest[0] === '';
+    if (pullThrough) {
+      if (isList) return upstreamList(ctx, gen, format);
+      const normalized = projectOfPath(ctx, index, rest);
+      if (normalized !== undefined) await upstreamProject(ctx, gen, normalized, format);
+      return;
+    }
+    if (isList) return sendPageFile(ctx, gen, join(gen.dir, index, 'simple'), format);
+    const normalized = projectOfPath(ctx, index, rest);
+    if (normalized === undefined) return;
+    if (!Object.hasOwn(gen.catalog.indexes[index]!.projects, normalized)) {
+      const elsewhere = indexes.filter((i) =>
+        Object.hasOwn(gen.catalog.indexes[i]!.projects, normalized),
+      );
+      const count = Object.keys(gen.catalog.indexes[index]!.projects).length;
+      text(
+        ctx,
+        404,
+        `no project "${normalized}" in index "${index}" (${count} project${count === 1 ? '' : 's'}: see /${index}/simple/)` +
+          (elsewhere.length > 0
+            ? `; it is in: ${elsewhere.map((i) => `/${i}/simple/${normalized}/`).join(', ')}`
+            : ''),
+      );
+      return;
+    }
+    await sendPageFile(ctx, gen, join(gen.dir, index, 'simple', normalized), format);
+  }
+
+  /**
+   * `/upstream/simple/`: the approved index's projects and those the store cached from the
+   * upstream (a whole upstream list is not fetched: a mirror's is tens of megabytes).
+   */
+  async function upstreamList(
+    ctx: Ctx,
+    gen: CurrentGeneration,
+    format: SimpleFormat,
+  ): Promise<void> {
+    const up = upstream!;
+    const page = await pages.get(gen.generation, `upstream-list:${format}`, async () => {
+      const approved = gen.catalog.indexes[store.config.approved]?.projects ?? {};
+      const cached = gen.catalog.indexes[up.index]?.projects ?? {};
+      const merged = new Map<string, CatalogProject>();
+      for (const [name, project] of Object.entries(cached))
+        if (up.localHolders(gen, name).length === 0) merged.set(name, project);
+      for (const [name, project] of Object.entries(approved)) merged.set(name, project);
+      const names = [...merged.keys()].sort();
+      const projects = names.map((n) => merged.get(n)!);
+      const body =
+        format === SIMPLE_JSON ? renderIndexJson(projects) : renderIndexHtml(projects, names);
+      return { body: Buffer.from(body), lastModified: new Date(gen.catalog.time) };
+    });
+    await sendPage(ctx, page!, pageType(format), PAGE_CACHE_CONTROL);
+  }
+
+  /**
+   * `/upstream/simple/<project>/`. A name a local index has is never taken from the upstream
+   * (the dependency-confusion defence): the approved page is served, or a 404 while the
+   * project waits in another local index. Other names: the allowlist, then the upstream's
+   * page merged with the cache (the cache alone while the upstream fails).
+   */
+  async function upstreamProject(
+    ctx: Ctx,
+    gen: CurrentGeneration,
+    name: string,
+    format: SimpleFormat,
+  ): Promise<void> {
+    const up = upstream!;
+    const local = up.localHolders(gen, name);
+    if (local.includes(store.config.approved))
+      return sendPageFile(ctx, gen, join(gen.dir, store.config.approved, 'simple', name), format);
+    if (local.length > 0) {
+      text(
+        ctx,
+        404,
+        `"${name}" is a project of this store (in ${local.map((i) => `/${i}/simple/${name}/`).join(', ')}), not approved yet; a local name is never taken from the upstream`,
+      );
+      return;
+    }
+    if (!isAllowed(up.allow, name)) {
+      text(
+        ctx,
+        404,
+        `"${name}" is not on the upstream allowlist (${up.allow?.source ?? ''}); add it there to let this server fetch it`,
+      );
+      return;
+    }
+    let project: OfferedProject | undefined;
+    try {
+      project = await up.project(gen, name as NormalizedName);
+    } catch (error) {
+      text(
+        ctx,
+        502,
+        `the upstream ${up.shown} could not be asked for "${name}" and the store has no copy: ${redactText(error instanceof Error ? error.message : String(error))}`,
+      );
+      return;
+    }
+    if (project === undefined) {
+      text(ctx, 404, `no project "${name}" here or on the upstream ${up.shown}`);
+      return;
+    }
+    const offered = project;
+    const page = await pages.get(
+      gen.generation,
+      `upstream:${name}:${offered.stamp}:${format}`,
+      async () => ({
+        body: Buffer.from(
+          format === SIMPLE_JSON ? renderOfferedJson(offered) : renderOfferedHtml(offered),
+        ),
+        lastModified: new Date(gen.catalog.time),
+      }),
+    );
+    await sendPage(ctx, page!, pageType(format), PAGE_CACHE_CONTROL);
   }
 
   /** `/files/ab/<sha256>/<filename>`: immutable, named by content, so ETag is the SHA-256. */
@@ -298,7 +425,11 @@ export function createServeHandler(options: ServeOptions): Handler {
         ? store.filePath(urlPath)
         : undefined;
     // No listing of folders: only a whole /files/ab/<sha256>/<name> is ever answered.
-    const info = path === undefined ? undefined : await stat(path).catch(() => undefined);
+    let info = path === undefined ? undefined : await stat(path).catch(() => undefined);
+    if (path !== undefined && info === undefined && upstream !== undefined) {
+      if (!(await fromUpstream(ctx, sha, filename))) return;
+      info = await stat(path).catch(() => undefined);
+    }
     if (path === undefined || info === undefined || !info.isFile()) {
       text(
         ctx,
@@ -361,6 +492,37 @@ export function createServeHandler(options: ServeOptions): Handler {
       });
       stream.pipe(ctx.res);
     });
+  }
+
+  /**
+   * A file the store lacks, fetched from the upstream into the store (a `.metadata` file by
+   * fetching its distribution). False when the request was answered here (refused, failed).
+   */
+  async function fromUpstream(ctx: Ctx, sha: string, filename: string): Promise<boolean> {
+    const up = upstream!;
+    const dist = filename.endsWith('.metadata') ? filename.slice(0, -'.metadata'.length) : filename;
+    if (dist !== filename) {
+      // The distribution is here but has no .metadata (an sdist, a wheel without METADATA).
+      const there = store.filePath(`/files/${sha.slice(0, 2)}/${sha}/${dist}`);
+      if (there !== undefined && (await stat(there).catch(() => undefined)) !== undefined) {
+        text(ctx, 404, `no file /${ctx.segments.join('/')}: ${dist} has no core metadata file`);
+        return false;
+      }
+    }
+    try {
+      const got = await up.fetchFile(await current(), sha, dist);
+      if ('refused' in got) {
+        text(ctx, 404, `no file /${ctx.segments.join('/')}: ${got.refused}`);
+        return false;
+      }
+      options.onUpstreamFetch?.(got);
+      return true;
+    } catch (error) {
+      const message = redactText(error instanceof Error ? error.message : String(error));
+      // A hash that differs from the upstream page's is refused: the file is not published.
+      text(ctx, 502, `${dist} was not taken from the upstream ${up.shown}: ${message}`);
+      return false;
+    }
   }
 
   async function ui(ctx: Ctx, gen: CurrentGeneration): Promise<void> {
@@ -459,6 +621,14 @@ export function createServeHandler(options: ServeOptions): Handler {
       );
       return;
     }
+    if (upstream !== undefined && first === upstream.index) {
+      text(
+        ctx,
+        403,
+        `index "${first}" holds only files fetched from the upstream; upload to /${store.config.incoming}/ instead`,
+      );
+      return;
+    }
     // An upload carries no signature: an index whose policy wants signers (approved) takes
     // bundles only, through `ferry import`.
     const required = store.config.indexes[first]?.requireSigners ?? 0;
@@ -538,7 +708,11 @@ export function createServeHandler(options: ServeOptions): Handler {
     if (options.readAuth === true && (await authenticate(ctx)) === undefined) return;
     if (first === 'files') return files(ctx);
     const gen = await current();
-    if (second === 'simple' && segments.length === 2 && Object.hasOwn(gen.catalog.indexes, first)) {
+    if (
+      second === 'simple' &&
+      segments.length === 2 &&
+      (Object.hasOwn(gen.catalog.indexes, first) || first === upstream?.index)
+    ) {
       redirect(ctx, `/${encodeURIComponent(first)}/simple/${ctx.search}`);
       return;
     }
