@@ -5,21 +5,11 @@
  * half-written entry, and they are made read-only because bundles hard-link to them. This
  * class keeps the cache's API for the downloader and the bundle writer; the work is the store's.
  */
-import { homedir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
-import { FERRY_ENV, readEnv } from '../core/env.js';
+import { join } from 'node:path';
 import { hashFileWithSize, normalizeDigest } from '../store/hash.js';
 import { ContentStore, type HasOptions, type PutFileOptions } from '../store/store.js';
 
-/** `$FERRY_CACHE_DIR`, else `$XDG_CACHE_HOME/ferry`, else `~/.cache/ferry`. */
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const explicit = readEnv(FERRY_ENV.cacheDir, env);
-  if (explicit !== undefined) return explicit;
-  // XDG Base Directory spec: a relative XDG_CACHE_HOME is invalid and must be ignored.
-  const xdg = readEnv('XDG_CACHE_HOME', env);
-  if (xdg !== undefined && isAbsolute(xdg)) return join(xdg, 'ferry');
-  return join(env.HOME !== undefined && env.HOME !== '' ? env.HOME : homedir(), '.cache', 'ferry');
-}
+export { defaultCacheDir } from '../store/cache-dir.js';
 
 /**
  * Checks and lower-cases a SHA-256 hex digest. A digest becomes part of a path, so anything

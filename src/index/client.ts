@@ -473,6 +473,7 @@ export class IndexClient {
         ...this.#http,
         headers: { accept },
         directory: kind === 'find-links' ? 'listing' : 'index',
+        ...(this.#cacheDir === undefined ? {} : { cacheDir: this.#cacheDir }),
         events: this.#events,
         maxBytes: this.#maxPageBytes,
       });

@@ -22,6 +22,7 @@ import {
   waitFor,
 } from '../net/retry.js';
 import { type NetSettings, netSettings } from '../net/settings.js';
+import { FactCache } from '../store/fact-cache.js';
 
 export interface FetchOptions {
   readonly headers?: Readonly<Record<string, string>>;
@@ -43,6 +44,11 @@ export interface FetchOptions {
    * find-links directories). Default 'index'.
    */
   readonly directory?: 'index' | 'listing';
+  /**
+   * For 'listing': ferry's cache dir, where each file's SHA-256 is kept under its size, mtime
+   * and inode (src/store/fact-cache.ts), so a warm run lists the folder and hashes nothing.
+   */
+  readonly cacheDir?: string;
   readonly events?: EventSink;
   /**
    * For fetchRange: when the server ignores Range and starts sending the whole file (HTTP 200),
@@ -368,11 +374,17 @@ async function directoryPage(
     });
   }
   const names = (await readdir(path)).sort();
+  const cache = options.cacheDir === undefined ? undefined : new FactCache(options.cacheDir);
   const anchors: string[] = [];
   for (const name of names) {
     const full = join(path, name);
     if (!(await stat(full)).isFile()) continue;
-    const sha = await hashFile(full);
+    const sha =
+      cache === undefined
+        ? await hashFile(full)
+        : await cache.get('file-sha256', { values: { path: full }, files: [full] }, () =>
+            hashFile(full),
+          );
     const href = `${pathToFileURL(full).href}#sha256=${sha}`;
     anchors.push(`<a href="${escapeHtml(href)}">${escapeHtml(name)}</a>`);
   }

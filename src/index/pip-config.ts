@@ -30,6 +30,8 @@ import { FERRY_ENV, readEnv } from '../core/env.js';
 import { FerryError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
 import type { NetSettings } from '../net/settings.js';
+import { defaultCacheDir as storeCacheDir } from '../store/cache-dir.js';
+import { FactCache, interpreterKey } from '../store/fact-cache.js';
 import {
   applyFormatValue,
   DEFAULT_FORMAT_POLICY,
@@ -593,27 +595,71 @@ export function parseIni(
   return out;
 }
 
-/** Reads files from disk and asks the configured python (FERRY_PYTHON or python3) about pip. */
-export function defaultPipConfigIo(env: NodeJS.ProcessEnv = process.env): PipConfigIo {
-  let info: Promise<{ prefix: string; index: string }> | undefined;
-  const ask = () => {
-    info ??= new Promise((resolvePromise, reject) => {
-      const python = readEnv(FERRY_ENV.python, env) ?? 'python3';
-      const code =
-        'import sys, json\n' +
-        'from pip._internal.models.index import PyPI\n' +
-        'print(json.dumps({"prefix": sys.prefix, "index": PyPI.simple_url}))';
-      execFile(python, ['-c', code], { timeout: 30_000, env }, (error, stdout) => {
-        if (error) reject(error);
-        else {
-          try {
-            resolvePromise(JSON.parse(stdout) as { prefix: string; index: string });
-          } catch (e) {
-            reject(e);
-          }
+/** What `python -c` tells about pip: its default index and the interpreter's `sys.prefix`. */
+export interface PipFacts {
+  readonly prefix: string;
+  readonly index: string;
+  /** pip's `__init__.py` (it holds `__version__`: an upgrade of pip rewrites it) and the real interpreter. */
+  readonly pipFile?: string;
+  readonly executable?: string;
+}
+
+const PIP_FACTS_CODE =
+  'import sys, json\n' +
+  'import pip\n' +
+  'from pip._internal.models.index import PyPI\n' +
+  'print(json.dumps({"prefix": sys.prefix, "index": PyPI.simple_url, "pipFile": pip.__file__, "executable": sys.executable}))';
+
+function askPython(python: string, env: NodeJS.ProcessEnv): Promise<PipFacts> {
+  return new Promise((resolvePromise, reject) => {
+    execFile(python, ['-c', PIP_FACTS_CODE], { timeout: 30_000, env }, (error, stdout) => {
+      if (error) reject(error);
+      else {
+        try {
+          resolvePromise(JSON.parse(stdout) as PipFacts);
+        } catch (e) {
+          reject(e);
         }
-      });
+      }
     });
+  });
+}
+
+/**
+ * pip's facts, kept in ferry's cache dir (src/store/fact-cache.ts) while the interpreter found
+ * on PATH, the real executable behind it and pip's own `__init__.py` are unchanged: a warm run
+ * starts no Python to learn that the default index is still the one pip was built with
+ * (`PyPI.simple_url` is a constant of pip's source, pip/_internal/models/index.py). The config
+ * files themselves are read on every run, so editing pip.conf needs no invalidation here.
+ */
+export async function cachedPipFacts(
+  python: string,
+  env: NodeJS.ProcessEnv,
+  cache: FactCache | null,
+  ask: (python: string, env: NodeJS.ProcessEnv) => Promise<PipFacts> = askPython,
+  cwd?: string,
+): Promise<PipFacts> {
+  if (cache === null) return ask(python, env);
+  const key = await interpreterKey(python, env, cache.io, cwd);
+  if (key === undefined) return ask(python, env);
+  const facts = await cache.get(
+    'pip-facts',
+    key,
+    () => ask(python, env),
+    (f) => [f.pipFile, f.executable].filter((x): x is string => typeof x === 'string'),
+  );
+  if (typeof facts?.index !== 'string' || typeof facts.prefix !== 'string') return ask(python, env);
+  return facts;
+}
+
+/** Reads files from disk and asks the configured python (FERRY_PYTHON or python3) about pip. */
+export function defaultPipConfigIo(
+  env: NodeJS.ProcessEnv = process.env,
+  cache: FactCache | null = new FactCache(storeCacheDir(env)),
+): PipConfigIo {
+  let info: Promise<PipFacts> | undefined;
+  const ask = () => {
+    info ??= cachedPipFacts(readEnv(FERRY_ENV.python, env) ?? 'python3', env, cache);
     return info;
   };
   return {
