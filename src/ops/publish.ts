@@ -14,7 +14,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseManifest } from '../bundle/manifest.js';
-import { verifyBundle } from '../bundle/verify.js';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { redactUrl } from '../core/redact.js';
@@ -24,8 +23,8 @@ import { multipartBody } from '../net/multipart.js';
 import { netRequest } from '../net/request.js';
 import type { NetSettings } from '../net/settings.js';
 import { parseMetadataHeaders } from '../standards/metadata.js';
-import { loadTrustedKeys } from '../trust/keys.js';
-import { defaultOpenBundle, type OpenBundle } from './open.js';
+import type { OpenBundle } from './open.js';
+import { withVerifiedBundle } from './verify.js';
 
 export interface PublishRequest {
   /** A bundle folder, a NAME.ferry.tar, its first volume or its volumes.json. */
@@ -205,23 +204,7 @@ async function metadataOf(path: string, filename: string): Promise<string> {
 export async function publish(request: PublishRequest): Promise<PublishResult> {
   const events = request.events ?? (() => {});
   const url = uploadUrl(request);
-  // Keys first: a typo in a key path is reported before an archive is unpacked.
-  const trustedKeys = await loadTrustedKeys([...request.keyFiles]);
-  const opened = await (request.open ?? defaultOpenBundle)(request.bundle);
-  try {
-    const report = await verifyBundle(opened.dir, {
-      trustedKeys,
-      requireSigners: request.requireSigners,
-      allowUnsigned: request.allowUnsigned,
-      label: opened.label,
-    });
-    if (!report.signatures.checked)
-      events({
-        type: 'warning',
-        code: 'ERR_FERRY_UNSIGNED',
-        message:
-          'signatures were NOT checked (--allow-unsigned); only integrity and completeness were',
-      });
+  return withVerifiedBundle({ ...request, events }, async (opened, report) => {
     const manifest = parseManifest(
       await readFile(join(opened.dir, 'manifest.json'), 'utf8'),
       'manifest.json',
@@ -272,9 +255,7 @@ export async function publish(request: PublishRequest): Promise<PublishResult> {
       signaturesChecked: report.signatures.checked,
       signers: report.signatures.signers,
     };
-  } finally {
-    await opened.cleanup();
-  }
+  });
 }
 
 function uploadError(

@@ -2,6 +2,7 @@
  * The verify use case: the keys the user trusts, then the bundle (folder, archive or volumes)
  * checked offline against them, failing closed (src/bundle/verify.ts says what is checked).
  */
+import type { OpenedBundle } from '../bundle/open.js';
 import { type VerifyReport, verifyBundle } from '../bundle/verify.js';
 import type { EventSink } from '../core/events.js';
 import { loadTrustedKeys } from '../trust/keys.js';
@@ -19,6 +20,18 @@ export interface VerifyRequest {
 }
 
 export async function verify(request: VerifyRequest): Promise<VerifyReport> {
+  return withVerifiedBundle(request, async (_opened, report) => report);
+}
+
+/**
+ * The verification step every use case that takes a bundle shares (verify, publish): keys
+ * first, then the bundle opened and checked offline, failing closed; `use` runs only on a
+ * bundle that passed, while its folder still exists, and the temporary folder is removed after.
+ */
+export async function withVerifiedBundle<T>(
+  request: VerifyRequest,
+  use: (opened: OpenedBundle, report: VerifyReport) => Promise<T>,
+): Promise<T> {
   // Keys first: a typo in a key path is reported before an archive is unpacked.
   const trustedKeys = await loadTrustedKeys([...request.keyFiles]);
   const opened = await (request.open ?? defaultOpenBundle)(request.bundle);
@@ -37,7 +50,7 @@ export async function verify(request: VerifyRequest): Promise<VerifyReport> {
           'signatures were NOT checked (--allow-unsigned); only integrity and completeness were',
       });
     }
-    return report;
+    return await use(opened, report);
   } finally {
     await opened.cleanup();
   }
