@@ -13,6 +13,7 @@ import { normalizeLoose, shortestPath } from '../audit/paths.js';
 import { DEFAULT_POLICY, type Policy } from '../audit/policy.js';
 import { readAdvisorySnapshot } from '../audit/snapshot.js';
 import { FerryError } from '../core/errors.js';
+import { escapeHtml } from '../core/html.js';
 import { compareVersions, tryParseVersion } from '../standards/version.js';
 import { type Finding, findingsFor, loadSubject, type Signer, type SubjectFile } from './audit.js';
 import type { OpenBundle } from './open.js';
@@ -203,14 +204,6 @@ export function diffPackages(
 }
 
 // ---- HTML ---------------------------------------------------------------------------------
-
-const escapeHtml = (text: string): string =>
-  text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;

@@ -3,17 +3,9 @@
  * bundle names, signer names, yank reasons, a search query) goes through `esc`, in text and in
  * attributes alike, so nothing a bundle or an upload carries can become markup.
  */
+import { escapeHtml } from '../../core/html.js';
 
-const ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-export const esc = (text: string | number): string =>
-  String(text).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+export const esc = (text: string | number): string => escapeHtml(String(text));
 
 /** A path segment for an href (a project name, say), percent-encoded then escaped. */
 export const seg = (text: string): string => esc(encodeURIComponent(text));

@@ -11,20 +11,13 @@
  * static server and under any mount point. pip resolves them against the page's URL
  * (pip/_internal/models/link.py, `_absolute_link_url`), as PEP 691 allows.
  */
+import { escapeHtml } from '../../core/html.js';
 import { normalizeName } from '../../standards/name.js';
 import { metadataUrl } from './layout.js';
 import type { CatalogFile, CatalogProject } from './types.js';
 
 /** PEP 700 needs api-version 1.1. */
 export const API_VERSION = '1.1';
-
-const escapeHtml = (text: string): string =>
-  text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 
 /** From /<index>/simple/<project>/ up to the site root. */
 const FROM_PROJECT = '../../../';
