@@ -191,6 +191,11 @@ interface Tls {
   readonly ca?: string;
   readonly cert?: string;
   readonly key?: string;
+  /**
+   * Built once from the above: given only `ca`, tls.connect builds a context per connection,
+   * parsing the whole CA bundle each time (tens of ms for a system bundle, on every connection).
+   */
+  readonly secureContext?: tls.SecureContext;
 }
 
 interface Agents {
@@ -221,6 +226,9 @@ function agents(settings: NetSettings): Agents {
             return { cert: pem, key: pem };
           })()),
     };
+    if (material.ca !== undefined || material.cert !== undefined) {
+      Object.assign(material, { secureContext: tls.createSecureContext(material) });
+    }
     found = {
       http: new http.Agent({ keepAlive: true }),
       secure: new https.Agent({ keepAlive: true, ...material }),
