@@ -141,10 +141,18 @@ const isCovered = (path: string): boolean =>
   path !== SHA256SUMS_FILE && !path.startsWith('signatures/');
 
 /** Hashes every bundle file under `dir` except SHA256SUMS and signatures/. */
-export async function computeSha256Sums(dir: string): Promise<Sha256Entry[]> {
+export async function computeSha256Sums(
+  dir: string,
+  /**
+   * Digests already known for paths in `dir`: the wheels, hard-linked or copied just now from
+   * store entries verified under that digest (src/store/verified.ts). Hashing 200 MB of them
+   * again would re-prove what the store proved; every other file is hashed.
+   */
+  known: ReadonlyMap<string, string> = new Map(),
+): Promise<Sha256Entry[]> {
   const entries: Sha256Entry[] = [];
   for (const path of (await listFiles(dir)).filter(isCovered)) {
-    entries.push({ path, sha256: await hashFile(join(dir, path)) });
+    entries.push({ path, sha256: known.get(path) ?? (await hashFile(join(dir, path))) });
   }
   return entries;
 }

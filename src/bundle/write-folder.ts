@@ -104,7 +104,14 @@ export async function writeBundleFolder(outDir: string, contents: BundleContents
     await writeFile(join(staging, BUNDLE_FILES.readme), formatReadmeTxt(manifest));
     await writeFile(
       join(staging, BUNDLE_FILES.sums),
-      formatSha256Sums(await computeSha256Sums(staging)),
+      formatSha256Sums(
+        await computeSha256Sums(
+          staging,
+          new Map(
+            contents.wheels.map((w) => [`${BUNDLE_FILES.wheels}/${w.filename}`, w.sha256] as const),
+          ),
+        ),
+      ),
     );
     // The previous bundle is set aside as NAME.ferry-old-PID and removed only after.
     await replaceDirAtomic(staging, outDir);

@@ -64,9 +64,11 @@ export class ContentCache {
   /**
    * Makes `dest` hold the cached file: a hard link when the cache and `dest` share a file
    * system, else a clone or a copy. `dest` is replaced atomically (temp file + rename), so a
-   * reader never sees it half-written.
+   * reader never sees it half-written. The entry is checked against the store's verified
+   * record first (a few stats when it is unchanged, a re-hash when it is not), so the caller may
+   * take `dest`'s digest as `sha256` without hashing it (the bundle's SHA256SUMS does).
    */
   async linkOrCopy(sha256: string, dest: string): Promise<void> {
-    await this.store.linkTo(sha256, dest);
+    await this.store.linkTo(sha256, dest, { verify: true });
   }
 }

@@ -189,8 +189,8 @@ export class ContentStore {
    * Makes `dest` hold the entry: a hard link, else a clone or copy (link.ts), replacing `dest`
    * atomically. Throws ERR_FERRY_CACHE_MISS when the store does not hold it.
    */
-  async linkTo(digest: string, dest: string): Promise<LinkedBy> {
-    if (!(await this.has(digest))) {
+  async linkTo(digest: string, dest: string, options: HasOptions = {}): Promise<LinkedBy> {
+    if (!(await this.has(digest, options))) {
       throw new FerryError('ERR_FERRY_CACHE_MISS', `${digest} is not in the cache at ${this.dir}`, {
         hint: `Something removed it from ${this.dir} during the run; run the command again to download it.`,
       });
