@@ -8,6 +8,9 @@ only; runs on Python 3.6 and later. It never reaches the network.
   python3 install.py --trusted-key reviewer.pub [--venv PATH] [--python PY]
   python3 install.py --allow-unsigned --check-only
   python3 install.py --probe          describe this host (the target profile, JSON)
+  python3 install.py --base EARLIER-BUNDLE ...   a delta bundle: where the files it does not
+                                     carry are (earlier bundles or an index store; each checked
+                                     by its SHA-256)
   python3 /trusted/copy/install.py --bundle DIR --trusted-key ...   check DIR with a copy of
                                      install.py you already trust (a changed install.py
                                      cannot be relied on to check itself)
@@ -265,6 +268,11 @@ _FILE_OPTIONAL = (("sm3", (_is_hex64, "64 lower-case hex digits")), ("index", _S
 # tools[] (optional): what the bundle carries besides packages, e.g. tools/ferry.mjs.
 _TOOL = (("path", _STR), ("size", (_is_count, "a whole number of bytes")),
          ("sha256", (_is_hex64, "64 lower-case hex digits")), ("tool", _STR))
+# A delta bundle (docs/deltas.md): base names what it builds on; baseFiles the files of the
+# closure it relies on but does not carry.
+_BASE_BUNDLE = (("name", _STR), ("digest", (_is_hex64, "64 lower-case hex digits")))
+_BASE_FILE = (("filename", _STR), ("name", _STR), ("version", _STR), ("size", (_is_count, "a whole number of bytes")),
+              ("sha256", (_is_hex64, "64 lower-case hex digits")))
 
 
 def manifest_problem(manifest):
@@ -303,6 +311,24 @@ def manifest_problem(manifest):
             return "tools must be a list, got %s" % json.dumps(manifest["tools"])[:60]
         for i, item in enumerate(manifest["tools"]):
             problem = fields(item, "tools[%d]" % i, _TOOL)
+            if problem:
+                return problem
+    if "base" in manifest:
+        base = manifest["base"]
+        problem = fields(base, "base", (), (("inventory", (_is_hex64, "64 lower-case hex digits")),))
+        if problem:
+            return problem
+        if not isinstance(base.get("bundles"), list):
+            return "base.bundles must be a list, got %s" % json.dumps(base.get("bundles"))[:60]
+        for i, item in enumerate(base["bundles"]):
+            problem = fields(item, "base.bundles[%d]" % i, _BASE_BUNDLE)
+            if problem:
+                return problem
+    if "baseFiles" in manifest:
+        if not isinstance(manifest["baseFiles"], list):
+            return "baseFiles must be a list, got %s" % json.dumps(manifest["baseFiles"])[:60]
+        for i, item in enumerate(manifest["baseFiles"]):
+            problem = fields(item, "baseFiles[%d]" % i, _BASE_FILE, (("bundle", _STR),))
             if problem:
                 return problem
     return None
@@ -366,6 +392,21 @@ def check_manifest(root, listed, present, problems):
             problems.add(EXIT_TAMPERED, p, "not named in manifest.json")
         if p.startswith("tools/") and p not in tools:
             problems.add(EXIT_TAMPERED, p, "not named in manifest.json (tools[])")
+    # A delta's base files count for completeness; their bytes are checked where the base is.
+    base_files = manifest.get("baseFiles", [])
+    if base_files and "base" not in manifest:
+        problems.add(EXIT_TAMPERED, "manifest.json", "lists baseFiles but names no base")
+    seen_base = set()
+    for entry in base_files:
+        filename = entry["filename"]
+        if not filename or "/" in filename or "\\" in filename or filename.startswith("."):
+            problems.add(EXIT_TAMPERED, "manifest.json", 'names the unsafe base file name "%s"' % filename)
+            continue
+        if filename in seen_base or ("wheels/" + filename) in named:
+            problems.add(EXIT_TAMPERED, filename, "is named more than once in manifest.json")
+            continue
+        seen_base.add(filename)
+        have.add((normalize(entry["name"]), entry["version"]))
     packages = manifest["packages"]
     names = set(normalize(package["name"]) for package in packages)
     seen = set()
@@ -727,7 +768,45 @@ def clean_env():
     return env
 
 
-def install(root, args):
+def gather_base(root, args, work):
+    """For a delta bundle: every base file found under a --base folder (an earlier bundle, a
+    folder of wheels or a ferry index store), its SHA-256 checked, linked into `work`. Returns
+    (status, message); status EXIT_OK when every file is there."""
+    with open(os.path.join(root, "manifest.json"), "rb") as handle:
+        manifest = json.loads(handle.read().decode("utf-8"))
+    base_files = manifest.get("baseFiles", [])
+    if not base_files:
+        return EXIT_OK, None
+    bundles = ", ".join(b["name"] for b in manifest.get("base", {}).get("bundles", [])) or "an earlier bundle"
+    if not args.base:
+        return EXIT_INCOMPLETE, ("this is a delta bundle: it relies on %d file(s) it does not carry, from %s; "
+                                 "give --base DIR (the earlier bundle folder(s), or the index store that holds them)" % (len(base_files), bundles))
+    missing = []
+    for entry in base_files:
+        filename, sha256 = entry["filename"], entry["sha256"]
+        found = None
+        for base in args.base:
+            for candidate in (os.path.join(base, "wheels", filename), os.path.join(base, filename),
+                              os.path.join(base, "files", sha256[:2], sha256, filename)):
+                if os.path.isfile(candidate) and hash_file(candidate) == sha256:
+                    found = candidate
+                    break
+            if found:
+                break
+        if found is None:
+            missing.append("%s (sha256 %s%s)" % (filename, sha256, ", from " + entry["bundle"] if entry.get("bundle") else ""))
+            continue
+        target = os.path.join(work, filename)
+        try:
+            os.link(found, target)
+        except OSError:
+            shutil.copyfile(found, target)
+    if missing:
+        return EXIT_INCOMPLETE, "the base given with --base lacks %d file(s) this delta relies on: %s" % (len(missing), "; ".join(missing))
+    return EXIT_OK, None
+
+
+def install(root, args, extra_links=None):
     venv = os.path.abspath(args.venv)
     if os.path.exists(venv) and (not os.path.isdir(venv) or os.listdir(venv)):
         say("error: %s already exists; choose a new --venv PATH" % venv)
@@ -741,7 +820,7 @@ def install(root, args):
             shutil.rmtree(venv, ignore_errors=True)
         return EXIT_INSTALL
     python = os.path.join(venv, "Scripts", "python.exe") if os.name == "nt" else os.path.join(venv, "bin", "python")
-    command = [python, "-m", "pip", "install", "--no-index", "--find-links", os.path.join(root, "wheels"), "--require-hashes", "--no-cache-dir", "-r", os.path.join(root, "requirements.txt")]
+    command = [python, "-m", "pip", "install", "--no-index", "--find-links", os.path.join(root, "wheels")] + (["--find-links", extra_links] if extra_links else []) + ["--require-hashes", "--no-cache-dir", "-r", os.path.join(root, "requirements.txt")]
     say("installing: pip install --no-index --find-links wheels --require-hashes -r requirements.txt")
     if subprocess.call(command, env=env, cwd=root) != 0:
         say("error: pip failed; the venv %s was removed" % venv)
@@ -761,6 +840,7 @@ def main(argv=None):
     parser.add_argument("--allow-unsigned", action="store_true", help="install without checking signatures (says so)")
     parser.add_argument("--check-only", action="store_true", help="check the bundle, do not install")
     parser.add_argument("--bundle", metavar="DIR", help="check (and install) the bundle in DIR instead of this script's folder")
+    parser.add_argument("--base", action="append", default=[], metavar="DIR", help="for a delta bundle: an earlier bundle folder or index store holding the files it does not carry (repeatable)")
     parser.add_argument("--probe", nargs=argparse.REMAINDER, help="describe this host (JSON) and exit")
     args = parser.parse_args(argv)
     if args.probe is not None:
@@ -785,7 +865,15 @@ def main(argv=None):
     say("bundle OK: every file matches SHA256SUMS" + ("; signed by " + ", ".join(signers) if signers else ""))
     if args.check_only:
         return EXIT_OK
-    return install(root, args)
+    work = tempfile.mkdtemp(prefix="ferry-base-")
+    try:
+        status, message = gather_base(root, args, work)
+        if status != EXIT_OK:
+            say("error: " + message)
+            return status
+        return install(root, args, work if os.listdir(work) else None)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

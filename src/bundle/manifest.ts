@@ -43,6 +43,32 @@ const targetSchema = z.object({
   markers: z.record(z.string(), z.string()),
 });
 
+const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/);
+
+/**
+ * What a delta bundle (`ferry bundle --since`, docs/deltas.md) builds on: the inventory it was
+ * made against (the SHA-256 of that file's bytes) and/or the bundles whose files it relies on
+ * (name and the SHA-256 of their SHA256SUMS, as `ferry import` and the ledger name them).
+ */
+const baseSchema = z.object({
+  inventory: sha256Schema.optional(),
+  bundles: z.array(z.object({ name: z.string(), digest: sha256Schema })),
+});
+
+/**
+ * A file of the closure the delta does not carry: the other side has it already. Completeness
+ * is carried files + these; `ferry import` and `ferry install --base` find each by its SHA-256.
+ */
+const baseFileSchema = z.object({
+  filename: z.string(),
+  name: z.string(),
+  version: z.string(),
+  size: z.number().int().nonnegative(),
+  sha256: sha256Schema,
+  /** The bundle that carried it, when the base says (ledger, bundle, store inventory). */
+  bundle: z.string().optional(),
+});
+
 export const manifestSchema = z.object({
   formatVersion: z.literal(BUNDLE_FORMAT_VERSION),
   tool: z.string(),
@@ -66,12 +92,24 @@ export const manifestSchema = z.object({
   files: z.array(fileSchema),
   /** Only when the bundle carries tools (absent in bundles without, so their bytes are unchanged). */
   tools: z.array(toolSchema).optional(),
+  /** Only in a delta bundle: what it builds on, and the files it relies on but does not carry. */
+  base: baseSchema.optional(),
+  baseFiles: z.array(baseFileSchema).optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;
 export type ManifestFile = z.infer<typeof fileSchema>;
 export type ManifestTarget = z.infer<typeof targetSchema>;
 export type ManifestTool = z.infer<typeof toolSchema>;
+export type ManifestBase = z.infer<typeof baseSchema>;
+export type ManifestBaseFile = z.infer<typeof baseFileSchema>;
+
+/** A delta bundle relies on files it does not carry. */
+export const isDelta = (manifest: Manifest): boolean => (manifest.baseFiles ?? []).length > 0;
+
+/** A base file for messages: "NAME.whl (sha256 HEX, from BUNDLE)". */
+export const describeBaseFile = (f: ManifestBaseFile): string =>
+  `${f.filename} (sha256 ${f.sha256}${f.bundle === undefined ? '' : `, from ${f.bundle}`})`;
 
 export function parseManifest(text: string, source: string): Manifest {
   let json: unknown;

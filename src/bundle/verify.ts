@@ -60,6 +60,8 @@ export interface VerifyReport {
   readonly formatVersion: number | undefined;
   readonly files: number;
   readonly packages: number;
+  /** A delta bundle: the files it relies on but does not carry (0 for a full bundle). */
+  readonly baseFiles: number;
   readonly signatures: {
     /** false when no trusted key was given (--allow-unsigned). */
     readonly checked: boolean;
@@ -138,6 +140,7 @@ export async function checkBundle(dir: string, options: VerifyOptions = {}): Pro
     files: files.length,
     // Distinct packages: a manifest that lists one twice is refused, and not counted twice.
     packages: new Set(manifest?.packages.map((p) => `${normalize(p.name)}@${p.version}`)).size,
+    baseFiles: manifest?.baseFiles?.length ?? 0,
     signatures: sigReport,
     problems,
   };
@@ -400,6 +403,7 @@ async function checkManifest(
     if (size !== undefined && size !== t.size)
       add('tampered', t.path, `is ${size} bytes, ${BUNDLE_FILES.manifest} says ${t.size}`);
   }
+  checkBaseFiles(manifest, named, have, add);
   for (const p of present) {
     if (p.startsWith(`${BUNDLE_FILES.wheels}/`) && !named.has(p))
       add('tampered', p, `not named in ${BUNDLE_FILES.manifest}`);
@@ -427,6 +431,35 @@ async function checkManifest(
           `${p.name} depends on ${dep}, which is not in the bundle`,
         );
     }
+  }
+}
+
+/**
+ * A delta bundle's baseFiles (docs/deltas.md): files of the closure it relies on but does not
+ * carry. They count for completeness (carried + base-listed); their bytes are checked where the
+ * base is (`ferry import`, `ferry install --base`). install.py makes the same checks.
+ */
+function checkBaseFiles(
+  manifest: Manifest,
+  named: ReadonlySet<string>,
+  have: Set<string>,
+  add: Add,
+): void {
+  const baseFiles = manifest.baseFiles ?? [];
+  if (baseFiles.length > 0 && manifest.base === undefined)
+    add('tampered', BUNDLE_FILES.manifest, 'lists baseFiles but names no base');
+  const seen = new Set<string>();
+  for (const f of baseFiles) {
+    if (f.filename === '' || /[\\/]/.test(f.filename) || f.filename.startsWith('.')) {
+      add('tampered', BUNDLE_FILES.manifest, `names the unsafe base file name "${f.filename}"`);
+      continue;
+    }
+    if (seen.has(f.filename) || named.has(`${BUNDLE_FILES.wheels}/${f.filename}`)) {
+      add('tampered', f.filename, `is named more than once in ${BUNDLE_FILES.manifest}`);
+      continue;
+    }
+    seen.add(f.filename);
+    have.add(`${normalize(f.name)}@${f.version}`);
   }
 }
 

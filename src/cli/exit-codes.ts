@@ -20,7 +20,12 @@ export const EXIT = {
   doctor: 9,
   /** ferry audit found advisories the policy does not accept, or a policy rule refused. */
   findings: 10,
-} as const satisfies Record<ExitStatusName | 'ok', number>;
+  /**
+   * ferry sync: nothing new since the base, so no bundle was written. Not a failure; distinct
+   * from 0 so that a scheduler carries media only when there is something on them.
+   */
+  nothingNew: 11,
+} as const satisfies Record<ExitStatusName | 'ok' | 'nothingNew', number>;
 
 /**
  * Every error code ferry throws, with its status, read from src/core/error-codes.ts: a code

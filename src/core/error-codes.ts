@@ -38,6 +38,8 @@ export const ERROR_CODES = {
   ERR_FERRY_INDEX_CONFIG: 'usage',
   ERR_FERRY_PIP_CONFIG: 'usage',
   ERR_FERRY_CERT_FILE: 'usage',
+  ERR_FERRY_BAD_INVENTORY: 'usage',
+  ERR_FERRY_LEDGER: 'usage',
   ERR_FERRY_NO_INDEX: 'usage',
   ERR_FERRY_BAD_URL: 'usage',
   ERR_FERRY_BAD_SIZE: 'usage',
@@ -134,6 +136,8 @@ export const ERROR_CODES = {
   ERR_FERRY_ARCHIVE_NOT_FOUND: 'incomplete',
   ERR_FERRY_VOLUME_MISSING: 'incomplete',
   ERR_FERRY_NEEDS_NETWORK: 'incomplete',
+  // A delta bundle's base (docs/deltas.md) is not where it is imported or installed.
+  ERR_FERRY_DELTA_BASE_MISSING: 'incomplete',
 
   ERR_FERRY_UNTRUSTED: 'untrusted',
   ERR_FERRY_BAD_SIGNATURE: 'untrusted',

@@ -65,6 +65,12 @@ export interface PlanOptions {
   readonly bundleLabel?: string;
   /** Describes the host (default: probeHost with the venv's interpreter). */
   readonly probe?: (python: string) => Promise<TargetProfile>;
+  /**
+   * A delta bundle (manifest baseFiles, docs/deltas.md): a folder holding its base files,
+   * each already checked by SHA-256; called after the bundle is verified. Throws when the
+   * base is not there.
+   */
+  readonly resolveBase?: (manifest: Manifest) => Promise<string>;
   readonly events?: EventSink;
 }
 
@@ -247,13 +253,18 @@ export async function planOfflineInstall(
   bundleDir: string,
   manifest: Manifest,
   label = bundleDir,
+  withBase = false,
 ): Promise<OfflinePlan> {
   const text = await readFile(join(bundleDir, 'requirements.txt'), 'utf8').catch(() => {
     throw new FerryError('ERR_FERRY_INCOMPLETE', `The bundle ${label} has no requirements.txt.`, {
       hint: 'Rebuild the bundle with `ferry bundle`; it writes requirements.txt with hashes.',
     });
   });
-  const files = manifest.files.map((f) => ({
+  // A delta's base files are there too once its base was found (gathered beside the bundle).
+  const baseFiles = withBase
+    ? (manifest.baseFiles ?? []).map((f) => ({ ...f, path: f.filename }))
+    : [];
+  const files = [...manifest.files, ...baseFiles].map((f) => ({
     ...f,
     key: normalizeName(f.name),
     v: normVersion(f.version),
@@ -400,6 +411,8 @@ export interface InstallPlan {
   /** The interpreter for a new venv, or the --into venv's own. */
   readonly python: string;
   readonly bundleDir: string;
+  /** A delta's base files (a second --find-links for pip). */
+  readonly baseDir?: string;
   readonly label: string;
   readonly manifest: Manifest;
   readonly offline: OfflinePlan;
@@ -440,7 +453,17 @@ export async function planInstall(options: PlanOptions): Promise<InstallPlan> {
     label,
     events,
   });
-  const offline = await planOfflineInstall(bundleDir, manifest, label);
+  const delta = (manifest.baseFiles ?? []).length > 0;
+  if (delta && options.resolveBase === undefined)
+    throw new FerryError(
+      'ERR_FERRY_DELTA_BASE_MISSING',
+      `${label} is a delta bundle: it relies on files it does not carry.`,
+      {
+        hint: 'Give --base DIR: the earlier bundle(s) it builds on, or an index store holding them.',
+      },
+    );
+  const baseDir = delta ? await options.resolveBase?.(manifest) : undefined;
+  const offline = await planOfflineInstall(bundleDir, manifest, label, baseDir !== undefined);
   const bundle = await bundleIdentity(bundleDir, manifest, label);
 
   // 2. destination
@@ -501,6 +524,7 @@ export async function planInstall(options: PlanOptions): Promise<InstallPlan> {
     replaces: existing !== undefined,
     python,
     bundleDir,
+    ...(baseDir === undefined ? {} : { baseDir }),
     label,
     manifest,
     offline,
@@ -611,6 +635,7 @@ export async function installPrepared(
       '--no-index',
       '--find-links',
       join(bundleDir, 'wheels'),
+      ...(plan.baseDir === undefined ? [] : ['--find-links', plan.baseDir]),
       '--require-hashes',
       ...(plan.offline.sdists.length === 0 ? ['--only-binary', ':all:'] : []),
       '--no-cache-dir',

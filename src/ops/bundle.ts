@@ -4,11 +4,18 @@
  * pylock.toml; either way the bundle holds exactly the files the lock names and nothing else.
  */
 import { readdir, stat } from 'node:fs/promises';
-import { resolve as resolvePath } from 'node:path';
+import { basename, resolve as resolvePath } from 'node:path';
 import type { Policy } from '../audit/policy.js';
+import { ledgerRecordOf, recordInLedger } from '../bundle/ledger.js';
 import { formatLockFile, lockedFromPylock } from '../bundle/lock-file.js';
 import type { Locked, LockedFile } from '../bundle/locked.js';
-import { BUNDLE_FORMAT_VERSION, type Manifest, type ManifestFile } from '../bundle/manifest.js';
+import {
+  BUNDLE_FORMAT_VERSION,
+  type Manifest,
+  type ManifestBase,
+  type ManifestBaseFile,
+  type ManifestFile,
+} from '../bundle/manifest.js';
 import { formatPylock, parsePylock, relocatePylock } from '../bundle/pylock.js';
 import { formatRequirementsTxt } from '../bundle/requirements-txt.js';
 import { writeBundleFolder } from '../bundle/write-folder.js';
@@ -21,6 +28,7 @@ import type { IndexClient } from '../index/client.js';
 import { mirrorFileUrls } from '../index/mirror-files.js';
 import { describeTarget, type Target, targetTags } from '../standards/target.js';
 import { enforceLicencePolicy, enforcePolicyOnLock } from './audit.js';
+import { type DeltaBase, splitAgainstBase } from './delta.js';
 
 /**
  * A lock read back from pylock.toml, for `ferry bundle --lock`. The targets come from the lock
@@ -55,6 +63,12 @@ export interface BundleRequest {
   readonly events?: EventSink;
   /** ferry-policy.toml (`--policy`): checked before the download, licences after it. */
   readonly policy?: Policy;
+  /** `--since`: carry only the files this base lacks (a delta bundle, docs/deltas.md). */
+  readonly since?: DeltaBase;
+  /** Record the bundle in this ledger folder (src/bundle/ledger.ts) once it is written. */
+  readonly ledger?: string;
+  /** The time recorded in the ledger (default now). */
+  readonly now?: () => Date;
 }
 
 /**
@@ -67,8 +81,11 @@ export async function bundle(request: BundleRequest): Promise<BuildBundleResult>
   const bundled = relocatePylock(parsePylock(formatLockFile(locked), 'pylock.toml'), 'wheels');
   const createdAt =
     request.createdAt ?? (request.fromLockFile ? newestUploadTime(locked) : undefined);
-  return buildBundle({
-    locked,
+  // A delta downloads and carries only what the base lacks; the lock it carries is the whole one.
+  const split = request.since === undefined ? undefined : splitAgainstBase(locked, request.since);
+  const result = await buildBundle({
+    locked: split?.carried ?? locked,
+    ...(split === undefined ? {} : { base: split.base, baseFiles: split.baseFiles }),
     outDir: request.outDir,
     cache: request.cache,
     toolVersion: request.toolVersion,
@@ -90,6 +107,16 @@ export async function bundle(request: BundleRequest): Promise<BuildBundleResult>
       ? {}
       : { checkFiles: (files: CheckedFile[]) => enforceLicencePolicy(policy, files) }),
   });
+  if (request.ledger !== undefined) {
+    const record = await ledgerRecordOf(
+      result.outDir,
+      basename(result.outDir),
+      request.now?.() ?? new Date(),
+    );
+    await recordInLedger(request.ledger, record);
+    return { ...result, digest: record.digest };
+  }
+  return result;
 }
 
 /**
@@ -124,6 +151,9 @@ export interface BuildBundleOptions {
   readonly sm3?: boolean;
   /** Called once every file is downloaded, before the folder is written (a policy's licence rule). */
   readonly checkFiles?: (files: CheckedFile[]) => Promise<void>;
+  /** A delta: what it builds on, and the files of the closure it relies on but does not carry. */
+  readonly base?: ManifestBase;
+  readonly baseFiles?: readonly ManifestBaseFile[];
 }
 
 export interface CheckedFile {
@@ -140,6 +170,10 @@ export interface BuildBundleResult {
   readonly downloaded: number;
   readonly fromCache: number;
   readonly bytes: number;
+  /** A delta: the files it relies on but does not carry. */
+  readonly baseFiles?: readonly ManifestBaseFile[];
+  /** SHA-256 of SHA256SUMS, when the bundle was recorded in a ledger. */
+  readonly digest?: string;
 }
 
 export async function buildBundle(options: BuildBundleOptions): Promise<BuildBundleResult> {
@@ -207,6 +241,9 @@ export async function buildBundle(options: BuildBundleOptions): Promise<BuildBun
       ...(p.yanked === undefined ? {} : { yanked: p.yanked }),
     })),
     files,
+    ...(options.base === undefined
+      ? {}
+      : { base: options.base, baseFiles: [...(options.baseFiles ?? [])] }),
   };
   const description = locked.targets.map(describeTarget).join('; ');
   // Source distributions are built by pip on the target (it then needs their build
@@ -218,11 +255,15 @@ export async function buildBundle(options: BuildBundleOptions): Promise<BuildBun
     manifest,
     wheels: downloads.map((d) => ({ filename: d.filename, sha256: d.sha256 })),
     requirementsTxt: formatRequirementsTxt(
-      entries.map(({ pkg }, i) => ({
-        name: pkg.name,
-        version: pkg.version,
-        sha256: downloads[i]!.sha256,
-      })),
+      [
+        ...entries.map(({ pkg }, i) => ({
+          name: pkg.name,
+          version: pkg.version,
+          sha256: downloads[i]!.sha256,
+        })),
+        // A delta installs the whole closure: its base files are found with --base.
+        ...(options.baseFiles ?? []),
+      ],
       [
         `Written by ferry ${options.toolVersion} for ${description}.`,
         ...(sdists.length === 0
@@ -245,6 +286,7 @@ export async function buildBundle(options: BuildBundleOptions): Promise<BuildBun
     downloaded: downloads.filter((d) => !d.fromCache).length,
     fromCache: downloads.filter((d) => d.fromCache).length,
     bytes: downloads.reduce((sum, d) => sum + d.size, 0),
+    ...(options.baseFiles === undefined ? {} : { baseFiles: options.baseFiles }),
   };
 }
 

@@ -13,7 +13,12 @@
 import { createHash } from 'node:crypto';
 import { open, readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { type ManifestFile, parseManifest } from '../bundle/manifest.js';
+import {
+  describeBaseFile,
+  type Manifest,
+  type ManifestFile,
+  parseManifest,
+} from '../bundle/manifest.js';
 import type { OpenedBundle } from '../bundle/open.js';
 import { verifyBundle } from '../bundle/verify.js';
 import { BUNDLE_FILES } from '../bundle/write-folder.js';
@@ -21,7 +26,7 @@ import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { findMetadataEntry, readZipEntries, readZipEntry } from '../index/wheel-metadata.js';
 import { readConfig, requiredSigners } from '../server/store/config.js';
-import type { CatalogBundle, PublishFile, StoreConfig } from '../server/store/index.js';
+import type { Catalog, CatalogBundle, PublishFile, StoreConfig } from '../server/store/index.js';
 import { defaultActor, openIndexStore, type WritableIndexStore } from '../server/store/store.js';
 import { parseMetadataHeaders } from '../standards/metadata.js';
 import { loadTrustedKeys, parseTrustFile, type TrustedKey } from '../trust/keys.js';
@@ -149,6 +154,42 @@ async function signedFiles(dir: string): Promise<{ name: string; bytes: Buffer }
   return out;
 }
 
+/** Refuses a delta whose base files are not in the store's `indexes`, naming each one missing. */
+export function checkDeltaBase(
+  manifest: Manifest,
+  catalog: Catalog,
+  indexes: readonly string[],
+  name: string,
+  store: string,
+): void {
+  const baseFiles = manifest.baseFiles ?? [];
+  if (baseFiles.length === 0) return;
+  const have = new Set<string>();
+  for (const index of indexes)
+    for (const project of Object.values(catalog.indexes[index]?.projects ?? {}))
+      for (const f of project.files) have.add(f.sha256);
+  const missing = baseFiles.filter((f) => !have.has(f.sha256));
+  if (missing.length === 0) return;
+  const bundles = new Set(missing.map((f) => f.bundle).filter((b) => b !== undefined));
+  const named = (manifest.base?.bundles ?? []).filter(
+    (b) => bundles.has(b.name) || bundles.size === 0,
+  );
+  throw new FerryError(
+    'ERR_FERRY_DELTA_BASE_MISSING',
+    `${name} is a delta bundle and the store ${store} lacks ${missing.length} of the ${baseFiles.length} file(s) it builds on` +
+      (named.length > 0
+        ? `; import ${named.map((b) => `${b.name} (${b.digest.slice(0, 12)})`).join(', ')} first`
+        : manifest.base?.inventory !== undefined
+          ? `; it was made against the inventory ${manifest.base.inventory.slice(0, 12)}, which this store does not match`
+          : '') +
+      `:\n  ${missing.map(describeBaseFile).join('\n  ')}`,
+    {
+      hint: 'Import the bundle(s) it builds on first, or carry a full bundle (ferry bundle without --since).',
+      details: { missing: missing.map((f) => f.filename) },
+    },
+  );
+}
+
 export async function importBundle(request: ImportRequest): Promise<ImportResult> {
   // Keys first: a typo in a key path is reported before an archive is unpacked.
   const given = await loadTrustedKeys([...request.keyFiles]);
@@ -193,11 +234,17 @@ export async function importBundle(request: ImportRequest): Promise<ImportResult
     const enough = signers.length >= required;
     const index = enough ? wanted : config.incoming;
     const state: CatalogBundle['state'] = index === config.incoming ? 'incoming' : 'approved';
-    const files = await publishFiles(
-      (await readFile(join(opened.dir, BUNDLE_FILES.manifest))).toString('utf8'),
-      time,
-      (file) => join(opened.dir, file.path),
+    const manifestText = (await readFile(join(opened.dir, BUNDLE_FILES.manifest))).toString('utf8');
+    // A delta (docs/deltas.md) is published only onto its base: every file it relies on but
+    // does not carry must be in the index it lands in (or in approved, for one that waits).
+    checkDeltaBase(
+      parseManifest(manifestText, `manifest.json in ${opened.label}`),
+      catalog,
+      [index, config.approved],
+      name,
+      request.store,
     );
+    const files = await publishFiles(manifestText, time, (file) => join(opened.dir, file.path));
     const result = (
       generation: number,
       changed: boolean,

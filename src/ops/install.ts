@@ -8,6 +8,7 @@
  * A receipt is written when asked, for a failed smoke test too: it is what the far side needs
  * to see.
  */
+import { rm } from 'node:fs/promises';
 import type { Policy } from '../audit/policy.js';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
@@ -23,6 +24,7 @@ import { buildReceipt, writeReceipt } from '../onhost/receipt.js';
 import type { SmokeMode } from '../onhost/smoke/checks.js';
 import { loadSecretKey, loadTrustedKeys, type SecretKey } from '../trust/keys.js';
 import { enforcePolicyOnBundle, signerRefusal, signersUnderPolicy } from './audit.js';
+import { gatherBaseFiles } from './delta.js';
 import { defaultOpenBundle, type OpenBundle } from './open.js';
 
 export interface InstallRequest {
@@ -49,6 +51,11 @@ export interface InstallRequest {
   readonly events?: EventSink;
   /** ferry-policy.toml (`--policy`): its signers, projects, licences and sdists rules. */
   readonly policy?: Policy;
+  /**
+   * For a delta bundle: earlier bundle folders, folders of wheels or an index store holding the
+   * files it does not carry; each file is found by its SHA-256 (docs/deltas.md).
+   */
+  readonly base?: readonly string[];
 }
 
 export async function install(request: InstallRequest): Promise<InstallReport> {
@@ -69,6 +76,7 @@ export async function install(request: InstallRequest): Promise<InstallReport> {
   // A .ferry.tar, one of its volumes or its volumes.json is unpacked first (and removed after).
   const opened = await (request.open ?? defaultOpenBundle)(request.bundle);
   let report: InstallReport;
+  let baseDir: string | undefined;
   try {
     const plan = await planInstall({
       bundleDir: opened.dir,
@@ -81,6 +89,10 @@ export async function install(request: InstallRequest): Promise<InstallReport> {
       trustedKeys,
       requireSigners,
       allowUnsigned: request.allowUnsigned,
+      resolveBase: async (manifest) => {
+        baseDir = await gatherBaseFiles(manifest, request.base ?? [], opened.label);
+        return baseDir;
+      },
       events,
     }).catch((error: unknown) => {
       throw signerRefusal(policy, error, opened.label);
@@ -106,6 +118,7 @@ export async function install(request: InstallRequest): Promise<InstallReport> {
     throw error;
   } finally {
     await opened.cleanup();
+    if (baseDir !== undefined) await rm(baseDir, { recursive: true, force: true });
   }
   await saveReceipt(report);
   return report;

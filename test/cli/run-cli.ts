@@ -27,6 +27,8 @@ export function isolatedEnv(cacheDir: string, extra: NodeJS.ProcessEnv = {}): No
     ...env,
     PIP_CONFIG_FILE: '/dev/null',
     FERRY_CACHE_DIR: cacheDir,
+    // Every bundle ferry writes is recorded in a ledger; a test's stays beside its cache.
+    FERRY_LEDGER_DIR: `${cacheDir}-ledger`,
     NO_COLOR: '1',
     ...extra,
   };

@@ -1,13 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { readPolicyFile } from '../../audit/policy-file.js';
+import { defaultLedgerDir } from '../../bundle/ledger.js';
 import { FERRY_ENV, readEnv } from '../../core/env.js';
 import { ContentCache, defaultCacheDir } from '../../fetch/cache.js';
 import { IndexClient } from '../../index/client.js';
 import { useNetSettings } from '../../net/settings.js';
 import { bundle, lockedFromLockText } from '../../ops/bundle.js';
+import { loadBase } from '../../ops/delta.js';
 import type { LockOutcome } from '../../ops/lock.js';
 import { describeTarget } from '../../standards/target.js';
-import { type Command, str, usageError } from '../command.js';
+import { loadTrustedKeys } from '../../trust/keys.js';
+import { type Command, list, str, usageError } from '../command.js';
+import { openBundleForCommand } from '../open-for-command.js';
 import { RESOLVE_HELP, RESOLVE_OPTIONS, resolveFromArgs } from '../resolve-args.js';
 import { settleIndexSettings, settleNetwork, settlePipConfiguration } from '../settings.js';
 import { settleCliTargets } from '../target-options.js';
@@ -22,6 +26,9 @@ export const bundleCommand: Command = {
     force: { type: 'boolean' },
     concurrency: { type: 'string' },
     policy: { type: 'string' },
+    since: { type: 'string', multiple: true },
+    'since-key': { type: 'string', multiple: true },
+    ledger: { type: 'string' },
   },
   help: `Usage: ferry bundle REQUIREMENT... [-r FILE] [-c FILE] [--target T ...] -o DIR [options]
 
@@ -40,6 +47,12 @@ Options:
       --force              replace DIR even if it is not a ferry bundle
       --concurrency N      parallel downloads (default 4)
       --policy FILE        refuse what ferry-policy.toml does not accept (docs/audit.md; exit 10)
+      --since BASE         a delta: carry only the files BASE lacks, list the rest as its base
+                           (BASE: an inventory.json from "ferry inventory", a ledger folder, or
+                           earlier bundles; repeatable; docs/deltas.md)
+      --since-key FILE     the inventory must be signed by this key (repeatable)
+      --ledger DIR         record the bundle in this ledger (default $FERRY_LEDGER_DIR, else
+                           $XDG_DATA_HOME/ferry/ledger or ~/.local/share/ferry/ledger)
       --json               print JSON events and the result on stdout
 
 ${RESOLVE_HELP}
@@ -95,7 +108,17 @@ Examples:
     const policyPath = str(args.values.policy);
     const policy = policyPath === undefined ? undefined : await readPolicyFile(policyPath);
     const createdAt = sourceDateEpoch();
+    const sinceList = list(args.values.since);
+    const since =
+      sinceList.length === 0
+        ? undefined
+        : await loadBase(sinceList, {
+            inventoryKeys: await loadTrustedKeys(list(args.values['since-key'])),
+            open: openBundleForCommand,
+          });
     const result = await bundle({
+      ...(since === undefined ? {} : { since }),
+      ledger: str(args.values.ledger) ?? defaultLedgerDir(),
       locked,
       client,
       cache,
@@ -122,9 +145,14 @@ Examples:
         downloaded: result.downloaded,
         fromCache: result.fromCache,
         bytes: result.bytes,
+        ...(result.baseFiles === undefined ? {} : { baseFiles: result.baseFiles.length }),
+        ...(result.digest === undefined ? {} : { digest: result.digest }),
       },
       `bundle written to ${result.outDir}: ${locked.packages.length} packages, ${result.files.length} files, ` +
         `${(result.bytes / 1_048_576).toFixed(1)} MB (${result.downloaded} downloaded, ${result.fromCache} from cache)\n` +
+        (result.baseFiles === undefined
+          ? ''
+          : `  a delta: ${result.baseFiles.length} file(s) of the closure are in its base and not carried\n`) +
         targets.map((t) => `  for ${t}`).join('\n'),
     );
     return 0;

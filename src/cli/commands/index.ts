@@ -23,6 +23,18 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./bundle.js')).bundleCommand,
   },
   {
+    name: 'inventory',
+    summary:
+      'write what a store, venv or set of bundles already has, for ferry bundle --since (deltas)',
+    load: async () => (await import('./inventory.js')).inventoryCommand,
+  },
+  {
+    name: 'sync',
+    summary:
+      'lock requirement sets for targets and write a dated delta bundle of what is new (scheduled)',
+    load: async () => (await import('./sync.js')).syncCommand,
+  },
+  {
     name: 'install',
     summary:
       'install a bundle with no network into a new or existing venv, smoke-test it, write a receipt',

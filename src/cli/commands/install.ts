@@ -1,7 +1,7 @@
 import { readPolicyFile } from '../../audit/policy-file.js';
 import { parseSmokeMode } from '../../onhost/smoke/checks.js';
 import { install } from '../../ops/install.js';
-import { type Command, onePositional, str, usageError } from '../command.js';
+import { type Command, list, onePositional, str, usageError } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { openBundleForCommand } from '../open-for-command.js';
 import { TRUST_OPTIONS, trustArgs } from '../trust-options.js';
@@ -21,6 +21,7 @@ export const installCommand: Command = {
     ...TRUST_OPTIONS,
     'skip-doctor': { type: 'boolean' },
     policy: { type: 'string' },
+    base: { type: 'string', multiple: true },
   },
   help: `Usage: ferry install BUNDLE (--venv PATH | --into PATH) --trusted-key FILE... [options]
        ferry install BUNDLE (--venv PATH | --into PATH) --allow-unsigned [options]
@@ -58,6 +59,9 @@ Options:
       --skip-doctor      install even when doctor reports errors
       --policy FILE      refuse what ferry-policy.toml does not accept: too few signers,
                          denied projects, licences, sdists (docs/audit.md; exit 10)
+      --base DIR         for a delta bundle (docs/deltas.md): an earlier bundle folder, a
+                         folder of wheels or an index store holding the files it does not
+                         carry; each is checked by its SHA-256 (repeatable)
       --json             print JSON events and the result on stdout
 
 Exit status: 0 installed; 5 damaged bundle; 6 the bundle would need the network; 7 not
@@ -120,6 +124,7 @@ errors; 10 refused by --policy.`,
       open: openBundleForCommand,
       events: out.events,
       ...(policy === undefined ? {} : { policy }),
+      base: list(args.values.base),
     });
     const lines = [
       ...report.checks.map(
