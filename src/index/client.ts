@@ -34,6 +34,7 @@ import {
   isIndexConfig,
   parseTimestamp,
 } from './index-config.js';
+import { PageCache } from './page-cache.js';
 import type { IndexSettings } from './pip-config.js';
 import { openRangeReader } from './range-reader.js';
 import { parseSimpleHtml, type RawLink } from './simple-html.js';
@@ -83,6 +84,11 @@ export interface ProjectPage {
 export interface IndexClientOptions {
   /** pip's settings alone (index-url, extra-index-urls, find-links), or a settled IndexConfig. */
   settings: IndexSettings | IndexConfig;
+  /**
+   * Revalidate every cached index page with the server even while it is fresh (uv's and
+   * ferry's `--refresh`); by default a page within its max-age is used without a request.
+   */
+  refresh?: boolean;
   events?: EventSink;
   /**
    * Content-addressed cache (`<dir>/sha256/ab/cdef…`, the layout of fetch/cache.ts); metadata
@@ -188,6 +194,9 @@ export class IndexClient {
   readonly #maxPageBytes: number;
   readonly #events: EventSink;
   readonly #cacheDir: string | undefined;
+  /** HTTP caching of remote index pages (page-cache.ts); undefined without a cache dir. */
+  readonly #pageCache: PageCache | undefined;
+  readonly #refresh: boolean;
   readonly #http: Pick<FetchOptions, 'retries' | 'timeoutMs' | 'backoffMs' | 'net'>;
   readonly #net: NetSettings | undefined;
   readonly #indexes: readonly IndexSource[];
@@ -219,6 +228,8 @@ export class IndexClient {
     this.#maxPageBytes = options.maxPageBytes ?? DEFAULT_MAX_PAGE_BYTES;
     this.#events = options.events ?? ignoreEvents;
     this.#cacheDir = options.cacheDir;
+    this.#pageCache = options.cacheDir === undefined ? undefined : new PageCache(options.cacheDir);
+    this.#refresh = options.refresh === true;
     this.#net = options.net;
     this.#http = { ...options.http, ...(options.net === undefined ? {} : { net: options.net }) };
     this.#limit = limiter(options.concurrency ?? 8);
@@ -468,15 +479,29 @@ export class IndexClient {
   ): Promise<Page | undefined> {
     this.#assertSecureOrigin(url, kind);
     let response: Awaited<ReturnType<typeof fetchText>>;
+    // Remote pages only: a file:// page is read from disk anyway.
+    const cache =
+      this.#pageCache !== undefined && !url.startsWith('file:') ? this.#pageCache : undefined;
+    const cached = await cache?.read(url, accept);
     try {
-      response = await fetchText(url, {
-        ...this.#http,
-        headers: { accept },
-        directory: kind === 'find-links' ? 'listing' : 'index',
-        ...(this.#cacheDir === undefined ? {} : { cacheDir: this.#cacheDir }),
-        events: this.#events,
-        maxBytes: this.#maxPageBytes,
-      });
+      if (cached !== undefined && cache !== undefined && !this.#refresh && cache.isFresh(cached)) {
+        response = { ...cached, status: 200 };
+      } else {
+        response = await fetchText(url, {
+          ...this.#http,
+          headers: { accept, ...(cached === undefined ? {} : cache?.validators(cached)) },
+          directory: kind === 'find-links' ? 'listing' : 'index',
+          ...(this.#cacheDir === undefined ? {} : { cacheDir: this.#cacheDir }),
+          events: this.#events,
+          maxBytes: this.#maxPageBytes,
+        });
+        if (response.status === 304 && cached !== undefined && cache !== undefined) {
+          const renewed = await cache.revalidated(url, accept, cached, response);
+          response = { ...renewed, status: 200 };
+        } else if (response.status === 200 && cache !== undefined) {
+          await cache.store(url, accept, response);
+        }
+      }
     } catch (error) {
       if (isNotFound(error)) return undefined;
       if (error instanceof FerryError && error.code === 'ERR_FERRY_TOO_LARGE')

@@ -68,6 +68,12 @@ export interface FetchResult<T> {
   /** Lower-cased media type without parameters ('' when unknown). */
   readonly contentType: string;
   readonly status: number;
+  /** The response's caching headers (RFC 9111), for the index page cache (client.ts). */
+  readonly cache?: {
+    readonly etag?: string;
+    readonly lastModified?: string;
+    readonly cacheControl?: string;
+  };
 }
 
 export const HTTP_DEFAULTS = {
@@ -314,9 +320,17 @@ async function attemptOnce(
     }
   }
   const finalUrl = splitCredentials(response.url || cleanUrl).url;
+  const etag = response.headers.get('etag') ?? undefined;
+  const lastModified = response.headers.get('last-modified') ?? undefined;
+  const cacheControl = response.headers.get('cache-control') ?? undefined;
   return {
     body,
     url: finalUrl,
+    cache: {
+      ...(etag === undefined ? {} : { etag }),
+      ...(lastModified === undefined ? {} : { lastModified }),
+      ...(cacheControl === undefined ? {} : { cacheControl }),
+    },
     contentType: finalUrl.startsWith('file:')
       ? fileContentType(finalUrl)
       : mediaType(response.headers.get('content-type')),
