@@ -10,7 +10,7 @@
  *   npm run bench -- --quick      # two sets, one target
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadIndexSettings } from '../src/index/pip-config.js';
 import { platformTags } from '../src/standards/tags.js';
@@ -65,18 +65,37 @@ async function ensurePeers(): Promise<{ uv: string; pip: string }> {
   return { uv: join(venv, 'bin', 'uv'), pip: join(venv, 'bin', 'pip') };
 }
 
+/** GNU time, when present, reports the peak resident memory of the run (its children included). */
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+const PEAK_MARK = 'ferry-bench-peak-kb=';
+
 function time(
   command: string,
   args: string[],
   env: NodeJS.ProcessEnv,
-): { seconds: number; ok: boolean; error: string } {
+): { seconds: number; ok: boolean; error: string; peakMb?: number } {
+  const [cmd, argv] =
+    GNU_TIME === undefined
+      ? [command, args]
+      : [GNU_TIME, ['-f', `${PEAK_MARK}%M`, command, ...args]];
   const started = process.hrtime.bigint();
-  const result = spawnSync(command, args, { env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const result = spawnSync(cmd, argv, { env, encoding: 'utf8', maxBuffer: 64 << 20 });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const stderr = `${result.stderr}`;
+  const peak = new RegExp(`${PEAK_MARK}(\\d+)`).exec(stderr);
   return {
     seconds,
     ok: result.status === 0,
-    error: result.status === 0 ? '' : `${result.stderr}`.trim().split('\n').slice(-3).join(' | '),
+    error:
+      result.status === 0
+        ? ''
+        : stderr
+            .replace(new RegExp(`${PEAK_MARK}\\d+`), '')
+            .trim()
+            .split('\n')
+            .slice(-3)
+            .join(' | '),
+    ...(peak === null ? {} : { peakMb: Number(peak[1]) / 1024 }),
   };
 }
 
@@ -111,6 +130,7 @@ async function main(): Promise<void> {
     tool: string;
     cold: number;
     warm: number;
+    peakMb: number;
     ok: boolean;
     error: string;
   }[] = [];
@@ -189,17 +209,19 @@ async function main(): Promise<void> {
         const cache = join(dir, `cache-${tool}`);
         const cold = run(cache);
         let warm = Number.POSITIVE_INFINITY;
+        let peakMb = cold.peakMb ?? 0;
         let ok = cold.ok;
         let error = cold.error;
         for (let i = 0; i < warmRuns; i++) {
           const w = run(cache);
           warm = Math.min(warm, w.seconds);
+          peakMb = Math.max(peakMb, w.peakMb ?? 0);
           ok &&= w.ok;
           error ||= w.error;
         }
-        rows.push({ set, target: t.name, tool, cold: cold.seconds, warm, ok, error });
+        rows.push({ set, target: t.name, tool, cold: cold.seconds, warm, peakMb, ok, error });
         console.error(
-          `${set.padEnd(7)} ${t.name.padEnd(30)} ${tool.padEnd(6)} cold ${cold.seconds.toFixed(2)} s  warm ${warm.toFixed(2)} s${ok ? '' : `  FAILED: ${error}`}`,
+          `${set.padEnd(7)} ${t.name.padEnd(30)} ${tool.padEnd(6)} cold ${cold.seconds.toFixed(2)} s  warm ${warm.toFixed(2)} s  peak ${peakMb.toFixed(0)} MB${ok ? '' : `  FAILED: ${error}`}`,
         );
       }
     }
