@@ -4,33 +4,14 @@
  * probe.py's source is embedded into it as a string literal at bundle time so that
  * `python3 install.py --probe` needs no other file.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { embeddedAsset } from '../core/assets.js';
+import { readFileSync } from 'node:fs';
+import { embeddedAsset, shippedFile } from '../core/assets.js';
 import { FerryError } from '../core/errors.js';
 import { probeScriptSource } from '../host/probe.js';
 
 const PLACEHOLDER = '__FERRY_PROBE_SOURCE__';
 
-const CANDIDATES = [
-  new URL('./install-template.py', import.meta.url),
-  // Built code runs from dist/bundle/; the template stays in src/bundle/.
-  new URL('../../src/bundle/install-template.py', import.meta.url),
-];
-
-function templatePath(): string {
-  for (const url of CANDIDATES) {
-    const path = fileURLToPath(url);
-    if (existsSync(path)) return path;
-  }
-  throw new FerryError(
-    'ERR_FERRY_TEMPLATE_MISSING',
-    'install-template.py is missing from this ferry installation',
-    {
-      hint: 'Reinstall ferry; the template ships in src/bundle/install-template.py.',
-    },
-  );
-}
+const TEMPLATE_ASSET = 'src/bundle/install-template.py';
 
 /**
  * A Python string literal for `text`: JSON's escapes (\n, \", \\, \uXXXX) mean the same in
@@ -46,7 +27,8 @@ export function pythonStringLiteral(text: string): string {
 /** The install.py text for a bundle (the same bytes for the same ferry). */
 export function formatInstallPy(probeSource: string = probeScriptSource()): string {
   const template =
-    embeddedAsset('src/bundle/install-template.py') ?? readFileSync(templatePath(), 'utf8');
+    embeddedAsset(TEMPLATE_ASSET) ??
+    readFileSync(shippedFile(TEMPLATE_ASSET, 'ERR_FERRY_TEMPLATE_MISSING'), 'utf8');
   if (template.split(PLACEHOLDER).length !== 2) {
     throw new FerryError(
       'ERR_FERRY_TEMPLATE_MISSING',

@@ -5,10 +5,13 @@
  * disk; dist/ferry.mjs carries them inside itself (embedded-assets.ts), so that one file runs
  * with nothing beside it. Each loader asks here first and falls back to its own file.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { EMBEDDED_ASSETS } from './embedded-assets.js';
+import type { ErrorCode } from './error-codes.js';
+import { FerryError } from './errors.js';
 
 /** The embedded text of `repoPath` (e.g. "data/targets.json"), or undefined when not embedded. */
 export function embeddedAsset(repoPath: string): string | undefined {
@@ -37,4 +40,28 @@ export function embeddedAssetFile(repoPath: string): string | undefined {
     materialized = root;
   }
   return join(materialized, repoPath);
+}
+
+/**
+ * Where a file that ships in ferry's source tree (`repoPath`, e.g. "src/host/probe.py") is on
+ * disk: the embedded copy written out when ferry is one file, else the file beside the module
+ * that uses it, else the one in src/ (tsc's dist/ holds only the compiled code; the scripts
+ * stay in src/). Missing means a damaged installation: `code` names which file.
+ */
+export function shippedFile(repoPath: string, code: ErrorCode): string {
+  const embedded = embeddedAssetFile(repoPath);
+  if (embedded !== undefined) return embedded;
+  // This module is src/core/assets.ts (or dist/core/assets.js): two levels below the root.
+  const candidates = [
+    new URL(`../${repoPath.replace(/^src\//, '')}`, import.meta.url),
+    new URL(`../../${repoPath}`, import.meta.url),
+  ];
+  for (const url of candidates) {
+    const path = fileURLToPath(url);
+    if (existsSync(path)) return path;
+  }
+  const name = repoPath.slice(repoPath.lastIndexOf('/') + 1);
+  throw new FerryError(code, `${name} is missing from this ferry installation`, {
+    hint: `Reinstall ferry; ${name} ships in ${repoPath}.`,
+  });
 }

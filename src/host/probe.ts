@@ -2,9 +2,8 @@
  * Runs src/host/probe.py with a Python on this machine and parses the profile it prints.
  * The script is stdlib-only Python 3.6+; install.py embeds the same source (`--probe`).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { embeddedAsset, embeddedAssetFile } from '../core/assets.js';
+import { readFileSync } from 'node:fs';
+import { embeddedAsset, shippedFile } from '../core/assets.js';
 import { FerryError } from '../core/errors.js';
 import { parseTargetProfile, type TargetProfile } from './profile.js';
 import { defaultPython, run } from './python-env.js';
@@ -19,27 +18,9 @@ export const PROBE_ENV = {
 
 const PROBE_ASSET = 'src/host/probe.py';
 
-const CANDIDATES = [
-  new URL('./probe.py', import.meta.url),
-  // Built code runs from dist/host/; the script stays in src/host/.
-  new URL('../../src/host/probe.py', import.meta.url),
-];
-
 /** Where probe.py is on disk. */
 export function probeScriptPath(): string {
-  const embedded = embeddedAssetFile(PROBE_ASSET);
-  if (embedded !== undefined) return embedded;
-  for (const url of CANDIDATES) {
-    const path = fileURLToPath(url);
-    if (existsSync(path)) return path;
-  }
-  throw new FerryError(
-    'ERR_FERRY_PROBE_MISSING',
-    'probe.py is missing from this ferry installation',
-    {
-      hint: 'Reinstall ferry; the probe script ships in src/host/probe.py.',
-    },
-  );
+  return shippedFile(PROBE_ASSET, 'ERR_FERRY_PROBE_MISSING');
 }
 
 /** probe.py's source, for embedding into a bundle's install.py. */

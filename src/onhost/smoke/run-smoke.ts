@@ -4,10 +4,7 @@
  * would only repeat the failure, slowly.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { embeddedAssetFile } from '../../core/assets.js';
-import { FerryError } from '../../core/errors.js';
+import { shippedFile } from '../../core/assets.js';
 import type { EventSink } from '../../core/events.js';
 import { isolatedPipEnv } from '../../host/python-env.js';
 import { IMPORTS_CHECK, type SmokeCheckSpec } from './checks.js';
@@ -42,23 +39,7 @@ export interface SmokeOptions {
 
 /** A script shipped beside this module (src/onhost/smoke/); built code runs from dist/. */
 export function smokeScriptPath(file: string): string {
-  const embedded = embeddedAssetFile(`src/onhost/smoke/${file}`);
-  if (embedded !== undefined) return embedded;
-  const candidates = [
-    new URL(`./${file}`, import.meta.url),
-    new URL(`../../../src/onhost/smoke/${file}`, import.meta.url),
-  ];
-  for (const url of candidates) {
-    const path = fileURLToPath(url);
-    if (existsSync(path)) return path;
-  }
-  throw new FerryError(
-    'ERR_FERRY_SMOKE_MISSING',
-    `the smoke script ${file} is missing from this ferry installation`,
-    {
-      hint: 'Reinstall ferry; the smoke scripts ship in src/onhost/smoke/.',
-    },
-  );
+  return shippedFile(`src/onhost/smoke/${file}`, 'ERR_FERRY_SMOKE_MISSING');
 }
 
 export const passed = (r: SmokeCheckResult): boolean =>
@@ -85,10 +66,16 @@ export async function runSmokeChecks(
     }
     events({ type: 'install-step', step: 'smoke', detail: `${spec.id}: ${spec.title}` });
     const timeout = options.timeoutSeconds ?? spec.timeoutSeconds;
+    // The imports check runs its own script; every other check runs in harness.py.
+    const args =
+      spec === IMPORTS_CHECK
+        ? [smokeScriptPath(IMPORTS_CHECK.file)]
+        : [smokeScriptPath('harness.py'), smokeScriptPath(spec.file), spec.name];
+    const step = await runStep(venvPython, ['-I', ...args], timeout, options.env);
     const result =
       spec === IMPORTS_CHECK
-        ? await runImportCheck(venvPython, timeout, options.env)
-        : await runHarnessCheck(venvPython, spec, timeout, options.env);
+        ? importCheckResult(step, timeout)
+        : harnessResult(spec, step, timeout);
     results.push(result);
     events({
       type: 'install-step',
@@ -100,18 +87,12 @@ export async function runSmokeChecks(
   return results;
 }
 
-async function runHarnessCheck(
-  venvPython: string,
+/** harness.py's one JSON line (its last line of output) as the check's result. */
+function harnessResult(
   spec: SmokeCheckSpec,
+  step: StepResult,
   timeoutSeconds: number,
-  env: NodeJS.ProcessEnv | undefined,
-): Promise<SmokeCheckResult> {
-  const step = await runStep(
-    venvPython,
-    ['-I', smokeScriptPath('harness.py'), smokeScriptPath(spec.file), spec.name],
-    timeoutSeconds,
-    env,
-  );
+): SmokeCheckResult {
   const base = { id: spec.id, title: spec.title, seconds: step.seconds };
   if (step.timedOut)
     return {
@@ -150,17 +131,8 @@ async function runHarnessCheck(
   };
 }
 
-async function runImportCheck(
-  venvPython: string,
-  timeoutSeconds: number,
-  env: NodeJS.ProcessEnv | undefined,
-): Promise<SmokeCheckResult> {
-  const step = await runStep(
-    venvPython,
-    ['-I', smokeScriptPath(IMPORTS_CHECK.file)],
-    timeoutSeconds,
-    env,
-  );
+/** The imports script's JSON lines (one `start`, then one result per module) as the check's result. */
+function importCheckResult(step: StepResult, timeoutSeconds: number): SmokeCheckResult {
   const imports: ImportResult[] = [];
   let current: string | undefined;
   for (const line of step.stdout.split('\n')) {
