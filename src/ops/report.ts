@@ -15,7 +15,8 @@ import { readAdvisorySnapshot } from '../audit/snapshot.js';
 import { FerryError } from '../core/errors.js';
 import { escapeHtml } from '../core/html.js';
 import { compareVersions, tryParseVersion } from '../standards/version.js';
-import { type Finding, findingsFor, loadSubject, type Signer, type SubjectFile } from './audit.js';
+import { type Finding, findingsFor } from './audit.js';
+import { loadSubject, type Signer, type SubjectFile } from './audit-subject.js';
 import type { OpenBundle } from './open.js';
 
 export interface ReportPackage {

@@ -4,7 +4,7 @@
  */
 import { normalizeLoose, pathsTo } from '../audit/paths.js';
 import { FerryError } from '../core/errors.js';
-import { loadSubject } from './audit.js';
+import { loadSubject } from './audit-subject.js';
 import type { OpenBundle } from './open.js';
 
 export interface WhyStep {

@@ -1,5 +1,5 @@
 import { useNetSettings } from '../../net/settings.js';
-import { fetchAdvisories, OSV_PYPI_ZIP_URL } from '../../ops/audit.js';
+import { fetchAdvisories, OSV_PYPI_ZIP_URL } from '../../ops/advisories.js';
 import { type Command, str, usageError } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { settleNetwork, settlePipConfiguration } from '../settings.js';
