@@ -9,13 +9,8 @@ import type { Target } from '../standards/target.js';
 import { targetTags } from '../standards/target.js';
 import { tryParseVersion } from '../standards/version.js';
 import { cudaBuildOf } from './cuda-variants.js';
-import {
-  chooseVariant,
-  FLAGS_PROFILE_GENERATOR,
-  type FrameworkTable,
-  loadFrameworkTable,
-  type VariantChoice,
-} from './variants.js';
+import { type FrameworkTable, loadFrameworkTable } from './table.js';
+import { chooseVariant, FLAGS_PROFILE_GENERATOR, type VariantChoice } from './variants.js';
 
 export interface FrameworkRequest {
   readonly framework: string;

@@ -1,16 +1,12 @@
 /**
- * The framework variant table (data/frameworks.json) and the chooser: which exact pin, from
- * which index, is the build of PaddlePaddle / PyTorch / TensorFlow that runs on a target.
+ * The chooser: which exact pin, from which index, is the build of PaddlePaddle / PyTorch /
+ * TensorFlow that runs on a target, from the variant table (./table.ts), and when none does,
+ * why not and which builds would.
  *
  * Pins are always exact (`==`): Paddle's `.postNNN` is a PEP 440 post-release, so `>=2.6.2`
  * would pick post120 (CUDA 12.0), and `==2.6.2` does not match `2.6.2.post118`. PyTorch's
  * `+cuXXX` is a local label, so `==2.1.2` would match any CUDA build; ferry pins the label too.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
-import { embeddedAsset } from '../core/assets.js';
-import { FERRY_ENV, readEnv } from '../core/env.js';
 import type { ErrorCode } from '../core/error-codes.js';
 import { FerryError } from '../core/errors.js';
 import {
@@ -27,166 +23,15 @@ import {
   minimumDriverFor,
   normalizeCuda,
 } from './cuda.js';
-
-const variantSchema = z.object({
-  cuda: z.string(),
-  project: z.string(),
-  /** '{version}' is replaced by the release, e.g. '{version}.post112' → '2.6.2.post112'. */
-  version: z.string().includes('{version}'),
-  extras: z.array(z.string()).optional(),
-  /** An index name from `indexes`, or 'default' (the configured index). */
-  index: z.string(),
-  arches: z.array(z.string()).min(1),
-  /** Oldest glibc the wheels accept (their manylinux tag), when stricter than manylinux2014. */
-  minGlibc: z.string().optional(),
-  from: z.string(),
-});
-
-const seriesSchema = z.object({
-  framework: z.enum(['paddlepaddle', 'torch', 'tensorflow']),
-  series: z.string(),
-  versions: z.array(z.string()).min(1),
-  defaultVersion: z.string(),
-  versionsFrom: z.string().optional(),
-  python: z.object({ min: z.string(), max: z.string(), from: z.string() }),
-  requiresAvx: z.object({ value: z.boolean(), from: z.string() }),
-  constraints: z.array(z.object({ requirement: z.string(), why: z.string(), from: z.string() })),
-  /** Said when one of the series' CUDA builds is chosen (a CPU build gets none of them). */
-  cudaNotes: z.array(z.string()),
-  variants: z.array(variantSchema).min(1),
-});
-
-export const frameworkTableSchema = z.object({
-  formatVersion: z.literal(1),
-  comment: z.string().optional(),
-  indexes: z.record(z.string(), z.string().url()),
-  series: z.array(seriesSchema),
-});
-
-export type FrameworkTable = z.infer<typeof frameworkTableSchema>;
-export type FrameworkSeries = FrameworkTable['series'][number];
-export type FrameworkVariant = FrameworkSeries['variants'][number];
-export type FrameworkName = FrameworkSeries['framework'];
-
-let cached: { table: FrameworkTable; source: string } | undefined;
-
-/** data/frameworks.json (or the file FERRY_FRAMEWORKS names), validated (read once). */
-export function loadFrameworkTable(): FrameworkTable {
-  return loadTable().table;
-}
-
-/** Where the variant table was read from, for messages that send the user to it. */
-export function frameworkTableSource(): string {
-  return loadTable().source;
-}
-
-function loadTable(): { table: FrameworkTable; source: string } {
-  if (cached !== undefined) return cached;
-  const override = readEnv(FERRY_ENV.frameworks);
-  if (override !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(override, 'utf8');
-    } catch (error) {
-      throw new FerryError(
-        'ERR_FERRY_DATA_MISSING',
-        `${FERRY_ENV.frameworks} names "${override}", which cannot be read`,
-        {
-          hint: `Point ${FERRY_ENV.frameworks} at a copy of data/frameworks.json, or unset it.`,
-          cause: error,
-        },
-      );
-    }
-    cached = { table: parseFrameworkTable(text, override), source: override };
-    return cached;
-  }
-  const candidates = [
-    new URL('../../data/frameworks.json', import.meta.url),
-    new URL('../../../data/frameworks.json', import.meta.url),
-  ];
-  let text: string | undefined = embeddedAsset('data/frameworks.json');
-  for (const url of text === undefined ? candidates : []) {
-    try {
-      text = readFileSync(fileURLToPath(url), 'utf8');
-      break;
-    } catch {
-      // try the next location
-    }
-  }
-  if (text === undefined) {
-    throw new FerryError(
-      'ERR_FERRY_DATA_MISSING',
-      'data/frameworks.json is missing from this ferry installation',
-      {
-        hint: 'Reinstall ferry.',
-      },
-    );
-  }
-  cached = {
-    table: parseFrameworkTable(text, 'data/frameworks.json'),
-    source: 'data/frameworks.json',
-  };
-  return cached;
-}
-
-/** Where to go when the variant table is wrong: the user's own copy, or this installation. */
-function frameworkTableHint(source: string): string {
-  return source === 'data/frameworks.json'
-    ? 'This ferry installation is damaged: reinstall ferry.'
-    : `Fix ${source} (its format: docs/frameworks.md), or unset ${FERRY_ENV.frameworks} to use ferry's own table.`;
-}
-
-export function parseFrameworkTable(text: string, source: string): FrameworkTable {
-  const parsed = frameworkTableSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) {
-    throw new FerryError(
-      'ERR_FERRY_DATA_INVALID',
-      `${source}: ${z.prettifyError(parsed.error).replace(/\s+/g, ' ')}`,
-      { hint: frameworkTableHint(source) },
-    );
-  }
-  for (const s of parsed.data.series) {
-    for (const v of s.variants) {
-      if (v.index !== 'default' && parsed.data.indexes[v.index] === undefined) {
-        throw new FerryError(
-          'ERR_FERRY_DATA_INVALID',
-          `${source}: ${s.framework} ${s.series} names unknown index "${v.index}"`,
-          {
-            hint: `Add "${v.index}" to the table's "indexes", or name one that is there. ${frameworkTableHint(source)}`,
-          },
-        );
-      }
-    }
-  }
-  return parsed.data;
-}
-
-const FRAMEWORK_ALIASES: Readonly<Record<string, FrameworkName>> = {
-  paddle: 'paddlepaddle',
-  paddlepaddle: 'paddlepaddle',
-  'paddlepaddle-gpu': 'paddlepaddle',
-  torch: 'torch',
-  pytorch: 'torch',
-  tensorflow: 'tensorflow',
-  tf: 'tensorflow',
-  'tensorflow-cpu': 'tensorflow',
-};
-
-const DISPLAY: Readonly<Record<FrameworkName, string>> = {
-  paddlepaddle: 'PaddlePaddle',
-  torch: 'PyTorch',
-  tensorflow: 'TensorFlow',
-};
-
-export function normalizeFramework(name: string): FrameworkName {
-  const f = FRAMEWORK_ALIASES[name.trim().toLowerCase().replace(/_/g, '-')];
-  if (f === undefined) {
-    throw new FerryError('ERR_FERRY_VARIANT_UNKNOWN', `ferry has no variant table for "${name}"`, {
-      hint: 'Known frameworks: paddlepaddle, torch, tensorflow.',
-    });
-  }
-  return f;
-}
+import {
+  FRAMEWORK_DISPLAY,
+  type FrameworkName,
+  type FrameworkSeries,
+  type FrameworkTable,
+  type FrameworkVariant,
+  loadFrameworkTable,
+  normalizeFramework,
+} from './table.js';
 
 export interface ChooseVariantOptions {
   readonly framework: string;
@@ -296,7 +141,7 @@ function seriesFor(
   const known = all.flatMap((s) => s.versions).join(', ');
   throw new FerryError(
     'ERR_FERRY_VARIANT_UNKNOWN',
-    `${DISPLAY[framework]} ${version} is not in ferry's variant table (known: ${known})`,
+    `${FRAMEWORK_DISPLAY[framework]} ${version} is not in ferry's variant table (known: ${known})`,
     {
       hint: 'Pick a listed release or series, or add a row to data/frameworks.json with its source.',
     },
@@ -366,7 +211,7 @@ function assess(
   opts: ChooseVariantOptions,
   table: FrameworkTable,
 ): Assessment {
-  const name = DISPLAY[s.framework];
+  const name = FRAMEWORK_DISPLAY[s.framework];
   const profile = opts.profile;
   const arch = normalizeArch(profile.arch);
   const fromFlags = profile.generator === FLAGS_PROFILE_GENERATOR;
@@ -656,7 +501,7 @@ export function chooseVariant(
 ): VariantChoice {
   const framework = normalizeFramework(opts.framework);
   const { series, release } = seriesFor(table, framework, opts.version);
-  const name = DISPLAY[framework];
+  const name = FRAMEWORK_DISPLAY[framework];
   // --cuda auto with a driver and no release named: prefer the newest release that has a CUDA
   // build this driver runs over the newest release's CPU build.
   if (

@@ -15,7 +15,7 @@ import {
   type FrameworkName,
   type FrameworkTable,
   loadFrameworkTable,
-} from '../frameworks/variants.js';
+} from '../frameworks/table.js';
 import {
   cpuHas,
   interpreterVersion,

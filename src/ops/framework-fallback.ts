@@ -7,7 +7,8 @@
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { chooseFramework, type FrameworkRequest } from '../frameworks/framework-request.js';
-import { loadFrameworkTable, type VariantChoice } from '../frameworks/variants.js';
+import { loadFrameworkTable } from '../frameworks/table.js';
+import type { VariantChoice } from '../frameworks/variants.js';
 import type { SettledTarget } from '../host/target-spec.js';
 import type { RequirementsFileResult } from '../resolver/requirements-file.js';
 import { parseRequirement } from '../standards/requirement.js';

@@ -6,7 +6,8 @@
 import { FerryError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
 import { frameworkForPin } from '../frameworks/framework-request.js';
-import { frameworkTableSource, type VariantChoice } from '../frameworks/variants.js';
+import { frameworkTableSource } from '../frameworks/table.js';
+import type { VariantChoice } from '../frameworks/variants.js';
 import type { RequirementsFileResult } from '../resolver/requirements-file.js';
 import { normalizeName } from '../standards/name.js';
 

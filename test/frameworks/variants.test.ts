@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { FerryError } from '../../src/core/errors.js';
 import { frameworkForPin } from '../../src/frameworks/framework-request.js';
-import { chooseVariant, loadFrameworkTable } from '../../src/frameworks/variants.js';
+import { loadFrameworkTable } from '../../src/frameworks/table.js';
+import { chooseVariant } from '../../src/frameworks/variants.js';
 import { parseTargetProfile, type TargetProfile } from '../../src/host/profile.js';
 import { parseRequirement } from '../../src/standards/requirement.js';
 
