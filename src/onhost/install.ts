@@ -11,23 +11,29 @@
  * A stale staging folder left by a killed run is removed by the next run. pip runs with
  * --no-index and no pip configuration, so no network is used; a bundle that would need the
  * network (a requirement with no file, an sdist without its build backend) is refused first.
+ *
+ * The parts the steps use: ./bundle-check.ts (manifest, files, signatures, the receipt's
+ * bundle identity), ./offline-plan.ts (nothing will need the network) and ./staging.ts (the
+ * folders beside the destination and the atomic swap).
  */
-import { lstat, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve as resolvePath } from 'node:path';
-import { parse as parseToml } from 'smol-toml';
-import { type Manifest, parseManifest } from '../bundle/manifest.js';
-import { verifyBundle } from '../bundle/verify.js';
-import { FerryError, isFerryError } from '../core/errors.js';
+import { lstat, rename, rm } from 'node:fs/promises';
+import { join, resolve as resolvePath } from 'node:path';
+import type { Manifest } from '../bundle/manifest.js';
+import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
-import { hashFile } from '../core/hash-file.js';
 import { probeHost } from '../host/probe.js';
 import type { TargetProfile } from '../host/profile.js';
 import { defaultPython, isolatedPipEnv, run } from '../host/python-env.js';
-import { readSdistFiles } from '../index/sdist-metadata.js';
-import { normalizeName } from '../standards/name.js';
-import { formatVersion, tryParseVersion } from '../standards/version.js';
 import type { TrustedKey } from '../trust/keys.js';
+import {
+  type BundleIdentity,
+  bundleIdentity,
+  readBundleManifest,
+  untrustedWithoutKeys,
+  verifyForInstall,
+} from './bundle-check.js';
 import { bundleFactsFromManifest, type DoctorProblem, diagnose } from './doctor.js';
+import { type OfflinePlan, planOfflineInstall } from './offline-plan.js';
 import { type SmokeMode, selectSmokeChecks } from './smoke/checks.js';
 import {
   type ImportResult,
@@ -35,6 +41,10 @@ import {
   runSmokeChecks,
   type SmokeCheckResult,
 } from './smoke/run-smoke.js';
+import { recoverInterrupted, relocateVenv, stagingPath, swapInto } from './staging.js';
+
+// ops/install.ts refuses a keyless install with the same error before it opens the bundle.
+export { untrustedWithoutKeys };
 
 /** What planInstall needs: the bundle, the destination, the keys, and how to judge the host. */
 export interface PlanOptions {
@@ -87,311 +97,6 @@ export interface InstallReport {
   readonly imports: readonly ImportResult[];
   readonly host: TargetProfile;
   readonly seconds: number;
-}
-
-export interface BundleIdentity {
-  readonly path: string;
-  /** SHA-256 of `of` (SHA256SUMS when the bundle has one: it covers every file). */
-  readonly sha256: string;
-  readonly of: 'SHA256SUMS' | 'manifest.json';
-  readonly framework?: { readonly name: string; readonly version: string };
-  readonly cuda?: string;
-}
-
-/** Reads BUNDLE/manifest.json; `label` is the bundle as the user named it, for messages. */
-export async function readBundleManifest(bundleDir: string, label = bundleDir): Promise<Manifest> {
-  const path = join(bundleDir, 'manifest.json');
-  const shown = label === bundleDir ? path : `manifest.json in ${label}`;
-  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new FerryError(
-      'ERR_FERRY_NOT_A_BUNDLE',
-      `"${label}" is not a ferry bundle: ${shown} cannot be read (${error.code ?? error.message}).`,
-      {
-        hint: 'Pass the folder that `ferry bundle -o` wrote, or the archive `ferry pack` made of it.',
-      },
-    );
-  });
-  return parseManifest(text, shown);
-}
-
-/** Every file the manifest names is present with the recorded size and SHA-256. */
-export async function checkBundleFiles(
-  bundleDir: string,
-  manifest: Manifest,
-  label = bundleDir,
-): Promise<void> {
-  const problems: string[] = [];
-  for (const file of manifest.files) {
-    const path = join(bundleDir, file.path);
-    const info = await lstat(path).catch(() => undefined);
-    if (info === undefined) {
-      problems.push(`${file.path}: missing`);
-      continue;
-    }
-    if (info.size !== file.size) {
-      problems.push(`${file.path}: ${info.size} bytes, the manifest says ${file.size}`);
-      continue;
-    }
-    const actual = await hashFile(path);
-    if (actual !== file.sha256)
-      problems.push(`${file.path}: sha256 ${actual}, the manifest says ${file.sha256}`);
-  }
-  if (problems.length > 0) {
-    throw new FerryError(
-      'ERR_FERRY_BUNDLE_DAMAGED',
-      `The bundle "${label}" is damaged:\n  ${problems.join('\n  ')}`,
-      {
-        hint: 'Carry the bundle again from its source, or rebuild it.',
-        details: { problems },
-      },
-    );
-  }
-}
-
-/**
- * The bundle's identity for receipts: the SHA-256 of SHA256SUMS, else of manifest.json. `path`
- * is `label` (what the user named, made absolute), never a temporary extraction folder.
- */
-export async function bundleIdentity(
-  bundleDir: string,
-  manifest: Manifest,
-  label = bundleDir,
-): Promise<BundleIdentity> {
-  const sums = join(bundleDir, 'SHA256SUMS');
-  const hasSums = (await lstat(sums).catch(() => undefined))?.isFile() === true;
-  const facts = bundleFactsFromManifest(manifest);
-  return {
-    path: resolvePath(label),
-    sha256: await hashFile(hasSums ? sums : join(bundleDir, 'manifest.json')),
-    of: hasSums ? 'SHA256SUMS' : 'manifest.json',
-    ...(facts.frameworkPackage === undefined ? {} : { framework: facts.frameworkPackage }),
-    ...(facts.cuda === undefined ? {} : { cuda: facts.cuda }),
-  };
-}
-
-export interface VerifyForInstallOptions {
-  readonly trustedKeys?: readonly TrustedKey[];
-  readonly requireSigners?: number;
-  /** No keys: check integrity only, with a warning. Without it, no keys is refused (exit 7). */
-  readonly allowUnsigned?: boolean;
-  /** The bundle as the user named it, for messages. */
-  readonly label?: string;
-  readonly events?: EventSink;
-}
-
-/** The refusal when no key is given: before anything is read, made or extracted. */
-export function untrustedWithoutKeys(label: string): FerryError {
-  return new FerryError(
-    'ERR_FERRY_UNTRUSTED',
-    `Refusing to install ${label}: no trusted key was given, so nothing proves who made the bundle (anyone who can change it can also recompute SHA256SUMS and manifest.json).`,
-    {
-      hint: "Name the signer's public key with --trusted-key FILE (or a trust file with --trust-file FILE), obtained out of band. --allow-unsigned installs after an integrity check only, without signatures.",
-    },
-  );
-}
-
-/**
- * Integrity and signatures (`ferry verify`) when the bundle has SHA256SUMS. Fails closed: with
- * no trusted key the bundle is refused unless `allowUnsigned`, exactly as `ferry verify` and
- * install.py do. A bundle from before SHA256SUMS carries no signatures, so it installs only
- * with `allowUnsigned`, checked file by file against manifest.json.
- */
-export async function verifyForInstall(
-  bundleDir: string,
-  manifest: Manifest,
-  options: VerifyForInstallOptions = {},
-): Promise<void> {
-  const trustedKeys = options.trustedKeys ?? [];
-  const label = options.label ?? bundleDir;
-  const events = options.events ?? (() => {});
-  if (trustedKeys.length === 0 && options.allowUnsigned !== true) throw untrustedWithoutKeys(label);
-  const hasSums = (await lstat(join(bundleDir, 'SHA256SUMS')).catch(() => undefined)) !== undefined;
-  if (hasSums) {
-    await verifyBundle(bundleDir, {
-      ...(trustedKeys.length > 0
-        ? { trustedKeys, requireSigners: options.requireSigners ?? 1 }
-        : { allowUnsigned: true }),
-      label,
-    });
-    if (trustedKeys.length === 0) {
-      events({
-        type: 'warning',
-        code: 'W_FERRY_SIGNATURES_NOT_CHECKED',
-        message: `${label} is intact, but its signatures were NOT checked (--allow-unsigned)`,
-      });
-    }
-    return;
-  }
-  if (trustedKeys.length > 0) {
-    throw new FerryError(
-      'ERR_FERRY_UNTRUSTED',
-      `The bundle ${label} has no SHA256SUMS, so it carries no signatures to check.`,
-      {
-        hint: 'Rebuild the bundle with a current ferry and sign it, or install it with --allow-unsigned (integrity only).',
-      },
-    );
-  }
-  await checkBundleFiles(bundleDir, manifest, label);
-  events({
-    type: 'warning',
-    code: 'W_FERRY_UNSIGNED',
-    message: `${label} has no SHA256SUMS: checked against manifest.json only, no signatures (--allow-unsigned)`,
-  });
-}
-
-export interface OfflinePlan {
-  /** sdists pip will build (their build backend is in the bundle). */
-  readonly sdists: readonly string[];
-}
-
-/**
- * Proves, before pip runs, that installing needs nothing from the network: every pinned line of
- * requirements.txt has a file in the bundle, and every sdist's build requirements
- * (pyproject.toml [build-system] requires, or setuptools + wheel) have wheels in the bundle.
- */
-export async function planOfflineInstall(
-  bundleDir: string,
-  manifest: Manifest,
-  label = bundleDir,
-  withBase = false,
-): Promise<OfflinePlan> {
-  const text = await readFile(join(bundleDir, 'requirements.txt'), 'utf8').catch(() => {
-    throw new FerryError('ERR_FERRY_INCOMPLETE', `The bundle ${label} has no requirements.txt.`, {
-      hint: 'Rebuild the bundle with `ferry bundle`; it writes requirements.txt with hashes.',
-    });
-  });
-  // A delta's base files are there too once its base was found (gathered beside the bundle).
-  const baseFiles = withBase
-    ? (manifest.baseFiles ?? []).map((f) => ({ ...f, path: f.filename }))
-    : [];
-  const files = [...manifest.files, ...baseFiles].map((f) => ({
-    ...f,
-    key: normalizeName(f.name),
-    v: normVersion(f.version),
-  }));
-  const missing: string[] = [];
-  const sdists: string[] = [];
-  for (const line of logicalLines(text)) {
-    if (line.startsWith('-')) continue;
-    const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*===?\s*([^\s;\\]+)/.exec(line);
-    if (m === null) {
-      missing.push(`${line.split(/\s/)[0]} (not pinned with ==)`);
-      continue;
-    }
-    const name = normalizeName(m[1] as string);
-    const version = normVersion(m[2] as string);
-    const mine = files.filter((f) => f.key === name && f.v === version);
-    if (mine.length === 0) missing.push(`${name}==${m[2]}`);
-    else if (!mine.some((f) => f.path.endsWith('.whl'))) sdists.push(...mine.map((f) => f.path));
-  }
-  if (missing.length > 0) {
-    throw new FerryError(
-      'ERR_FERRY_NEEDS_NETWORK',
-      `Installing would need the network: requirements.txt names ${missing.length} package(s) the bundle has no file for: ${missing.join(', ')}`,
-      {
-        hint: 'Rebuild the bundle on the jump host; ferry install never downloads.',
-        details: { missing },
-      },
-    );
-  }
-  const wheelNames = new Set(files.filter((f) => f.path.endsWith('.whl')).map((f) => f.key));
-  const unbuildable: string[] = [];
-  for (const sdist of sdists) {
-    const requires = await sdistBuildRequires(join(bundleDir, sdist));
-    const lacking = requires
-      .map((r) => normalizeName(/^[A-Za-z0-9._-]+/.exec(r.trim())?.[0] ?? r))
-      .filter((n) => !wheelNames.has(n));
-    if (lacking.length > 0) unbuildable.push(`${sdist} needs ${lacking.join(', ')} to build`);
-  }
-  if (unbuildable.length > 0) {
-    throw new FerryError(
-      'ERR_FERRY_NEEDS_NETWORK',
-      `Installing would need the network: ${unbuildable.length} sdist(s) have no build backend in the bundle: ${unbuildable.join('; ')}`,
-      {
-        hint: 'Bundle wheels for this target instead (ferry bundle refuses sdists unless asked), or add the build requirements to the bundle.',
-        details: { unbuildable },
-      },
-    );
-  }
-  return { sdists };
-}
-
-function normVersion(v: string): string {
-  const parsed = tryParseVersion(v);
-  return parsed === undefined ? v : formatVersion(parsed);
-}
-
-function logicalLines(text: string): string[] {
-  const joined = text.replace(/\\\r?\n/g, ' ');
-  return joined
-    .split(/\r?\n/)
-    .map((l) => l.replace(/(^|\s)#.*$/, '').trim())
-    .filter((l) => l !== '');
-}
-
-/**
- * [build-system] requires of an sdist's pyproject.toml; pip's legacy default without one. The
- * archive is read by the one sdist reader (index/sdist-metadata.ts over src/archive/), with its
- * bounds on decompression and its refusal of unsafe entries; an archive that is merely damaged
- * falls back to the default and lets pip report it.
- */
-async function sdistBuildRequires(path: string): Promise<string[]> {
-  const fallback = ['setuptools', 'wheel'];
-  if (!path.endsWith('.tar.gz')) return fallback;
-  let pyproject: string | undefined;
-  try {
-    pyproject = (await readSdistFiles(await readFile(path), basename(path))).pyproject;
-  } catch (error) {
-    if (isFerryError(error) && error.code === 'ERR_FERRY_BAD_SDIST') return fallback;
-    throw error;
-  }
-  if (pyproject === undefined) return fallback;
-  try {
-    const toml = parseToml(pyproject) as { 'build-system'?: { requires?: unknown } };
-    const requires = toml['build-system']?.requires;
-    return Array.isArray(requires) ? requires.map(String) : fallback;
-  } catch {
-    return fallback;
-  }
-}
-
-/** The staging folder beside a destination. */
-export const stagingPath = (dest: string): string =>
-  join(dirname(dest), `.${basename(dest)}.ferry-tmp`);
-/** Where the old venv waits when the atomic exchange is not available (see swapInto). */
-export const previousPath = (dest: string): string =>
-  join(dirname(dest), `.${basename(dest)}.ferry-old`);
-
-/**
- * Cleans what a killed run left: a stale staging folder is removed; an old venv moved aside
- * by the two-rename fallback is put back when the destination is missing, else removed.
- */
-export async function recoverInterrupted(
-  dest: string,
-  events: EventSink = () => {},
-): Promise<void> {
-  const staging = stagingPath(dest);
-  if ((await lstat(staging).catch(() => undefined)) !== undefined) {
-    events({
-      type: 'warning',
-      code: 'W_FERRY_STALE_STAGING',
-      message: `removing ${staging}, left by an interrupted install`,
-    });
-    await rm(staging, { recursive: true, force: true });
-  }
-  const old = previousPath(dest);
-  if ((await lstat(old).catch(() => undefined)) !== undefined) {
-    if ((await lstat(dest).catch(() => undefined)) === undefined) {
-      events({
-        type: 'warning',
-        code: 'W_FERRY_RESTORED',
-        message: `restoring ${dest} from ${old}, left by an interrupted install`,
-      });
-      await rename(old, dest);
-    } else {
-      await rm(old, { recursive: true, force: true });
-    }
-  }
 }
 
 /**
@@ -689,46 +394,6 @@ export async function installPrepared(
 /** Removes the staging folder after a failed prepare or install: the destination is untouched. */
 export async function discardStaging(plan: InstallPlan): Promise<void> {
   await rm(plan.staging, { recursive: true, force: true });
-}
-
-/**
- * Puts `staging` at `dest` and the old `dest` at `staging`. renameat2(RENAME_EXCHANGE) does it
- * in one atomic step (Linux ≥ 3.15, glibc ≥ 2.28; Node has no binding, the venv's Python has
- * ctypes). Where that fails, two renames via `.NAME.ferry-old`, which recoverInterrupted undoes.
- */
-async function swapInto(staging: string, dest: string): Promise<void> {
-  const code = [
-    'import ctypes, os, sys',
-    'libc = ctypes.CDLL(None, use_errno=True)',
-    'f = getattr(libc, "renameat2", None)',
-    'sys.exit(3 if f is None else (0 if f(-100, os.fsencode(sys.argv[1]), -100, os.fsencode(sys.argv[2]), 2) == 0 else 4))',
-  ].join('\n');
-  const exchanged = await run(join(staging, 'bin', 'python'), ['-I', '-c', code, staging, dest], {
-    env: isolatedPipEnv(),
-  }).catch(() => undefined);
-  if (exchanged?.code === 0) return;
-  const old = previousPath(dest);
-  await rename(dest, old);
-  await rename(staging, dest);
-  await rename(old, staging);
-}
-
-/**
- * A venv records its own path in pyvenv.cfg, the activate scripts and every console script's
- * shebang; rewrite the staging path to the final one before the rename.
- */
-async function relocateVenv(from: string, to: string): Promise<void> {
-  const targets = [join(from, 'pyvenv.cfg')];
-  for (const entry of await readdir(join(from, 'bin'))) targets.push(join(from, 'bin', entry));
-  for (const path of targets) {
-    const info = await lstat(path);
-    if (!info.isFile() || info.size > 1 << 20) continue;
-    const bytes = await readFile(path);
-    if (bytes.includes(0)) continue; // a binary, not a script
-    const text = bytes.toString('utf8');
-    if (!text.includes(from)) continue;
-    await writeFile(path, text.split(from).join(to), { mode: info.mode });
-  }
 }
 
 function lastLines(text: string, count = 5): string {

@@ -5,13 +5,13 @@
 import type { Manifest } from '../bundle/manifest.js';
 import { probeHost } from '../host/probe.js';
 import { parseTargetProfile, type TargetProfile } from '../host/profile.js';
+import { readBundleManifest } from '../onhost/bundle-check.js';
 import {
   type BundleFactsFromManifest,
   bundleFactsFromManifest,
   type DoctorProblem,
   diagnose,
 } from '../onhost/doctor.js';
-import { readBundleManifest } from '../onhost/install.js';
 import { defaultOpenBundle, type OpenBundle } from './open.js';
 
 export interface DoctorRequest {

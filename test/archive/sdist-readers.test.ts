@@ -1,6 +1,6 @@
 /**
  * Both places that open an sdist's tar.gz, the jump host's metadata reader
- * (index/sdist-metadata.ts) and the target's offline-install plan (onhost/install.ts), read it
+ * (index/sdist-metadata.ts) and the target's offline-install plan (onhost/offline-plan.ts), read it
  * through src/archive/: the same refusals of unsafe entries and the same bound on decompression.
  */
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Manifest } from '../../src/bundle/manifest.js';
 import { readSdistFiles } from '../../src/index/sdist-metadata.js';
-import { planOfflineInstall } from '../../src/onhost/install.js';
+import { planOfflineInstall } from '../../src/onhost/offline-plan.js';
 import { manifestOf } from '../onhost/fake-bundle.js';
 import { gzipBomb, type RawEntry, rawTarGz } from './tar-bytes.js';
 
