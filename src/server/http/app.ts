@@ -39,6 +39,7 @@ import {
   type UpstreamFetched,
 } from '../upstream/index.js';
 import { notModified, parseRange, rangeStillValid } from './conditional.js';
+import { FileCache } from './file-cache.js';
 import {
   type Encoding,
   FORMAT_VALUES,
@@ -93,6 +94,16 @@ const UI_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 const HEX64 = /^[0-9a-f]{64}$/;
+const STREAM_CHUNK = 256 * 1024;
+
+/** Size and mtime of a regular file; undefined for anything else or nothing. */
+async function fileInfo(
+  path: string | undefined,
+): Promise<{ size: number; mtime: Date } | undefined> {
+  if (path === undefined) return undefined;
+  const info = await stat(path).catch(() => undefined);
+  return info?.isFile() === true ? { size: info.size, mtime: info.mtime } : undefined;
+}
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -160,6 +171,7 @@ const pageType = (format: SimpleFormat): string =>
 export function createServeHandler(options: ServeOptions): Handler {
   const { store, upstream } = options;
   const pages = new PageCache();
+  const smallFiles = new FileCache();
   const now = options.now ?? (() => new Date());
   const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD;
   const tmp = options.tmpDir ?? tmpdir();
@@ -443,13 +455,15 @@ export function createServeHandler(options: ServeOptions): Handler {
       more.length === 0 && HEX64.test(sha) && prefix === sha.slice(0, 2) && filename !== ''
         ? store.filePath(urlPath)
         : undefined;
+    let kept = path === undefined ? undefined : smallFiles.get(path);
     // No listing of folders: only a whole /files/ab/<sha256>/<name> is ever answered.
-    let info = path === undefined ? undefined : await stat(path).catch(() => undefined);
+    let info: { size: number; mtime: Date } | undefined =
+      kept !== undefined ? { size: kept.body.length, mtime: kept.mtime } : await fileInfo(path);
     if (path !== undefined && info === undefined && upstream !== undefined) {
       if (!(await fromUpstream(ctx, sha, filename))) return;
-      info = await stat(path).catch(() => undefined);
+      info = await fileInfo(path);
     }
-    if (path === undefined || info === undefined || !info.isFile()) {
+    if (path === undefined || info === undefined) {
       text(
         ctx,
         404,
@@ -487,6 +501,13 @@ export function createServeHandler(options: ServeOptions): Handler {
       );
       return;
     }
+    if (kept === undefined && size > 0 && smallFiles.keeps(size)) {
+      const body = await readFile(path).catch(() => undefined);
+      if (body !== undefined && body.length === size) {
+        kept = { body, mtime: info.mtime };
+        smallFiles.set(path, kept);
+      }
+    }
     const [start, end, status] =
       range.kind === 'partial' ? [range.start, range.end, 206] : [0, size - 1, 200];
     ctx.res.writeHead(status, {
@@ -499,8 +520,13 @@ export function createServeHandler(options: ServeOptions): Handler {
       ctx.res.end();
       return;
     }
+    if (kept !== undefined) {
+      ctx.res.end(kept.body.subarray(start, end + 1));
+      return;
+    }
     await new Promise<void>((resolve) => {
-      const stream = createReadStream(path, { start, end });
+      // Larger reads than the default 64 KiB: fewer trips through the thread pool per file.
+      const stream = createReadStream(path, { start, end, highWaterMark: STREAM_CHUNK });
       stream.on('error', () => {
         ctx.res.destroy();
         resolve();
