@@ -46,7 +46,7 @@ not trusted.`,
       keyFiles: [...list(args.values['trusted-key']), ...list(args.values['trust-file'])],
       ...(actor === undefined ? {} : { actor }),
     });
-    const who = `${result.signers.length} of ${result.required} required signers (${result.signerNames.join(', ')})`;
+    const who = `${result.signers.length} of ${result.required} required signers (${[...result.signerNames].sort().join(', ')})`;
     const name = `${result.bundle.name} (${result.bundle.digest.slice(0, 12)})`;
     const text = !result.changed
       ? `${name} is already approved, signed by ${who}; nothing changed`
