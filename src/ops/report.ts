@@ -36,20 +36,23 @@ export interface Exclusion {
   readonly reason: string;
 }
 
+export interface NameVersion {
+  readonly name: string;
+  readonly version: string;
+}
+
+export interface VersionChange {
+  readonly name: string;
+  readonly from: string;
+  readonly to: string;
+}
+
 export interface BundleDiff {
   readonly previous: string;
-  readonly added: readonly { readonly name: string; readonly version: string }[];
-  readonly removed: readonly { readonly name: string; readonly version: string }[];
-  readonly upgraded: readonly {
-    readonly name: string;
-    readonly from: string;
-    readonly to: string;
-  }[];
-  readonly downgraded: readonly {
-    readonly name: string;
-    readonly from: string;
-    readonly to: string;
-  }[];
+  readonly added: readonly NameVersion[];
+  readonly removed: readonly NameVersion[];
+  readonly upgraded: readonly VersionChange[];
+  readonly downgraded: readonly VersionChange[];
 }
 
 export interface ReportData {
@@ -171,8 +174,6 @@ export async function buildReport(request: ReportRequest): Promise<ReportData> {
   }
 }
 
-type NameVersion = { readonly name: string; readonly version: string };
-
 /** Added, removed, upgraded and downgraded packages (PEP 440 order), by normalized name. */
 export function diffPackages(
   previous: string,
@@ -185,7 +186,7 @@ export function diffPackages(
   const changed = [...now]
     .filter(([k, p]) => old.has(k) && old.get(k)!.version !== p.version)
     .map(([k, p]) => ({ name: p.name, from: old.get(k)!.version, to: p.version }));
-  const newer = (c: { from: string; to: string }): boolean =>
+  const newer = (c: VersionChange): boolean =>
     tryParseVersion(c.to) !== undefined && tryParseVersion(c.from) !== undefined
       ? compareVersions(c.to, c.from) > 0
       : c.to > c.from;
