@@ -13,7 +13,13 @@ import { bestWheelRank, tagRanking } from '../standards/tags.js';
 import type { Target } from '../standards/target.js';
 import { targetTags } from '../standards/target.js';
 import { writeFileAtomic } from '../store/index.js';
-import type { Locked, LockedFile, LockedPackage } from './locked.js';
+import type {
+  Locked,
+  LockedExclusion,
+  LockedFile,
+  LockedOverride,
+  LockedPackage,
+} from './locked.js';
 import { formatPylock, lockInputFromResolution, type PylockFile } from './pylock.js';
 
 export function formatLockFile(locked: Locked): string {
@@ -47,9 +53,64 @@ export function formatLockFile(locked: Locked): string {
         ...ferry,
         indexes: [...locked.indexes],
         'target-details': locked.targets.map(targetRecord),
+        // What was trimmed and why (docs/trimming.md): read back by `ferry bundle --lock`.
+        ...(locked.exclusions === undefined || locked.exclusions.length === 0
+          ? {}
+          : {
+              exclusions: locked.exclusions.map((e) => ({
+                name: e.name,
+                reason: e.reason,
+                'required-by': [...e.requiredBy],
+              })),
+            }),
+        ...(locked.overrides === undefined || locked.overrides.length === 0
+          ? {}
+          : {
+              overrides: locked.overrides.map((o) => ({
+                requirement: o.requirement,
+                reason: o.reason,
+                replaced: [...o.replaced],
+              })),
+            }),
       },
     },
   });
+}
+
+const strings = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+
+const tables = (value: unknown): Record<string, unknown>[] =>
+  Array.isArray(value)
+    ? value.filter(
+        (v): v is Record<string, unknown> =>
+          typeof v === 'object' && v !== null && !Array.isArray(v),
+      )
+    : [];
+
+/** [tool.ferry] exclusions and overrides as formatLockFile writes them. */
+export function trimFromLockTool(ferry: Record<string, unknown>): {
+  exclusions?: LockedExclusion[];
+  overrides?: LockedOverride[];
+} {
+  const exclusions = tables(ferry.exclusions)
+    .filter((e) => typeof e.name === 'string')
+    .map((e) => ({
+      name: e.name as string,
+      reason: typeof e.reason === 'string' ? e.reason : '',
+      requiredBy: strings(e['required-by']),
+    }));
+  const overrides = tables(ferry.overrides)
+    .filter((o) => typeof o.requirement === 'string')
+    .map((o) => ({
+      requirement: o.requirement as string,
+      reason: typeof o.reason === 'string' ? o.reason : '',
+      replaced: strings(o.replaced),
+    }));
+  return {
+    ...(exclusions.length === 0 ? {} : { exclusions }),
+    ...(overrides.length === 0 ? {} : { overrides }),
+  };
 }
 
 /** A Target as plain TOML-friendly data (no undefined values). */
@@ -141,6 +202,7 @@ export function lockedFromPylock(lock: PylockFile, fallbackTargets: readonly Tar
     requirements: Array.isArray(ferry.requirements) ? (ferry.requirements as string[]) : [],
     constraints: Array.isArray(ferry.constraints) ? (ferry.constraints as string[]) : [],
     indexes: Array.isArray(ferry.indexes) ? (ferry.indexes as string[]) : [],
+    ...trimFromLockTool(ferry),
   };
 }
 

@@ -22,10 +22,32 @@ export interface LockedPackage extends PackageChoice {
   readonly files: readonly LockedFile[];
 }
 
+/**
+ * A project left out of the closure on purpose (`--exclude`, ferry.toml's [trim]): the
+ * requirements on it were dropped, and with them whatever only it needed.
+ */
+export interface LockedExclusion {
+  readonly name: string;
+  readonly reason: string;
+  /** The locked packages whose requirements named it, as "name version". */
+  readonly requiredBy: readonly string[];
+}
+
+/** A requirement put in place of every requirement on its project (`--override`). */
+export interface LockedOverride {
+  readonly requirement: string;
+  readonly reason: string;
+  /** What it replaced, as "name version: requirement" (or "the command line: requirement"). */
+  readonly replaced: readonly string[];
+}
+
 export interface Locked {
   readonly targets: readonly Target[];
   readonly packages: readonly LockedPackage[];
   readonly requirements: readonly string[];
   readonly constraints: readonly string[];
   readonly indexes: readonly string[];
+  /** What was trimmed, with the reasons: recorded in pylock.toml and in the manifest. */
+  readonly exclusions?: readonly LockedExclusion[];
+  readonly overrides?: readonly LockedOverride[];
 }

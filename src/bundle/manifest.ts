@@ -69,6 +69,23 @@ const baseFileSchema = z.object({
   bundle: z.string().optional(),
 });
 
+/**
+ * What was left out of the closure on purpose (`--exclude`, ferry.toml [trim]; docs/trimming.md)
+ * and why; `requiredBy` names the packages that asked for it.
+ */
+const exclusionSchema = z.object({
+  name: z.string(),
+  reason: z.string(),
+  requiredBy: z.array(z.string()),
+});
+
+/** A requirement put in place of every requirement on its project (`--override`), and why. */
+const overrideSchema = z.object({
+  requirement: z.string(),
+  reason: z.string(),
+  replaced: z.array(z.string()),
+});
+
 export const manifestSchema = z.object({
   formatVersion: z.literal(BUNDLE_FORMAT_VERSION),
   tool: z.string(),
@@ -95,6 +112,9 @@ export const manifestSchema = z.object({
   /** Only in a delta bundle: what it builds on, and the files it relies on but does not carry. */
   base: baseSchema.optional(),
   baseFiles: z.array(baseFileSchema).optional(),
+  /** Only when the lock was trimmed (absent otherwise, so untrimmed bundles are unchanged). */
+  exclusions: z.array(exclusionSchema).optional(),
+  overrides: z.array(overrideSchema).optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;
@@ -103,6 +123,43 @@ export type ManifestTarget = z.infer<typeof targetSchema>;
 export type ManifestTool = z.infer<typeof toolSchema>;
 export type ManifestBase = z.infer<typeof baseSchema>;
 export type ManifestBaseFile = z.infer<typeof baseFileSchema>;
+export type ManifestExclusion = z.infer<typeof exclusionSchema>;
+export type ManifestOverride = z.infer<typeof overrideSchema>;
+
+/** A lock's exclusions and overrides as manifest fields; nothing when it was not trimmed. */
+export function manifestTrim(locked: {
+  readonly exclusions?: readonly {
+    readonly name: string;
+    readonly reason: string;
+    readonly requiredBy: readonly string[];
+  }[];
+  readonly overrides?: readonly {
+    readonly requirement: string;
+    readonly reason: string;
+    readonly replaced: readonly string[];
+  }[];
+}): Pick<Manifest, 'exclusions' | 'overrides'> {
+  return {
+    ...(locked.exclusions === undefined || locked.exclusions.length === 0
+      ? {}
+      : {
+          exclusions: locked.exclusions.map((e) => ({
+            name: e.name,
+            reason: e.reason,
+            requiredBy: [...e.requiredBy],
+          })),
+        }),
+    ...(locked.overrides === undefined || locked.overrides.length === 0
+      ? {}
+      : {
+          overrides: locked.overrides.map((o) => ({
+            requirement: o.requirement,
+            reason: o.reason,
+            replaced: [...o.replaced],
+          })),
+        }),
+  };
+}
 
 /** A delta bundle relies on files it does not carry. */
 export const isDelta = (manifest: Manifest): boolean => (manifest.baseFiles ?? []).length > 0;

@@ -5,8 +5,10 @@
  */
 
 import { defaultCacheDir } from '../fetch/cache.js';
+import type { TrimSettings } from '../index/index-config.js';
 import { useNetSettings } from '../net/settings.js';
 import { type LockOutcome, lock } from '../ops/lock.js';
+import { parseExcludeFlag, parseOverrideFlag } from '../ops/trim.js';
 import { list, type ParsedArgs, str, usageError } from './command.js';
 import { collectRequirements } from './commands/bundle-requirements.js';
 import type { Output } from './render.js';
@@ -34,6 +36,8 @@ export const RESOLVE_OPTIONS = {
   driver: { type: 'string' },
   'cache-dir': { type: 'string' },
   'allow-sdist': { type: 'string', multiple: true },
+  exclude: { type: 'string', multiple: true },
+  override: { type: 'string', multiple: true },
 } as const;
 
 export const RESOLVE_HELP = `What to resolve:
@@ -52,6 +56,14 @@ export const RESOLVE_HELP = `What to resolve:
       --allow-sdist NAME     carry NAME's source distribution when a version has no wheel for the
                              target, with its build requirements, to be built on the target
                              (repeatable; :all: for every project; wheels are still preferred)
+
+Trimming the closure (docs/trimming.md; also ferry.toml's [trim] table):
+      --exclude NAME[=REASON]     leave NAME out wherever something requires it, with what only
+                                  it needed; the reason is recorded (repeatable)
+      --override "REQ[; reason=TEXT]"
+                                  put REQ in place of every requirement on its project, as uv's
+                                  override-dependencies (repeatable), e.g.
+                                  --override "protobuf==3.20.2; reason=paddle 2.x needs 3.20"
 
 pip's configuration counts here too (pip.conf and PIP_*): constraint, pre, no-binary,
 only-binary and prefer-binary, with the flags above over them (docs/indexes.md).
@@ -93,6 +105,7 @@ export async function resolveFromArgs(
       throw usageError(command, 'give at least one REQUIREMENT, -r FILE or --framework.');
   }
   const allowSdist = allowSdistNames(command, args);
+  const trim = trimFlags(args);
   const maxPageBytes = settleMaxPageBytes(args);
   return lock({
     requirements: base,
@@ -114,9 +127,23 @@ export async function resolveFromArgs(
     net,
     ...(maxPageBytes === undefined ? {} : { maxPageBytes }),
     indexFor: list(args.values['index-for']),
+    ...(trim === undefined ? {} : { trim }),
     indexSettings: (requirements, pins) => settleIndexSettings(args, requirements, pins, pip),
     events: out.events,
   });
+}
+
+/** --exclude and --override, as the lock use case takes them (over ferry.toml's [trim]). */
+function trimFlags(args: ParsedArgs): TrimSettings | undefined {
+  const exclude = list(args.values.exclude).map((text) => ({
+    ...parseExcludeFlag(text),
+    origin: '--exclude',
+  }));
+  const override = list(args.values.override).map((text) => ({
+    ...parseOverrideFlag(text),
+    origin: '--override',
+  }));
+  return exclude.length === 0 && override.length === 0 ? undefined : { exclude, override };
 }
 
 /** --allow-sdist values: project names (comma-separated lists accepted, as pip's --no-binary) or :all:. */

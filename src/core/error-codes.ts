@@ -193,6 +193,8 @@ export const WARNING_CODES = [
   'W_FERRY_RESTORED',
   'W_FERRY_ADVISORY_SKIPPED',
   'W_FERRY_EXCEPTION_EXPIRED',
+  'W_FERRY_EXCLUDED_REQUIRED',
+  'W_FERRY_TRIM_UNUSED',
 ] as const;
 
 /** A doctor finding reported as a warning carries the doctor's own code (src/onhost/doctor.ts). */

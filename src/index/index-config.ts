@@ -70,6 +70,32 @@ export interface IndexConfig {
   readonly excludeNewer?: ExcludeNewer;
   /** What gave each setting (redacted), for --verbose. */
   readonly sources: readonly string[];
+  /**
+   * ferry.toml's [trim] table, as written (the lock use case parses the requirements and puts
+   * the command line's --exclude/--override over it: src/ops/trim.ts). It rides here because
+   * ferry.toml is read once, in this module.
+   */
+  readonly trim?: TrimSettings;
+}
+
+/** One `[trim] exclude` entry: a project left out of the closure. */
+export interface TrimExcludeEntry {
+  readonly name: string;
+  readonly reason?: string;
+  /** Where it was given (the file), for messages. */
+  readonly origin: string;
+}
+
+/** One `[trim] override` entry: a PEP 508 requirement replacing every requirement on its project. */
+export interface TrimOverrideEntry {
+  readonly requirement: string;
+  readonly reason?: string;
+  readonly origin: string;
+}
+
+export interface TrimSettings {
+  readonly exclude: readonly TrimExcludeEntry[];
+  readonly override: readonly TrimOverrideEntry[];
 }
 
 export function isIndexConfig(value: IndexSettings | IndexConfig): value is IndexConfig {
@@ -176,12 +202,35 @@ const tomlIndexSchema = z
 
 const tomlSourceSchema = z.union([z.string(), z.object({ index: z.string() }).strict()]);
 
+/** `[trim]`: `exclude = ["name", { name, reason }]`, `override = ["req", { requirement, reason }]`. */
+const tomlTrimSchema = z
+  .object({
+    exclude: z
+      .array(
+        z.union([
+          z.string(),
+          z.object({ name: z.string(), reason: z.string().optional() }).strict(),
+        ]),
+      )
+      .optional(),
+    override: z
+      .array(
+        z.union([
+          z.string(),
+          z.object({ requirement: z.string(), reason: z.string().optional() }).strict(),
+        ]),
+      )
+      .optional(),
+  })
+  .strict();
+
 const tomlSchema = z
   .object({
     'index-strategy': z.string().optional(),
     'exclude-newer': z.union([z.string(), z.date()]).optional(),
     index: z.array(tomlIndexSchema).optional(),
     sources: z.record(z.string(), tomlSourceSchema).optional(),
+    trim: tomlTrimSchema.optional(),
   })
   .strict();
 
@@ -231,7 +280,7 @@ export async function settleIndexes(options: SettleIndexesOptions): Promise<Inde
     if (!parsed.success) {
       throw configError(
         `${configPath} is not a valid ferry config: ${z.prettifyError(parsed.error).replace(/\s+/g, ' ')}`,
-        'Allowed: index-strategy, exclude-newer, [[index]] (name, url, explicit, default), [sources] (project = "index name").',
+        'Allowed: index-strategy, exclude-newer, [[index]] (name, url, explicit, default), [sources] (project = "index name"), [trim] (exclude = [{ name, reason }], override = [{ requirement, reason }]).',
       );
     }
     file = parsed.data;
@@ -387,6 +436,7 @@ export async function settleIndexes(options: SettleIndexesOptions): Promise<Inde
       ? file['exclude-newer'].toISOString()
       : file['exclude-newer']);
   const excludeNewer = excludeText === undefined ? undefined : parseExcludeNewer(excludeText);
+  const trim = file.trim === undefined ? undefined : trimFromFile(file.trim, fileLabel);
 
   return {
     indexes,
@@ -395,7 +445,41 @@ export async function settleIndexes(options: SettleIndexesOptions): Promise<Inde
     strategy: strategyText as IndexStrategy,
     ...(excludeNewer === undefined ? {} : { excludeNewer }),
     sources,
+    ...(trim === undefined ? {} : { trim }),
   };
+}
+
+/** ferry.toml's [trim], names checked here (requirements are parsed by the lock use case). */
+function trimFromFile(trim: z.infer<typeof tomlTrimSchema>, origin: string): TrimSettings {
+  const exclude = (trim.exclude ?? []).map((e): TrimExcludeEntry => {
+    const entry = typeof e === 'string' ? { name: e } : e;
+    if (!isValidProjectName(entry.name.trim())) {
+      throw configError(
+        `[trim] exclude: "${entry.name}" (${origin}) is not a valid project name`,
+        'Exclude a project by its name: exclude = [{ name = "matplotlib", reason = "no plots on the target" }].',
+      );
+    }
+    return {
+      name: entry.name.trim(),
+      ...(entry.reason === undefined ? {} : { reason: entry.reason }),
+      origin,
+    };
+  });
+  const override = (trim.override ?? []).map((o): TrimOverrideEntry => {
+    const entry = typeof o === 'string' ? { requirement: o } : o;
+    if (entry.requirement.trim() === '') {
+      throw configError(
+        `[trim] override: an empty requirement (${origin})`,
+        'Give a PEP 508 requirement: override = [{ requirement = "protobuf==3.20.2", reason = "paddle 2.x" }].',
+      );
+    }
+    return {
+      requirement: entry.requirement.trim(),
+      ...(entry.reason === undefined ? {} : { reason: entry.reason }),
+      origin,
+    };
+  });
+  return { exclude, override };
 }
 
 async function mirrorUrls(spec: string, io: SettleIo, cwd: string, home: string) {

@@ -15,6 +15,7 @@ import {
   type ManifestBase,
   type ManifestBaseFile,
   type ManifestFile,
+  manifestTrim,
 } from '../bundle/manifest.js';
 import { formatPylock, parsePylock, relocatePylock } from '../bundle/pylock.js';
 import { formatRequirementsTxt } from '../bundle/requirements-txt.js';
@@ -244,6 +245,7 @@ export async function buildBundle(options: BuildBundleOptions): Promise<BuildBun
     ...(options.base === undefined
       ? {}
       : { base: options.base, baseFiles: [...(options.baseFiles ?? [])] }),
+    ...manifestTrim(locked),
   };
   const description = locked.targets.map(describeTarget).join('; ');
   // Source distributions are built by pip on the target (it then needs their build

@@ -15,18 +15,29 @@ import type { FrameworkRequest } from '../frameworks/framework-request.js';
 import type { SettledTarget } from '../host/target-spec.js';
 import { type DistFile, IndexClient } from '../index/client.js';
 import type { FormatPolicy } from '../index/format-control.js';
-import type { IndexConfig } from '../index/index-config.js';
+import type { IndexConfig, TrimSettings } from '../index/index-config.js';
 import { SdistReader } from '../index/sdist-metadata.js';
 import type { NetSettings } from '../net/settings.js';
 import { IndexProvider } from '../resolver/index-provider.js';
+import type { Candidate } from '../resolver/provider.js';
 import type { RequirementsFileResult } from '../resolver/requirements-file.js';
 import { type Resolution, resolve, type SourcedRequirement } from '../resolver/resolve.js';
 import { type NormalizedName, normalizeName } from '../standards/name.js';
-import { formatRequirement } from '../standards/requirement.js';
+import { formatRequirement, type Requirement } from '../standards/requirement.js';
 import { describeTarget, type Target, targetTags } from '../standards/target.js';
 import { parseVersion } from '../standards/version.js';
 import { type ExtraIndexPin, lockFramework } from './framework-fallback.js';
 import { frameworkPinError } from './framework-messages.js';
+import {
+  describeExclusion,
+  describeOverride,
+  isTrimEmpty,
+  NO_TRIM,
+  settleTrim,
+  type Trim,
+  TrimmingProvider,
+  trimReport,
+} from './trim.js';
 
 export interface LockOptions {
   readonly requirements: readonly SourcedRequirement[];
@@ -44,6 +55,8 @@ export interface LockOptions {
   readonly allowSdist?: readonly string[];
   /** Content cache folder: sdists read for their metadata are downloaded into it. */
   readonly cacheDir?: string;
+  /** `--exclude` / `--override` and ferry.toml's [trim], settled (src/ops/trim.ts). */
+  readonly trim?: Trim;
 }
 
 /** What `ferry lock` and `ferry bundle` ask for, with every setting already settled. */
@@ -64,6 +77,8 @@ export interface LockRequest {
   readonly maxPageBytes?: number;
   /** `--index-for` values: a project the user pinned keeps that index over the table's. */
   readonly indexFor: readonly string[];
+  /** `--exclude` / `--override` from the command line, over ferry.toml's [trim]. */
+  readonly trim?: TrimSettings;
   /**
    * Where packages come from for one attempt: the requirements files' own index options and
    * the extra pins (a vendor index) over the command's settings and pip's configuration.
@@ -112,6 +127,7 @@ export async function lock(request: LockRequest): Promise<LockOutcome> {
       ...(request.events ? { events: request.events } : {}),
       allowSdist: request.allowSdist,
       cacheDir: cache.dir,
+      trim: settleTrim(settings.trim, request.trim),
     });
     return { locked, client, cache };
   };
@@ -163,7 +179,7 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
     pythonVersion: parseVersion(t.interpreter.fullVersion),
   }));
   const allowed = allowSdistPredicate(options.allowSdist ?? []);
-  const provider = new IndexProvider({
+  const index = new IndexProvider({
     client,
     targets: providerTargets,
     searched: options.indexes,
@@ -181,14 +197,20 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
           }),
         }),
   });
+  // --exclude and --override work on what the index answers (trim.ts); the resolver sees the
+  // trimmed metadata only.
+  const trim = options.trim ?? NO_TRIM;
+  const provider = new TrimmingProvider(index, trim);
+  const requirements = provider.roots(options.requirements);
+  const environments = targets.map((t, i) => ({
+    name: t.name,
+    markers: t.markers,
+    pythonVersion: providerTargets[i]!.pythonVersion,
+  }));
   const resolveWith = (roots: readonly SourcedRequirement[]) =>
     resolve(roots, {
       provider,
-      environments: targets.map((t, i) => ({
-        name: t.name,
-        markers: t.markers,
-        pythonVersion: providerTargets[i]!.pythonVersion,
-      })),
+      environments,
       constraints: options.constraints,
       prereleases: options.prereleases,
       ...(events ? { events } : {}),
@@ -200,7 +222,7 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
   // A chosen sdist brings its build requirements as extra roots; they may choose other versions
   // (or other sdists), so resolve again until the set of build requirements stops changing.
   let buildRoots: SourcedRequirement[] = [];
-  let resolution: Resolution = await resolveWith(options.requirements);
+  let resolution: Resolution = await resolveWith(requirements);
   for (let round = 1; ; round++) {
     const wanted = await buildRequirementsOf(resolution, provider, targets);
     if (sameRoots(wanted, buildRoots)) break;
@@ -214,7 +236,7 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
       );
     }
     buildRoots = wanted;
-    resolution = await resolveWith([...options.requirements, ...buildRoots]);
+    resolution = await resolveWith([...requirements, ...buildRoots]);
   }
   for (const p of resolution.packages) {
     const sdists = p.candidate.files.filter(
@@ -236,7 +258,7 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
           : ''),
     });
   }
-  for (const root of options.requirements) {
+  for (const root of requirements) {
     const chosen = resolution.packages.find((p) => p.name === root.requirement.normalizedName);
     if (chosen === undefined) continue;
     const warning = cudaVariantWarning(
@@ -284,12 +306,33 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
       ...(p.yanked === undefined ? {} : { yanked: p.yanked }),
     };
   });
+  const trimmed = isTrimEmpty(trim)
+    ? undefined
+    : trimReport(provider, resolution.packages, environments, options.requirements);
+  for (const e of trimmed?.exclusions ?? [])
+    events?.({
+      type: 'warning',
+      code: e.requiredBy.length === 0 ? 'W_FERRY_TRIM_UNUSED' : 'W_FERRY_EXCLUDED_REQUIRED',
+      message: describeExclusion(e),
+    });
+  for (const o of trimmed?.overrides ?? [])
+    events?.(
+      o.replaced.length === 0
+        ? { type: 'warning', code: 'W_FERRY_TRIM_UNUSED', message: describeOverride(o) }
+        : { type: 'info', message: describeOverride(o) },
+    );
   return {
     targets,
     packages,
     requirements: options.requirements.map((r) => formatRequirement(r.requirement)),
     constraints: options.constraints.map((r) => formatRequirement(r.requirement)),
     indexes: options.indexes,
+    ...(trimmed === undefined || trimmed.exclusions.length === 0
+      ? {}
+      : { exclusions: trimmed.exclusions }),
+    ...(trimmed === undefined || trimmed.overrides.length === 0
+      ? {}
+      : { overrides: trimmed.overrides }),
   };
 }
 
@@ -309,7 +352,7 @@ const buildSource = (name: string, version: string): string =>
 /** The build requirements of every sdist the resolution carries, as extra root requirements. */
 async function buildRequirementsOf(
   resolution: Resolution,
-  provider: IndexProvider,
+  provider: { buildRequirements(candidate: Candidate): Promise<readonly Requirement[]> },
   targets: readonly Target[],
 ): Promise<SourcedRequirement[]> {
   const out: SourcedRequirement[] = [];

@@ -85,16 +85,27 @@ export interface ReportRequest {
   readonly open?: OpenBundle;
 }
 
-/** What the manifest says was trimmed, when it says so: `exclusions: [{path|name, reason}]`. */
+/**
+ * What the manifest says was trimmed, when it says so: `exclusions: [{path|name, reason}]`, and
+ * the requirements put in place of others, `overrides: [{requirement, reason}]` (docs/trimming.md).
+ */
 function exclusionsOf(raw: unknown): Exclusion[] | undefined {
-  const list = (raw as { exclusions?: unknown } | null)?.exclusions;
-  if (!Array.isArray(list)) return undefined;
-  return list
-    .filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null)
-    .map((e) => ({
+  const record = raw as { exclusions?: unknown; overrides?: unknown } | null;
+  const tables = (list: unknown): Record<string, unknown>[] =>
+    Array.isArray(list)
+      ? list.filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null)
+      : [];
+  if (!Array.isArray(record?.exclusions) && !Array.isArray(record?.overrides)) return undefined;
+  return [
+    ...tables(record?.exclusions).map((e) => ({
       what: String(e.path ?? e.name ?? e.file ?? '?'),
       reason: String(e.reason ?? ''),
-    }));
+    })),
+    ...tables(record?.overrides).map((o) => ({
+      what: `${String(o.requirement ?? '?')} (override)`,
+      reason: String(o.reason ?? ''),
+    })),
+  ];
 }
 
 export async function buildReport(request: ReportRequest): Promise<ReportData> {

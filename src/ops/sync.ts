@@ -17,6 +17,7 @@ import type { SecretKey } from '../trust/keys.js';
 import { type BuildBundleResult, bundle } from './bundle.js';
 import { type DeltaBase, splitAgainstBase } from './delta.js';
 import { type ImportResult, importBundle } from './import.js';
+import { mergeTrimRecords } from './trim.js';
 
 /** `ferry-YYYYMMDD-HHMMSS` in UTC: sorts by time, one per run. */
 export function datedBundleName(now: Date): string {
@@ -66,6 +67,7 @@ export function mergeLocks(locks: readonly Locked[]): Locked {
     requirements: unionStrings((l) => l.requirements),
     constraints: unionStrings((l) => l.constraints),
     indexes: unionStrings((l) => l.indexes),
+    ...mergeTrimRecords(locks),
   };
 }
 

@@ -55,6 +55,9 @@ Options:
                            $XDG_DATA_HOME/ferry/ledger or ~/.local/share/ferry/ledger)
       --json               print JSON events and the result on stdout
 
+What was trimmed (--exclude, --override, ferry.toml [trim]) is recorded in manifest.json's
+"exclusions" and "overrides", with the reasons; with --lock they are read from the lock.
+
 ${RESOLVE_HELP}
 
 Examples:
@@ -80,6 +83,11 @@ Examples:
           '--lock takes the place of requirements; give one or the other.',
         );
       }
+      if (args.values.exclude !== undefined || args.values.override !== undefined)
+        throw usageError(
+          'bundle',
+          '--exclude and --override change a resolution; a lock carries its own (give them to ferry lock).',
+        );
       const locked = await lockedFromLockText(
         await readFile(fromLock, 'utf8').catch((error: Error) => {
           throw usageError('bundle', `cannot read the lock "${fromLock}": ${error.message}`);
