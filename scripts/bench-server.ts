@@ -13,6 +13,7 @@
  *
  *   npm run bench:server                 # or: npm run bench -- --server-only
  *   npm run bench:server -- --quick      # 2 s runs, a 10,000-file store, a smaller bundle
+ *   npm run bench:server -- --only servers   # one part: servers, big or import
  *
  * Every server runs as one process on 127.0.0.1 (nginx with one worker), so the figures
  * compare servers, not core counts. Results also go to .ferry-work/bench-server/results.json.
@@ -39,6 +40,9 @@ import { ensurePinnedVenv, venvPython } from '../test/helpers/pinned-venv.js';
 import { writeBundle } from '../test/onhost/fake-bundle.js';
 
 const quick = process.argv.includes('--quick');
+/** `--only servers|big|import`: one part alone (as many --only as wanted). */
+const only = process.argv.flatMap((a, i) => (process.argv[i - 1] === '--only' ? [a] : []));
+const runs = (part: string) => only.length === 0 || only.includes(part);
 const SECONDS = quick ? 2 : 5;
 const BIG_PROJECTS = quick ? 200 : 2_000;
 const BIG_VERSIONS = 50;
@@ -633,9 +637,9 @@ async function main(): Promise<void> {
     cpus: (await import('node:os')).cpus().length,
   };
   try {
-    await compareServers(results);
-    await bigStore(results);
-    await importCost(results);
+    if (runs('servers')) await compareServers(results);
+    if (runs('big')) await bigStore(results);
+    if (runs('import')) await importCost(results);
   } finally {
     for (const child of children) await stop(child);
     writeFileSync(join(WORK, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
