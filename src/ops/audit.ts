@@ -1,13 +1,17 @@
 /**
- * The audit use case, fully offline: a bundle (folder, archive or volumes) or a pylock.toml,
- * matched against an OSV snapshot on disk, each finding with the path from a top-level
- * requirement that brings the package in, judged by the policy (ferry-policy.toml, or the
- * default: every finding refuses). What is audited is read by ./audit-subject.ts (shared with
- * `ferry why` and `ferry report`); the snapshot is fetched by ./advisories.ts.
+ * The audit use case, fully offline: a bundle (folder, archive or volumes), a pylock.toml or
+ * an intranet index store (its current generation), matched against an OSV snapshot on disk,
+ * each finding with the path from a top-level requirement that brings the package in (a
+ * store's catalog has no dependency graph, so its findings have none), judged by the policy
+ * (ferry-policy.toml, or the default: every finding refuses). What is audited is read by
+ * ./audit-subject.ts (shared with `ferry why` and `ferry report`); the snapshot is fetched by
+ * ./advisories.ts.
  */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Licence } from '../audit/licences.js';
 import type { AdvisoryMatch } from '../audit/osv.js';
-import { normalizeLoose, shortestPath } from '../audit/paths.js';
+import { type DependencyGraph, normalizeLoose, shortestPath } from '../audit/paths.js';
 import {
   checkPackages,
   DEFAULT_POLICY,
@@ -22,7 +26,9 @@ import { readAdvisorySnapshot } from '../audit/snapshot.js';
 import type { Locked } from '../bundle/locked.js';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
-import { loadSubject, policyPackages, type Subject, wheelLicence } from './audit-subject.js';
+import { STORE_FILES } from '../server/store/layout.js';
+import { openIndexStore } from '../server/store/store.js';
+import { loadSubject, policyPackages, type SubjectPackage, wheelLicence } from './audit-subject.js';
 import type { OpenBundle } from './open.js';
 
 export interface Finding {
@@ -36,7 +42,7 @@ export interface Finding {
   readonly affected: readonly string[];
   /** Versions that fix it, above the one in the lock; empty when no fix is known. */
   readonly fixedIn: readonly string[];
-  /** From a top-level requirement to the package. */
+  /** From a top-level requirement to the package; empty for a store (its catalog has no graph). */
   readonly path: readonly string[];
   readonly references: readonly string[];
   readonly uncertain?: string;
@@ -47,7 +53,7 @@ export interface Finding {
 }
 
 export interface AuditReport {
-  readonly subject: { readonly kind: 'bundle' | 'lock'; readonly label: string };
+  readonly subject: { readonly kind: 'bundle' | 'lock' | 'store'; readonly label: string };
   readonly advisories: {
     readonly source: string;
     readonly count: number;
@@ -66,7 +72,7 @@ export interface AuditReport {
 }
 
 export interface AuditRequest {
-  /** A bundle (folder, archive, volumes) or a pylock.toml. */
+  /** A bundle (folder, archive, volumes), a pylock.toml or an index store's folder. */
   readonly subject: string;
   /** An OSV snapshot: the PyPI all.zip, a folder of JSON files, or one JSON file. */
   readonly advisories: string;
@@ -79,9 +85,15 @@ export interface AuditRequest {
   readonly events?: EventSink;
 }
 
-/** Findings for every package of a subject against a snapshot (shared with report). */
+/**
+ * Findings for every package of a subject against a snapshot (shared with report). Without a
+ * graph (an index store) a finding has no path.
+ */
 export function findingsFor(
-  subject: Subject,
+  subject: {
+    readonly packages: readonly Pick<SubjectPackage, 'name' | 'version'>[];
+    readonly graph?: DependencyGraph;
+  },
   match: (name: string, version: string) => AdvisoryMatch[],
   policy: Policy,
   now: Date,
@@ -101,7 +113,7 @@ export function findingsFor(
         version: p.version,
         affected: m.affectedRanges,
         fixedIn: m.fixedIn,
-        path: shortestPath(subject.graph, p.name) ?? [p.name],
+        path: subject.graph === undefined ? [] : (shortestPath(subject.graph, p.name) ?? [p.name]),
         references: a.references,
         ...(m.uncertain === undefined ? {} : { uncertain: m.uncertain }),
       };
@@ -127,6 +139,110 @@ export function findingsFor(
   );
 }
 
+/** A folder holding store.json: an intranet index store (src/server/store). */
+const isStore = async (path: string): Promise<boolean> =>
+  (await stat(join(path, STORE_FILES.config)).catch(() => undefined))?.isFile() === true;
+
+/**
+ * The projects and versions of a store's current generation, every index together (a version
+ * in two indexes counts once). Its catalog says which files the store serves, not what
+ * depends on what, and it reads no wheel: licences and release ages are not judged here.
+ */
+async function storePackages(path: string): Promise<{
+  label: string;
+  packages: SubjectPackage[];
+}> {
+  const store = await openIndexStore(path);
+  const { catalog, generation } = await store.current();
+  const packages = new Map<string, SubjectPackage & { files: SubjectPackage['files'] }>();
+  for (const index of Object.keys(catalog.indexes).sort())
+    for (const project of Object.values(catalog.indexes[index]!.projects))
+      for (const file of project.files) {
+        const key = `${normalizeLoose(project.name)} ${file.version}`;
+        const have = packages.get(key);
+        const entry = {
+          filename: file.filename,
+          sha256: file.sha256,
+          size: file.size,
+          url: file.url,
+          index,
+          sdist: !file.filename.endsWith('.whl'),
+        };
+        if (have === undefined)
+          packages.set(key, {
+            name: project.name,
+            version: file.version,
+            dependencies: [],
+            files: [entry],
+          });
+        else if (!have.files.some((f) => f.sha256 === file.sha256))
+          packages.set(key, { ...have, files: [...have.files, entry] });
+      }
+  return {
+    label: `${path} (generation ${generation})`,
+    packages: [...packages.values()].sort(
+      (a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version),
+    ),
+  };
+}
+
+async function auditStore(
+  request: AuditRequest,
+  snapshot: Awaited<ReturnType<typeof readAdvisorySnapshot>>,
+  policy: Policy,
+  now: Date,
+): Promise<AuditReport> {
+  const { label, packages } = await storePackages(request.subject);
+  const findings = findingsFor({ packages }, (n, v) => snapshot.index.match(n, v), policy, now, [
+    ...(request.ignore ?? []),
+  ]);
+  // 'install': no release age (the catalog records when a file entered the store, not when it
+  // was released); no licence either (none is read from the catalog).
+  const violations = checkPackages(
+    policy,
+    packages.map((p) => ({
+      name: p.name,
+      version: p.version,
+      hasSdist: p.files.some((f) => f.sdist),
+      uploadTimes: [],
+    })),
+    { now, stage: 'install' },
+  );
+  const notes = [
+    'a store has no dependency graph (its catalog lists projects, versions and files), so findings show no path; ferry audit the bundle or its pylock.toml for paths',
+  ];
+  if (policy.licenses.allow !== undefined)
+    notes.push('licenses.allow was not checked: the store is audited from its catalog');
+  if (policy.files.minReleaseAgeDays !== undefined)
+    notes.push(
+      'files.min-release-age-days was not checked: the catalog records when files entered the store, not when they were released',
+    );
+  for (const f of findings)
+    if (f.note?.includes('expired') === true) {
+      notes.push(`${f.id} (${f.package}): ${f.note}`);
+      request.events?.({
+        type: 'warning',
+        code: 'W_FERRY_EXCEPTION_EXPIRED',
+        message: `${f.id}: ${f.note}`,
+      });
+    }
+  return {
+    subject: { kind: 'store', label },
+    advisories: {
+      source: snapshot.source,
+      count: snapshot.advisories,
+      skipped: snapshot.skipped,
+      ...(snapshot.newest === undefined ? {} : { newest: snapshot.newest }),
+    },
+    policy: policy.source ?? 'default (every finding refuses)',
+    packages: packages.length,
+    findings,
+    violations,
+    notes,
+    refused: violations.length > 0 || findings.some((f) => f.verdict === 'refused'),
+  };
+}
+
 export async function audit(request: AuditRequest): Promise<AuditReport> {
   const now = request.now ?? new Date();
   const policy = request.policy ?? DEFAULT_POLICY;
@@ -138,6 +254,7 @@ export async function audit(request: AuditRequest): Promise<AuditReport> {
       code: 'W_FERRY_ADVISORY_SKIPPED',
       message: `${snapshot.skipped} file(s) in ${snapshot.source} are not OSV records and were skipped (e.g. ${snapshot.skippedExamples.join(', ')})`,
     });
+  if (await isStore(request.subject)) return auditStore(request, snapshot, policy, now);
   const subject = await loadSubject(request.subject, {
     ...(request.open === undefined ? {} : { open: request.open }),
   });
@@ -238,20 +355,23 @@ export async function enforceLicencePolicy(
 }
 
 /**
- * `ferry install --policy`, on the opened bundle: projects, licences and sdists (a release
- * only grows older, so its age was the bundle's concern).
+ * `ferry install --policy` and `ferry import --policy`, on the opened (verified) bundle:
+ * projects, licences and sdists. At install a release's age is not checked (it only grows
+ * older, so it was the bundle's concern); at import it is (stage 'audit'), from the upload
+ * times in the bundle's own pylock.toml, since the bundle may have been made without a policy.
  */
 export async function enforcePolicyOnBundle(
   policy: Policy,
   dir: string,
   label: string,
+  options: { readonly stage?: 'install' | 'audit'; readonly now?: Date } = {},
 ): Promise<void> {
   const subject = await loadSubject(dir, {
     open: async () => ({ dir, label, cleanup: async () => undefined }),
   });
   const violations = checkPackages(policy, policyPackages(subject), {
-    now: new Date(),
-    stage: 'install',
+    now: options.now ?? new Date(),
+    stage: options.stage ?? 'install',
   });
   if (violations.length > 0) throw policyRefusal(policy, violations, label);
 }

@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { open, readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import type { Policy } from '../audit/policy.js';
 import {
   describeBaseFile,
   type Manifest,
@@ -30,6 +31,7 @@ import type { Catalog, CatalogBundle, PublishFile, StoreConfig } from '../server
 import { defaultActor, openIndexStore, type WritableIndexStore } from '../server/store/store.js';
 import { parseMetadataHeaders } from '../standards/metadata.js';
 import { loadTrustedKeys, parseTrustFile, type TrustedKey } from '../trust/keys.js';
+import { enforcePolicyOnBundle } from './audit.js';
 import { defaultOpenBundle, type OpenBundle } from './open.js';
 
 export interface ImportRequest {
@@ -42,6 +44,11 @@ export interface ImportRequest {
   readonly index?: string;
   /** Who imports, for the audit log (default: the OS user). */
   readonly actor?: string;
+  /**
+   * `--policy ferry-policy.toml`: the gate `audit`, `bundle` and `install` apply, checked on the
+   * verified bundle before anything is written (docs/audit.md). A refusal publishes nothing.
+   */
+  readonly policy?: Policy;
   readonly open?: OpenBundle;
   readonly events?: EventSink;
   readonly now?: () => Date;
@@ -203,11 +210,19 @@ export async function importBundle(request: ImportRequest): Promise<ImportResult
       allowUnsigned: false,
       label: opened.label,
     });
+    const now = request.now?.() ?? new Date();
+    // The policy gate comes after verification (the rules are judged on what the signers
+    // vouched for) and before the store is opened, so a refusal writes nothing, not even a new store.
+    if (request.policy !== undefined)
+      await enforcePolicyOnBundle(request.policy, opened.dir, opened.label, {
+        stage: 'audit',
+        now,
+      });
     const sums = await readFile(join(opened.dir, BUNDLE_FILES.sums));
     const digest = createHash('sha256').update(sums).digest('hex');
     const name = bundleNameOf(request.bundle);
     const actor = request.actor ?? defaultActor();
-    const time = (request.now?.() ?? new Date()).toISOString();
+    const time = now.toISOString();
     const store = await openIndexStore(request.store, { create: true, actor });
     const config = store.config;
     const wanted = request.index ?? config.approved;
@@ -219,7 +234,12 @@ export async function importBundle(request: ImportRequest): Promise<ImportResult
           hint: `Its indexes: ${Object.keys(config.indexes).join(', ')}. Add one to store.json's "indexes" to make it.`,
         },
       );
-    const required = requiredSigners(config, wanted);
+    // The policy's signers rule raises what `approved` needs: with fewer trusted signers the
+    // bundle waits in incoming for `ferry approve`, as with store.json's own rule.
+    const required = Math.max(
+      requiredSigners(config, wanted),
+      wanted === config.incoming ? 0 : (request.policy?.signatures.requiredSigners ?? 0),
+    );
     const signerKeys = new Map<string, string>();
     for (const v of report.signatures.valid) signerKeys.set(v.keyId, v.signer);
 

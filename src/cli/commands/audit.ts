@@ -16,14 +16,16 @@ export const auditCommand: Command = {
     ignore: { type: 'string', multiple: true },
     policy: { type: 'string' },
   },
-  help: `Usage: ferry audit (BUNDLE | pylock.toml) --advisories FILE|DIR [--format table|json|sarif]
-                  [--ignore ID ...] [--policy ferry-policy.toml]
+  help: `Usage: ferry audit (BUNDLE | pylock.toml | STORE) --advisories FILE|DIR
+                  [--format table|json|sarif] [--ignore ID ...] [--policy ferry-policy.toml]
 
-Checks every package of a bundle (folder, .ferry.tar or its first volume) or a pylock.toml
-against an OSV advisory snapshot, with no network: the PyPI all.zip that
+Checks every package of a bundle (folder, .ferry.tar or its first volume), a pylock.toml or
+an intranet index store (a folder with store.json: every project and version of its current
+generation, in every index) against an OSV advisory snapshot, with no network: the PyPI all.zip that
 \`ferry advisories fetch -o FILE\` downloads on the online side, a folder of OSV JSON files,
 or one OSV JSON file. Each finding shows the advisory id and aliases (CVE), the severity,
-the affected and fixed versions, and the path from a top-level requirement to the package.
+the affected and fixed versions, and the path from a top-level requirement to the package
+(a store's catalog records no dependencies, so its findings have no path).
 With --policy, the policy's package rules are checked too (projects, licences, sdists,
 release age) and its max-severity and exceptions decide which findings are accepted.
 
@@ -36,7 +38,7 @@ Options:
 Exit status: 0 nothing refused; 10 a finding or policy rule not accepted by the policy;
 2 a bad snapshot, policy or argument.`,
   async run(args, out) {
-    const subject = onePositional(args, 'audit', 'BUNDLE or pylock.toml');
+    const subject = onePositional(args, 'audit', 'BUNDLE, pylock.toml or STORE');
     const advisories = str(args.values.advisories);
     if (advisories === undefined)
       throw usageError(
@@ -112,7 +114,7 @@ export function formatAuditTable(report: AuditReport): string {
         severityText(f),
         f.fixedIn.join(',') || 'no fix',
         f.verdict,
-        f.path.join(' > '),
+        f.path.length === 0 ? '-' : f.path.join(' > '),
       ]);
     lines.push('', pad(rows));
     const details = report.findings.filter(
@@ -139,7 +141,12 @@ const sarifLevel = (f: Finding): 'error' | 'note' => (f.verdict === 'refused' ? 
 
 /** SARIF 2.1.0 (OASIS): one rule per advisory, one result per finding and policy violation. */
 export function toSarif(report: AuditReport): Record<string, unknown> {
-  const location = report.subject.kind === 'lock' ? report.subject.label : 'manifest.json';
+  const location =
+    report.subject.kind === 'lock'
+      ? report.subject.label
+      : report.subject.kind === 'store'
+        ? 'catalog.json'
+        : 'manifest.json';
   const rules = new Map<string, Record<string, unknown>>();
   for (const f of report.findings)
     if (!rules.has(f.id))
@@ -169,7 +176,7 @@ export function toSarif(report: AuditReport): Record<string, unknown> {
       ruleId: f.id,
       level: sarifLevel(f),
       message: {
-        text: `${f.package} ${f.version} is affected by ${f.id}${f.aliases.length > 0 ? ` (${f.aliases.join(', ')})` : ''}: ${f.summary || 'no summary'}. Affected: ${f.affected.join('; ')}. Fixed in: ${f.fixedIn.join(', ') || 'no fix known'}. Path: ${f.path.join(' > ')}.`,
+        text: `${f.package} ${f.version} is affected by ${f.id}${f.aliases.length > 0 ? ` (${f.aliases.join(', ')})` : ''}: ${f.summary || 'no summary'}. Affected: ${f.affected.join('; ')}. Fixed in: ${f.fixedIn.join(', ') || 'no fix known'}. ${f.path.length === 0 ? 'Path: none (a store records no dependencies).' : `Path: ${f.path.join(' > ')}.`}`,
       },
       locations: [
         {

@@ -1,3 +1,4 @@
+import { readPolicyFile } from '../../audit/policy-file.js';
 import { importBundle } from '../../ops/import.js';
 import { type Command, list, onePositional, str, usageError } from '../command.js';
 import { openBundleForCommand } from '../open-for-command.js';
@@ -10,8 +11,10 @@ export const importCommand: Command = {
     'trust-file': { type: 'string', multiple: true },
     index: { type: 'string' },
     actor: { type: 'string' },
+    policy: { type: 'string' },
   },
   help: `Usage: ferry import BUNDLE --store DIR --trusted-key FILE... [--index NAME] [--actor NAME]
+                    [--policy ferry-policy.toml]
 
 Verifies BUNDLE (a folder, a NAME.ferry.tar, its first volume or its volumes.json) exactly as
 "ferry verify" does, failing closed, then publishes its files into the intranet index store DIR
@@ -27,22 +30,28 @@ Options:
       --trust-file FILE      a trust file, lines "NAME ALGORITHM KEY" (repeatable)
       --index NAME           publish into this index (default: store.json's "approved")
       --actor NAME           who imports, for the audit log (default: the OS user)
+      --policy FILE          refuse what ferry-policy.toml does not accept (projects, licences,
+                             sdists, release age), before anything is published; its
+                             required-signers raises what "approved" needs (docs/audit.md)
       --json                 print the result as JSON
 
 Exit status: 0 imported (or already there), 5 tampered, 6 incomplete, 7 untrusted (no key
-given, a bad signature, or no trusted signer).`,
+given, a bad signature, or no trusted signer), 10 refused by --policy (nothing published).`,
   async run(args, out) {
     const bundle = onePositional(args, 'import', 'BUNDLE (folder or .ferry.tar)');
     const store = str(args.values.store);
     if (store === undefined) throw usageError('import', 'missing --store DIR.');
     const index = str(args.values.index);
     const actor = str(args.values.actor);
+    const policyPath = str(args.values.policy);
+    const policy = policyPath === undefined ? undefined : await readPolicyFile(policyPath);
     const result = await importBundle({
       bundle,
       store,
       keyFiles: [...list(args.values['trusted-key']), ...list(args.values['trust-file'])],
       ...(index === undefined ? {} : { index }),
       ...(actor === undefined ? {} : { actor }),
+      ...(policy === undefined ? {} : { policy }),
       open: openBundleForCommand,
       events: out.events,
     });
