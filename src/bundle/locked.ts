@@ -20,6 +20,8 @@ export interface LockedFile {
 
 export interface LockedPackage extends PackageChoice {
   readonly files: readonly LockedFile[];
+  /** 'host': its sdist is built into a wheel on the bundling host (src/build/), not on the target. */
+  readonly build?: 'host';
 }
 
 /**

@@ -2,6 +2,10 @@
  * What a source distribution needs and provides, read statically: ferry never runs a build
  * backend (or any code from an sdist) on the jump host.
  *
+ * (The one exception is opt-in: for an sdist that ferry bundle will build on this host anyway,
+ * the caller may pass `dynamic`, which runs PEP 517's prepare_metadata_for_build_wheel in an
+ * isolated build environment, src/build/.)
+ *
  * Dependencies, cheapest trustworthy source first:
  *   1. PKG-INFO (or a PEP 658 `.metadata` file) with Metadata-Version >= 2.2 whose
  *      Requires-Dist and Requires-Python are not listed in `Dynamic` (PEP 643: then the
@@ -46,7 +50,7 @@ export interface SdistInfo {
   readonly requiresPython?: string;
   readonly providesExtra: readonly string[];
   /** Where the dependencies were read. */
-  readonly metadataSource: 'PKG-INFO' | 'metadata file' | 'pyproject.toml';
+  readonly metadataSource: 'PKG-INFO' | 'metadata file' | 'pyproject.toml' | 'build backend';
   /** PEP 508 strings the build environment needs. */
   readonly buildRequires: readonly string[];
   /** `[build-system].build-backend`; undefined means setuptools' legacy backend. */
@@ -351,6 +355,16 @@ export interface SdistReaderOptions {
   readonly metadataFile?: (file: DistFile) => Promise<string>;
   readonly http?: Pick<FetchOptions, 'retries' | 'timeoutMs' | 'backoffMs'>;
   readonly events?: EventSink;
+  /**
+   * When the metadata is dynamic: the METADATA text the build backend gives (PEP 517
+   * prepare_metadata_for_build_wheel), or undefined to refuse as before. Called with the sdist's
+   * bytes and its build requirements.
+   */
+  readonly dynamic?: (
+    file: DistFile,
+    bytes: Buffer,
+    build: { readonly requires: readonly string[]; readonly backend?: string },
+  ) => Promise<string | undefined>;
 }
 
 /** Reads sdists (once per URL per run): downloads into the content cache, then `sdistInfoFromFiles`. */
@@ -369,11 +383,34 @@ export class SdistReader {
       metadataFile = await this.options.metadataFile(file).catch(() => undefined);
     }
     const bytes = await this.bytes(file);
-    return sdistInfoFromFiles(
-      await readSdistFiles(bytes, file.filename),
-      file.filename,
-      metadataFile,
-    );
+    const files = await readSdistFiles(bytes, file.filename);
+    try {
+      return sdistInfoFromFiles(files, file.filename, metadataFile);
+    } catch (error) {
+      if (
+        this.options.dynamic === undefined ||
+        !isFerryError(error) ||
+        error.code !== 'ERR_FERRY_SDIST_DYNAMIC_METADATA'
+      )
+        throw error;
+      const build = buildRequirementsOf(
+        readPyproject(files.pyproject, file.filename),
+        file.filename,
+      );
+      const text = await this.options.dynamic(file, bytes, build);
+      if (text === undefined) throw error;
+      const parsed = parseCoreMetadata(text, `${file.filename} (build backend)`);
+      return {
+        name: parsed.name,
+        version: parsed.version,
+        requiresDist: [...parsed.requiresDist],
+        ...(parsed.requiresPython === undefined ? {} : { requiresPython: parsed.requiresPython }),
+        providesExtra: [...parsed.providesExtra],
+        metadataSource: 'build backend',
+        buildRequires: build.requires,
+        ...(build.backend === undefined ? {} : { buildBackend: build.backend }),
+      };
+    }
   }
 
   /** The sdist's bytes: from the cache, a local file, or downloaded and hash-checked into the cache. */

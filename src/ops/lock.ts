@@ -5,6 +5,8 @@
  * stop changing. `ferry lock` writes the result as pylock.toml; `ferry bundle` downloads it.
  */
 
+import { SdistBuilder } from '../build/builder.js';
+import { buildSourcesOf, withSdistFile } from '../build/sources.js';
 import type { Locked, LockedFile, LockedPackage } from '../bundle/locked.js';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
@@ -55,6 +57,12 @@ export interface LockOptions {
   readonly allowSdist?: readonly string[];
   /** Content cache folder: sdists read for their metadata are downloaded into it. */
   readonly cacheDir?: string;
+  /**
+   * A project that publishes only sdists is locked with its sdist, to be built into a wheel on
+   * this host by ferry bundle (src/build/). `lock()` turns it on; off, such a project is refused
+   * as having no compatible file (the resolver alone, as the scenarios test it).
+   */
+  readonly buildOnHost?: boolean;
   /** `--exclude` / `--override` and ferry.toml's [trim], settled (src/ops/trim.ts). */
   readonly trim?: Trim;
 }
@@ -127,6 +135,7 @@ export async function lock(request: LockRequest): Promise<LockOutcome> {
       ...(request.events ? { events: request.events } : {}),
       allowSdist: request.allowSdist,
       cacheDir: cache.dir,
+      buildOnHost: true,
       trim: settleTrim(settings.trim, request.trim),
     });
     return { locked, client, cache };
@@ -179,23 +188,44 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
     pythonVersion: parseVersion(t.interpreter.fullVersion),
   }));
   const allowed = allowSdistPredicate(options.allowSdist ?? []);
+  // An sdist not carried for the target (--allow-sdist) is built into a wheel on this host by
+  // ferry bundle (src/build/): its build requirements are the builder's, not the target's.
+  const buildsOnHost = (name: string): boolean =>
+    options.buildOnHost === true && allowed?.(normalizeName(name)) !== true;
+  let builder: SdistBuilder | undefined;
   const index = new IndexProvider({
     client,
     targets: providerTargets,
     searched: options.indexes,
     // Only on the error path: the root page of a big index is large, so it is bounded in time and size.
     suggest: (name) => client.suggestNames(name, { remote: true, maxBytes: 96 << 20 }),
-    ...(allowed === undefined
-      ? {}
-      : {
-          allowSdist: allowed,
-          sdists: new SdistReader({
-            ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
-            withCredentials: (url) => client.withCredentials(url),
-            metadataFile: (file) => client.getMetadata(file),
-            ...(events ? { events } : {}),
-          }),
-        }),
+    ...(allowed === undefined ? {} : { allowSdist: allowed }),
+    buildSourceOnly: options.buildOnHost === true,
+    sdists: new SdistReader({
+      ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+      withCredentials: (url) => client.withCredentials(url),
+      metadataFile: (file) => client.getMetadata(file),
+      ...(events ? { events } : {}),
+      // Only an sdist this host will build anyway may run its backend here; one carried to the
+      // target (--allow-sdist) keeps the static-only rule.
+      dynamic: async (file, bytes, build) => {
+        const name = file.filename.replace(/-[^-]*\.(?:tar\.gz|zip)$/, '');
+        if (!buildsOnHost(name)) return undefined;
+        builder ??= new SdistBuilder({
+          sources: buildSourcesOf(client.config, (url) => client.withCredentials(url)),
+          ...(events ? { events } : {}),
+        });
+        const hook = builder;
+        events?.({
+          type: 'info',
+          message: `${file.filename}: running its build backend (prepare_metadata_for_build_wheel) in an isolated environment for its dependencies`,
+        });
+        return withSdistFile(bytes, file.filename, async (path) => {
+          const answer = await hook.metadata(path, file.filename, build.requires);
+          return answer.metadata;
+        });
+      },
+    }),
   });
   // --exclude and --override work on what the index answers (trim.ts); the resolver sees the
   // trimmed metadata only.
@@ -224,7 +254,7 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
   let buildRoots: SourcedRequirement[] = [];
   let resolution: Resolution = await resolveWith(requirements);
   for (let round = 1; ; round++) {
-    const wanted = await buildRequirementsOf(resolution, provider, targets);
+    const wanted = await buildRequirementsOf(resolution, provider, targets, buildsOnHost);
     if (sameRoots(wanted, buildRoots)) break;
     if (round >= MAX_BUILD_ROUNDS) {
       throw new FerryError(
@@ -244,6 +274,14 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
         f !== undefined && p.targets.includes(targets[i]!.name) && !isWheel(f.filename),
     );
     if (sdists.length === 0) continue;
+    if (buildsOnHost(p.name)) {
+      events?.({
+        type: 'warning',
+        code: 'W_FERRY_SDIST_BUILT_ON_HOST',
+        message: `${p.name} ${p.version} has only a source distribution: ferry bundle will build it into a wheel on this host`,
+      });
+      continue;
+    }
     const build = buildRoots
       .filter((r) => r.source === buildSource(p.name, p.version))
       .map((r) => formatRequirement(r.requirement));
@@ -303,6 +341,9 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
       dependencies: p.dependencies,
       targets: p.targets,
       files: [...files.values()].sort((a, b) => (a.filename < b.filename ? -1 : 1)),
+      ...([...files.values()].some((f) => !isWheel(f.filename)) && buildsOnHost(p.name)
+        ? { build: 'host' as const }
+        : {}),
       ...(p.yanked === undefined ? {} : { yanked: p.yanked }),
     };
   });
@@ -354,9 +395,11 @@ async function buildRequirementsOf(
   resolution: Resolution,
   provider: { buildRequirements(candidate: Candidate): Promise<readonly Requirement[]> },
   targets: readonly Target[],
+  buildsOnHost: (name: string) => boolean,
 ): Promise<SourcedRequirement[]> {
   const out: SourcedRequirement[] = [];
   for (const p of resolution.packages) {
+    if (buildsOnHost(p.name)) continue;
     const carried = p.candidate.files.some(
       (f, i) => f !== undefined && p.targets.includes(targets[i]!.name) && !isWheel(f.filename),
     );

@@ -43,6 +43,11 @@ export interface IndexProviderOptions {
    * compatible wheel for a target (wheels of that version are still preferred).
    */
   readonly allowSdist?: (name: NormalizedName) => boolean;
+  /**
+   * A project that publishes no wheel at all (jieba, many small pure-Python projects) may use
+   * its sdists: ferry bundle builds them into wheels on this host (src/build/). Needs `sdists`.
+   */
+  readonly buildSourceOnly?: boolean;
   /** Reads an sdist's dependencies and build requirements statically (index/sdist-metadata.ts). */
   readonly sdists?: { read(file: DistFile): Promise<SdistInfo> };
 }
@@ -80,8 +85,14 @@ export class IndexProvider implements Provider {
     const { binary, source: sourceAllowed } = this.formatsFor(name);
     const permitted = this.options.allowSdist?.(name) === true && this.options.sdists !== undefined;
     if (!binary && !permitted) throw sdistRequired(name, this.options.client.formats.sources);
+    // A project with no wheel on the page at all can only come from source; one that has wheels
+    // (for other platforms, other versions) is likely native, and stays a clear refusal.
+    const sourceOnly =
+      this.options.buildSourceOnly === true &&
+      this.options.sdists !== undefined &&
+      !page.files.some((f) => isWheel(f));
     // pip's only-binary outranks --allow-sdist: the sdist is never a candidate then.
-    const allowSdist = sourceAllowed && permitted;
+    const allowSdist = sourceAllowed && (permitted || sourceOnly);
     const sdists = new Map<string, { version: Version; text: string; file: DistFile }>();
     for (const file of page.files) {
       // Most files of a big project are for other platforms (Windows, macOS, other arches): a

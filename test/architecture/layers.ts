@@ -11,6 +11,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['resolver'], // the algorithm behind a provider
   ['fetch'], // hash-checked downloads into the store
   ['host'], // describing a target host
+  ['build'], // building sdists into wheels on this host (PEP 517, isolated)
   ['frameworks'], // choosing a framework build for a target
   ['trust'], // keys and signatures
   ['audit'], // advisories (OSV), licences, policy, dependency paths

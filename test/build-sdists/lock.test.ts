@@ -1,0 +1,77 @@
+/**
+ * `ferry lock` with a project that publishes only sdists: it is locked with its sdist (PEP 751
+ * [packages.sdist]) and a warning says ferry bundle will build it on this host. Its metadata is
+ * dynamic (PKG-INFO 2.1), so the PEP 517 hook runs in an isolated build environment. A local
+ * index on 127.0.0.1 serves the dependency; a find-links folder holds the sdist.
+ */
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { isolatedEnv, runCli, tempDir } from '../cli/run-cli.js';
+import { type LocalIndex, startLocalIndex } from '../helpers/local-index.js';
+import { tinySdist } from './fixtures.js';
+
+const TARGET = ['--python', '3.11', '--os', 'linux', '--arch', 'x86_64', '--glibc', '2.36'];
+
+describe('lock: source-only projects', () => {
+  let index: LocalIndex;
+  let work: string;
+  let links: string;
+  before(async () => {
+    index = await startLocalIndex([
+      { name: 'dep', version: '1.0' },
+      // winonly: wheels for another platform only; its sdist is not built on this host.
+      { name: 'winonly', version: '1.0', tag: 'cp311-cp311-win_amd64' },
+    ]);
+    work = tempDir();
+    links = tempDir('ferry-links-');
+    await writeFile(
+      join(links, 'tinypure-1.0.tar.gz'),
+      tinySdist({ name: 'tinypure', version: '1.0', requiresDist: ['dep>=1'] }),
+    );
+    await writeFile(
+      join(links, 'winonly-2.0.tar.gz'),
+      tinySdist({ name: 'winonly', version: '2.0' }),
+    );
+  });
+  after(async () => {
+    await index.close();
+  });
+  const ferry = (command: string, args: string[]) =>
+    runCli(
+      [command, ...args, ...TARGET, '--isolated', '--index-url', index.url, '--find-links', links],
+      { env: isolatedEnv(join(work, 'cache')) },
+    );
+
+  test('an sdist-only project is locked with its sdist, its dependencies from its backend, and a warning', async () => {
+    const out = join(work, 'pylock.toml');
+    const r = await ferry('lock', ['tinypure', '-o', out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /tinypure 1\.0 has only a source distribution: ferry bundle will build it into a wheel on this host/,
+    );
+    assert.match(r.stderr, /prepare_metadata_for_build_wheel/);
+    const pylock = await readFile(out, 'utf8');
+    assert.match(pylock, /\[packages\.sdist\]\nname = "tinypure-1\.0\.tar\.gz"/);
+    assert.match(pylock, /name = "dep"/);
+    // Build requirements belong to the builder, not the target: no setuptools/wheel in the lock.
+    assert.doesNotMatch(pylock, /setuptools|name = "wheel"/);
+    assert.doesNotMatch(r.stderr, /building it on the target/);
+  });
+
+  test('a project with wheels for other platforms only still refuses (likely native)', async () => {
+    const r = await ferry('lock', ['winonly', '-o', '-']);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /ERR_FERRY_NO_COMPATIBLE_FILE/);
+    assert.match(r.stderr, /--allow-sdist winonly/);
+  });
+
+  test('--allow-sdist keeps the sdist for the target and never runs its backend here', async () => {
+    const r = await ferry('lock', ['tinypure', '--allow-sdist', 'tinypure', '-o', '-']);
+    assert.notEqual(r.code, 0, r.stderr);
+    assert.match(r.stderr, /ERR_FERRY_SDIST_DYNAMIC_METADATA/);
+    assert.doesNotMatch(r.stderr, /prepare_metadata_for_build_wheel/);
+  });
+});
