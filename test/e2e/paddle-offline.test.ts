@@ -3,7 +3,8 @@
  * configured to use, bundled by `ferry bundle`, signed by `ferry sign`, installed by
  * `ferry install --trusted-key` inside a network namespace with no network at all
  * (unshare -n), and `import paddle` working there. Bundling the same packages again downloads
- * nothing.
+ * nothing. Then the intranet side: the same bundle imported into an index store and served by
+ * `ferry serve`, and a node's pip installing paddle from it, again with no network but loopback.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -100,4 +101,38 @@ test('paddlepaddle: bundle from the configured index, install with no network, i
   );
   assert.equal(imported.status, 0, imported.stderr);
   assert.match(imported.stdout.trim(), /^\d+\.\d+\.\d+/);
+
+  // Sync once, serve many: import into a store, serve it, and install on a "node" whose only
+  // network is its own loopback (a fresh namespace, lo brought up), with pip's configuration off.
+  const store = join(work, 'store');
+  const imported2 = await runCli([
+    'import',
+    bundleDir,
+    '--store',
+    store,
+    '--trusted-key',
+    `${key}.pub`,
+  ]);
+  assert.equal(imported2.code, 0, imported2.stderr);
+  const nodeVenv = join(work, 'node-venv');
+  assert.equal(spawnSync('python3', ['-m', 'venv', nodeVenv]).status, 0);
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const script = [
+    'ip link set lo up',
+    `"${process.execPath}" bin/ferry.js serve --store "${store}" --listen 127.0.0.1:${port} &`,
+    'server=$!',
+    `for i in $(seq 100); do "${nodeVenv}/bin/python" -c "import urllib.request as u; u.urlopen('http://127.0.0.1:${port}/approved/simple/')" 2>/dev/null && break; sleep 0.2; done`,
+    `PIP_CONFIG_FILE=/dev/null "${nodeVenv}/bin/python" -m pip install --isolated --disable-pip-version-check --no-cache-dir --index-url http://127.0.0.1:${port}/approved/simple/ paddlepaddle`,
+    'status=$?',
+    `[ $status -eq 0 ] && "${nodeVenv}/bin/python" -c "import paddle; print('paddle', paddle.__version__)"`,
+    'status=$?',
+    'kill $server; wait $server',
+    'exit $status',
+  ].join('\n');
+  const node = spawnSync('unshare', ['-n', 'sh', '-c', script], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  assert.equal(node.status, 0, node.stderr.slice(-3000) + node.stdout.slice(-3000));
+  assert.match(node.stdout, /^paddle \d+\.\d+\.\d+/m);
 });
