@@ -8,13 +8,14 @@
  * Installing build requirements is the only step that reaches the network; the backend itself
  * (code from the package) never does, where the host allows a network namespace.
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { redactUrl } from '../core/redact.js';
-import { defaultPython, isolatedPipEnv, run } from '../host/python-env.js';
+import { defaultPython, isolatedPipEnv } from '../host/python-env.js';
 import { PEP517_RUNNER } from './pep517-runner.js';
 
 /** The host a wheel was built on, recorded with it (manifest, SBOM). */
@@ -62,6 +63,30 @@ print(json.dumps({"os": platform.system().lower(), "arch": platform.machine(),
   "glibc": ver if libc == "glibc" else None,
   "python": platform.python_version(), "implementation": sys.implementation.name}))
 `;
+
+/** Runs a command with no stdin (a backend must not wait for input), collecting its output. */
+function run(
+  command: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+    });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 export class SdistBuilder {
   readonly #python: string;
@@ -126,10 +151,11 @@ export class SdistBuilder {
     filename: string,
     buildRequires: readonly string[],
     outDir: string,
+    sourceDateEpoch?: number,
   ): Promise<HookAnswer & { wheel: string; seconds: number }> {
     const started = Date.now();
     return this.#withEnv(sdistPath, filename, buildRequires, async (env, _out, requires) => {
-      const answer = await this.#hook(env, 'wheel', sdistPath, outDir, filename);
+      const answer = await this.#hook(env, 'wheel', sdistPath, outDir, filename, sourceDateEpoch);
       return {
         backend: String(answer.backend),
         requires,
@@ -211,6 +237,7 @@ export class SdistBuilder {
     sdistPath: string,
     out: string,
     filename: string,
+    sourceDateEpoch = this.options.sourceDateEpoch ?? 315532800,
   ): Promise<Record<string, unknown>> {
     const isolation = await this.networkIsolation();
     const argv = [python, '-c', PEP517_RUNNER, mode, sdistPath, out];
@@ -218,7 +245,7 @@ export class SdistBuilder {
     const r = await run(command!, args, {
       env: {
         ...this.#env(),
-        SOURCE_DATE_EPOCH: String(this.options.sourceDateEpoch ?? 315532800),
+        SOURCE_DATE_EPOCH: String(sourceDateEpoch),
         PYTHONHASHSEED: '0',
       },
     });

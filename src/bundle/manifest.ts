@@ -8,6 +8,31 @@ import { FerryError } from '../core/errors.js';
 
 export const BUNDLE_FORMAT_VERSION = 1;
 
+/**
+ * A wheel ferry built on the bundling host from an sdist (src/build/): the sdist it came from,
+ * the PEP 517 backend and build requirements, and the builder. Absent for downloaded files, so
+ * bundles without built wheels keep their bytes.
+ */
+const builtSchema = z.object({
+  sdist: z.object({
+    filename: z.string(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    url: z.string(),
+  }),
+  backend: z.string(),
+  buildRequires: z.array(z.string()),
+  builder: z.object({
+    os: z.string(),
+    arch: z.string(),
+    glibc: z.string().optional(),
+    python: z.string(),
+    implementation: z.string(),
+  }),
+  /** Whether the backend ran without network (`unshare -n`). */
+  networkIsolated: z.boolean(),
+  sourceDateEpoch: z.number().int(),
+});
+
 const fileSchema = z.object({
   path: z.string(),
   name: z.string(),
@@ -20,6 +45,7 @@ const fileSchema = z.object({
     .optional(),
   url: z.string(),
   index: z.string().optional(),
+  built: builtSchema.optional(),
 });
 
 /**
@@ -119,6 +145,7 @@ export const manifestSchema = z.object({
 
 export type Manifest = z.infer<typeof manifestSchema>;
 export type ManifestFile = z.infer<typeof fileSchema>;
+export type ManifestBuilt = z.infer<typeof builtSchema>;
 export type ManifestTarget = z.infer<typeof targetSchema>;
 export type ManifestTool = z.infer<typeof toolSchema>;
 export type ManifestBase = z.infer<typeof baseSchema>;

@@ -87,6 +87,27 @@ export function sbomLicence(licence: Licence | string): Models.License | undefin
   return licenseFor(declared);
 }
 
+/** A wheel built on the bundling host: its provenance as CycloneDX properties (ferry:built:*). */
+function addBuiltProperties(component: Models.Component, file: Manifest['files'][number]): void {
+  const built = file.built;
+  if (built === undefined) return;
+  const b = built.builder;
+  const props: [string, string][] = [
+    ['ferry:built', 'true'],
+    ['ferry:built:sdist', built.sdist.filename],
+    ['ferry:built:sdist-sha256', built.sdist.sha256],
+    ['ferry:built:sdist-url', built.sdist.url],
+    ['ferry:built:backend', built.backend],
+    ['ferry:built:build-requires', built.buildRequires.join(', ')],
+    [
+      'ferry:built:builder',
+      `${b.os} ${b.arch}${b.glibc === undefined ? '' : ` glibc ${b.glibc}`} ${b.implementation} ${b.python}`,
+    ],
+    ['ferry:built:network-isolated', String(built.networkIsolated)],
+  ];
+  for (const [name, value] of props) component.properties.add(new Models.Property(name, value));
+}
+
 const licenceKey = (l: Models.License): string =>
   l instanceof Models.SpdxLicense
     ? `id ${l.id}`
@@ -137,6 +158,7 @@ export function formatSbom(input: SbomInput): string {
     for (const l of licences.values()) component.licenses.add(l);
     if (single !== undefined) {
       component.hashes.set(Enums.HashAlgorithm['SHA-256'], single.sha256);
+      addBuiltProperties(component, single);
     } else {
       for (const f of files) {
         const child = new Models.Component(Enums.ComponentType.Library, normalize(pkg.name), {
@@ -145,6 +167,7 @@ export function formatSbom(input: SbomInput): string {
           purl: pypiPurl(pkg.name, pkg.version, fileName(f.path)),
         });
         child.hashes.set(Enums.HashAlgorithm['SHA-256'], f.sha256);
+        addBuiltProperties(child, f);
         component.components.add(child);
       }
     }

@@ -85,6 +85,7 @@ export const ERROR_CODES = {
   // An sdist could not be built into a wheel on this host (src/build/), or the wheel built here
   // does not fit the target.
   ERR_FERRY_SDIST_BUILD_FAILED: 'failure',
+  ERR_FERRY_BUILT_WHEEL_UNFIT: 'resolution',
   ERR_FERRY_LOCK_NO_FILES: 'resolution',
   ERR_FERRY_LOCK_NO_WHEEL: 'resolution',
   ERR_FERRY_LOCK_PYTHON: 'resolution',
@@ -190,6 +191,7 @@ export const WARNING_CODES = [
   'ERR_FERRY_UNSIGNED',
   'W_FERRY_SDIST_CARRIED',
   'W_FERRY_SDIST_BUILT_ON_HOST',
+  'W_FERRY_BUILD_NETWORK_OPEN',
   'W_FERRY_YANKED',
   'W_FERRY_SIGNATURES_NOT_CHECKED',
   'W_FERRY_UNSIGNED',

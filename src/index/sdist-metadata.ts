@@ -335,6 +335,14 @@ export function sdistInfoFromFiles(
   return dynamicMetadata(filename, why);
 }
 
+/** An sdist's build requirements and backend (PEP 517/518), from its files; no metadata needed. */
+export function sdistBuildSystem(
+  files: SdistFiles,
+  filename: string,
+): { readonly requires: readonly string[]; readonly backend?: string } {
+  return buildRequirementsOf(readPyproject(files.pyproject, filename), filename);
+}
+
 function dynamicMetadata(filename: string, why: string): never {
   throw new FerryError(
     'ERR_FERRY_SDIST_DYNAMIC_METADATA',

@@ -14,6 +14,7 @@ import {
   type Manifest,
   type ManifestBase,
   type ManifestBaseFile,
+  type ManifestBuilt,
   type ManifestFile,
   manifestTrim,
 } from '../bundle/manifest.js';
@@ -29,6 +30,7 @@ import type { IndexClient } from '../index/client.js';
 import { mirrorFileUrls } from '../index/mirror-files.js';
 import { describeTarget, type Target, targetTags } from '../standards/target.js';
 import { enforceLicencePolicy, enforcePolicyOnLock } from './audit.js';
+import { buildSdistsOnHost } from './build-sdists.js';
 import { type DeltaBase, splitAgainstBase } from './delta.js';
 
 /**
@@ -77,8 +79,18 @@ export interface BundleRequest {
  * every file is fetched from its index or, when that fails, from the index's mirrors.
  */
 export async function bundle(request: BundleRequest): Promise<BuildBundleResult> {
-  const { locked, client, policy } = request;
-  if (policy !== undefined) enforcePolicyOnLock(policy, locked);
+  const { client, policy } = request;
+  if (policy !== undefined) enforcePolicyOnLock(policy, request.locked);
+  // Sdists the lock marks for this host are built into wheels first (src/ops/build-sdists.ts):
+  // from here on the bundle carries, hashes and signs the wheels like any downloaded one.
+  const host = await buildSdistsOnHost({
+    locked: request.locked,
+    client,
+    cache: request.cache,
+    ...(request.createdAt === undefined ? {} : { createdAt: request.createdAt }),
+    ...(request.events ? { events: request.events } : {}),
+  });
+  const locked = host.locked;
   const bundled = relocatePylock(parsePylock(formatLockFile(locked), 'pylock.toml'), 'wheels');
   const createdAt =
     request.createdAt ?? (request.fromLockFile ? newestUploadTime(locked) : undefined);
@@ -104,6 +116,7 @@ export async function bundle(request: BundleRequest): Promise<BuildBundleResult>
     ...(request.concurrency === undefined ? {} : { concurrency: request.concurrency }),
     ...(createdAt === undefined ? {} : { createdAt }),
     sm3: request.sm3 === true,
+    ...(host.built.size === 0 ? {} : { built: host.built }),
     ...(policy === undefined
       ? {}
       : { checkFiles: (files: CheckedFile[]) => enforceLicencePolicy(policy, files) }),
@@ -152,6 +165,8 @@ export interface BuildBundleOptions {
   readonly sm3?: boolean;
   /** Called once every file is downloaded, before the folder is written (a policy's licence rule). */
   readonly checkFiles?: (files: CheckedFile[]) => Promise<void>;
+  /** Wheels built on this host from sdists, by file name: their provenance for the manifest. */
+  readonly built?: ReadonlyMap<string, ManifestBuilt>;
   /** A delta: what it builds on, and the files of the closure it relies on but does not carry. */
   readonly base?: ManifestBase;
   readonly baseFiles?: readonly ManifestBaseFile[];
@@ -207,6 +222,9 @@ export async function buildBundle(options: BuildBundleOptions): Promise<BuildBun
     sha256: downloads[i]!.sha256,
     url: file.url,
     index: file.index,
+    ...(options.built?.has(file.filename) === true
+      ? { built: options.built.get(file.filename)! }
+      : {}),
   }));
   await options.checkFiles?.(
     entries.map(({ pkg, file }, i) => ({
