@@ -32,15 +32,27 @@ export function formatLockFile(locked: Locked): string {
       .filter((p) => p.yanked !== undefined)
       .map((p) => [`${normalizeName(p.name)} ${p.version}`, p.yanked!]),
   );
+  // An sdist to be built into a wheel on the bundling host (src/ops/build-sdists.ts) is marked
+  // build = "host", so that `ferry bundle --lock` builds it rather than carrying it.
+  const hostBuilt = new Set(
+    locked.packages
+      .filter((p) => p.build === 'host')
+      .map((p) => `${normalizeName(p.name)} ${p.version}`),
+  );
   const packages = input.packages.map((pkg) => {
-    const mark = yanked.get(`${normalizeName(pkg.name)} ${pkg.version ?? ''}`);
-    if (mark === undefined) return pkg;
+    const key = `${normalizeName(pkg.name)} ${pkg.version ?? ''}`;
+    const mark = yanked.get(key);
+    if (mark === undefined && !hostBuilt.has(key)) return pkg;
     const tool = (pkg.tool ?? {}) as Record<string, unknown>;
     return {
       ...pkg,
       tool: {
         ...tool,
-        ferry: { ...((tool.ferry ?? {}) as Record<string, unknown>), yanked: mark },
+        ferry: {
+          ...((tool.ferry ?? {}) as Record<string, unknown>),
+          ...(mark === undefined ? {} : { yanked: mark }),
+          ...(hostBuilt.has(key) ? { build: 'host' } : {}),
+        },
       },
     };
   });
@@ -175,6 +187,20 @@ export function lockedFromPylock(lock: PylockFile, fallbackTargets: readonly Tar
         ...(wheel.uploadTime === undefined ? {} : { uploadTime: wheel.uploadTime }),
       });
     }
+    // An sdist ferry locked to be built on the bundling host (build = "host"); other sdists are
+    // still refused below, as before.
+    const ferryTool = pkg.tool?.ferry as Record<string, unknown> | undefined;
+    const hostBuild = ferryTool?.build === 'host';
+    if (hostBuild && pkg.sdist?.url !== undefined && pkg.sdist.hashes.sha256 !== undefined) {
+      files.push({
+        filename: pkg.sdist.name,
+        url: pkg.sdist.url,
+        index: pkg.index ?? '',
+        sha256: pkg.sdist.hashes.sha256,
+        ...(pkg.sdist.size === undefined ? {} : { size: pkg.sdist.size }),
+        ...(pkg.sdist.uploadTime === undefined ? {} : { uploadTime: pkg.sdist.uploadTime }),
+      });
+    }
     if (files.length === 0) {
       throw new FerryError(
         'ERR_FERRY_LOCK_NO_WHEEL',
@@ -194,6 +220,9 @@ export function lockedFromPylock(lock: PylockFile, fallbackTargets: readonly Tar
       dependencies: (pkg.dependencies ?? []).map((d) => String(d.name)),
       targets: recordedTargets,
       files,
+      ...(hostBuild && files.some((f) => !f.filename.endsWith('.whl'))
+        ? { build: 'host' as const }
+        : {}),
     });
   }
   return {

@@ -135,6 +135,59 @@ describe('bundle: sdists built on this host', () => {
     );
   });
 
+  test('bundle --lock: the lock marks the sdist build = "host"; two bundles from it are byte-identical', async () => {
+    const lockFile = join(work, 'pylock.toml');
+    const lock = await runCli(
+      [
+        'lock',
+        'tinypure',
+        ...TARGET,
+        '--isolated',
+        '--index-url',
+        index.url,
+        '--find-links',
+        links,
+        '-o',
+        lockFile,
+      ],
+      { env: isolatedEnv(join(work, 'cache-lock')) },
+    );
+    assert.equal(lock.code, 0, lock.stderr);
+    assert.match(await readFile(lockFile, 'utf8'), /build = "host"/);
+    const fromLock = (out: string, cache: string) =>
+      runCli(
+        [
+          'bundle',
+          '--lock',
+          lockFile,
+          '--isolated',
+          '--index-url',
+          index.url,
+          '--find-links',
+          links,
+          '-o',
+          out,
+        ],
+        { env: isolatedEnv(join(work, cache)) },
+      );
+    const a = join(work, 'lock-a');
+    const b = join(work, 'lock-b');
+    const ra = await fromLock(a, 'cache-la');
+    assert.equal(ra.code, 0, ra.stderr);
+    assert.match(ra.stderr, /built tinypure 1\.0 into tinypure-1\.0-py3-none-any\.whl/);
+    assert.equal((await fromLock(b, 'cache-lb')).code, 0);
+    for (const file of ['SHA256SUMS', 'manifest.json', 'sbom.cdx.json', 'pylock.toml'])
+      assert.equal(
+        await readFile(join(a, file), 'utf8'),
+        await readFile(join(b, file), 'utf8'),
+        file,
+      );
+    assert.deepEqual((await readdir(join(a, 'wheels'))).sort(), [
+      'dep-1.0-py3-none-any.whl',
+      'tinypure-1.0-py3-none-any.whl',
+    ]);
+  });
+
   test('a native wheel built here is refused for a target of another arch, with the options', async () => {
     const r = await ferry(['tinynative', '-o', join(work, 'native')], 'cache-native', [
       '--python',
