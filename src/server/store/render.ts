@@ -81,6 +81,37 @@ ${project.files.map(fileAnchor).join('<br/>\n')}
 `;
 }
 
+/** What a PEP 691 project page says of one file; size and upload time are PEP 700's. */
+export interface ProjectPageFile {
+  readonly filename: string;
+  readonly url: string;
+  readonly sha256: string;
+  readonly requiresPython?: string | undefined;
+  readonly yanked?: string | true | undefined;
+  readonly coreMetadata?: { readonly sha256: string } | undefined;
+  readonly size?: number | undefined;
+  readonly uploadTime?: string | undefined;
+}
+
+/** One file entry of a PEP 691 project page (metadata under both PEP 658 and PEP 714 names). */
+export function projectJsonFile(f: ProjectPageFile): Record<string, unknown> {
+  return {
+    filename: f.filename,
+    url: `${FROM_PROJECT}${f.url}`,
+    hashes: { sha256: f.sha256 },
+    ...(f.requiresPython === undefined ? {} : { 'requires-python': f.requiresPython }),
+    ...(f.yanked === undefined ? {} : { yanked: f.yanked }),
+    ...(f.coreMetadata === undefined
+      ? {}
+      : {
+          'core-metadata': { sha256: f.coreMetadata.sha256 },
+          'dist-info-metadata': { sha256: f.coreMetadata.sha256 },
+        }),
+    ...(f.size === undefined ? {} : { size: f.size }),
+    ...(f.uploadTime === undefined ? {} : { 'upload-time': f.uploadTime }),
+  };
+}
+
 /** PEP 691 project page. */
 export function renderProjectJson(project: CatalogProject): string {
   return `${JSON.stringify({
@@ -88,21 +119,7 @@ export function renderProjectJson(project: CatalogProject): string {
     // PEP 691: a project page's "name" is the normalized name (the list keeps the display name).
     name: normalizeName(project.name),
     versions: project.versions,
-    files: project.files.map((f) => ({
-      filename: f.filename,
-      url: `${FROM_PROJECT}${f.url}`,
-      hashes: { sha256: f.sha256 },
-      ...(f.requiresPython === undefined ? {} : { 'requires-python': f.requiresPython }),
-      ...(f.yanked === undefined ? {} : { yanked: f.yanked }),
-      ...(f.coreMetadata === undefined
-        ? {}
-        : {
-            'core-metadata': { sha256: f.coreMetadata.sha256 },
-            'dist-info-metadata': { sha256: f.coreMetadata.sha256 },
-          }),
-      size: f.size,
-      'upload-time': f.uploadTime,
-    })),
+    files: project.files.map(projectJsonFile),
   })}\n`;
 }
 

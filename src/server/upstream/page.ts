@@ -5,11 +5,9 @@
  * follows it too, except that `size` is left out of a file the upstream gave no size for
  * (an HTML upstream page has none): pip and uv read `size` as optional.
  */
-import { renderProjectHtml } from '../store/render.js';
+import { projectJsonFile, renderProjectHtml } from '../store/render.js';
 import type { CatalogProject } from '../store/types.js';
 import type { OfferedProject } from './upstream.js';
-
-const FROM_PROJECT = '../../../';
 
 export function renderOfferedHtml(project: OfferedProject): string {
   // The HTML renderer reads name, url, sha256, requires-python, yanked and core-metadata; the
@@ -32,20 +30,6 @@ export function renderOfferedJson(project: OfferedProject): string {
     meta: { 'api-version': '1.1' },
     name: project.name,
     versions: project.versions,
-    files: project.files.map((f) => ({
-      filename: f.filename,
-      url: `${FROM_PROJECT}${f.url}`,
-      hashes: { sha256: f.sha256 },
-      ...(f.requiresPython === undefined ? {} : { 'requires-python': f.requiresPython }),
-      ...(f.yanked === undefined ? {} : { yanked: f.yanked }),
-      ...(f.coreMetadata === undefined
-        ? {}
-        : {
-            'core-metadata': { sha256: f.coreMetadata.sha256 },
-            'dist-info-metadata': { sha256: f.coreMetadata.sha256 },
-          }),
-      ...(f.size === undefined ? {} : { size: f.size }),
-      ...(f.uploadTime === undefined ? {} : { 'upload-time': f.uploadTime }),
-    })),
+    files: project.files.map(projectJsonFile),
   })}\n`;
 }
