@@ -22,7 +22,7 @@ import {
   type Violation,
 } from '../audit/policy.js';
 import type { Severity } from '../audit/severity.js';
-import { readAdvisorySnapshot } from '../audit/snapshot.js';
+import { type AdvisorySnapshot, readAdvisorySnapshot } from '../audit/snapshot.js';
 import type { Locked } from '../bundle/locked.js';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
@@ -188,7 +188,7 @@ async function storePackages(path: string): Promise<{
 
 async function auditStore(
   request: AuditRequest,
-  snapshot: Awaited<ReturnType<typeof readAdvisorySnapshot>>,
+  snapshot: AdvisorySnapshot,
   policy: Policy,
   now: Date,
 ): Promise<AuditReport> {
@@ -217,23 +217,10 @@ async function auditStore(
     notes.push(
       'files.min-release-age-days was not checked: the catalog records when files entered the store, not when they were released',
     );
-  for (const f of findings)
-    if (f.note?.includes('expired') === true) {
-      notes.push(`${f.id} (${f.package}): ${f.note}`);
-      request.events?.({
-        type: 'warning',
-        code: 'W_FERRY_EXCEPTION_EXPIRED',
-        message: `${f.id}: ${f.note}`,
-      });
-    }
+  notes.push(...expiredExceptions(findings, request.events));
   return {
     subject: { kind: 'store', label },
-    advisories: {
-      source: snapshot.source,
-      count: snapshot.advisories,
-      skipped: snapshot.skipped,
-      ...(snapshot.newest === undefined ? {} : { newest: snapshot.newest }),
-    },
+    advisories: snapshotSummary(snapshot),
     policy: policy.source ?? 'default (every finding refuses)',
     packages: packages.length,
     findings,
@@ -242,6 +229,29 @@ async function auditStore(
     refused: violations.length > 0 || findings.some((f) => f.verdict === 'refused'),
   };
 }
+
+/** Exceptions in the policy that have expired: a note each, and a warning event. */
+function expiredExceptions(findings: readonly Finding[], events: EventSink | undefined): string[] {
+  const notes: string[] = [];
+  for (const f of findings)
+    if (f.note?.includes('expired') === true) {
+      notes.push(`${f.id} (${f.package}): ${f.note}`);
+      events?.({
+        type: 'warning',
+        code: 'W_FERRY_EXCEPTION_EXPIRED',
+        message: `${f.id}: ${f.note}`,
+      });
+    }
+  return notes;
+}
+
+/** What the report says of the advisory snapshot it was checked against. */
+const snapshotSummary = (snapshot: AdvisorySnapshot): AuditReport['advisories'] => ({
+  source: snapshot.source,
+  count: snapshot.advisories,
+  skipped: snapshot.skipped,
+  ...(snapshot.newest === undefined ? {} : { newest: snapshot.newest }),
+});
 
 export async function audit(request: AuditRequest): Promise<AuditReport> {
   const now = request.now ?? new Date();
@@ -272,23 +282,10 @@ export async function audit(request: AuditRequest): Promise<AuditReport> {
       notes.push(
         'licenses.allow was not checked: a pylock.toml carries no licences; audit the bundle for them',
       );
-    for (const f of findings)
-      if (f.note?.includes('expired') === true) {
-        notes.push(`${f.id} (${f.package}): ${f.note}`);
-        request.events?.({
-          type: 'warning',
-          code: 'W_FERRY_EXCEPTION_EXPIRED',
-          message: `${f.id}: ${f.note}`,
-        });
-      }
+    notes.push(...expiredExceptions(findings, request.events));
     return {
       subject: { kind: subject.kind, label: subject.label },
-      advisories: {
-        source: snapshot.source,
-        count: snapshot.advisories,
-        skipped: snapshot.skipped,
-        ...(snapshot.newest === undefined ? {} : { newest: snapshot.newest }),
-      },
+      advisories: snapshotSummary(snapshot),
       policy: policy.source ?? 'default (every finding refuses)',
       packages: subject.packages.length,
       findings,
