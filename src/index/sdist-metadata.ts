@@ -30,7 +30,7 @@ import { readTarFiles as readArchiveTar } from '../archive/read-tar.js';
 import { FerryError, isFerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { onceFor } from '../core/once-for.js';
-import { parseCoreMetadata } from '../standards/metadata.js';
+import { type CoreMetadata, parseCoreMetadata } from '../standards/metadata.js';
 import { normalizeName } from '../standards/name.js';
 import { tryNormalizeDigest } from '../store/hash.js';
 import { ContentStore } from '../store/store.js';
@@ -244,13 +244,7 @@ export function staticCoreMetadata(
   if (!metadataVersionAtLeast(parsed.metadataVersion, 2, 2)) return undefined;
   const dynamic = new Set(parsed.dynamic.map((d) => d.toLowerCase()));
   if (dynamic.has('requires-dist') || dynamic.has('requires-python')) return undefined;
-  return {
-    name: parsed.name,
-    version: parsed.version,
-    requiresDist: [...parsed.requiresDist],
-    ...(parsed.requiresPython === undefined ? {} : { requiresPython: parsed.requiresPython }),
-    providesExtra: [...parsed.providesExtra],
-  };
+  return dependencyFields(parsed);
 }
 
 /**
@@ -409,11 +403,7 @@ export class SdistReader {
       if (text === undefined) throw error;
       const parsed = parseCoreMetadata(text, `${file.filename} (build backend)`);
       return {
-        name: parsed.name,
-        version: parsed.version,
-        requiresDist: [...parsed.requiresDist],
-        ...(parsed.requiresPython === undefined ? {} : { requiresPython: parsed.requiresPython }),
-        providesExtra: [...parsed.providesExtra],
+        ...dependencyFields(parsed),
         metadataSource: 'build backend',
         buildRequires: build.requires,
         ...(build.backend === undefined ? {} : { buildBackend: build.backend }),
@@ -439,4 +429,15 @@ export class SdistReader {
         ).body;
     return checkAndStore(body, file, expected, this.options.cacheDir);
   }
+}
+
+/** The fields of core metadata that resolution needs (name, version, dependencies, Python). */
+function dependencyFields(parsed: CoreMetadata) {
+  return {
+    name: parsed.name,
+    version: parsed.version,
+    requiresDist: [...parsed.requiresDist],
+    ...(parsed.requiresPython === undefined ? {} : { requiresPython: parsed.requiresPython }),
+    providesExtra: [...parsed.providesExtra],
+  };
 }
