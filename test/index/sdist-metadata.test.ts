@@ -17,40 +17,12 @@ import {
   SdistReader,
   sdistInfoFromFiles,
 } from '../../src/index/sdist-metadata.js';
+import { rawTar } from '../archive/tar-bytes.js';
 import { buildZip } from '../helpers/local-index.js';
 
-/** A ustar archive; names longer than 100 bytes get a GNU 'L' record first. */
-function tarOf(files: readonly [string, string][]): Buffer {
-  const blocks: Buffer[] = [];
-  const header = (name: string, size: number, type: string): Buffer => {
-    const h = Buffer.alloc(512);
-    h.write(name.slice(0, 99), 0, 100, 'utf8');
-    h.write('0000644\0', 100);
-    h.write('0000000\0', 108);
-    h.write('0000000\0', 116);
-    h.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
-    h.write('00000000000\0', 136);
-    h.write('        ', 148);
-    h.write(type, 156);
-    h.write('ustar\0', 257);
-    h.write('00', 263);
-    let sum = 0;
-    for (const b of h) sum += b;
-    h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-    return h;
-  };
-  const pad = (n: number) => Buffer.alloc((512 - (n % 512)) % 512);
-  for (const [name, text] of files) {
-    const data = Buffer.from(text);
-    if (Buffer.byteLength(name) > 99) {
-      const long = Buffer.from(`${name}\0`);
-      blocks.push(header('././@LongLink', long.length, 'L'), long, pad(long.length));
-    }
-    blocks.push(header(name, data.length, '0'), data, pad(data.length));
-  }
-  blocks.push(Buffer.alloc(1024));
-  return Buffer.concat(blocks);
-}
+/** A ustar archive; names longer than 99 bytes get a GNU 'L' record first. */
+const tarOf = (files: readonly [string, string][]): Buffer =>
+  rawTar(files.map(([path, data]) => ({ path, data, gnuLongName: Buffer.byteLength(path) > 99 })));
 
 const sdistOf = (files: readonly [string, string][]): Buffer => gzipSync(tarOf(files));
 
