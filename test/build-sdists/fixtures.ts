@@ -4,32 +4,11 @@
  * SOURCE_DATE_EPOCH. PKG-INFO is Metadata-Version 2.1 (dynamic under PEP 643), so ferry has to
  * ask the backend for the dependencies.
  */
-import { gzipSync } from 'node:zlib';
+import { rawTarGz } from '../archive/tar-bytes.js';
 
 /** A gzipped ustar archive with fixed mtimes (short names only): same input, same bytes. */
-export function tarGz(files: readonly [string, string][]): Buffer {
-  const blocks: Buffer[] = [];
-  for (const [name, text] of files) {
-    const data = Buffer.from(text);
-    const h = Buffer.alloc(512);
-    h.write(name, 0, 100, 'utf8');
-    h.write('0000644\0', 100);
-    h.write('0000000\0', 108);
-    h.write('0000000\0', 116);
-    h.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
-    h.write('00000000000\0', 136);
-    h.write('        ', 148);
-    h.write('0', 156);
-    h.write('ustar\0', 257);
-    h.write('00', 263);
-    let sum = 0;
-    for (const b of h) sum += b;
-    h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-    blocks.push(h, data, Buffer.alloc((512 - (data.length % 512)) % 512));
-  }
-  blocks.push(Buffer.alloc(1024));
-  return gzipSync(Buffer.concat(blocks), { level: 9 });
-}
+export const tarGz = (files: readonly [string, string][]): Buffer =>
+  rawTarGz(files.map(([path, data]) => ({ path, data })));
 
 /** The in-tree backend: METADATA from ferry_meta.txt, one module, the wheel tag from ferry_tag.txt. */
 const BACKEND = String.raw`

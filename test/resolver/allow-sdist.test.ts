@@ -8,33 +8,14 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import { rawTarGz } from '../archive/tar-bytes.js';
 import { isolatedEnv, runCli, tempDir } from '../cli/run-cli.js';
 import { type LocalIndex, startLocalIndex } from '../helpers/local-index.js';
 
 const TARGET = ['--python', '3.11', '--os', 'linux', '--arch', 'x86_64', '--glibc', '2.36'];
 
-/** A gzipped ustar archive (short names only). */
-function sdistOf(files: readonly [string, string][]): Buffer {
-  const blocks: Buffer[] = [];
-  for (const [name, text] of files) {
-    const data = Buffer.from(text);
-    const h = Buffer.alloc(512);
-    h.write(name, 0, 100, 'utf8');
-    h.write('0000644\0', 100);
-    h.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
-    h.write('        ', 148);
-    h.write('0', 156);
-    h.write('ustar\0', 257);
-    h.write('00', 263);
-    let sum = 0;
-    for (const b of h) sum += b;
-    h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-    blocks.push(h, data, Buffer.alloc((512 - (data.length % 512)) % 512));
-  }
-  blocks.push(Buffer.alloc(1024));
-  return gzipSync(Buffer.concat(blocks));
-}
+const sdistOf = (files: readonly [string, string][]): Buffer =>
+  rawTarGz(files.map(([path, data]) => ({ path, data })));
 
 const pkgInfo = (name: string, version: string, lines: string[]) =>
   `Metadata-Version: 2.2\nName: ${name}\nVersion: ${version}\n${lines.join('\n')}\n\n`;
