@@ -68,7 +68,9 @@ export function profileFromTarget(target: Target, driver?: string): TargetProfil
       driverSource: driver === undefined ? null : '--driver',
       gpuCount: null,
       gpus: [],
+      computeCapabilities: [],
     },
+    libstdcxx: null,
     cudaLibraries: [],
     interpreters: [
       {

@@ -75,7 +75,25 @@ export const targetProfileSchema = z.object({
     driverSource: z.string().nullable(),
     gpuCount: z.number().int().nonnegative().nullable(),
     gpus: z.array(z.string()).default([]),
+    /** One per GPU, in the order of `gpus`: 'MAJOR.MINOR' (nvidia-smi's compute_cap). */
+    computeCapabilities: z
+      .array(z.string().regex(/^\d+\.\d+$/, 'expected a compute capability such as "8.6"'))
+      .default([]),
   }),
+  /**
+   * The newest GLIBCXX_ symbol version the host's libstdc++.so.6 exports ('3.4.25' is GCC 8),
+   * which is what a C++ extension built with a newer GCC needs; null when it was not found.
+   */
+  libstdcxx: z
+    .object({
+      glibcxx: z
+        .string()
+        .regex(/^\d+\.\d+\.\d+$/, 'expected a GLIBCXX version such as "3.4.25"')
+        .nullable(),
+      path: z.string().nullable(),
+    })
+    .nullable()
+    .default(null),
   cudaLibraries: z.array(
     z.object({
       library: z.string(),
