@@ -9,8 +9,9 @@ What it reports (see docs/target-profile.md):
     running one) with its version, ABI tags, the 11 PEP 508 marker variables, and the
     compatibility tags pip on that interpreter would accept, computed under THAT interpreter
     by a stdlib re-implementation of pip's tag logic (packaging may not be installed);
-  - /etc/os-release, the machine, the C library, CPU flags (AVX...), the NVIDIA driver and GPU
-    count, and the CUDA runtime libraries that the dynamic loader could find.
+  - /etc/os-release, the machine, the C library, CPU flags (AVX...), the NVIDIA driver, the GPU
+    count and each GPU's compute capability, the newest GLIBCXX version of the libstdc++.so.6
+    the loader finds, and the CUDA runtime libraries that the dynamic loader could find.
 
 For tests the host can be faked: FERRY_PROBE_ROOT (or --root) prefixes /proc, /sys, /etc, /lib,
 /usr and friends, and FERRY_PROBE_NO_COMMANDS=1 (or --no-commands) skips nvidia-smi and
@@ -656,10 +657,58 @@ def probe_cpu(root=None):
 
 
 _NVRM = re.compile(r"Kernel Module(?:\s+for\s+\S+)?\s+(\d+\.\d+(?:\.\d+)?)")
+_CAPABILITY = re.compile(r"^\d+\.\d+$")
+
+# GPU model name -> compute capability, for drivers whose nvidia-smi cannot report compute_cap
+# (the field was added to nvidia-smi with driver 510). Data-centre and common workstation parts
+# only, most specific first; from NVIDIA, "CUDA GPUs - Compute Capability"
+# (developer.nvidia.com/cuda-gpus). A name not listed here leaves the capability unknown.
+_CAPABILITY_BY_NAME = (
+    (r"\bGB300\b|\bB300\b", "10.3"),
+    (r"\bGB200\b|\bB200\b|\bB100\b", "10.0"),
+    (r"\bRTX 50\d0\b|\bRTX PRO \d+ BLACKWELL", "12.0"),
+    (r"\bGH200\b|\bH200\b|\bH100\b|\bH800\b|\bH20\b", "9.0"),
+    (r"\bL40S?\b|\bL20\b|\bL4\b|\bRTX 40\d0\b|\bRTX \d+ ADA\b", "8.9"),
+    (r"\bA100\b|\bA800\b|\bA30\b", "8.0"),
+    (r"\bA10G?\b|\bA40\b|\bA16\b|\bA2\b|\bRTX 30\d0\b|\bRTX A\d+\b", "8.6"),
+    (r"\bT4\b|\bRTX 20\d0\b|\bQUADRO RTX\b|\bTITAN RTX\b", "7.5"),
+    (r"\bV100S?\b|\bTITAN V\b", "7.0"),
+    (r"\bP100\b", "6.0"),
+    (r"\bP40\b|\bP4\b|\bGTX 10\d0\b", "6.1"),
+    (r"\bM40\b|\bM60\b|\bGTX 9\d0\b", "5.2"),
+    (r"\bK80\b", "3.7"),
+    (r"\bK40\b|\bK20X?\b", "3.5"),
+)
 
 
-def probe_nvidia(root=None, run_commands=True):
-    """Driver version from /proc/driver/nvidia/version, else nvidia-smi; GPU count."""
+def capability_for_name(name):
+    """The compute capability of a GPU model name ("Tesla V100-PCIE-32GB" -> "7.0"), or None."""
+    upper = (name or "").upper()
+    for pattern, capability in _CAPABILITY_BY_NAME:
+        if re.search(pattern, upper):
+            return capability
+    return None
+
+
+def _driver_gpu_models(root=None):
+    """The "Model:" line of each /proc/driver/nvidia/gpus/BUS/information, in PCI bus order
+    (the order nvidia-smi lists GPUs in); None for a GPU whose file has no model."""
+    gpu_dir = _rooted("/proc/driver/nvidia/gpus", root)
+    try:
+        buses = sorted(n for n in os.listdir(gpu_dir) if not n.startswith("."))
+    except OSError:
+        return []
+    models = []
+    for bus in buses:
+        text = _read("/proc/driver/nvidia/gpus/%s/information" % bus, root) or ""
+        m = re.search(r"^Model:\s*(.+?)\s*$", text, re.M)
+        models.append(m.group(1) if m else None)
+    return models
+
+
+def probe_nvidia(root=None, run_commands=True, warnings=None):
+    """Driver version from /proc/driver/nvidia/version, else nvidia-smi; GPU count; each GPU's
+    compute capability (nvidia-smi's compute_cap, else the model name the driver exposes)."""
     driver = None
     source = None
     text = _read("/proc/driver/nvidia/version", root)
@@ -675,6 +724,7 @@ def probe_nvidia(root=None, run_commands=True):
         except OSError:
             gpus = None
     names = []
+    capabilities = None
     if run_commands:
         if driver is None:
             r = _run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"])
@@ -686,7 +736,88 @@ def probe_nvidia(root=None, run_commands=True):
         if r is not None and r[0] == 0:
             names = [l.strip() for l in r[1].splitlines() if l.strip().startswith("GPU ")]
             gpus = len(names)
-    return {"driverVersion": driver, "driverSource": source, "gpuCount": gpus, "gpus": names}
+        # compute_cap exists in nvidia-smi from driver 510; an older one exits non-zero.
+        r = _run(["nvidia-smi", "--query-gpu=name,compute_cap", "--format=csv,noheader"])
+        if r is not None and r[0] == 0:
+            caps = [l.rsplit(",", 1)[-1].strip() for l in r[1].splitlines() if l.strip()]
+            if caps and all(_CAPABILITY.match(c) for c in caps):
+                capabilities = caps
+    if capabilities is None:
+        models = _driver_gpu_models(root)
+        caps = [capability_for_name(m) for m in models]
+        if caps and all(caps):
+            capabilities = caps
+        elif models and warnings is not None:
+            unknown = sorted(set(m or "(no model line)" for m, c in zip(models, caps) if c is None))
+            warnings.append(
+                "the compute capability of GPU model(s) %s is not known to this probe and nvidia-smi "
+                "did not report it (compute_cap needs driver 510 or later); nvidia.computeCapabilities "
+                "is left empty, so GPU architecture checks are skipped" % ", ".join(unknown))
+    return {"driverVersion": driver, "driverSource": source, "gpuCount": gpus, "gpus": names,
+            "computeCapabilities": capabilities or []}
+
+
+_GLIBCXX = re.compile(br"GLIBCXX_(\d+)\.(\d+)(?:\.(\d+))?\x00")
+
+
+def glibcxx_version(data):
+    """The newest GLIBCXX_X.Y[.Z] symbol version named in a libstdc++'s bytes, as 'X.Y.Z'."""
+    best = None
+    for m in _GLIBCXX.finditer(data):
+        v = (int(m.group(1)), int(m.group(2)), int(m.group(3) or 0))
+        if best is None or v > best:
+            best = v
+    return None if best is None else "%d.%d.%d" % best
+
+
+def _elf_class(path):
+    """1 (32-bit) or 2 (64-bit) for an ELF file, None for anything else."""
+    try:
+        with open(path, "rb") as f:
+            ident = bytearray(f.read(5))
+    except (IOError, OSError):
+        return None
+    return ident[4] if len(ident) == 5 and ident[:4] == b"\x7fELF" else None
+
+
+def probe_libstdcxx(root=None, run_commands=True):
+    """The libstdc++.so.6 the loader finds and the newest GLIBCXX version it exports.
+
+    A C++ extension built with a newer GCC needs that version (GCC 8 exports GLIBCXX_3.4.25).
+    Read from the file's bytes (its .gnu.version_d names), so no `strings` binary is needed.
+    """
+    root = root or _root()
+    candidates = []
+    if run_commands and root == "/":
+        r = _run(["ldconfig", "-p"]) or _run(["/sbin/ldconfig", "-p"])
+        if r is not None and r[0] == 0:
+            for line in r[1].splitlines():
+                m = re.match(r"^\s*libstdc\+\+\.so\.6\s+\(.*\)\s+=>\s+(\S+)\s*$", line)
+                if m:
+                    candidates.append(m.group(1))
+    for d in ("/lib64", "/usr/lib64"):
+        candidates.append(d + "/libstdc++.so.6")
+    for d in ("/lib", "/usr/lib"):
+        for sub in sorted(glob.glob(_rooted(d, root) + "/*-linux-gnu*")):
+            candidates.append(_unroot(os.path.join(sub, "libstdc++.so.6"), root))
+        candidates.append(d + "/libstdc++.so.6")
+    want = 2 if sys.maxsize > 2 ** 32 else 1
+    seen = set()
+    for path in candidates:
+        real = _rooted(path, root)
+        if real in seen or not os.path.isfile(real):
+            continue
+        seen.add(real)
+        elf = _elf_class(real)
+        if elf is not None and elf != want and root == "/":
+            continue  # the other word size's library (lib32 / multilib)
+        try:
+            with open(real, "rb") as f:
+                data = f.read()
+        except (IOError, OSError):
+            continue
+        return {"glibcxx": glibcxx_version(data), "path": path}
+    return None
 
 
 _CUDA_LIB = re.compile(r"^lib(cudart|cudnn|cublas|cublasLt|nccl)\.so\.(\d+(?:\.\d+)*)$")
@@ -754,6 +885,7 @@ def probe(root=None, run_commands=None, extra_interpreters=None):
     if run_commands is None:
         run_commands = os.environ.get("FERRY_PROBE_NO_COMMANDS", "") not in ("1", "true", "yes")
     interpreters, errors = probe_interpreters(root, extra_interpreters)
+    nvidia = probe_nvidia(root, run_commands, errors)
     return {
         "formatVersion": PROBE_FORMAT_VERSION,
         "generator": "ferry-probe",
@@ -763,7 +895,8 @@ def probe(root=None, run_commands=None, extra_interpreters=None):
         "arch": probe_arch(root),
         "libc": probe_libc(root, interpreters),
         "cpu": probe_cpu(root),
-        "nvidia": probe_nvidia(root, run_commands),
+        "nvidia": nvidia,
+        "libstdcxx": probe_libstdcxx(root, run_commands),
         "cudaLibraries": probe_cuda_libraries(root, run_commands),
         "interpreters": interpreters,
         "warnings": errors,
