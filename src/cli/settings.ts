@@ -7,7 +7,8 @@
 import { parseSize } from '../archive/size.js';
 import { FERRY_ENV, readEnv } from '../core/env.js';
 import { FerryError } from '../core/errors.js';
-import { type IndexConfig, settleIndexes } from '../index/index-config.js';
+import { loadFrameworkTable } from '../frameworks/table.js';
+import { type IndexConfig, settleIndexes, type TableIndex } from '../index/index-config.js';
 import {
   indexSettingsFrom,
   networkSettingsFrom,
@@ -158,17 +159,52 @@ export async function settleIndexSettings(
   const strategy = str(v['index-strategy']);
   const mirror = str(v.mirror);
   const excludeNewer = str(v['exclude-newer']);
+  const tableIndexes = frameworkTableIndexes(extraPins);
   return settleIndexes({
     pip,
     cliIndexes: list(v.index),
-    cliExplicitIndexes: [
-      ...list(v['explicit-index']),
-      ...extraPins.map((p) => `${p.name}=${p.url}`),
-    ],
-    cliPins: [...list(v['index-for']), ...extraPins.map((p) => `${p.project}=${p.name}`)],
+    cliExplicitIndexes: list(v['explicit-index']),
+    cliPins: [...list(v['index-for']), ...extraPins.map((p) => `${p.project}=${tableName(p)}`)],
+    tableIndexes,
     ...(config === undefined ? {} : { config }),
     ...(strategy === undefined ? {} : { strategy }),
     ...(mirror === undefined ? {} : { mirror }),
     ...(excludeNewer === undefined ? {} : { excludeNewer }),
   });
+}
+
+/**
+ * The framework table's indexes for settleIndexes: the ones --framework pins a project to this
+ * run, under the table's names (what `ferry frameworks` shows), and the others by name, so that
+ * `--index pytorch-cu118=URL` replaces the table's URL with a mirror (docs/indexes.md).
+ */
+function frameworkTableIndexes(extraPins: readonly ExtraIndexPin[]): TableIndex[] {
+  let table: Readonly<Record<string, string>> = {};
+  try {
+    table = loadFrameworkTable().indexes;
+  } catch (error) {
+    // A broken FERRY_FRAMEWORKS matters only to --framework, which reports it itself.
+    if (extraPins.length > 0) throw error;
+  }
+  const entries = new Map<string, TableIndex>(
+    Object.entries(table).map(([name, url]) => [name, { name, url, pinned: false }]),
+  );
+  for (const pin of extraPins) {
+    const name = tableName(pin);
+    const aliases = name === pin.name ? [] : [pin.name];
+    entries.set(name, { name, url: pin.url, aliases, pinned: true });
+  }
+  return [...entries.values()];
+}
+
+/** The table's name for the index a --framework pin points at (its URL), else the pin's own. */
+function tableName(pin: ExtraIndexPin): string {
+  let table: Readonly<Record<string, string>> = {};
+  try {
+    table = loadFrameworkTable().indexes;
+  } catch {
+    return pin.name;
+  }
+  const same = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+  return Object.entries(table).find(([, url]) => same(url, pin.url))?.[0] ?? pin.name;
 }

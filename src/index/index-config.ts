@@ -175,7 +175,25 @@ export interface SettleIndexesOptions {
   readonly mirror?: string;
   /** `--exclude-newer DATE`; default from ferry.toml. */
   readonly excludeNewer?: string;
+  /**
+   * The indexes of ferry's framework table (data/frameworks.json): each one this run pins a
+   * project to (`pinned`), and the names of the others. A user's index of the same name
+   * (`--index`, `--explicit-index` or ferry.toml) replaces the table's URL with its own (a
+   * mirror of the vendor index) and, like the table's, serves only the projects pinned to it.
+   */
+  readonly tableIndexes?: readonly TableIndex[];
   readonly io?: SettleIo;
+}
+
+/** One index of ferry's framework table, as settleIndexes takes it. */
+export interface TableIndex {
+  /** The table's name for it, e.g. "pytorch-cu118" (what `ferry frameworks` shows). */
+  readonly name: string;
+  readonly url: string;
+  /** Other names a user may give it (earlier ferry releases named the pin "torch-cu118"). */
+  readonly aliases?: readonly string[];
+  /** Whether this run pins a project to it (else it is only a name a user may replace). */
+  readonly pinned: boolean;
 }
 
 export interface SettleIo {
@@ -291,7 +309,29 @@ export async function settleIndexes(options: SettleIndexesOptions): Promise<Inde
   const named: NamedIndex[] = [];
   const seen = new Set<string>();
   let defaultIndex: NamedIndex | undefined;
-  const addNamed = (index: NamedIndex, isDefault: boolean) => {
+  // A user index named after one of the table's indexes is a mirror of it: it takes the
+  // table's name and, like the table's index, serves only the projects pinned to it.
+  const tableByName = new Map<string, TableIndex>();
+  for (const t of options.tableIndexes ?? [])
+    for (const n of [t.name, ...(t.aliases ?? [])]) if (!tableByName.has(n)) tableByName.set(n, t);
+  const replaced = new Set<string>();
+  const asTableMirror = (index: NamedIndex): NamedIndex => {
+    const table = tableByName.get(index.name);
+    if (table === undefined) return index;
+    if (!replaced.has(table.name))
+      sources.push(
+        `${index.origin}: ${index.name}=${redactUrl(index.url)} replaces ferry's framework index "${table.name}" (${redactUrl(table.url)})`,
+      );
+    replaced.add(table.name);
+    return {
+      ...index,
+      name: table.name,
+      explicit: true,
+      origin: `${index.origin}, replacing ferry's framework index "${table.name}"`,
+    };
+  };
+  const addNamed = (given: NamedIndex, isDefault: boolean) => {
+    const index = isDefault ? given : asTableMirror(given);
     if (!NAME_RE.test(index.name)) {
       throw configError(
         `"${index.name}" (${index.origin}) is not a valid index name`,
@@ -362,6 +402,18 @@ export async function settleIndexes(options: SettleIndexesOptions): Promise<Inde
       entry.default ?? false,
     );
   }
+  // The table's indexes this run pins a project to, unless a user's index replaced them.
+  for (const table of options.tableIndexes ?? []) {
+    if (!table.pinned || replaced.has(table.name) || seen.has(table.name)) continue;
+    seen.add(table.name);
+    named.push({
+      name: table.name,
+      url: table.url,
+      fallbacks: [],
+      explicit: true,
+      origin: "ferry's framework table",
+    });
+  }
 
   // The default index, perhaps replaced by --mirror.
   const pip = options.pip;
@@ -392,7 +444,9 @@ export async function settleIndexes(options: SettleIndexesOptions): Promise<Inde
 
   // Pins: the command line over the file.
   const pins: Record<string, string> = {};
-  const pinFrom = (project: string, index: string, origin: string) => {
+  const pinFrom = (project: string, given: string, origin: string) => {
+    // A table index's other name (the pin's older name) means the table's index.
+    const index = tableByName.get(given)?.name ?? given;
     if (!isValidProjectName(project)) {
       throw configError(
         `"${project}" (${origin}) is not a valid project name`,
