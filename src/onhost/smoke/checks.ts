@@ -1,8 +1,9 @@
 /**
  * Which smoke checks exist and which ones a bundle gets. Each check is one Python function in
  * a `*_checks.py` file beside this module, run by harness.py in a fresh interpreter of the venv
- * under test, with its own timeout. The `imports` suite imports every top-level module of every
- * installed distribution (import-check.py) and runs for every bundle unless smoke is `none`.
+ * under test, with its own timeout. The `imports` suite imports the framework as users do, then
+ * every other top-level module of every installed distribution (import-check.py), and runs for
+ * every bundle unless smoke is `none`.
  */
 import { FerryError } from '../../core/errors.js';
 import { normalizeName } from '../../standards/name.js';
@@ -41,7 +42,8 @@ const check = (
 export const IMPORTS_CHECK: SmokeCheckSpec = {
   id: 'imports',
   suite: 'imports',
-  title: 'import every top-level module of every installed distribution',
+  title:
+    'import the framework first, then every other top-level module of every installed distribution',
   file: 'import-check.py',
   name: 'imports',
   timeoutSeconds: 600,
@@ -74,12 +76,22 @@ export const FRAMEWORK_CHECKS: Readonly<
   torch: [
     check('torch', 'version', 'import torch and read its version', 300),
     check('torch', 'cuda', 'torch.cuda.is_available() and torch.cuda.device_count()', 300),
-    check('torch', 'forward', 'torch.nn.Linear(16, 4) forward on [2, 16] gives [2, 4]', 300),
+    check(
+      'torch',
+      'forward',
+      'a small conv net (torch alone) forward on [2, 3, 32, 32] gives [2, 10]',
+      300,
+    ),
   ],
   tensorflow: [
     check('tensorflow', 'version', 'import tensorflow and read its version', 300),
     check('tensorflow', 'gpus', 'tf.test.is_built_with_cuda() and the visible GPUs', 300),
-    check('tensorflow', 'keras_forward', 'Keras Dense(4) forward on [2, 16] gives [2, 4]', 300),
+    check(
+      'tensorflow',
+      'keras_forward',
+      'a small Keras conv model forward on [2, 16, 16, 3] gives [2, 10]',
+      300,
+    ),
   ],
 };
 
