@@ -408,6 +408,7 @@ export class IndexClient {
   ): DistFile[] {
     const files: DistFile[] = [];
     const seen = new Set<string>();
+    const names = projectNamer(name);
     const cutoff = this.#config.excludeNewer?.cutoffMs;
     let undated = false;
     for (const link of page.links) {
@@ -423,7 +424,7 @@ export class IndexClient {
       }
       // Other projects' files (find-links pages list everything), non-distribution files and
       // names that do not parse are not this project's files.
-      if (parsedName(link.filename, name) !== name) continue;
+      if (names.of(link.filename) !== name) continue;
       if (seen.has(link.url)) continue;
       seen.add(link.url);
       if (cutoff !== undefined) {
@@ -433,19 +434,21 @@ export class IndexClient {
         if (uploaded === undefined) undated = true;
         else if (uploaded >= cutoff) continue;
       }
-      files.push({
+      // Optional fields set one by one: a spread per file costs more than the rest of the loop.
+      const file: { -readonly [K in keyof DistFile]: DistFile[K] } = {
         filename: link.filename,
         url: link.url,
         index: shown,
         hashes: link.hashes,
-        ...(link.requiresPython === undefined ? {} : { requiresPython: link.requiresPython }),
         yanked: link.yanked,
-        ...(link.size === undefined ? {} : { size: link.size }),
-        ...(link.uploadTime === undefined ? {} : { uploadTime: link.uploadTime }),
         coreMetadata: link.coreMetadata,
-        ...(source.kind === 'index' ? { indexName: source.name } : {}),
         indexRank: source.rank,
-      });
+      };
+      if (link.requiresPython !== undefined) file.requiresPython = link.requiresPython;
+      if (link.size !== undefined) file.size = link.size;
+      if (link.uploadTime !== undefined) file.uploadTime = link.uploadTime;
+      if (source.kind === 'index') file.indexName = source.name;
+      files.push(file);
     }
     const key = source.kind === 'index' ? `index ${source.name}` : source.url;
     if (undated && !this.#excludeWarned.has(key)) {
@@ -863,6 +866,26 @@ function parsedName(filename: string, projectName?: string): string | undefined 
   } catch {
     return undefined;
   }
+}
+
+/**
+ * parsedName for the files of one page, remembering each wheel's name part: a project page
+ * holds thousands of wheels that all begin with the same name.
+ */
+function projectNamer(projectName: NormalizedName): { of(filename: string): string | undefined } {
+  const seen = new Map<string, string | undefined>();
+  return {
+    of(filename) {
+      if (!filename.endsWith('.whl')) return parsedName(filename, projectName);
+      const first = filename.slice(0, Math.max(0, filename.indexOf('-')));
+      let name = seen.get(first);
+      if (name === undefined && !seen.has(first)) {
+        name = parsedName(filename, projectName);
+        seen.set(first, name);
+      }
+      return name;
+    },
+  };
 }
 
 /** PEP 503: `<index>/<normalized name>/`, always with the trailing slash. */

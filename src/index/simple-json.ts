@@ -36,6 +36,46 @@ const rootPageSchema = z.object({
   projects: z.array(z.unknown()),
 });
 
+type FileEntry = z.infer<typeof fileSchema>;
+
+const isStringRecord = (value: unknown): value is Record<string, string> => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  for (const key in value)
+    if (typeof (value as Record<string, unknown>)[key] !== 'string') return false;
+  return true;
+};
+
+const isMetadata = (value: unknown): boolean =>
+  value === undefined || typeof value === 'boolean' || isStringRecord(value);
+
+/**
+ * The same test as fileSchema, written out: a big project's page has thousands of entries
+ * (numpy's is 2 MB), and running zod over each one cost more than the rest of the parse in a
+ * warm `ferry lock`. It accepts a subset of what fileSchema accepts, so an entry it refuses is
+ * handed to zod, which gives the reason.
+ */
+function isFileEntry(value: unknown): value is FileEntry {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  const rp = v['requires-python'];
+  const yanked = v.yanked;
+  const size = v.size;
+  const uploaded = v['upload-time'];
+  return (
+    typeof v.filename === 'string' &&
+    v.filename !== '' &&
+    typeof v.url === 'string' &&
+    v.url !== '' &&
+    isStringRecord(v.hashes) &&
+    (rp === undefined || rp === null || typeof rp === 'string') &&
+    isMetadata(v['core-metadata']) &&
+    isMetadata(v['dist-info-metadata']) &&
+    (yanked === undefined || typeof yanked === 'boolean' || typeof yanked === 'string') &&
+    (size === undefined || (Number.isSafeInteger(size) && (size as number) >= 0)) &&
+    (uploaded === undefined || typeof uploaded === 'string')
+  );
+}
+
 export interface JsonPage {
   readonly links: RawLink[];
   /** Entries that were dropped, with why (the client reports them as warnings). */
@@ -78,27 +118,59 @@ function toMetadata(
   );
 }
 
+/** Names and digests in lower case; the object itself when it already is (the usual case). */
+function lowerCased(hashes: Readonly<Record<string, string>>): Record<string, string> {
+  let lower = true;
+  for (const key in hashes) {
+    const value = hashes[key]!;
+    if (key !== key.toLowerCase() || value !== value.toLowerCase()) {
+      lower = false;
+      break;
+    }
+  }
+  if (lower) return hashes;
+  const out: Record<string, string> = {};
+  for (const key in hashes) out[key.toLowerCase()] = hashes[key]!.toLowerCase();
+  return out;
+}
+
 export function parseSimpleJson(text: string, pageUrl: string): JsonPage {
   const parsed = projectPageSchema.safeParse(parseJson(text, pageUrl));
   if (!parsed.success) throw malformed(pageUrl, z.prettifyError(parsed.error).replace(/\s+/g, ' '));
   checkApiVersion(parsed.data.meta['api-version'], pageUrl);
   const links: RawLink[] = [];
   const dropped: { index: number; reason: string }[] = [];
-  for (const [index, entry] of parsed.data.files.entries()) {
-    const file = fileSchema.safeParse(entry);
-    if (!file.success) {
-      dropped.push({ index, reason: z.prettifyError(file.error).replace(/\s+/g, ' ') });
-      continue;
+  const files = parsed.data.files;
+  // The page URL parsed once, not once per entry (a bad one is reported per entry, as before).
+  let base: URL | string = pageUrl;
+  try {
+    base = new URL(pageUrl);
+  } catch {
+    // each relative entry URL is then reported as not a URL
+  }
+  for (let index = 0; index < files.length; index++) {
+    const entry = files[index];
+    let f: FileEntry;
+    if (isFileEntry(entry)) {
+      f = entry;
+    } else {
+      // Only an entry that fails the quick check meets zod, which says what is wrong with it.
+      const file = fileSchema.safeParse(entry);
+      if (!file.success) {
+        dropped.push({ index, reason: z.prettifyError(file.error).replace(/\s+/g, ' ') });
+        continue;
+      }
+      f = file.data;
     }
-    const f = file.data;
     let url: URL;
     try {
-      url = new URL(f.url, pageUrl);
+      // Without its fragment: the same URL as clearing `hash` afterwards, for less work.
+      const hashAt = f.url.indexOf('#');
+      url = new URL(hashAt === -1 ? f.url : f.url.slice(0, hashAt), base);
     } catch {
       dropped.push({ index, reason: `url "${redactUrl(f.url)}" is not a URL` });
       continue;
     }
-    url.hash = '';
     // pip (Link.from_json): a true/non-empty-string "yanked" means yanked; "" and false do not.
     const yanked =
       f.yanked === undefined || f.yanked === false || f.yanked === ''
@@ -107,20 +179,20 @@ export function parseSimpleJson(text: string, pageUrl: string): JsonPage {
           ? ''
           : f.yanked;
     const requiresPython = f['requires-python']?.trim();
-    links.push({
+    // Optional fields are set one by one: object spreads per entry cost more than the rest.
+    const link: { -readonly [K in keyof RawLink]: RawLink[K] } = {
       filename: f.filename,
       url: url.href,
-      hashes: Object.fromEntries(
-        Object.entries(f.hashes).map(([k, v]) => [k.toLowerCase(), v.toLowerCase()]),
-      ),
-      ...(requiresPython ? { requiresPython } : {}),
+      hashes: lowerCased(f.hashes),
       yanked,
       // PEP 714: "core-metadata" is the name; "dist-info-metadata" the older spelling.
       coreMetadata: toMetadata(f['core-metadata'] ?? f['dist-info-metadata']),
-      ...(f.size === undefined ? {} : { size: f.size }),
-      ...(f['upload-time'] === undefined ? {} : { uploadTime: f['upload-time'] }),
       text: f.filename,
-    });
+    };
+    if (requiresPython) link.requiresPython = requiresPython;
+    if (f.size !== undefined) link.size = f.size;
+    if (f['upload-time'] !== undefined) link.uploadTime = f['upload-time'];
+    links.push(link);
   }
   return { links, dropped };
 }
