@@ -5,12 +5,14 @@
  */
 import type { Manifest } from '../bundle/manifest.js';
 import {
+  compareDottedVersions,
   cudaRuntimeSoname,
   cudaSupport,
   describeDriver,
   minimumDriverFor,
   normalizeCuda,
 } from '../frameworks/cuda.js';
+import { missingKernelsReason, toolkitCapabilityRange } from '../frameworks/gpu-arch.js';
 import {
   type FrameworkName,
   type FrameworkTable,
@@ -42,6 +44,13 @@ export interface BundleFacts {
   readonly cudaLibrariesBundled: readonly string[];
   /** Sonames the framework loads at run time; default: the CUDA runtime of `cuda`. */
   readonly cudaLibrariesNeeded?: readonly string[];
+  /**
+   * The compute capabilities the framework build has kernels for, when ferry's table knows
+   * them (data/frameworks.json `capabilities`); absent: the CUDA toolkit's whole range.
+   */
+  readonly gpuCapabilities?: { readonly min: string; readonly max: string };
+  /** The newest GLIBCXX version the framework's binaries need ('3.4.25'), when the table gives a floor. */
+  readonly minGlibcxx?: string;
 }
 
 export type DoctorCode =
@@ -55,7 +64,9 @@ export type DoctorCode =
   | 'CUDA_DRIVER_TOO_OLD'
   | 'CUDA_MINOR_VERSION_COMPAT'
   | 'CUDA_LIBRARY_MISSING'
-  | 'NO_GPU';
+  | 'NO_GPU'
+  | 'GPU_NO_KERNELS'
+  | 'LIBSTDCXX_TOO_OLD';
 
 export interface DoctorProblem {
   readonly code: DoctorCode;
@@ -256,6 +267,22 @@ export function diagnose(
     });
   }
 
+  // libstdc++: the table's floor against the host's newest GLIBCXX. A profile made from flags
+  // (libstdcxx null) or a library the probe could not read says nothing: no finding.
+  const haveGlibcxx = host.libstdcxx?.glibcxx ?? null;
+  if (
+    facts.minGlibcxx !== undefined &&
+    haveGlibcxx !== null &&
+    compareDottedVersions(haveGlibcxx, facts.minGlibcxx) < 0
+  ) {
+    add({
+      code: 'LIBSTDCXX_TOO_OLD',
+      severity: 'error',
+      message: `${facts.framework ?? 'the bundle'} needs a libstdc++ with GLIBCXX_${facts.minGlibcxx}; this host's ${host.libstdcxx?.path ?? 'libstdc++.so.6'} goes up to GLIBCXX_${haveGlibcxx}`,
+      fix: `Run on a host whose libstdc++ has GLIBCXX_${facts.minGlibcxx} (GCC 8's runtime has 3.4.25; CentOS 7 ships 3.4.19), or bundle a framework release built with an older compiler (ferry frameworks choose shows which).`,
+    });
+  }
+
   // NVIDIA driver and CUDA libraries
   const cuda =
     facts.cuda === undefined || facts.cuda.toLowerCase() === 'cpu'
@@ -291,6 +318,21 @@ export function diagnose(
           fix: `Install NVIDIA driver ≥ ${minimumDriverFor(cuda)} for full support.`,
         });
       }
+      // Kernels for each GPU's architecture: however new the driver, a GPU outside the build's
+      // compute-capability range fails at the first kernel launch. Empty = not known: no finding.
+      const capabilities = host.nvidia.computeCapabilities;
+      for (const [i, capability] of capabilities.entries()) {
+        if (capabilities.indexOf(capability) !== i) continue;
+        const reason = missingKernelsReason(cuda, capability, facts.gpuCapabilities);
+        if (reason === undefined) continue;
+        const gpu = host.nvidia.gpus[i]?.replace(/\s*\(UUID:.*\)$/, '') ?? `GPU ${i}`;
+        add({
+          code: 'GPU_NO_KERNELS',
+          severity: 'error',
+          message: `${facts.framework ?? 'the bundle'} has no kernels for ${gpu}: ${reason}`,
+          fix: `Bundle a build whose CUDA version covers compute capability ${capability}${cudaCovering(capability)}, or run on another GPU.`,
+        });
+      }
       if (host.nvidia.gpuCount === 0) {
         add({
           code: 'NO_GPU',
@@ -317,6 +359,21 @@ export function diagnose(
     }
   }
   return problems;
+}
+
+/** CUDA versions whose kernel ranges differ (gpu-arch.ts), to say which ones cover a GPU. */
+const CUDA_STEPS = ['11.0', '11.1', '11.8', '12.0', '12.8', '12.9', '13.0'];
+
+/** ' (CUDA 12.8 or newer)', ' (CUDA 11.8 or older)', ' (CUDA 11.0 to 12.9)', or ''. */
+function cudaCovering(capability: string): string {
+  const covering = CUDA_STEPS.filter((c) => missingKernelsReason(c, capability) === undefined);
+  const first = covering[0];
+  const last = covering[covering.length - 1];
+  if (first === undefined || last === undefined) return '';
+  if (last === CUDA_STEPS[CUDA_STEPS.length - 1]) return ` (CUDA ${first} or newer)`;
+  if (first === CUDA_STEPS[0] && toolkitCapabilityRange(first) !== undefined)
+    return ` (CUDA ${last} or older)`;
+  return ` (CUDA ${first} to ${last})`;
 }
 
 /** Normalized distribution name → the framework it is a build of. */
@@ -471,6 +528,60 @@ export function bundleFactsFromManifest(
     if (cuda !== undefined) facts.cuda = cuda;
     const avx = table.series.find((s) => s.framework === framework)?.requiresAvx.value;
     if (avx !== undefined) facts.needsAvx = avx;
+    const floors = buildFloors(table, frameworkPackage.name, frameworkPackage.version, cuda);
+    if (floors.gpuCapabilities !== undefined) facts.gpuCapabilities = floors.gpuCapabilities;
+    if (floors.minGlibcxx !== undefined) facts.minGlibcxx = floors.minGlibcxx;
   }
   return facts;
+}
+
+/** The optional per-build facts of a table row that doctor reads (data/frameworks.json). */
+interface BuildRow {
+  readonly project: string;
+  readonly version: string;
+  readonly cuda: string;
+  readonly releases?: readonly string[];
+  readonly minGlibcxx?: string;
+  readonly capabilities?: { readonly min: string; readonly max: string };
+}
+
+/**
+ * The kernel range and libstdc++ floor of the table's build that `project==version` is, for
+ * its CUDA version: the rows of every series whose pin spells that version. Given only when
+ * every such row agrees (a pin two builds share with different facts says nothing).
+ */
+function buildFloors(
+  table: FrameworkTable,
+  project: string,
+  version: string,
+  cuda: string | undefined,
+): Pick<BundleFacts, 'gpuCapabilities' | 'minGlibcxx'> {
+  const rows: BuildRow[] = [];
+  const sameCuda = (c: string): boolean =>
+    cuda === undefined ||
+    (c.toLowerCase() === 'cpu' ? cuda === 'cpu' : cuda !== 'cpu' && normalizeCuda(c) === cuda);
+  for (const series of table.series) {
+    for (const variant of series.variants as readonly BuildRow[]) {
+      if (normalizeName(variant.project) !== project || !sameCuda(variant.cuda)) continue;
+      const releases = variant.releases ?? series.versions;
+      if (releases.some((r) => variant.version.replace('{version}', r) === version))
+        rows.push(variant);
+    }
+  }
+  const agreed = <T>(values: (T | undefined)[]): T | undefined => {
+    const keys = new Set(values.map((v) => JSON.stringify(v ?? null)));
+    return keys.size === 1 ? values[0] : undefined;
+  };
+  const out: { -readonly [K in 'gpuCapabilities' | 'minGlibcxx']?: BundleFacts[K] } = {};
+  const range = agreed(
+    rows.map((r) =>
+      r.capabilities === undefined
+        ? undefined
+        : { min: r.capabilities.min, max: r.capabilities.max },
+    ),
+  );
+  if (range !== undefined) out.gpuCapabilities = range;
+  const glibcxx = agreed(rows.map((r) => r.minGlibcxx));
+  if (glibcxx !== undefined) out.minGlibcxx = glibcxx;
+  return out;
 }
