@@ -130,6 +130,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./targets.js')).targetsCommand,
   },
   {
+    name: 'frameworks',
+    summary:
+      'list the framework builds (pin, index, floors, source); "choose" explains the build for a target',
+    load: async () => (await import('./frameworks.js')).frameworksCommand,
+  },
+  {
     name: 'serve',
     summary: 'serve an index store to pip, uv and people (PEP 503/691/658, uploads, web pages)',
     load: async () => (await import('./serve.js')).serveCommand,
