@@ -99,6 +99,9 @@ export const ERROR_CODES = {
   ERR_FERRY_VARIANT_PYTHON: 'resolution',
   ERR_FERRY_VARIANT_SOURCE_ONLY: 'resolution',
   ERR_FERRY_VARIANT_TARGETS_DIFFER: 'resolution',
+  ERR_FERRY_VARIANT_LIBSTDCXX: 'resolution',
+  ERR_FERRY_VARIANT_NO_KERNELS: 'resolution',
+  ERR_FERRY_VARIANT_UNPUBLISHED: 'resolution',
 
   // An index or download location did not answer usefully.
   ERR_FERRY_INDEX_UNREACHABLE: 'network',
@@ -185,6 +188,7 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export const WARNING_CODES = [
   'ERR_FERRY_MIRROR_FALLBACK',
   'ERR_FERRY_VARIANT_FALLBACK',
+  'W_FERRY_VARIANT_INDEX_UNREACHABLE',
   'ERR_FERRY_CUDA_BUILD_NOT_PINNED',
   'ERR_FERRY_EXCLUDE_NEWER_UNAVAILABLE',
   'ERR_FERRY_MALFORMED_ENTRY',

@@ -8,6 +8,7 @@ import type { Requirement } from '../standards/requirement.js';
 import type { Target } from '../standards/target.js';
 import { targetTags } from '../standards/target.js';
 import { tryParseVersion } from '../standards/version.js';
+import { type Availability, recordedAvailability } from './availability.js';
 import { cudaBuildOf } from './cuda-variants.js';
 import { type FrameworkTable, loadFrameworkTable } from './table.js';
 import { chooseVariant, FLAGS_PROFILE_GENERATOR, type VariantChoice } from './variants.js';
@@ -21,10 +22,16 @@ export interface FrameworkRequest {
   readonly driver?: string;
 }
 
+/**
+ * The build for one target. `availability` says which files the builds' indexes hold
+ * (discovered by src/ops/framework-availability.ts); default: the recorded availability, so a
+ * choice made without the network still names a file that was published.
+ */
 export function chooseFramework(
   request: FrameworkRequest,
   target: Target,
   profile?: TargetProfile,
+  availability: Availability = recordedAvailability(),
 ): VariantChoice {
   const effective = profile ?? profileFromTarget(target, request.driver);
   const withDriver =
@@ -39,6 +46,7 @@ export function chooseFramework(
     cuda: request.cuda,
     profile: withDriver,
     python: target.interpreter.fullVersion.split('.').slice(0, 2).join('.'),
+    availability,
     ...(request.version === undefined ? {} : { version: request.version }),
   });
 }

@@ -21,6 +21,21 @@ const variantSchema = z.object({
   arches: z.array(z.string()).min(1),
   /** Oldest glibc the wheels accept (their manylinux tag), when stricter than manylinux2014. */
   minGlibc: z.string().optional(),
+  /** Oldest libstdc++ the binaries load with, as its GLIBCXX symbol version ('3.4.25'). */
+  minGlibcxx: z.string().optional(),
+  /** Where the libstdc++ floor comes from. */
+  libstdcxxFrom: z.string().optional(),
+  /** The series' releases that have this build at all (default: every release of the series). */
+  releases: z.array(z.string()).optional(),
+  /** The build's own Python range, when narrower than the series'. */
+  python: z.object({ min: z.string(), max: z.string() }).optional(),
+  /**
+   * The GPU compute capabilities the wheels carry kernels for (their arch list), passed to
+   * gpu-arch.ts missingKernelsReason; absent: the CUDA toolkit's whole range.
+   */
+  capabilities: z.object({ min: z.string(), max: z.string(), from: z.string() }).optional(),
+  /** Said when this build is chosen. */
+  notes: z.array(z.string()).optional(),
   from: z.string(),
 });
 

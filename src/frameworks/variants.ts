@@ -16,6 +16,8 @@ import {
   type TargetProfile,
 } from '../host/profile.js';
 import { compareVersions } from '../standards/version.js';
+import { type Availability, describeOrigin, listFor, matchingWheels } from './availability.js';
+import { buildProblems, type VariantProblem } from './build-checks.js';
 import {
   compareDottedVersions,
   cudaSupport,
@@ -44,6 +46,12 @@ export interface ChooseVariantOptions {
   readonly python?: string;
   /** Accept a driver that runs the CUDA build only through minor-version compatibility. */
   readonly allowMinorVersionCompat?: boolean;
+  /**
+   * Which files each build's index holds (./availability.ts): discovered at lock time or
+   * recorded. A release whose build has no wheel for the target there is not chosen. Without
+   * it, or for an index it does not list, the table's policy alone decides (and a note says so).
+   */
+  readonly availability?: Availability;
 }
 
 export interface VariantChoice {
@@ -64,6 +72,8 @@ export interface VariantChoice {
   readonly notes: readonly string[];
   /** Where the facts behind this row come from ('brief' or 'unverified'). */
   readonly from: string;
+  /** The wheel for the target that the index (or the recorded availability) lists, when known. */
+  readonly file?: string;
 }
 
 const SOURCE_ONLY_ARCHES: Readonly<Record<string, string>> = {
@@ -77,12 +87,7 @@ const SOURCE_ONLY_ARCHES: Readonly<Record<string, string>> = {
  */
 export const FLAGS_PROFILE_GENERATOR = 'ferry (from target flags)';
 
-/** One reason a build cannot be used on a target, and what would remove that reason. */
-export interface VariantProblem {
-  readonly code: ErrorCode;
-  readonly problem: string;
-  readonly fix: string;
-}
+export type { VariantProblem } from './build-checks.js';
 
 /** A build that does run on the target as it is, as the flags that choose it. */
 export interface VariantAlternative {
@@ -109,7 +114,9 @@ interface Assessment {
 const FALLBACK_CODES: ReadonlySet<ErrorCode> = new Set([
   'ERR_FERRY_VARIANT_PYTHON',
   'ERR_FERRY_VARIANT_GLIBC',
+  'ERR_FERRY_VARIANT_LIBSTDCXX',
   'ERR_FERRY_VARIANT_UNKNOWN',
+  'ERR_FERRY_VARIANT_UNPUBLISHED',
 ]);
 
 function pyInRange([major, minor]: [number, number], s: FrameworkSeries): boolean {
@@ -224,12 +231,24 @@ function assess(
   const notes: string[] = [];
 
   const sourceOnly = SOURCE_ONLY_ARCHES[arch];
-  const forArch = sourceOnly === undefined ? s.variants.filter((v) => v.arches.includes(arch)) : [];
+  const inRelease = s.variants.filter(
+    (v) => v.releases === undefined || v.releases.includes(release),
+  );
+  const forArch = sourceOnly === undefined ? inRelease.filter((v) => v.arches.includes(arch)) : [];
+  const otherReleases = s.variants
+    .filter((v) => v.arches.includes(arch) && !inRelease.includes(v))
+    .flatMap((v) => v.releases ?? []);
   if (sourceOnly !== undefined) {
     add(
       'ERR_FERRY_VARIANT_SOURCE_ONLY',
       `${name} publishes no wheels for ${sourceOnly} (linux ${arch}): source builds only`,
       `Build ${name} from source for ${arch} (or use a vendor's ${sourceOnly} build) and bundle that wheel with --find-links.`,
+    );
+  } else if (forArch.length === 0 && otherReleases.length > 0) {
+    add(
+      'ERR_FERRY_VARIANT_UNPUBLISHED',
+      `${name} ${release} publishes no wheels for linux ${arch}`,
+      `${name} releases with linux ${arch} wheels: ${[...new Set(otherReleases)].sort(newerFirst).join(', ')} (--framework-version).`,
     );
   } else if (forArch.length === 0) {
     add(
@@ -304,19 +323,25 @@ function assess(
       );
     } else if (gpuVariants.length === 0) {
       chosen = cpuVariant;
-      notes.push(`${name} publishes only CPU wheels for linux ${arch}: chose the CPU build.`);
+      notes.push(
+        `ferry's table has no CUDA build of ${name} ${release} for linux ${arch}: chose the CPU build.`,
+      );
     } else {
       const supported = gpuVariants.filter(
         (v) =>
           cudaSupport(driver, v.cuda) === 'full' ||
           (opts.allowMinorVersionCompat && cudaSupport(driver, v.cuda) !== 'none'),
       );
-      chosen = supported.find(glibcOk);
+      // 'auto' takes the newest build the driver runs that fits glibc, libstdc++ and has
+      // kernels for every GPU the probe saw.
+      chosen = supported.find(
+        (v) => glibcOk(v) && buildProblems(v, name, release, profile, libc).length === 0,
+      );
       if (chosen === undefined) {
         chosen = cpuVariant;
         const why =
           supported.length > 0
-            ? `the CUDA builds the driver supports need a newer glibc than ${libc?.version}`
+            ? `the CUDA builds the driver supports do not fit the target (${buildProblems(supported[0] as FrameworkVariant, name, release, profile, libc)[0]?.problem ?? `they need a newer glibc than ${libc?.version}`})`
             : `${describeDriver(driver)} and the oldest ${name} ${release} CUDA build needs ${gpuVariants[gpuVariants.length - 1]?.cuda}`;
         notes.push(`No usable CUDA build: ${why}; chose the CPU build.`);
       }
@@ -326,7 +351,7 @@ function assess(
     if (gpuVariants.length === 0) {
       add(
         'ERR_FERRY_VARIANT_ARCH',
-        `${name} publishes only CPU wheels for linux ${arch}`,
+        `ferry's table has no CUDA build of ${name} ${release} for linux ${arch}, only the CPU build`,
         `Use --cuda cpu, or build ${name} with CUDA from source for ${arch}.`,
       );
     } else {
@@ -375,6 +400,14 @@ function assess(
       `Upgrade the target to glibc ≥ ${chosen.minGlibc} (e.g. openEuler 20.03 or later), or choose an older ${name} release.`,
     );
   }
+  if (chosen !== undefined) {
+    for (const p of buildProblems(chosen, name, release, profile, libc))
+      add(p.code, p.problem, p.fix);
+    if (chosen.minGlibcxx !== undefined && profile.libstdcxx?.glibcxx == null)
+      notes.push(
+        `${name} ${release} needs libstdc++ with GLIBCXX_${chosen.minGlibcxx} or newer; the target's is not known here (ferry probe records it; ferry doctor checks it on the target).`,
+      );
+  }
   if (problems.length > 0 || chosen === undefined || interp === undefined)
     return { problems, label };
 
@@ -382,10 +415,60 @@ function assess(
   const extras = chosen.extras ?? [];
   const project = chosen.project;
   const requirement = `${project}${extras.length > 0 ? `[${extras.join(',')}]` : ''}==${version}`;
-  const index = chosen.index === 'default' ? 'default' : (table.indexes[chosen.index] as string);
+  let index = chosen.index === 'default' ? 'default' : (table.indexes[chosen.index] as string);
+  // Is the release published for this target? The index's list (read at lock time or recorded)
+  // decides; an unreachable vendor index is replaced by the configured indexes when they hold
+  // the same build.
+  let file: string | undefined;
+  if (opts.availability !== undefined) {
+    const avail = opts.availability;
+    const list = listFor(avail, index, project);
+    const failed = index === 'default' ? undefined : avail.unreachable.get(index);
+    const wheels =
+      list === undefined ? [] : matchingWheels(list.files, project, version, interp.tags);
+    const configured = matchingWheels(
+      avail.configured.get(project) ?? [],
+      project,
+      version,
+      interp.tags,
+    );
+    if (failed !== undefined && configured.length > 0) {
+      notes.push(
+        `${index} could not be reached (${failed}); ${project}==${version} is taken from the configured indexes (${configured[0]}), which hold the same build.`,
+      );
+      index = 'default';
+      file = configured[0];
+    } else if (wheels.length > 0) {
+      file = wheels[0];
+      if (list?.origin === 'recorded' && failed !== undefined)
+        notes.push(
+          `using ${describeOrigin(list as NonNullable<typeof list>)}: ${index} unreachable (${failed}).`,
+        );
+    } else if (list !== undefined || failed !== undefined) {
+      const where = list === undefined ? index : describeOrigin(list);
+      return {
+        label,
+        problems: [
+          {
+            code: 'ERR_FERRY_VARIANT_UNPUBLISHED',
+            problem:
+              list === undefined
+                ? `${index} could not be reached (${failed}) and nothing is recorded for it; the configured indexes have no ${project}==${version} wheel for the target`
+                : `${where} has no ${project}==${version} wheel for the target (Python ${interp.version}, linux ${arch})`,
+            fix: `Choose another release (--framework-version), or give a mirror of ${index} with --index.`,
+          },
+        ],
+      };
+    } else {
+      notes.push(
+        `${index === 'default' ? 'The configured index' : index} was not checked for ${project}==${version}: the pin follows ferry's table.`,
+      );
+    }
+  }
   // The series' notes are about its CUDA builds (vendor indexes, nvidia-* wheels, which
   // release has which CUDA): a CPU build gets none of them.
   if (chosen.cuda !== 'cpu') notes.unshift(...s.cudaNotes);
+  notes.push(...(chosen.notes ?? []));
   if (
     s.framework === 'torch' &&
     chosen.cuda === 'cpu' &&
@@ -409,6 +492,7 @@ function assess(
       python: interpreterVersion(interp).join('.'),
       notes,
       from: chosen.from,
+      ...(file === undefined ? {} : { file }),
     },
   };
 }
@@ -504,27 +588,43 @@ export function chooseVariant(
   const name = FRAMEWORK_DISPLAY[framework];
   // --cuda auto with a driver and no release named: prefer the newest release that has a CUDA
   // build this driver runs over the newest release's CPU build.
+  // Without a release named, every release of every series is a candidate, newest first
+  // (a build may be missing from the newest release: Paddle 3.3 has no aarch64 wheels).
+  const candidates: [FrameworkSeries, string][] = series.flatMap((s) =>
+    release !== undefined
+      ? [[s, release] as [FrameworkSeries, string]]
+      : [...s.versions].sort(newerFirst).map((r) => [s, r] as [FrameworkSeries, string]),
+  );
+  const newest = candidates[0]?.[1];
+  const olderNote = (choice: VariantChoice, what: string): VariantChoice =>
+    choice.version.split('+')[0] === newest || newest === undefined
+      ? choice
+      : {
+          ...choice,
+          notes: [
+            `${name} ${newest} has no ${what} for this target; chose ${choice.version.split('+')[0]}, the newest release that has one.`,
+            ...choice.notes,
+          ],
+        };
   if (
     opts.cuda.trim().toLowerCase() === 'auto' &&
     release === undefined &&
     opts.profile.nvidia.driverVersion !== null
   ) {
-    for (const [n, s] of series.entries()) {
-      const choice = assess(s, s.defaultVersion, opts, table).choice;
+    for (const [s, r] of candidates) {
+      const choice = assess(s, r, opts, table).choice;
       if (choice === undefined || choice.cuda === 'cpu') continue;
-      if (n === 0) return choice;
-      const newest = series[0] as FrameworkSeries;
-      const why = `${name} ${newest.defaultVersion} has no CUDA build for this target; chose the newest release that has one.`;
-      return { ...choice, notes: [why, ...choice.notes] };
+      return olderNote(choice, 'CUDA build');
     }
   }
   const failed: Assessment[] = [];
   const fallbackWorthy = (a: Assessment) =>
     a.problems.filter((p) => FALLBACK_CODES.has(p.code)).length;
-  for (const s of series) {
-    const a = assess(s, release ?? s.defaultVersion, opts, table);
+  for (const [s, r] of candidates) {
+    const a = assess(s, r, opts, table);
     // Reached only when every newer release misfits on Python, glibc or a missing build.
-    if (a.choice !== undefined) return a.choice;
+    if (a.choice !== undefined)
+      return release === undefined ? olderNote(a.choice, 'build') : a.choice;
     failed.push(a);
     // A release that fails only for reasons an older one shares (driver, arch, AVX, musl):
     // older releases are not worth trying.

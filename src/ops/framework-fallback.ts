@@ -6,6 +6,7 @@
  */
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
+import type { Availability } from '../frameworks/availability.js';
 import { chooseFramework, type FrameworkRequest } from '../frameworks/framework-request.js';
 import { loadFrameworkTable } from '../frameworks/table.js';
 import type { VariantChoice } from '../frameworks/variants.js';
@@ -13,6 +14,7 @@ import type { SettledTarget } from '../host/target-spec.js';
 import type { RequirementsFileResult } from '../resolver/requirements-file.js';
 import { parseRequirement } from '../standards/requirement.js';
 import { compareVersions, parseVersion } from '../standards/version.js';
+import type { AvailabilityDiscovery } from './framework-availability.js';
 import { userPinsProject, vendorIndexError } from './framework-messages.js';
 
 /** An index pinned to one project for one lock (e.g. --framework's vendor index). */
@@ -36,6 +38,11 @@ export interface FrameworkLockOptions {
   /** --index-for values: a project the user pinned keeps that index over the table's. */
   readonly indexFor: readonly string[];
   readonly events?: EventSink;
+  /**
+   * Reads which releases the chosen build's index holds (and what the configured indexes hold
+   * when it cannot be reached); without it the recorded availability decides.
+   */
+  readonly discovery?: AvailabilityDiscovery;
 }
 
 /**
@@ -48,12 +55,14 @@ export async function lockFramework<T>(
   options: FrameworkLockOptions,
   attempt: LockAttempt<T>,
 ): Promise<T> {
-  const { request, targets, base, events } = options;
-  const first = chooseForTargets(request, targets);
+  const { request, targets, base, events, discovery } = options;
+  const first = await chooseDiscovered(request, targets, discovery);
+  const availability = discovery?.availability;
   const releases = request.version === undefined ? olderReleases(first) : [first.version];
   const said = new Set<string>();
   for (const [i, release] of releases.entries()) {
-    const choice = i === 0 ? first : chooseForTargets({ ...request, version: release }, targets);
+    const choice =
+      i === 0 ? first : chooseForTargets({ ...request, version: release }, targets, availability);
     const { reqs, pins: vendorPins } = withFramework(base, choice, request.framework);
     // Each note once, however many releases are tried.
     for (const note of choice.notes.filter((n) => !said.has(n))) {
@@ -88,12 +97,31 @@ function hasNoWheel(error: unknown, choice: VariantChoice): boolean {
   );
 }
 
+/**
+ * Chooses, reads the chosen build's index, and chooses again until nothing new is learnt: the
+ * pin then names a release the index (or, when it is unreachable, the recorded availability or
+ * the configured indexes) holds for the target.
+ */
+async function chooseDiscovered(
+  request: FrameworkRequest,
+  targets: readonly SettledTarget[],
+  discovery: AvailabilityDiscovery | undefined,
+): Promise<VariantChoice> {
+  if (discovery === undefined) return chooseForTargets(request, targets);
+  // Each round reads one more (index, project); the table names a handful of indexes per project.
+  for (let round = 0; ; round++) {
+    const choice = chooseForTargets(request, targets, discovery.availability);
+    if (round > 32 || !(await discovery.learn(choice.index, choice.project))) return choice;
+  }
+}
+
 /** One build for every target, or a refusal naming the builds they would need. */
 export function chooseForTargets(
   request: FrameworkRequest,
   targets: readonly SettledTarget[],
+  availability?: Availability,
 ): VariantChoice {
-  const choices = targets.map((s) => chooseFramework(request, s.target, s.profile));
+  const choices = targets.map((s) => chooseFramework(request, s.target, s.profile, availability));
   const builds = [...new Set(choices.map((c) => c.requirement))];
   if (builds.length > 1) {
     throw new FerryError(

@@ -108,17 +108,17 @@ const choices: Ok[] = [
     host: 'rhel9-580-py312',
     framework: 'torch',
     cuda: 'auto',
-    requirement: 'torch==2.8.0+cu129',
-    index: `${TORCH}cu129`,
-    chosenCuda: '12.9',
+    requirement: 'torch==2.15.0+cu130',
+    index: `${TORCH}cu130`,
+    chosenCuda: '13.0',
   },
   {
     host: 'rhel9-580-py312',
     framework: 'tensorflow',
     cuda: 'auto',
-    requirement: 'tensorflow[and-cuda]==2.17.1',
+    requirement: 'tensorflow[and-cuda]==2.21.0',
     index: 'default',
-    chosenCuda: '12.3',
+    chosenCuda: '12.5',
   },
   {
     host: 'cpu-only-py39',
@@ -151,7 +151,8 @@ const choices: Ok[] = [
     host: 'cpu-only-py39',
     framework: 'tensorflow',
     cuda: 'cpu',
-    requirement: 'tensorflow-cpu==2.17.1',
+    requirement: 'tensorflow-cpu==2.20.0',
+    note: 'TensorFlow 2.21.0 has no build for this target',
     index: 'default',
     chosenCuda: 'cpu',
   },
@@ -159,7 +160,8 @@ const choices: Ok[] = [
     host: 'kylin-v10-aarch64-py39',
     framework: 'paddle',
     cuda: 'auto',
-    requirement: 'paddlepaddle==3.3.1',
+    // PyPI has paddlepaddle aarch64 wheels only for 3.0.0–3.2.2.
+    requirement: 'paddlepaddle==3.2.2',
     index: 'default',
     chosenCuda: 'cpu',
     python: '3.9',
@@ -186,7 +188,7 @@ const choices: Ok[] = [
     host: 'centos7-520-py39',
     framework: 'torch',
     cuda: 'auto',
-    requirement: 'torch==2.4.1+cu118',
+    requirement: 'torch==2.6.0+cu118',
     index: `${TORCH}cu118`,
     chosenCuda: '11.8',
   },
@@ -203,9 +205,10 @@ const choices: Ok[] = [
     host: 'fedora-545-py313',
     framework: 'paddle',
     cuda: 'auto',
+    // Paddle 3 has no stable cu123 build: driver 545 (CUDA ≤ 12.3) gets the cu118 build.
     requirement: 'paddlepaddle-gpu==3.3.1',
-    index: `${PADDLE}cu123/`,
-    chosenCuda: '12.3',
+    index: `${PADDLE}cu118/`,
+    chosenCuda: '11.8',
     python: '3.13',
   },
   {
@@ -240,10 +243,10 @@ const choices: Ok[] = [
     host: 'openeuler2003-aarch64-gpu-py39',
     framework: 'paddle',
     cuda: 'auto',
-    requirement: 'paddlepaddle==3.3.1',
+    requirement: 'paddlepaddle==3.2.2',
     index: 'default',
     chosenCuda: 'cpu',
-    note: 'PaddlePaddle publishes only CPU wheels for linux aarch64',
+    note: "ferry's table has no CUDA build of PaddlePaddle 3.2.2 for linux aarch64",
   },
 ];
 
@@ -296,7 +299,8 @@ const refusals: Refusal[] = [
     framework: 'paddle',
     cuda: '11.8',
     code: 'ERR_FERRY_VARIANT_ARCH',
-    message: 'PaddlePaddle publishes only CPU wheels for linux aarch64',
+    message:
+      "ferry's table has no CUDA build of PaddlePaddle 3.2.2 for linux aarch64, only the CPU build",
     hint: /--cuda cpu/,
   },
   {
@@ -363,8 +367,7 @@ const refusals: Refusal[] = [
     cuda: '11.2',
     version: '3.2.0',
     code: 'ERR_FERRY_VARIANT_UNKNOWN',
-    message:
-      'PaddlePaddle 3.2.0 has no CUDA 11.2 build (builds: 13.0, 12.9, 12.6, 12.3, 11.8, cpu)',
+    message: 'PaddlePaddle 3.2.0 has no CUDA 11.2 build (builds: 12.9, 12.6, 11.8, cpu)',
   },
   {
     host: 'rhel9-580-py312',
@@ -457,7 +460,7 @@ describe('refusals: every reason at once, hints that work', () => {
         ]);
         assert.match(e.message, /2 reasons/);
         assert.match(e.message, /Python 3\.7\.9/);
-        assert.match(e.message, /only CPU wheels for linux aarch64/);
+        assert.match(e.message, /no CUDA build of PaddlePaddle \S+ for linux aarch64/);
         for (const p of problems) assert.ok(e.message.includes(`fix: ${p.fix}`), e.message);
         return true;
       },

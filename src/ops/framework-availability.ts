@@ -1,0 +1,119 @@
+/**
+ * `--framework`: which releases of the chosen build exist, read from the build's own index
+ * through the index client (so pip's configuration, TLS, proxies and the HTTP page cache
+ * apply), and what the configured indexes (pip's, find-links included) hold of the same
+ * project. An index that cannot be reached is named, and the recorded availability
+ * (data/framework-availability.json) stands in for it (src/frameworks/availability.ts).
+ */
+import { FerryError } from '../core/errors.js';
+import type { EventSink } from '../core/events.js';
+import { redactUrl } from '../core/redact.js';
+import {
+  type Availability,
+  availabilityKey,
+  type ProjectFiles,
+  recordedAvailability,
+} from '../frameworks/availability.js';
+import { IndexClient } from '../index/client.js';
+import type { IndexConfig } from '../index/index-config.js';
+import type { NetSettings } from '../net/settings.js';
+
+/** Reads the wheel file names a project has on one index ('default': the configured ones). */
+export type ListFiles = (index: string, project: string) => Promise<readonly string[]>;
+
+export interface DiscoverOptions {
+  /** pip's configured indexes and find-links, with no vendor pins. */
+  readonly configured: () => Promise<IndexConfig>;
+  readonly cacheDir?: string;
+  readonly net?: NetSettings;
+  readonly maxPageBytes?: number;
+}
+
+/** A ListFiles over the index client: a vendor URL alone, or the configured indexes. */
+export function indexListFiles(options: DiscoverOptions): ListFiles {
+  let configured: Promise<IndexConfig> | undefined;
+  return async (index, project) => {
+    if (index === 'default' && configured === undefined) configured = options.configured();
+    const settings: IndexConfig =
+      index === 'default' && configured !== undefined
+        ? await configured
+        : {
+            indexes: [
+              { name: 'framework', url: index, fallbacks: [], explicit: false, origin: 'table' },
+            ],
+            findLinks: [],
+            pins: {},
+            strategy: 'first-index',
+            sources: [`${redactUrl(index)} from ferry's framework table`],
+          };
+    const client = new IndexClient({
+      settings,
+      ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+      ...(options.net === undefined ? {} : { net: options.net }),
+      ...(options.maxPageBytes === undefined ? {} : { maxPageBytes: options.maxPageBytes }),
+    });
+    const page = await client.getProject(project);
+    return (page?.files ?? []).map((f) => f.filename).filter((f) => f.endsWith('.whl'));
+  };
+}
+
+/** Errors that mean "could not be reached", not "the index answered that it has nothing". */
+function unreachable(error: unknown): string | undefined {
+  if (!(error instanceof FerryError)) return undefined;
+  if (error.code !== 'ERR_FERRY_INDEX_UNREACHABLE' && error.code !== 'ERR_FERRY_HTTP_STATUS')
+    return undefined;
+  return error.message;
+}
+
+/**
+ * Availability that grows as the chooser names indexes: each (index, project) is read once.
+ * What could not be read keeps its recorded list, if there is one, and is said once.
+ */
+export class AvailabilityDiscovery {
+  readonly #list: ListFiles;
+  readonly #events: EventSink | undefined;
+  readonly #lists = new Map<string, ProjectFiles>();
+  readonly #unreachable = new Map<string, string>();
+  readonly #configured = new Map<string, readonly string[]>();
+  readonly #recorded = recordedAvailability();
+  readonly #asked = new Set<string>();
+
+  constructor(list: ListFiles, events?: EventSink) {
+    this.#list = list;
+    this.#events = events;
+  }
+
+  get availability(): Availability {
+    return { lists: this.#lists, unreachable: this.#unreachable, configured: this.#configured };
+  }
+
+  /** Reads what is not yet known for the index and project; true when something was learnt. */
+  async learn(index: string, project: string): Promise<boolean> {
+    const key = availabilityKey(index, project);
+    if (this.#asked.has(key)) return false;
+    this.#asked.add(key);
+    try {
+      const files = await this.#list(index, project);
+      this.#lists.set(key, { index, project, files, origin: 'index' });
+      if (index === 'default') this.#configured.set(project, files);
+      return true;
+    } catch (error) {
+      const why = unreachable(error);
+      if (why === undefined) throw error;
+      this.#unreachable.set(index, why);
+      const recorded = this.#recorded.lists.get(key);
+      if (recorded !== undefined) this.#lists.set(key, recorded);
+      this.#events?.({
+        type: 'warning',
+        code: 'W_FERRY_VARIANT_INDEX_UNREACHABLE',
+        message:
+          recorded === undefined
+            ? `${redactUrl(index)} could not be reached (${why}); nothing is recorded for ${project} there, so the configured indexes are searched for the same build`
+            : `using availability recorded on ${recorded.recorded} for ${redactUrl(index)}: ${why}`,
+      });
+      // The configured indexes may hold the same build (a find-links folder, a mirror).
+      if (index !== 'default') await this.learn('default', project);
+      return true;
+    }
+  }
+}
