@@ -35,6 +35,7 @@ export const RESOLVE_OPTIONS = {
   cuda: { type: 'string' },
   driver: { type: 'string' },
   'cache-dir': { type: 'string' },
+  refresh: { type: 'boolean' },
   'allow-sdist': { type: 'string', multiple: true },
   exclude: { type: 'string', multiple: true },
   override: { type: 'string', multiple: true },
@@ -53,6 +54,8 @@ export const RESOLVE_HELP = `What to resolve:
       --cuda auto|cpu|X.Y    CUDA build (default cpu; auto = newest the target's driver runs)
       --driver VERSION       the target's NVIDIA driver, when no probed profile says it
       --cache-dir DIR        download and metadata cache (default $FERRY_CACHE_DIR or ~/.cache/ferry)
+      --refresh              ask the index about every page again, even one its Cache-Control
+                             still calls fresh (a page it has not changed costs a 304, no body)
       --allow-sdist NAME     carry NAME's source distribution when a version has no wheel for the
                              target, with its build requirements, to be built on the target
                              (repeatable; :all: for every project; wheels are still preferred)
@@ -123,6 +126,7 @@ export async function resolveFromArgs(
     prereleases: resolution.pre,
     allowSdist,
     cacheDir: str(args.values['cache-dir']) ?? defaultCacheDir(),
+    ...(args.values.refresh === true ? { refresh: true } : {}),
     formats: resolution.formats,
     net,
     ...(maxPageBytes === undefined ? {} : { maxPageBytes }),

@@ -9,7 +9,7 @@
  * URL's credentials are never written to disk; the stored URL is the final, credential-free one.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../store/index.js';
 import type { FetchResult } from './http.js';
@@ -74,11 +74,21 @@ export class PageCache {
     };
   }
 
-  /** Stores a 200 answer (unless no-store); returns what was stored. */
+  /** Stores a 200 answer (unless no-store, or nothing about it could be reused). */
   async store(url: string, accept: string, response: FetchResult<string>): Promise<void> {
     const maxAge = freshnessOf(response.cache?.cacheControl);
     const path = this.#path(url, accept);
-    if (maxAge === undefined) return;
+    // A page that is never fresh and carries no validator can never spare a request or a
+    // body: keeping it would only cost a write now and a read before every later request
+    // (megabytes for a big project, from an index that sends no caching headers at all).
+    const useless =
+      maxAge === 0 &&
+      response.cache?.etag === undefined &&
+      response.cache?.lastModified === undefined;
+    if (maxAge === undefined || useless) {
+      await unlink(path).catch(() => {});
+      return;
+    }
     const page: CachedPage = {
       url: response.url,
       contentType: response.contentType,

@@ -81,6 +81,8 @@ export interface LockRequest {
   readonly allowSdist: readonly string[];
   /** The download and metadata cache folder. */
   readonly cacheDir: string;
+  /** `--refresh`: revalidate every cached index page, even one within its max-age. */
+  readonly refresh?: boolean;
   readonly formats?: FormatPolicy;
   readonly net?: NetSettings;
   readonly maxPageBytes?: number;
@@ -121,6 +123,7 @@ export async function lock(request: LockRequest): Promise<LockOutcome> {
     const client = new IndexClient({
       settings,
       cacheDir: cache.dir,
+      ...(request.refresh === true ? { refresh: true } : {}),
       ...(request.events ? { events: request.events } : {}),
       ...(request.formats === undefined ? {} : { formats: request.formats }),
       ...(request.net === undefined ? {} : { net: request.net }),

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -105,6 +105,31 @@ describe('index pages: HTTP caching (Cache-Control max-age, ETag → 304, --refr
       assert.equal(never.requests[1]?.['if-none-match'], undefined, 'nothing was stored');
     } finally {
       await never.close();
+    }
+  });
+
+  it('a page with no freshness and no validator is not kept (nor read back before each request)', async () => {
+    const requests: number[] = [];
+    const server = createServer((_req, res) => {
+      requests.push(1);
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(PAGE);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/simple/`;
+      const cacheDir = join(dir, 'no-headers');
+      for (let i = 0; i < 2; i++) {
+        const client = new IndexClient({ settings: settingsFor(url), http: fast, cacheDir });
+        assert.deepEqual(
+          (await client.getProject('demo'))?.files.map((f) => f.filename),
+          [WHEEL],
+        );
+      }
+      assert.equal(requests.length, 2, 'asked every run');
+      assert.equal(existsSync(join(cacheDir, 'pages')), false, 'nothing was written');
+    } finally {
+      await new Promise((r) => server.close(r));
     }
   });
 
