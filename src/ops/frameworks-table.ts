@@ -4,6 +4,7 @@
  * for docs/frameworks.md, whose table section is generated from these rows so that the doc
  * cannot drift from the JSON (scripts/docs-frameworks.ts; test/docs/frameworks-doc.test.ts).
  */
+import { FerryError } from '../core/errors.js';
 import {
   CUDA_MINOR_COMPAT_FLOOR,
   cudaMajor,
@@ -16,6 +17,7 @@ import {
   type FrameworkName,
   type FrameworkTable,
   normalizeFramework,
+  parseFrameworkTable,
 } from '../frameworks/table.js';
 import { compareVersions } from '../standards/version.js';
 
@@ -220,4 +222,23 @@ export function replaceGeneratedSection(doc: string, generated: string): string 
   const end = doc.indexOf(GENERATED_END);
   if (begin < 0 || end < begin) return undefined;
   return `${doc.slice(0, begin + GENERATED_BEGIN.length)}\n${generated}\n${doc.slice(end)}`;
+}
+
+/**
+ * docs/frameworks.md with its generated section rewritten from the table's JSON text (read
+ * directly, not through FERRY_FRAMEWORKS: the doc describes ferry's own table).
+ */
+export function generatedFrameworksDoc(doc: string, tableJson: string): string {
+  const rows = frameworkBuildRows(parseFrameworkTable(tableJson, 'data/frameworks.json'));
+  const next = replaceGeneratedSection(doc, frameworksMarkdown(rows));
+  if (next === undefined) {
+    throw new FerryError(
+      'ERR_FERRY_DATA_INVALID',
+      `docs/frameworks.md has no generated section (the lines "${GENERATED_BEGIN}" and "${GENERATED_END}")`,
+      {
+        hint: 'Put the two marker lines back where the table belongs, then run npm run docs:frameworks.',
+      },
+    );
+  }
+  return next;
 }
