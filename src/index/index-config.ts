@@ -158,6 +158,64 @@ export function loadMirrorPresets(): MirrorPreset[] {
   }));
 }
 
+/** A mirror of a vendor index (PyTorch's wheel index...), from data/mirrors.json `vendorMirrors`. */
+export interface VendorMirror {
+  readonly name: string;
+  /** The vendor URL prefix it mirrors; the rest of a vendor index URL (/cu118) is kept. */
+  readonly upstream: string;
+  readonly url: string;
+  /** 'index': PEP 503, for --index NAME=URL; 'find-links': a folder of files, for --find-links. */
+  readonly layout: 'index' | 'find-links';
+  readonly title: string;
+  /** The mirror's own documentation. */
+  readonly source: string;
+  readonly note?: string;
+}
+
+const vendorMirrorSchema = z.object({
+  upstream: z.string().url(),
+  url: z.string().url(),
+  layout: z.enum(['index', 'find-links']),
+  title: z.string(),
+  source: z.string().url(),
+  note: z.string().optional(),
+});
+
+export function loadVendorMirrors(): VendorMirror[] {
+  const url = existsSync(MIRRORS_FILE)
+    ? MIRRORS_FILE
+    : new URL('../../../data/mirrors.json', import.meta.url);
+  const text = embeddedAsset('data/mirrors.json') ?? readFileSync(url, 'utf8');
+  const raw = z
+    .object({ vendorMirrors: z.record(z.string(), vendorMirrorSchema).optional() })
+    .parse(JSON.parse(text));
+  return Object.entries(raw.vendorMirrors ?? {}).map(([name, m]) => ({
+    name,
+    upstream: m.upstream,
+    url: m.url,
+    layout: m.layout,
+    title: m.title,
+    source: m.source,
+    ...(m.note === undefined ? {} : { note: m.note }),
+  }));
+}
+
+/** The mirrors of one vendor index URL, each with the URL that stands for it there. */
+export function vendorMirrorsOf(
+  indexUrl: string,
+  mirrors: readonly VendorMirror[] = loadVendorMirrors(),
+): { mirror: VendorMirror; url: string }[] {
+  const trim = (u: string) => u.replace(/\/+$/, '');
+  const found: { mirror: VendorMirror; url: string }[] = [];
+  for (const mirror of mirrors) {
+    const upstream = trim(mirror.upstream);
+    const index = trim(indexUrl);
+    if (index === upstream || index.startsWith(`${upstream}/`))
+      found.push({ mirror, url: `${trim(mirror.url)}${index.slice(upstream.length)}` });
+  }
+  return found;
+}
+
 export interface SettleIndexesOptions {
   /** From loadIndexSettings (pip.conf, PIP_*, --index-url/--extra-index-url/--find-links). */
   readonly pip: IndexSettings;

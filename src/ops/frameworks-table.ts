@@ -19,6 +19,7 @@ import {
   normalizeFramework,
   parseFrameworkTable,
 } from '../frameworks/table.js';
+import { loadVendorMirrors, vendorMirrorsOf } from '../index/index-config.js';
 import { compareVersions } from '../standards/version.js';
 
 /** One build of one release series, and what it asks of a target. */
@@ -54,6 +55,13 @@ export interface FrameworkBuildRow {
   } | null;
   readonly constraints: readonly string[];
   readonly source: string;
+  /** Mirrors of the build's vendor index (data/mirrors.json), with the URL for this build. */
+  readonly mirrors: readonly {
+    readonly name: string;
+    readonly url: string;
+    readonly layout: 'index' | 'find-links';
+    readonly source: string;
+  }[];
 }
 
 /** The optional per-build fields of a table row that this listing shows. */
@@ -68,6 +76,7 @@ const newerFirst = (a: string, b: string): number => compareVersions(b, a);
 
 /** The table as build rows: frameworks in table order, series newest first, CPU build first. */
 export function frameworkBuildRows(table: FrameworkTable, framework?: string): FrameworkBuildRow[] {
+  const mirrors = loadVendorMirrors();
   const only = framework === undefined ? undefined : normalizeFramework(framework);
   const order = [...new Set(table.series.map((s) => s.framework))];
   const series = table.series
@@ -95,6 +104,7 @@ export function frameworkBuildRows(table: FrameworkTable, framework?: string): F
       const toolkit = gpu ? toolkitCapabilityRange(v.cuda) : undefined;
       const capabilities =
         v.capabilities ?? (toolkit && { ...toolkit, from: `the CUDA ${v.cuda} toolkit's range` });
+      const indexUrl = v.index === 'default' ? null : (table.indexes[v.index] ?? null);
       const extras = v.extras?.length ? `[${v.extras.join(',')}]` : '';
       rows.push({
         framework: s.framework,
@@ -123,6 +133,15 @@ export function frameworkBuildRows(table: FrameworkTable, framework?: string): F
         computeCapabilities: capabilities ?? null,
         constraints: s.constraints.map((c) => c.requirement),
         source: v.from,
+        mirrors:
+          indexUrl === null
+            ? []
+            : vendorMirrorsOf(indexUrl, mirrors).map((m) => ({
+                name: m.mirror.name,
+                url: m.url,
+                layout: m.mirror.layout,
+                source: m.mirror.source,
+              })),
       });
     }
   }
@@ -170,6 +189,10 @@ export function frameworksText(rows: readonly FrameworkBuildRow[]): string {
       `         index ${row.index.name}${row.index.url === null ? " (pip's configured index)" : ` ${row.index.url}`}`,
       `         ${floors.join('; ')}`,
       `         source: ${row.source}`,
+      ...row.mirrors.map(
+        (m) =>
+          `         mirror ${m.name}: ${m.layout === 'index' ? `--index ${row.index.name}=${m.url}` : `--find-links ${m.url}/`} (${m.source})`,
+      ),
     );
   }
   return lines.join('\n');
