@@ -49,6 +49,21 @@ export interface NamedIndex {
   readonly explicit: boolean;
   /** Where it was defined, for --verbose. */
   readonly origin: string;
+  /** The URL of ferry's framework-table index this user index replaces (a mirror of it). */
+  readonly replaces?: string;
+}
+
+/**
+ * The URL the lock reads for a framework-table index URL: the user's mirror when one replaces
+ * it (`--index pytorch-cu118=URL`), else the table's own. Whatever reads a vendor index for
+ * --framework (which releases exist) must read it here, as the resolution does.
+ */
+export function effectiveTableIndexUrl(config: IndexConfig, tableUrl: string): string {
+  const trim = (u: string) => u.replace(/\/+$/, '');
+  return (
+    config.indexes.find((i) => i.replaces !== undefined && trim(i.replaces) === trim(tableUrl))
+      ?.url ?? tableUrl
+  );
 }
 
 export interface ExcludeNewer {
@@ -385,6 +400,7 @@ export async function settleIndexes(options: SettleIndexesOptions): Promise<Inde
       ...index,
       name: table.name,
       explicit: true,
+      replaces: table.url,
       origin: `${index.origin}, replacing ferry's framework index "${table.name}"`,
     };
   };

@@ -6,7 +6,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FerryError } from '../../src/core/errors.js';
-import { type SettleIo, settleIndexes, type TableIndex } from '../../src/index/index-config.js';
+import {
+  effectiveTableIndexUrl,
+  type SettleIo,
+  settleIndexes,
+  type TableIndex,
+} from '../../src/index/index-config.js';
 import type { IndexSettings } from '../../src/index/pip-config.js';
 
 const pip: IndexSettings = {
@@ -57,6 +62,15 @@ describe('framework-table indexes in settleIndexes', () => {
       ['default', 'https://main.example/simple', false],
     ]);
     assert.ok(c.sources.some((s) => /replaces ferry's framework index "pytorch-cu118"/.test(s)));
+    // What reads the vendor index for --framework reads the mirror instead.
+    assert.equal(
+      effectiveTableIndexUrl(c, 'https://vendor.example/whl/cu118/'),
+      'https://mirror.example/pytorch/whl/cu118',
+    );
+    assert.equal(
+      effectiveTableIndexUrl(c, 'https://vendor.example/whl/cu126'),
+      'https://vendor.example/whl/cu126',
+    );
   });
 
   it("the pin's older name (torch-cu118) is the same index", async () => {
