@@ -51,7 +51,8 @@ export const CUDA_DRIVER_TABLE: readonly CudaDriverRow[] = [
 /** Minor-version compatibility floor per CUDA major version (release notes, Table 2). */
 export const CUDA_MINOR_COMPAT_FLOOR: Readonly<Record<number, string>> = {
   11: '450.80.02',
-  12: '525',
+  // Table 2 gives 525.60.13 (not 525.xx in general) for CUDA 12.x minor-version compatibility.
+  12: '525.60.13',
   13: '580',
 };
 

@@ -9,9 +9,10 @@ import type { Target } from '../standards/target.js';
 import { targetTags } from '../standards/target.js';
 import { tryParseVersion } from '../standards/version.js';
 import { type Availability, recordedAvailability } from './availability.js';
+import { chooseVariant } from './choose.js';
 import { cudaBuildOf } from './cuda-variants.js';
 import { type FrameworkTable, loadFrameworkTable } from './table.js';
-import { chooseVariant, FLAGS_PROFILE_GENERATOR, type VariantChoice } from './variants.js';
+import { FLAGS_PROFILE_GENERATOR, type VariantChoice } from './variants.js';
 
 export interface FrameworkRequest {
   readonly framework: string;

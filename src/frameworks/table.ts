@@ -45,6 +45,11 @@ const seriesSchema = z.object({
   versions: z.array(z.string()).min(1),
   defaultVersion: z.string(),
   versionsFrom: z.string().optional(),
+  /**
+   * What taking this series costs when it is chosen because the target's Python is too old for
+   * every newer one (e.g. torch 1.13 for Python 3.7: no torch.compile, no later fixes).
+   */
+  oldPythonNote: z.string().optional(),
   python: z.object({ min: z.string(), max: z.string(), from: z.string() }),
   requiresAvx: z.object({ value: z.boolean(), from: z.string() }),
   constraints: z.array(z.object({ requirement: z.string(), why: z.string(), from: z.string() })),

@@ -16,7 +16,13 @@ import {
   type TargetProfile,
 } from '../host/profile.js';
 import { compareVersions } from '../standards/version.js';
-import { type Availability, describeOrigin, listFor, matchingWheels } from './availability.js';
+import {
+  type Availability,
+  describeOrigin,
+  listFor,
+  matchingWheels,
+  versionsWithWheels,
+} from './availability.js';
 import { buildProblems, type VariantProblem } from './build-checks.js';
 import {
   compareDottedVersions,
@@ -31,8 +37,6 @@ import {
   type FrameworkSeries,
   type FrameworkTable,
   type FrameworkVariant,
-  loadFrameworkTable,
-  normalizeFramework,
 } from './table.js';
 
 export interface ChooseVariantOptions {
@@ -103,7 +107,7 @@ export interface VariantAlternative {
  * so a target that fails on Python and on arch hears about both at once (validation collects
  * all problems, as pypa/packaging's metadata validation does).
  */
-interface Assessment {
+export interface Assessment {
   readonly choice?: VariantChoice;
   readonly problems: readonly VariantProblem[];
   /** 'PaddlePaddle 3.3.1 (CUDA 11.8 build)' */
@@ -111,7 +115,7 @@ interface Assessment {
 }
 
 /** Codes for which an older series is worth trying: it may support that Python, glibc or build. */
-const FALLBACK_CODES: ReadonlySet<ErrorCode> = new Set([
+export const FALLBACK_CODES: ReadonlySet<ErrorCode> = new Set([
   'ERR_FERRY_VARIANT_PYTHON',
   'ERR_FERRY_VARIANT_GLIBC',
   'ERR_FERRY_VARIANT_LIBSTDCXX',
@@ -132,9 +136,16 @@ function normalizeArch(arch: string): string {
   return a;
 }
 
-const newerFirst = (a: string, b: string): number => compareVersions(b, a);
+export const newerFirst = (a: string, b: string): number => compareVersions(b, a);
 
-function seriesFor(
+/** 'torch 2.13.0+cpu, 2.13.0, …' (newest first, at most eight), or 'nothing for the target'. */
+function describeVersions(project: string, versions: readonly string[]): string {
+  if (versions.length === 0) return `no ${project} wheel for the target`;
+  const sorted = [...versions].sort(newerFirst);
+  return `${project} ${sorted.slice(0, 8).join(', ')}${sorted.length > 8 ? ', …' : ''}`;
+}
+
+export function seriesFor(
   table: FrameworkTable,
   framework: FrameworkName,
   version: string | undefined,
@@ -156,13 +167,19 @@ function seriesFor(
 }
 
 /** The series of one framework, newest first. */
-function frameworkSeries(table: FrameworkTable, framework: FrameworkName): FrameworkSeries[] {
+export function frameworkSeries(
+  table: FrameworkTable,
+  framework: FrameworkName,
+): FrameworkSeries[] {
   return table.series
     .filter((s) => s.framework === framework)
     .sort((a, b) => newerFirst(a.defaultVersion, b.defaultVersion));
 }
 
-function pickInterpreter(profile: TargetProfile, wanted: string | undefined): ProfileInterpreter[] {
+export function pickInterpreter(
+  profile: TargetProfile,
+  wanted: string | undefined,
+): ProfileInterpreter[] {
   const all = [...profile.interpreters].sort((a, b) => Number(b.running) - Number(a.running));
   if (wanted === undefined) return all;
   const matching = all.filter(
@@ -199,7 +216,7 @@ function buildLabel(cuda: string): string {
  * How to get a Python in `min`–`max`: on a probed host, install it and probe again; for a preset
  * or target flags, install it and lock for it with --python (`suggest`, a version in range).
  */
-function pythonFix(
+export function pythonFix(
   range: { min: string; max: string; suggest: string },
   fromFlags: boolean,
   another: string | undefined,
@@ -212,7 +229,7 @@ function pythonFix(
     : `${install}, or choose another ${another} release.`;
 }
 
-function assess(
+export function assess(
   s: FrameworkSeries,
   release: string,
   opts: ChooseVariantOptions,
@@ -453,7 +470,7 @@ function assess(
             code: 'ERR_FERRY_VARIANT_UNPUBLISHED',
             problem:
               list === undefined
-                ? `${index} could not be reached (${failed}) and nothing is recorded for it; the configured indexes have no ${project}==${version} wheel for the target`
+                ? `${index} could not be reached (${failed}) and nothing is recorded for it; the configured indexes have no ${project}==${version} wheel for the target (configured indexes have: ${describeVersions(project, versionsWithWheels(avail.configured.get(project) ?? [], project, interp.tags))})`
                 : `${where} has no ${project}==${version} wheel for the target (Python ${interp.version}, linux ${arch})`,
             fix: `Choose another release (--framework-version), or give a mirror of ${index} with --index.`,
           },
@@ -495,186 +512,4 @@ function assess(
       ...(file === undefined ? {} : { file }),
     },
   };
-}
-
-/**
- * Builds of the framework that run on the target as it is, for hints: the series' default
- * release (and `release`, when one was asked for) with each of its builds, newest first.
- * Every entry was checked by the same assessment, so the flags it names do work.
- */
-export function workingAlternatives(
-  opts: ChooseVariantOptions,
-  table: FrameworkTable = loadFrameworkTable(),
-  release?: string,
-): VariantAlternative[] {
-  const framework = normalizeFramework(opts.framework);
-  const found: VariantAlternative[] = [];
-  for (const s of frameworkSeries(table, framework)) {
-    const releases = [
-      ...new Set([
-        ...(release !== undefined && s.versions.includes(release) ? [release] : []),
-        s.defaultVersion,
-      ]),
-    ];
-    const builds = [...new Set(s.variants.map((v) => v.cuda))].sort((a, b) =>
-      a === 'cpu' ? 1 : b === 'cpu' ? -1 : newerFirst(a, b),
-    );
-    for (const r of releases) {
-      for (const cuda of builds) {
-        const a = assess(s, r, { ...opts, cuda, version: r }, table);
-        if (a.choice !== undefined && a.choice.cuda === cuda)
-          found.push({
-            release: r,
-            cuda,
-            requirement: a.choice.requirement,
-            flags: `--framework-version ${r} --cuda ${cuda}`,
-          });
-      }
-    }
-  }
-  return found;
-}
-
-/** The alternatives worth naming for a request: up to two builds of the asked kind, then CPU. */
-function pickAlternatives(all: readonly VariantAlternative[], cuda: string): VariantAlternative[] {
-  // Builds of the asked CUDA version (from other releases) first, then the newest others.
-  const same = (a: VariantAlternative) => Number(a.cuda === cuda);
-  const gpu = all.filter((a) => a.cuda !== 'cpu').sort((a, b) => same(b) - same(a));
-  const cpu = all.filter((a) => a.cuda === 'cpu');
-  if (cuda === 'cpu') return cpu.slice(0, 2);
-  return [...gpu.slice(0, 2), ...cpu.slice(0, 1)];
-}
-
-function refusal(
-  name: string,
-  assessment: Assessment,
-  alternatives: readonly VariantAlternative[],
-): FerryError {
-  const problems = assessment.problems;
-  const works =
-    alternatives.length > 0
-      ? `Builds that run on this target as it is: ${alternatives.map((a) => `${a.flags} (${a.requirement})`).join('; ')}.`
-      : `No ${name} build in ferry's table runs on this target as it is.`;
-  const details = {
-    problems: problems.map((p) => ({ ...p })),
-    alternatives: alternatives.map((a) => ({ ...a })),
-  };
-  const only = problems[0] as VariantProblem;
-  if (problems.length === 1)
-    return new FerryError(only.code, only.problem, { hint: `${only.fix} ${works}`, details });
-  const list = problems.map((p, i) => `  ${i + 1}. ${p.problem}\n     fix: ${p.fix}`).join('\n');
-  return new FerryError(
-    only.code,
-    `${assessment.label} cannot be used on this target, for ${problems.length} reasons:\n${list}`,
-    {
-      hint:
-        alternatives.length > 0 ? works : `${works} Fix each problem above (every fix is needed).`,
-      details,
-    },
-  );
-}
-
-/**
- * Chooses the build of a framework that runs on the profiled target, or throws a FerryError
- * that lists every reason the asked build cannot run there (each with its fix) and names the
- * builds that do run there, if any.
- */
-export function chooseVariant(
-  opts: ChooseVariantOptions,
-  table: FrameworkTable = loadFrameworkTable(),
-): VariantChoice {
-  const framework = normalizeFramework(opts.framework);
-  const { series, release } = seriesFor(table, framework, opts.version);
-  const name = FRAMEWORK_DISPLAY[framework];
-  // --cuda auto with a driver and no release named: prefer the newest release that has a CUDA
-  // build this driver runs over the newest release's CPU build.
-  // Without a release named, every release of every series is a candidate, newest first
-  // (a build may be missing from the newest release: Paddle 3.3 has no aarch64 wheels).
-  const candidates: [FrameworkSeries, string][] = series.flatMap((s) =>
-    release !== undefined
-      ? [[s, release] as [FrameworkSeries, string]]
-      : [...s.versions].sort(newerFirst).map((r) => [s, r] as [FrameworkSeries, string]),
-  );
-  const newest = candidates[0]?.[1];
-  const olderNote = (choice: VariantChoice, what: string): VariantChoice =>
-    choice.version.split('+')[0] === newest || newest === undefined
-      ? choice
-      : {
-          ...choice,
-          notes: [
-            `${name} ${newest} has no ${what} for this target; chose ${choice.version.split('+')[0]}, the newest release that has one.`,
-            ...choice.notes,
-          ],
-        };
-  if (
-    opts.cuda.trim().toLowerCase() === 'auto' &&
-    release === undefined &&
-    opts.profile.nvidia.driverVersion !== null
-  ) {
-    for (const [s, r] of candidates) {
-      const choice = assess(s, r, opts, table).choice;
-      if (choice === undefined || choice.cuda === 'cpu') continue;
-      return olderNote(choice, 'CUDA build');
-    }
-  }
-  const failed: Assessment[] = [];
-  const fallbackWorthy = (a: Assessment) =>
-    a.problems.filter((p) => FALLBACK_CODES.has(p.code)).length;
-  for (const [s, r] of candidates) {
-    const a = assess(s, r, opts, table);
-    // Reached only when every newer release misfits on Python, glibc or a missing build.
-    if (a.choice !== undefined)
-      return release === undefined ? olderNote(a.choice, 'build') : a.choice;
-    failed.push(a);
-    // A release that fails only for reasons an older one shares (driver, arch, AVX, musl):
-    // older releases are not worth trying.
-    if (fallbackWorthy(a) === 0) break;
-  }
-  if (failed.length === 0) {
-    throw new FerryError('ERR_FERRY_VARIANT_UNKNOWN', `ferry's variant table has no ${name} rows`, {
-      hint: 'Add rows to data/frameworks.json.',
-    });
-  }
-  // Report the release closest to fitting: fewest release-specific misfits, newest on a tie.
-  const reported = failed.reduce((best, a) =>
-    fallbackWorthy(a) < fallbackWorthy(best) ? a : best,
-  );
-  let problems = reported.problems;
-  // When no release at all supports the target's Python, say so once, with every range.
-  const noPython =
-    series.length > 1 &&
-    series.every((s) =>
-      assess(s, s.defaultVersion, { ...opts, cuda: 'auto' }, table).problems.some(
-        (p) => p.code === 'ERR_FERRY_VARIANT_PYTHON',
-      ),
-    );
-  if (noPython) {
-    const ranges = series.map((s) => `${s.series}: ${s.python.min}–${s.python.max}`).join(', ');
-    const seen =
-      pickInterpreter(opts.profile, opts.python)
-        .map((i) => i.version)
-        .join(', ') || 'none';
-    const range = {
-      min: series.map((s) => s.python.min).sort(compareVersions)[0] as string,
-      max: series.map((s) => s.python.max).sort(newerFirst)[0] as string,
-      // The oldest Python the newest release supports: older releases mostly do too.
-      suggest: (series[0] as FrameworkSeries).python.min,
-    };
-    const fromFlags = opts.profile.generator === FLAGS_PROFILE_GENERATOR;
-    problems = problems.map((p) =>
-      p.code === 'ERR_FERRY_VARIANT_PYTHON'
-        ? {
-            code: p.code,
-            problem: `no ${name} release in ferry's table supports the target's Python ${seen} (${ranges})`,
-            fix: pythonFix(range, fromFlags, undefined),
-          }
-        : p,
-    );
-  }
-  const asked = opts.cuda.trim().toLowerCase();
-  const alternatives = pickAlternatives(
-    workingAlternatives(opts, table, release),
-    asked === 'cpu' || asked === 'auto' ? asked : normalizeCuda(asked),
-  );
-  throw refusal(name, { ...reported, problems }, alternatives);
 }

@@ -27,6 +27,8 @@ export interface DiscoverOptions {
   readonly cacheDir?: string;
   readonly net?: NetSettings;
   readonly maxPageBytes?: number;
+  /** Reads a table index from another URL (a mirror of it, or a test's local index). */
+  readonly redirect?: (index: string) => string | undefined;
 }
 
 /** A ListFiles over the index client: a vendor URL alone, or the configured indexes. */
@@ -39,7 +41,13 @@ export function indexListFiles(options: DiscoverOptions): ListFiles {
         ? await configured
         : {
             indexes: [
-              { name: 'framework', url: index, fallbacks: [], explicit: false, origin: 'table' },
+              {
+                name: 'framework',
+                url: options.redirect?.(index) ?? index,
+                fallbacks: [],
+                explicit: false,
+                origin: 'table',
+              },
             ],
             findLinks: [],
             pins: {},

@@ -44,6 +44,11 @@ describe('CUDA driver table', () => {
     assert.equal(cudaSupport('520.61.05', '12.0'), 'none');
     assert.equal(cudaSupport('580.65.06', '13.0'), 'full');
   });
+  it('the CUDA 12 minor-version compatibility floor is 525.60.13, not any 525 driver', () => {
+    assert.equal(cudaSupport('525.60.13', '12.6'), 'minor-version-compat');
+    assert.equal(cudaSupport('525.0', '12.6'), 'none');
+    assert.equal(cudaSupport('525.53', '12.1'), 'none');
+  });
   it('compares driver versions numerically', () => {
     assert.ok(compareDottedVersions('470.82.01', '470.9') > 0);
     assert.equal(compareDottedVersions('525', '525.0.0'), 0);

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { FerryError } from '../../src/core/errors.js';
+import { chooseVariant } from '../../src/frameworks/choose.js';
 import { frameworkForPin } from '../../src/frameworks/framework-request.js';
 import { loadFrameworkTable } from '../../src/frameworks/table.js';
-import { chooseVariant } from '../../src/frameworks/variants.js';
 import { parseTargetProfile, type TargetProfile } from '../../src/host/profile.js';
 import { parseRequirement } from '../../src/standards/requirement.js';
 
@@ -152,7 +152,7 @@ const choices: Ok[] = [
     framework: 'tensorflow',
     cuda: 'cpu',
     requirement: 'tensorflow-cpu==2.20.0',
-    note: 'TensorFlow 2.21.0 has no build for this target',
+    note: 'Python 3.9 is older than TensorFlow 2.21.0 supports',
     index: 'default',
     chosenCuda: 'cpu',
   },
