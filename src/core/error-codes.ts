@@ -102,6 +102,7 @@ export const ERROR_CODES = {
   ERR_FERRY_VARIANT_LIBSTDCXX: 'resolution',
   ERR_FERRY_VARIANT_NO_KERNELS: 'resolution',
   ERR_FERRY_VARIANT_UNPUBLISHED: 'resolution',
+  ERR_FERRY_VARIANT_ACCELERATOR: 'resolution',
 
   // An index or download location did not answer usefully.
   ERR_FERRY_INDEX_UNREACHABLE: 'network',

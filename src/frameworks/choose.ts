@@ -17,6 +17,7 @@
 import type { ErrorCode } from '../core/error-codes.js';
 import { FerryError } from '../core/errors.js';
 import { compareVersions } from '../standards/version.js';
+import { isAcceleratorBuild, isCudaBuild } from './accelerators.js';
 import type { VariantProblem } from './build-checks.js';
 import { normalizeCuda } from './cuda.js';
 import {
@@ -139,6 +140,8 @@ export function workingAlternatives(
 ): VariantAlternative[] {
   const framework = normalizeFramework(opts.framework);
   const found: VariantAlternative[] = [];
+  const wanted = opts.cuda.trim().toLowerCase();
+  const asked = isAcceleratorBuild(wanted) ? wanted : undefined;
   for (const s of frameworkSeries(table, framework)) {
     const releases = [
       ...new Set([
@@ -146,9 +149,15 @@ export function workingAlternatives(
         s.defaultVersion,
       ]),
     ];
-    const builds = [...new Set(s.variants.map((v) => v.cuda))].sort((a, b) =>
-      a === 'cpu' ? 1 : b === 'cpu' ? -1 : newerFirst(a, b),
-    );
+    // Accelerator builds (ROCm, Ascend, ...) are named only when one was asked for.
+    const builds = [...new Set(s.variants.map((v) => v.cuda))]
+      .filter(
+        (b) =>
+          b === 'cpu' || isCudaBuild(b) || (asked !== undefined && b.startsWith(asked.slice(0, 3))),
+      )
+      .sort((a, b) =>
+        a === 'cpu' ? 1 : b === 'cpu' ? -1 : a.localeCompare(b, 'en', { numeric: true }) * -1,
+      );
     for (const r of releases) {
       for (const cuda of builds) {
         const a = assess(s, r, { ...opts, cuda, version: r }, table);
@@ -333,7 +342,7 @@ export function chooseVariant(
   const asked = opts.cuda.trim().toLowerCase();
   const alternatives = pickAlternatives(
     workingAlternatives(opts, table, release),
-    asked === 'cpu' || asked === 'auto' ? asked : normalizeCuda(asked),
+    asked === 'cpu' || asked === 'auto' || isAcceleratorBuild(asked) ? asked : normalizeCuda(asked),
   );
   throw refusal(name, { ...reported, problems }, alternatives);
 }

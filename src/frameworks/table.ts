@@ -34,6 +34,8 @@ const variantSchema = z.object({
    * gpu-arch.ts missingKernelsReason; absent: the CUDA toolkit's whole range.
    */
   capabilities: z.object({ min: z.string(), max: z.string(), from: z.string() }).optional(),
+  /** Requirements the build needs beside its own project ('torch=={version}' for torch-npu). */
+  alsoRequires: z.array(z.string().includes('{version}')).optional(),
   /** Said when this build is chosen. */
   notes: z.array(z.string()).optional(),
   from: z.string(),

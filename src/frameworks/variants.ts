@@ -16,6 +16,7 @@ import {
   type TargetProfile,
 } from '../host/profile.js';
 import { compareVersions } from '../standards/version.js';
+import { acceleratorName, isAcceleratorBuild, isCudaBuild, vendorChannel } from './accelerators.js';
 import {
   type Availability,
   describeOrigin,
@@ -69,6 +70,8 @@ export interface VariantChoice {
   readonly extras: readonly string[];
   /** Extra pins the bundle must honour, e.g. 'protobuf<=3.20.3' for Paddle 2.x. */
   readonly constraints: readonly string[];
+  /** Requirements locked with the pin (torch==2.7.1 beside torch-npu==2.7.1); usually none. */
+  readonly alsoRequires?: readonly string[];
   /** 'cpu' or 'MAJOR.MINOR'. */
   readonly cuda: string;
   /** The target interpreter's version, 'X.Y'. */
@@ -121,6 +124,8 @@ export const FALLBACK_CODES: ReadonlySet<ErrorCode> = new Set([
   'ERR_FERRY_VARIANT_LIBSTDCXX',
   'ERR_FERRY_VARIANT_UNKNOWN',
   'ERR_FERRY_VARIANT_UNPUBLISHED',
+  // Accelerator builds exist for some releases only (torch-npu, ROCm).
+  'ERR_FERRY_VARIANT_ACCELERATOR',
 ]);
 
 function pyInRange([major, minor]: [number, number], s: FrameworkSeries): boolean {
@@ -240,7 +245,10 @@ export function assess(
   const arch = normalizeArch(profile.arch);
   const fromFlags = profile.generator === FLAGS_PROFILE_GENERATOR;
   const wanted = opts.cuda.trim().toLowerCase();
-  const cuda = wanted === 'cpu' || wanted === 'auto' ? wanted : normalizeCuda(wanted);
+  const cuda =
+    wanted === 'cpu' || wanted === 'auto' || isAcceleratorBuild(wanted)
+      ? wanted
+      : normalizeCuda(wanted);
   const label = `${name} ${release} (${buildLabel(cuda)})`;
   const problems: VariantProblem[] = [];
   const add = (code: ErrorCode, problem: string, fix: string) =>
@@ -316,8 +324,12 @@ export function assess(
 
   const cpuVariant = forArch.find((v) => v.cuda === 'cpu');
   const gpuVariants = forArch
-    .filter((v) => v.cuda !== 'cpu')
+    .filter((v) => isCudaBuild(v.cuda))
     .sort((a, b) => newerFirst(a.cuda, b.cuda));
+  // ROCm, Ascend, Kunlunxin, Hygon: only when asked for by name; newest ROCm first.
+  const acceleratorVariants = forArch
+    .filter((v) => isAcceleratorBuild(v.cuda))
+    .sort((a, b) => b.cuda.localeCompare(a.cuda, 'en', { numeric: true }));
   const driver = profile.nvidia.driverVersion;
   let chosen: FrameworkVariant | undefined;
   const noCpuBuild = () =>
@@ -330,6 +342,24 @@ export function assess(
   if (forArch.length > 0 && cuda === 'cpu') {
     chosen = cpuVariant;
     if (chosen === undefined) noCpuBuild();
+  } else if (sourceOnly === undefined && isAcceleratorBuild(cuda)) {
+    chosen = acceleratorVariants.find(
+      (v) => v.cuda === cuda || (cuda === 'rocm' && v.cuda.startsWith('rocm')),
+    );
+    if (chosen === undefined) {
+      const other = acceleratorVariants.filter((v) => v.cuda.startsWith(cuda.slice(0, 3)));
+      add(
+        'ERR_FERRY_VARIANT_ACCELERATOR',
+        `ferry's table has no ${acceleratorName(cuda)} build of ${name} ${release} for linux ${arch}${other.length > 0 ? ` (it has: ${other.map((v) => v.cuda).join(', ')})` : ''}`,
+        other.length > 0
+          ? `Use --cuda ${other[0]?.cuda}, or another release (ferry frameworks lists them).`
+          : `${vendorChannel(s.framework, cuda)}; bundle such a wheel with --find-links.`,
+      );
+    } else {
+      notes.push(
+        `ferry does not check the ${acceleratorName(chosen.cuda)} driver stack here: ferry doctor and the smoke test check it on the target.`,
+      );
+    }
   } else if (forArch.length > 0 && cuda === 'auto') {
     if (driver === null) {
       chosen = cpuVariant;
@@ -505,6 +535,9 @@ export function assess(
       index,
       extras,
       constraints: s.constraints.map((c) => c.requirement),
+      ...(chosen.alsoRequires === undefined
+        ? {}
+        : { alsoRequires: chosen.alsoRequires.map((r) => r.replace('{version}', release)) }),
       cuda: chosen.cuda,
       python: interpreterVersion(interp).join('.'),
       notes,

@@ -166,6 +166,7 @@ function withFramework(
       requirements: [
         ...base.requirements,
         { requirement: parseRequirement(choice.requirement), source },
+        ...(choice.alsoRequires ?? []).map((r) => ({ requirement: parseRequirement(r), source })),
       ],
       constraints: [
         ...base.constraints,

@@ -50,6 +50,8 @@ const VENDOR_FILES: Readonly<Record<string, readonly string[]>> = {
     'torch-2.15.0+cu130-cp312-cp312-manylinux_2_28_x86_64.whl',
     'torch-2.15.0+cu130-cp312-cp312-manylinux_2_28_aarch64.whl',
   ],
+  'pytorch-rocm6.3': ['torch-2.9.1+rocm6.3-cp310-cp310-manylinux_2_28_x86_64.whl'],
+  'paddle-3-xpu-p800': ['paddlepaddle_xpu-3.3.1-cp310-cp310-linux_x86_64.whl'],
   'paddle-2-cu112': ['paddlepaddle_gpu-2.6.2.post112-cp39-cp39-linux_x86_64.whl'],
   'paddle-3-cu118': [
     'paddlepaddle_gpu-3.3.1-cp310-cp310-linux_x86_64.whl',
@@ -66,7 +68,7 @@ const VENDOR_FILES: Readonly<Record<string, readonly string[]>> = {
 function withVendorFiles(base: Availability): Availability {
   const lists = new Map<string, ProjectFiles>(base.lists);
   for (const [name, files] of Object.entries(VENDOR_FILES)) {
-    const project = files[0]?.startsWith('torch') ? 'torch' : 'paddlepaddle-gpu';
+    const project = parseWheelFilename(files[0] as string).name;
     lists.set(availabilityKey(url(name), project), {
       index: url(name),
       project,
@@ -360,6 +362,41 @@ const CASES: Case[] = [
     cuda: 'cpu',
     refused: ['ERR_FERRY_VARIANT_PYTHON'],
   },
+  // Accelerators other than NVIDIA's, asked for by name.
+  {
+    host: { ...UBUNTU, python: '3.10.12' },
+    framework: 'torch',
+    cuda: 'rocm6.3',
+    pin: 'torch==2.9.1+rocm6.3',
+    index: 'pytorch-rocm6.3',
+  },
+  {
+    host: { ...KYLIN, glibcxx: '3.4.28', python: '3.11.6' },
+    framework: 'torch',
+    cuda: 'npu',
+    pin: 'torch-npu==2.14.0',
+    index: 'default',
+    note: /CANN/,
+  },
+  {
+    host: { ...UBUNTU, python: '3.10.12' },
+    framework: 'paddle',
+    cuda: 'xpu',
+    pin: 'paddlepaddle-xpu==3.3.1',
+    index: 'paddle-3-xpu-p800',
+  },
+  {
+    host: { ...UBUNTU, python: '3.10.12' },
+    framework: 'torch',
+    cuda: 'dcu',
+    refused: ['ERR_FERRY_VARIANT_ACCELERATOR'],
+  },
+  {
+    host: { ...UBUNTU, python: '3.10.12' },
+    framework: 'tensorflow',
+    cuda: 'npu',
+    refused: ['ERR_FERRY_VARIANT_ACCELERATOR'],
+  },
   // Refusals that no release changes.
   {
     host: { os: 'Alpine 3.19', libc: 'musl 1.2', python: '3.11.8' },
@@ -558,5 +595,28 @@ describe('an unreachable vendor index', () => {
     assert.equal(got.code, 'ERR_FERRY_VARIANT_UNPUBLISHED');
     assert.match(got.problems[0]?.problem ?? '', /could not be reached/);
     assert.match(got.problems[0]?.problem ?? '', /configured indexes have: torch 2\.13\.0/);
+  });
+});
+
+describe('accelerator builds', () => {
+  it('torch-npu is locked with the torch release it was built for', () => {
+    const choice = chooseVariant({
+      framework: 'torch',
+      cuda: 'npu',
+      profile: hostProfile({ ...KYLIN, python: '3.11.6' }),
+      availability: AVAILABILITY,
+    });
+    assert.deepEqual(choice.alsoRequires, ['torch==2.14.0']);
+  });
+  it('a framework with no wheel index for an accelerator is refused with the vendor channel', () => {
+    const got = explainChoice({
+      framework: 'torch',
+      cuda: 'dcu',
+      profile: hostProfile({ ...UBUNTU, python: '3.10.12' }),
+      availability: AVAILABILITY,
+    });
+    assert.ok(!('choice' in got));
+    assert.match(got.problems[0]?.problem ?? '', /no Hygon \(海光\) DCU build of PyTorch/);
+    assert.match(got.problems[0]?.fix ?? '', /developer\.hpccube\.com/);
   });
 });
