@@ -52,9 +52,27 @@ export interface SdistBuilderOptions {
 /** What one hook run gave back. */
 export interface HookAnswer {
   readonly backend: string;
-  /** The build requirements installed: `[build-system].requires` plus the backend's own. */
+  /** The build requirements asked for: `[build-system].requires` plus the backend's own. */
+  readonly requested: readonly string[];
+  /**
+   * What was installed for them, `NAME==VERSION` sorted by name: every distribution in the build
+   * environment that the installs added or that a requirement names (the venv's own pip left
+   * out), read from the environment after the installs.
+   */
   readonly requires: readonly string[];
 }
+
+/** The distributions in an environment as {normalized name: "Name==version"} (JSON). */
+const INSTALLED_CODE = `
+import json, re
+from importlib import metadata
+out = {}
+for d in metadata.distributions():
+    name = d.metadata["Name"]
+    if name:
+        out[re.sub(r"[-_.]+", "-", name).lower()] = name + "==" + d.version
+print(json.dumps(out))
+`;
 
 const FACTS_CODE = `
 import json, platform, sys
@@ -139,9 +157,9 @@ export class SdistBuilder {
     filename: string,
     buildRequires: readonly string[],
   ): Promise<HookAnswer & { metadata: string }> {
-    return this.#withEnv(sdistPath, filename, buildRequires, async (env, out, requires) => {
+    return this.#withEnv(sdistPath, filename, buildRequires, async (env, out, installed) => {
       const answer = await this.#hook(env, 'metadata', sdistPath, out, filename);
-      return { backend: String(answer.backend), requires, metadata: String(answer.metadata) };
+      return { backend: String(answer.backend), ...installed, metadata: String(answer.metadata) };
     });
   }
 
@@ -154,11 +172,11 @@ export class SdistBuilder {
     sourceDateEpoch?: number,
   ): Promise<HookAnswer & { wheel: string; seconds: number }> {
     const started = Date.now();
-    return this.#withEnv(sdistPath, filename, buildRequires, async (env, _out, requires) => {
+    return this.#withEnv(sdistPath, filename, buildRequires, async (env, _out, installed) => {
       const answer = await this.#hook(env, 'wheel', sdistPath, outDir, filename, sourceDateEpoch);
       return {
         backend: String(answer.backend),
-        requires,
+        ...installed,
         wheel: String(answer.wheel),
         seconds: (Date.now() - started) / 1000,
       };
@@ -170,7 +188,11 @@ export class SdistBuilder {
     sdistPath: string,
     filename: string,
     buildRequires: readonly string[],
-    body: (venvPython: string, out: string, requires: readonly string[]) => Promise<T>,
+    body: (
+      venvPython: string,
+      out: string,
+      installed: Pick<HookAnswer, 'requested' | 'requires'>,
+    ) => Promise<T>,
   ): Promise<T> {
     const dir = await mkdtemp(join(tmpdir(), 'ferry-build-'));
     try {
@@ -179,6 +201,8 @@ export class SdistBuilder {
       if (made.code !== 0)
         throw this.#failed(filename, 'could not create the build environment', made.stderr);
       const python = join(venv, 'bin', 'python');
+      // What the venv has before any install (pip; setuptools from ensurepip on Python < 3.12).
+      const before = await this.#installed(python, filename);
       await this.#install(python, buildRequires, filename);
       // PEP 517: the backend may ask for more (setuptools' legacy backend asks for wheel).
       const asked = await this.#hook(
@@ -192,10 +216,30 @@ export class SdistBuilder {
         (r) => !buildRequires.includes(r),
       );
       await this.#install(python, extra, filename);
-      return await body(python, join(dir, 'out'), [...buildRequires, ...extra]);
+      const requested = [...buildRequires, ...extra];
+      const after = await this.#installed(python, filename);
+      const named = new Set(
+        requested.map((r) =>
+          (/^[A-Za-z0-9._-]+/.exec(r.trim())?.[0] ?? r).replace(/[-_.]+/g, '-').toLowerCase(),
+        ),
+      );
+      // A requirement already met by the venv's own copy (setuptools from ensurepip) is
+      // recorded with that copy's version; pip itself only when a requirement names it.
+      const requires = Object.entries(after)
+        .filter(([key, pin]) => named.has(key) || (before[key] !== pin && key !== 'pip'))
+        .map(([, pin]) => pin)
+        .sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
+      return await body(python, join(dir, 'out'), { requested, requires });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  async #installed(python: string, filename: string): Promise<Record<string, string>> {
+    const r = await run(python, ['-c', INSTALLED_CODE], { env: this.#env() });
+    if (r.code !== 0)
+      throw this.#failed(filename, 'could not list the build environment', r.stderr);
+    return JSON.parse(r.stdout) as Record<string, string>;
   }
 
   async #install(python: string, requires: readonly string[], filename: string): Promise<void> {

@@ -20,7 +20,10 @@ const builtSchema = z.object({
     url: z.string(),
   }),
   backend: z.string(),
+  /** The build requirements as installed in the build environment (`NAME==VERSION`). */
   buildRequires: z.array(z.string()),
+  /** As asked for (`[build-system].requires` and the backend's own): `setuptools>=40.8.0`. */
+  buildRequested: z.array(z.string()).optional(),
   builder: z.object({
     os: z.string(),
     arch: z.string(),

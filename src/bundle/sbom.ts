@@ -99,6 +99,9 @@ function addBuiltProperties(component: Models.Component, file: Manifest['files']
     ['ferry:built:sdist-url', built.sdist.url],
     ['ferry:built:backend', built.backend],
     ['ferry:built:build-requires', built.buildRequires.join(', ')],
+    ...(built.buildRequested === undefined
+      ? []
+      : ([['ferry:built:build-requested', built.buildRequested.join(', ')]] as [string, string][])),
     [
       'ferry:built:builder',
       `${b.os} ${b.arch}${b.glibc === undefined ? '' : ` glibc ${b.glibc}`} ${b.implementation} ${b.python}`,

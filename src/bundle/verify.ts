@@ -27,7 +27,12 @@ import {
   type UnknownSignature,
   type ValidSignature,
 } from '../trust/verify-signatures.js';
-import { BUNDLE_FORMAT_VERSION, type Manifest, parseManifest } from './manifest.js';
+import {
+  BUNDLE_FORMAT_VERSION,
+  type Manifest,
+  type ManifestBuilt,
+  parseManifest,
+} from './manifest.js';
 import { parseSha256Sums, unsafePathReason } from './sha256sums.js';
 import { BUNDLE_FILES } from './write-folder.js';
 
@@ -71,7 +76,21 @@ export interface VerifyReport {
     readonly unknown: readonly UnknownSignature[];
   };
   readonly problems: readonly VerifyProblem[];
+  /**
+   * Wheels ferry built from an sdist on the bundling host (manifest files[].built), not
+   * downloaded: what each came from and who built it. Empty when there are none.
+   */
+  readonly built: readonly BuiltWheel[];
+  /** sdists carried to be built on the target (--allow-sdist), bundle-relative paths. */
+  readonly sdists: readonly string[];
 }
+
+/** A built wheel as the report shows it. */
+export type BuiltWheel = {
+  readonly path: string;
+  readonly name: string;
+  readonly version: string;
+} & ManifestBuilt;
 
 /** Files every format-1 bundle has (pylock.toml is optional). */
 export const REQUIRED_FILES = [
@@ -143,7 +162,28 @@ export async function checkBundle(dir: string, options: VerifyOptions = {}): Pro
     baseFiles: manifest?.baseFiles?.length ?? 0,
     signatures: sigReport,
     problems,
+    built: (manifest?.files ?? []).flatMap((f) =>
+      f.built === undefined ? [] : [{ path: f.path, name: f.name, version: f.version, ...f.built }],
+    ),
+    sdists: (manifest?.files ?? []).filter((f) => !f.path.endsWith('.whl')).map((f) => f.path),
   };
+}
+
+/** The report's lines for built wheels and carried sdists (the human form of `built`, `sdists`). */
+export function describeBuilt(report: Pick<VerifyReport, 'built' | 'sdists'>): string[] {
+  const lines: string[] = [];
+  for (const b of report.built) {
+    const h = b.builder;
+    lines.push(
+      `built, not downloaded: ${b.path} (${b.name} ${b.version})`,
+      `  from sdist ${b.sdist.filename} sha256 ${b.sdist.sha256}`,
+      `    ${b.sdist.url}`,
+      `  backend ${b.backend}; build requirements ${b.buildRequires.join(', ') || 'none'}`,
+      `  builder ${h.os} ${h.arch}${h.glibc === undefined ? '' : ` glibc ${h.glibc}`} ${h.implementation} ${h.python}; network ${b.networkIsolated ? 'cut' : 'NOT cut'} during the build`,
+    );
+  }
+  for (const s of report.sdists) lines.push(`sdist carried, built on the target at install: ${s}`);
+  return lines;
 }
 
 const CODES: Record<ProblemKind, ErrorCode> = {

@@ -124,6 +124,7 @@ export async function buildSdistsOnHost(request: HostBuildRequest): Promise<Host
         sdist: { filename: file.filename, sha256: file.sha256, url: file.url },
         backend: wheel.backend,
         buildRequires: [...wheel.requires],
+        buildRequested: [...wheel.requested],
         builder: {
           os: facts.os,
           arch: facts.arch,

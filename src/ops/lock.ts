@@ -219,11 +219,19 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
       withCredentials: (url) => client.withCredentials(url),
       metadataFile: (file) => client.getMetadata(file),
       ...(events ? { events } : {}),
-      // Only an sdist this host will build anyway may run its backend here; one carried to the
-      // target (--allow-sdist) keeps the static-only rule.
+      // The backend's metadata hook runs here, network cut, for an sdist this host builds and
+      // for one carried to the target (--allow-sdist) alike, as uv does when it resolves for
+      // another platform: only the backend knows dynamic dependencies. For a carried one the
+      // answer is this host's, which a setup.py that picks dependencies by platform could
+      // change on the target; the warning says so.
       dynamic: async (file, bytes, build) => {
         const name = file.filename.replace(/-[^-]*\.(?:tar\.gz|zip)$/, '');
-        if (!buildsOnHost(name)) return undefined;
+        if (!buildsOnHost(name))
+          events?.({
+            type: 'warning',
+            code: 'W_FERRY_SDIST_METADATA_FROM_HOST',
+            message: `${file.filename} is carried to be built on the target, but its dependencies are dynamic: they were read by running its build backend on this host, and a setup.py that chooses them by platform could differ there`,
+          });
         builder ??= new SdistBuilder({
           sources: buildSourcesOf(client.config, (url) => client.withCredentials(url)),
           ...(events ? { events } : {}),

@@ -77,6 +77,8 @@ export interface TinySdist {
   readonly tag?: string;
   /** A port on 127.0.0.1 the backend tries to reach; the result lands in the Summary. */
   readonly probePort?: number;
+  /** `[build-system].requires` (default none). */
+  readonly buildRequires?: readonly string[];
 }
 
 /** `NAME-VERSION.tar.gz` bytes. */
@@ -92,7 +94,7 @@ export function tinySdist(s: TinySdist): Buffer {
     [`${top}/PKG-INFO`, `Metadata-Version: 2.1\nName: ${s.name}\nVersion: ${s.version}\n\n`],
     [
       `${top}/pyproject.toml`,
-      '[build-system]\nrequires = []\nbuild-backend = "ferry_test_backend"\nbackend-path = ["."]\n',
+      `[build-system]\nrequires = ${JSON.stringify(s.buildRequires ?? [])}\nbuild-backend = "ferry_test_backend"\nbackend-path = ["."]\n`,
     ],
     [`${top}/ferry_test_backend.py`, BACKEND],
     [`${top}/ferry_meta.txt`, `${meta}\n`],

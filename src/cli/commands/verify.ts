@@ -1,3 +1,4 @@
+import { describeBuilt } from '../../bundle/verify.js';
 import { verify } from '../../ops/verify.js';
 import { type Command, onePositional } from '../command.js';
 import { openBundleForCommand } from '../open-for-command.js';
@@ -51,7 +52,10 @@ signers, or no key given); several problems: the first of 5, 6, 7.`,
       `verified ${path}: ${report.files} files, ${report.packages} packages, complete; ${signed}` +
         (report.signatures.unknown.length > 0
           ? `; ignored signatures from untrusted keys: ${report.signatures.unknown.map((u) => u.keyId).join(', ')}`
-          : ''),
+          : '') +
+        describeBuilt(report)
+          .map((l) => `\n${l}`)
+          .join(''),
     );
     return 0;
   },
