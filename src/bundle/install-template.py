@@ -27,7 +27,8 @@ Steps, each failing closed:
      ignoring pip's configuration files and PIP_* variables.
 
 Exit status: 0 ok, 1 other failure, 2 usage, 5 tampered, 6 incomplete, 7 untrusted,
-8 venv or pip failed (the same numbers as `ferry verify` and `ferry install`).
+8 venv, install or smoke test failed (the same numbers as `ferry verify` and `ferry install`).
+After installing, the smoke test of `ferry install` runs in the new venv (--smoke MODE).
 """
 from __future__ import print_function
 
@@ -54,6 +55,10 @@ SM2_ID = "1234567812345678"
 
 # probe.py from ferry (src/host/probe.py), run by --probe in a fresh namespace.
 PROBE_SOURCE = __FERRY_PROBE_SOURCE__
+
+# The smoke test of `ferry install`: its check table (src/frameworks/smoke-checks.ts) and its
+# scripts (src/onhost/smoke/*.py), as JSON, so that install.py runs the very same checks.
+SMOKE_PLAN = __FERRY_SMOKE_PLAN__
 
 
 def say(message):
@@ -827,7 +832,188 @@ def install(root, args, extra_links=None):
         if created:
             shutil.rmtree(venv, ignore_errors=True)
         return EXIT_INSTALL
+    status = smoke_test(root, args, python, venv, created)
+    if status != EXIT_OK:
+        return status
     say("installed into %s" % venv)
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------ smoke test
+#
+# The same checks, in the same order, with the same outcomes as `ferry install`
+# (src/onhost/smoke/run-smoke.ts): the import check first (the framework as users import it,
+# then every other top-level module), then the framework's checks, each in a fresh interpreter
+# of the new venv with its own timeout; after a failed check the rest are skipped. A failed
+# smoke test removes the venv install.py made (exit 8), as ferry install makes no venv then.
+
+
+def smoke_plan():
+    from collections import OrderedDict
+    return json.loads(SMOKE_PLAN, object_pairs_hook=OrderedDict)
+
+
+def select_smoke_checks(plan, mode, package_names):
+    """selectSmokeChecks of src/frameworks/smoke-checks.ts."""
+    if mode == "none":
+        return []
+    if mode == "auto":
+        found = set(plan["projects"].get(normalize(n)) for n in package_names)
+        suites = [s for s in plan["suites"] if s in found]
+    elif mode == "imports":
+        suites = []
+    else:
+        suites = [mode]
+    return [plan["imports"]] + [c for s in suites for c in plan["suites"][s]]
+
+
+def smoke_env():
+    """isolatedPipEnv of src/host/python-env.ts."""
+    env = dict((k, v) for k, v in os.environ.items()
+               if not k.startswith("PIP_") and k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"))
+    env.update({"PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1",
+                "PYTHONDONTWRITEBYTECODE": "1"})
+    return env
+
+
+def run_smoke_step(python, argv, timeout):
+    import time
+    started = time.time()
+    proc = subprocess.Popen([python, "-I"] + argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=smoke_env())
+    timed_out = False
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        proc.kill()
+        out, err = proc.communicate()
+    return {"code": proc.returncode, "stdout": out.decode("utf-8", "replace"),
+            "stderr": err.decode("utf-8", "replace")[-64 * 1024:], "timedOut": timed_out,
+            "seconds": round(time.time() - started, 3)}
+
+
+def _tail(text, count):
+    return "\n".join(text.strip().split("\n")[-count:])
+
+
+def _died(step):
+    code = step["code"]
+    return "signal %d" % -code if code is not None and code < 0 else "exit %s" % code
+
+
+def harness_result(spec, step, timeout):
+    base = {"id": spec["id"], "title": spec["title"], "seconds": step["seconds"]}
+    if step["timedOut"]:
+        base.update(outcome="timeout", detail="no result after %s s; the interpreter was killed" % timeout,
+                    data={"stderr": _tail(step["stderr"], 10)})
+        return base
+    lines = step["stdout"].strip().split("\n")
+    try:
+        record = json.loads(lines[-1]) if lines[-1] else None
+    except ValueError:
+        record = None
+    if not isinstance(record, dict):
+        base.update(outcome="failed", detail="the interpreter died (%s) before reporting: %s"
+                    % (_died(step), _tail(step["stderr"], 3) or "no output"), data={"stderr": _tail(step["stderr"], 20)})
+        return base
+    data = dict(record.get("data") or {})
+    if "checkSeconds" in record:
+        data["checkSeconds"] = record["checkSeconds"]
+    outcome = record.get("outcome") if record.get("outcome") in ("warning", "failed") else "passed"
+    base.update(outcome=outcome, detail=record.get("detail") or "", data=data)
+    return base
+
+
+def import_check_result(spec, step, timeout):
+    imports = []
+    current = None
+    for line in step["stdout"].split("\n"):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(record, dict):
+            continue
+        if "start" in record:
+            current = record["start"]
+        elif "module" in record:
+            current = None
+            imports.append({"module": record["module"], "distribution": record.get("distribution") or "?",
+                            "status": record.get("status") or "failed", "error": record.get("error"),
+                            "seconds": record.get("seconds") or 0})
+    base = {"id": spec["id"], "title": spec["title"], "seconds": step["seconds"]}
+    if step["timedOut"]:
+        base.update(outcome="timeout", detail="importing %s took longer than %s s" % (current or "the modules", timeout),
+                    data={"imports": imports})
+        return base
+    if step["code"] != 0 or current is not None:
+        imports.append({"module": current or "?", "distribution": "?", "status": "failed",
+                        "error": "the interpreter died (%s): %s" % (_died(step), _tail(step["stderr"], 5)), "seconds": 0})
+    failures = [i for i in imports if i["status"] == "failed"]
+    if failures:
+        base.update(outcome="failed", data={"imports": imports},
+                    detail="%d of %d modules failed to import: %s" % (len(failures), len(imports), "; ".join(
+                        "%s (%s): %s" % (i["module"], i["distribution"], i["error"]) for i in failures)))
+        return base
+    ok = len([i for i in imports if i["status"] == "ok"])
+    left = [i for i in imports if i["status"] in ("plugin", "already-registered")]
+    note = "; left to the framework: " + ", ".join("%s (%s)" % (i["module"], i["status"]) for i in left) if left else ""
+    base.update(outcome="passed", detail="%d modules import%s" % (ok, note), data={"imports": imports})
+    return base
+
+
+def run_smoke_checks(python, checks, timeout_override=None):
+    """runSmokeChecks of src/onhost/smoke/run-smoke.ts: the results, one per check."""
+    plan = smoke_plan()
+    folder = tempfile.mkdtemp(prefix="ferry-smoke-")
+    results = []
+    failed = None
+    try:
+        for name, text in plan["files"].items():
+            with open(os.path.join(folder, name), "w") as handle:
+                handle.write(text)
+        for spec in checks:
+            if failed is not None:
+                results.append({"id": spec["id"], "title": spec["title"], "outcome": "skipped",
+                                "detail": "not run: %s failed" % failed["id"], "seconds": 0})
+                continue
+            say("smoke: %s: %s" % (spec["id"], spec["title"]))
+            timeout = timeout_override if timeout_override is not None else spec["timeoutSeconds"]
+            if spec["id"] == plan["imports"]["id"]:
+                step = run_smoke_step(python, [os.path.join(folder, spec["file"])], timeout)
+                result = import_check_result(spec, step, timeout)
+            else:
+                step = run_smoke_step(python, [os.path.join(folder, "harness.py"), os.path.join(folder, spec["file"]), spec["name"]], timeout)
+                result = harness_result(spec, step, timeout)
+            results.append(result)
+            say("smoke: %s: %s, %s (%.1f s)" % (result["id"], result["outcome"], result["detail"], result["seconds"]))
+            if result["outcome"] not in ("passed", "warning"):
+                failed = result
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return results
+
+
+def smoke_test(root, args, python, venv, created):
+    """The smoke test of the new venv; EXIT_OK, or EXIT_INSTALL after removing the venv."""
+    plan = smoke_plan()
+    with open(os.path.join(root, "manifest.json"), "rb") as handle:
+        manifest = json.loads(handle.read().decode("utf-8"))
+    checks = select_smoke_checks(plan, args.smoke, [p["name"] for p in manifest.get("packages", [])])
+    if not checks:
+        say("smoke: not run (--smoke none)")
+        return EXIT_OK
+    results = run_smoke_checks(python, checks, args.smoke_timeout)
+    failed = [r for r in results if r["outcome"] not in ("passed", "warning", "skipped")]
+    if failed:
+        say("error: the smoke test failed, so %s:" % ("no venv was made" if created else "the venv was left as pip left it"))
+        for r in failed:
+            say("  %s: %s: %s" % (r["id"], r["outcome"], r["detail"]))
+        say("hint: a missing shared library, a wheel for another platform or a CPU/GPU mismatch is the usual cause; run `ferry doctor` on this host.")
+        if created:
+            shutil.rmtree(venv, ignore_errors=True)
+        return EXIT_INSTALL
+    say("smoke test passed: %d check(s)" % len(results))
     return EXIT_OK
 
 
@@ -841,6 +1027,8 @@ def main(argv=None):
     parser.add_argument("--check-only", action="store_true", help="check the bundle, do not install")
     parser.add_argument("--bundle", metavar="DIR", help="check (and install) the bundle in DIR instead of this script's folder")
     parser.add_argument("--base", action="append", default=[], metavar="DIR", help="for a delta bundle: an earlier bundle folder or index store holding the files it does not carry (repeatable)")
+    parser.add_argument("--smoke", default="auto", choices=smoke_plan()["modes"], help="the smoke test after installing, as ferry install's: auto (by the bundle's packages), paddle, torch, tensorflow, imports or none")
+    parser.add_argument("--smoke-timeout", type=float, metavar="S", help="seconds each smoke check may take (default: per check, 300-600)")
     parser.add_argument("--probe", nargs=argparse.REMAINDER, help="describe this host (JSON) and exit")
     args = parser.parse_args(argv)
     if args.probe is not None:

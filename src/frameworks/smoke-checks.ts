@@ -1,12 +1,13 @@
 /**
  * Which smoke checks exist and which ones a bundle gets. Each check is one Python function in
- * a `*_checks.py` file beside this module, run by harness.py in a fresh interpreter of the venv
- * under test, with its own timeout. The `imports` suite imports the framework as users do, then
+ * a `*_checks.py` file in src/onhost/smoke/, run by harness.py in a fresh interpreter of the
+ * venv under test, with its own timeout. `ferry install` (src/onhost/smoke/run-smoke.ts) and a
+ * bundle's install.py (which carries this table and the scripts) run the same checks. The `imports` suite imports the framework as users do, then
  * every other top-level module of every installed distribution (import-check.py), and runs for
  * every bundle unless smoke is `none`.
  */
-import { FerryError } from '../../core/errors.js';
-import { normalizeName } from '../../standards/name.js';
+import { FerryError } from '../core/errors.js';
+import { normalizeName } from '../standards/name.js';
 
 export const SMOKE_MODES = ['auto', 'paddle', 'torch', 'tensorflow', 'imports', 'none'] as const;
 export type SmokeMode = (typeof SMOKE_MODES)[number];
@@ -96,7 +97,7 @@ export const FRAMEWORK_CHECKS: Readonly<
 };
 
 /** Distribution names (normalized) that mean "this bundle carries framework X". */
-const FRAMEWORK_PROJECTS: Readonly<Record<string, Exclude<SmokeSuite, 'imports'>>> = {
+export const FRAMEWORK_PROJECTS: Readonly<Record<string, Exclude<SmokeSuite, 'imports'>>> = {
   paddlepaddle: 'paddle',
   'paddlepaddle-gpu': 'paddle',
   torch: 'torch',
@@ -139,3 +140,10 @@ export function selectSmokeChecks(
   const suites = mode === 'auto' ? frameworksIn(packageNames) : mode === 'imports' ? [] : [mode];
   return [IMPORTS_CHECK, ...suites.flatMap((s) => FRAMEWORK_CHECKS[s])];
 }
+
+/** The Python scripts the checks run, in src/onhost/smoke/ (install.py embeds them). */
+export const SMOKE_SCRIPTS: readonly string[] = [
+  'harness.py',
+  IMPORTS_CHECK.file,
+  ...new Set(Object.values(FRAMEWORK_CHECKS).flatMap((checks) => checks.map((c) => c.file))),
+];

@@ -24,11 +24,23 @@ def check_gpus():
 
 
 def check_keras_forward():
+    # A small Keras model: convolution, pooling and dense layers on the CPU (or GPU) kernels.
+    import numpy as np
     import tensorflow as tf
-    model = tf.keras.Sequential([tf.keras.Input(shape=(16,)), tf.keras.layers.Dense(4)])
-    y = model(tf.random.normal([2, 16]))
+    tf.random.set_seed(0)
+    model = tf.keras.Sequential([
+        tf.keras.Input(shape=(16, 16, 3)),
+        tf.keras.layers.Conv2D(8, 3, padding="same", activation="relu"),
+        tf.keras.layers.MaxPooling2D(2),
+        tf.keras.layers.Conv2D(16, 3, padding="same", activation="relu"),
+        tf.keras.layers.GlobalAveragePooling2D(),
+        tf.keras.layers.Dense(10, activation="softmax"),
+    ])
+    y = np.asarray(model(tf.random.normal([2, 16, 16, 3]), training=False))
     shape = [int(d) for d in y.shape]
-    ok = shape == [2, 4]
+    finite = bool(np.isfinite(y).all())
+    ok = shape == [2, 10] and finite and bool(np.allclose(y.sum(axis=1), 1.0, atol=1e-3))
     return {"outcome": "passed" if ok else "failed",
-            "detail": "Keras Dense(4) forward on [2, 16] gave %s" % shape,
-            "data": {"outputShape": shape}}
+            "detail": "Keras conv model forward on [2, 16, 16, 3] gave %s%s"
+                      % (shape, "" if ok else " (expected [2, 10], finite, softmax rows summing to 1)"),
+            "data": {"outputShape": shape, "finite": finite, "keras": getattr(tf.keras, "__version__", None)}}
