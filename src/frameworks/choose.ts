@@ -111,7 +111,9 @@ export function explainChoice(
   try {
     return { choice: chooseVariant(opts, table) };
   } catch (error) {
-    if (!(error instanceof FerryError) || !error.code.startsWith('ERR_FERRY_VARIANT')) throw error;
+    // Every FerryError the chooser throws is an answer about the request (a refusal, or an
+    // unknown framework, release or CUDA version); anything else is a bug.
+    if (!(error instanceof FerryError)) throw error;
     const details = (error.details ?? {}) as {
       problems?: VariantProblem[];
       alternatives?: VariantAlternative[];

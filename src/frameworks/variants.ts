@@ -473,12 +473,13 @@ export function assess(
     const failed = index === 'default' ? undefined : avail.unreachable.get(index);
     const wheels =
       list === undefined ? [] : matchingWheels(list.files, project, version, interp.tags);
-    const configured = matchingWheels(
-      avail.configured.get(project) ?? [],
-      project,
-      version,
-      interp.tags,
-    );
+    // The configured indexes can stand in only when the version names the build (+cpu, +cu126,
+    // .post112): Paddle 3 names every CUDA build of a release alike (paddlepaddle-gpu==3.3.1 on
+    // each cuNNN index), so a file elsewhere does not say which build it is.
+    const namesBuild = chosen.version !== '{version}';
+    const configured = namesBuild
+      ? matchingWheels(avail.configured.get(project) ?? [], project, version, interp.tags)
+      : [];
     if (failed !== undefined && configured.length > 0) {
       notes.push(
         `${index} could not be reached (${failed}); ${project}==${version} is taken from the configured indexes (${configured[0]}), which hold the same build.`,
@@ -500,9 +501,12 @@ export function assess(
             code: 'ERR_FERRY_VARIANT_UNPUBLISHED',
             problem:
               list === undefined
-                ? `${index} could not be reached (${failed}) and nothing is recorded for it; the configured indexes have no ${project}==${version} wheel for the target (configured indexes have: ${describeVersions(project, versionsWithWheels(avail.configured.get(project) ?? [], project, interp.tags))})`
+                ? `${index} could not be reached (${failed}) and nothing is recorded for it; ${namesBuild ? `the configured indexes have no ${project}==${version} wheel for the target` : `${project}==${version} names no build, so a wheel of it elsewhere may be another ${cuda === 'cpu' ? 'build' : 'CUDA build'}`} (configured indexes have: ${describeVersions(project, versionsWithWheels(avail.configured.get(project) ?? [], project, interp.tags))})`
                 : `${where} has no ${project}==${version} wheel for the target (Python ${interp.version}, linux ${arch})`,
-            fix: `Choose another release (--framework-version), or give a mirror of ${index} with --index.`,
+            fix:
+              failed === undefined
+                ? 'Choose another release (--framework-version).'
+                : `Name a mirror of that index: --index ${chosen.index}=URL (docs/indexes.md), or choose another release (--framework-version).`,
           },
         ],
       };

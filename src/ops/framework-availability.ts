@@ -15,8 +15,9 @@ import {
   recordedAvailability,
 } from '../frameworks/availability.js';
 import { IndexClient } from '../index/client.js';
-import type { IndexConfig } from '../index/index-config.js';
+import { effectiveTableIndexUrl, type IndexConfig } from '../index/index-config.js';
 import type { NetSettings } from '../net/settings.js';
+import { normalizeName } from '../standards/name.js';
 
 /** Reads the wheel file names a project has on one index ('default': the configured ones). */
 export type ListFiles = (index: string, project: string) => Promise<readonly string[]>;
@@ -35,15 +36,24 @@ export interface DiscoverOptions {
 export function indexListFiles(options: DiscoverOptions): ListFiles {
   let configured: Promise<IndexConfig> | undefined;
   return async (index, project) => {
-    if (index === 'default' && configured === undefined) configured = options.configured();
+    if (configured === undefined) configured = options.configured();
+    const config = await configured;
+    // The user's own index for the project (--index-for PROJECT=NAME) wins over the table's, as
+    // it does in the lock; `--index pytorch-cu126=URL` replaces a table index with a mirror.
+    const pinned = config.pins[normalizeName(project)];
+    const pinnedUrl = config.indexes.find((i) => i.name === pinned)?.url;
+    const url =
+      index === 'default'
+        ? index
+        : (options.redirect?.(index) ?? pinnedUrl ?? effectiveTableIndexUrl(config, index));
     const settings: IndexConfig =
-      index === 'default' && configured !== undefined
-        ? await configured
+      index === 'default'
+        ? config
         : {
             indexes: [
               {
                 name: 'framework',
-                url: options.redirect?.(index) ?? index,
+                url,
                 fallbacks: [],
                 explicit: false,
                 origin: 'table',
@@ -52,7 +62,11 @@ export function indexListFiles(options: DiscoverOptions): ListFiles {
             findLinks: [],
             pins: {},
             strategy: 'first-index',
-            sources: [`${redactUrl(index)} from ferry's framework table`],
+            sources: [
+              url === index
+                ? `${redactUrl(index)} from ferry's framework table`
+                : `${redactUrl(url)} in place of ${redactUrl(index)} from ferry's framework table`,
+            ],
           };
     const client = new IndexClient({
       settings,
@@ -83,12 +97,18 @@ export class AvailabilityDiscovery {
   readonly #lists = new Map<string, ProjectFiles>();
   readonly #unreachable = new Map<string, string>();
   readonly #configured = new Map<string, readonly string[]>();
-  readonly #recorded = recordedAvailability();
+  readonly #recorded: Availability;
   readonly #asked = new Set<string>();
 
-  constructor(list: ListFiles, events?: EventSink) {
+  /** `recorded`: what stands in for an unreachable index (default: data/framework-availability.json). */
+  constructor(
+    list: ListFiles,
+    events?: EventSink,
+    recorded: Availability = recordedAvailability(),
+  ) {
     this.#list = list;
     this.#events = events;
+    this.#recorded = recorded;
   }
 
   get availability(): Availability {

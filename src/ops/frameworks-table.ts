@@ -5,6 +5,7 @@
  * cannot drift from the JSON (scripts/docs-frameworks.ts; test/docs/frameworks-doc.test.ts).
  */
 import { FerryError } from '../core/errors.js';
+import { isAcceleratorBuild, isCudaBuild } from '../frameworks/accelerators.js';
 import {
   CUDA_MINOR_COMPAT_FLOOR,
   cudaMajor,
@@ -95,12 +96,16 @@ export function frameworkBuildRows(table: FrameworkTable, framework?: string): F
           ? -1
           : b.cuda === 'cpu'
             ? 1
-            : compareVersions(a.cuda, b.cuda),
+            : // Accelerator builds (rocm6.3, npu, ...) after the CUDA builds.
+              Number(isAcceleratorBuild(a.cuda)) - Number(isAcceleratorBuild(b.cuda)) ||
+              (isCudaBuild(a.cuda) && isCudaBuild(b.cuda)
+                ? compareVersions(a.cuda, b.cuda)
+                : a.cuda.localeCompare(b.cuda, 'en', { numeric: true })),
     );
     for (const variant of variants) {
       // The table's per-build floors (optional in its schema).
       const v = variant as typeof variant & BuildFloors;
-      const gpu = v.cuda !== 'cpu';
+      const gpu = isCudaBuild(v.cuda);
       const toolkit = gpu ? toolkitCapabilityRange(v.cuda) : undefined;
       const capabilities =
         v.capabilities ?? (toolkit && { ...toolkit, from: `the CUDA ${v.cuda} toolkit's range` });
@@ -112,7 +117,7 @@ export function frameworkBuildRows(table: FrameworkTable, framework?: string): F
         releases: [...(v.releases ?? s.versions)].sort(newerFirst),
         defaultVersion: s.defaultVersion,
         cuda: v.cuda,
-        build: gpu ? cudaTag(v.cuda) : 'cpu',
+        build: gpu ? cudaTag(v.cuda) : v.cuda,
         project: v.project,
         pin: `${v.project}${extras}==${v.version}`,
         index: {

@@ -28,11 +28,13 @@ function closedPort(): Promise<number> {
 
 before(async () => {
   index = await startLocalIndex([
-    { name: 'paddlepaddle', version: '3.3.1', tag: 'cp39-cp39-manylinux2014_aarch64' },
+    // PyPI has paddlepaddle aarch64 wheels up to 3.2.2 only.
+    { name: 'paddlepaddle', version: '3.2.2', tag: 'cp39-cp39-manylinux2014_aarch64' },
     { name: 'paddlepaddle-gpu', version: '3.3.1', tag: 'cp310-cp310-manylinux1_x86_64' },
     { name: 'paddlepaddle-gpu', version: '2.6.2.post112', tag: 'cp310-cp310-manylinux1_x86_64' },
     { name: 'paddlepaddle-gpu', version: '2.6.2', tag: 'cp310-cp310-manylinux1_x86_64' },
     { name: 'paddlepaddle-gpu', version: '1.7.0', tag: 'cp37-cp37m-manylinux1_x86_64' },
+    { name: 'torch', version: '2.7.1+cu126', tag: 'cp310-cp310-manylinux_2_28_x86_64' },
   ]);
   // ferry's own table, with every vendor index on a port where nothing listens.
   const port = await closedPort();
@@ -90,7 +92,7 @@ describe('--framework refusals', () => {
     const text = said(r);
     assert.match(text, /for 2 reasons/);
     assert.match(text, /Python 3\.7\.9/);
-    assert.match(text, /only CPU wheels for linux aarch64/);
+    assert.match(text, /no CUDA build of PaddlePaddle \S+ for linux aarch64, only the CPU build/);
     assert.equal((text.match(/\n\s+fix: /g) ?? []).length, 2, text);
     const python = /lock for it \(--python (\d+\.\d+)\)/.exec(text)?.[1];
     const cuda = /Use --cuda (cpu)\b/.exec(text)?.[1];
@@ -109,7 +111,7 @@ describe('--framework refusals', () => {
       true,
     );
     assert.equal(fixed.code, 0, fixed.stderr + fixed.stdout);
-    assert.deepEqual(locked(fixed), ['paddlepaddle==3.3.1']);
+    assert.deepEqual(locked(fixed), ['paddlepaddle==3.2.2']);
   });
 
   it('driver 470 is offered a CUDA build the table has and the driver runs, and that command works', async () => {
@@ -152,33 +154,53 @@ describe('--framework refusals', () => {
     assert.deepEqual(locked(followed), ['paddlepaddle-gpu==2.6.2.post112']);
   });
 
-  it('an unreachable vendor index is named as the table’s, not blamed on pip.conf; the mirror flags it names work', async () => {
+  it('an unreachable vendor index is named; the configured indexes stand in when they hold the same build', async () => {
+    const args = [
+      '--framework',
+      'torch',
+      '--framework-version',
+      '2.7.1',
+      '--cuda',
+      '12.6',
+      '--driver',
+      '560.35.03',
+      ...X86,
+    ];
+    const r = await ferry(args, true);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.deepEqual(
+      locked(r).filter((p) => p.startsWith('torch==')),
+      ['torch==2.7.1+cu126'],
+    );
+    const warnings = r.events.filter((e) => e.event === 'warning').map((e) => String(e.message));
+    assert.ok(
+      warnings.some((w) => /\/pytorch-cu126\/ could not be reached/.test(w)),
+      warnings.join('\n'),
+    );
+  });
+
+  it('an unreachable vendor index without the build on the configured indexes: refused, naming the URL, what the configured indexes have, and the mirror flag that works', async () => {
     const args = [
       '--framework',
       'paddle',
       '--framework-version',
       '3.3.1',
       '--cuda',
-      '11.8',
+      '12.6',
       '--driver',
-      '535.54.03',
+      '560.35.03',
       ...X86,
     ];
     const r = await ferry(args);
-    assert.equal(r.code, 4, r.stderr);
-    assert.match(r.stderr, /ERR_FERRY_INDEX_UNREACHABLE/);
-    assert.match(r.stderr, /variant table \(.*frameworks\.json\), not in your pip configuration/);
-    assert.doesNotMatch(r.stderr, /pip\.conf may point/);
-    const m = /--explicit-index (\S+)=URL --index-for (\S+)=(\S+?) \(docs\/indexes\.md\)/.exec(
-      r.stderr,
-    );
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /ERR_FERRY_VARIANT_UNPUBLISHED/);
+    assert.match(r.stderr, /\/paddle-3-cu126\/ could not be reached/);
+    // paddlepaddle-gpu 3.3.1 on the configured index could be any CUDA build: not taken.
+    assert.match(r.stderr, /names no build/);
+    assert.match(r.stderr, /configured indexes have: paddlepaddle-gpu 3\.3\.1, 2\.6\.2/);
+    const m = /--index (paddle-3-cu126)=URL/.exec(r.stderr);
     assert.ok(m, r.stderr);
-    const [, name, project, pinned] = m as unknown as [string, string, string, string];
-    assert.equal(pinned, name);
-    const followed = await ferry(
-      [...args, '--explicit-index', `${name}=${index.url}`, '--index-for', `${project}=${name}`],
-      true,
-    );
+    const followed = await ferry([...args, '--index', `paddle-3-cu126=${index.url}`], true);
     assert.equal(followed.code, 0, followed.stderr + followed.stdout);
     assert.deepEqual(locked(followed), ['paddlepaddle-gpu==3.3.1']);
   });

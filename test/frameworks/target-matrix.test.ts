@@ -577,6 +577,62 @@ describe('an unreachable vendor index', () => {
     }
   });
 
+  it('uses the recorded availability, with its date, when the index cannot be reached', async () => {
+    const cu128 = url('pytorch-cu128');
+    const recorded: Availability = {
+      lists: new Map([
+        [
+          availabilityKey(cu128, 'torch'),
+          {
+            index: cu128,
+            project: 'torch',
+            files: ['torch-2.14.1+cu128-cp312-cp312-manylinux_2_28_x86_64.whl'],
+            origin: 'recorded',
+            recorded: '2026-11-02',
+          },
+        ],
+      ]),
+      unreachable: new Map(),
+      configured: new Map(),
+    };
+    const warnings: string[] = [];
+    const discovery = new AvailabilityDiscovery(
+      indexListFiles({
+        configured: async () =>
+          indexConfigFromPip({
+            indexUrl: 'http://127.0.0.1:9/simple',
+            extraIndexUrls: [],
+            findLinks: [],
+            noIndex: false,
+            sources: [],
+          }),
+        redirect: () => 'http://127.0.0.1:9/whl/cu128',
+      }),
+      (e) => {
+        if (e.type === 'warning') warnings.push(e.message);
+      },
+      recorded,
+    );
+    // The configured index is unreachable too: only the recording says what exists.
+    await discovery.learn(cu128, 'torch').catch(() => undefined);
+    const choice = chooseVariant({
+      framework: 'torch',
+      cuda: '12.8',
+      profile: hostProfile({ ...RHEL9, python: '3.12.1', driver: '580.65.06' }),
+      availability: discovery.availability,
+    });
+    assert.equal(choice.requirement, 'torch==2.14.1+cu128');
+    assert.equal(choice.file, 'torch-2.14.1+cu128-cp312-cp312-manylinux_2_28_x86_64.whl');
+    assert.ok(
+      warnings.some((w) => w.startsWith(`using availability recorded on 2026-11-02 for ${cu128}:`)),
+      warnings.join(' | '),
+    );
+    assert.ok(
+      choice.notes.some((n) => n.includes('availability recorded on 2026-11-02')),
+      choice.notes.join(' | '),
+    );
+  });
+
   it('without the build on the configured indexes, refuses and says what they have', () => {
     const base = recordedAvailability();
     const availability: Availability = {
