@@ -13,28 +13,35 @@
 import { createHash } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { FERRY_ENV } from '../core/env.js';
 import { FerryError } from '../core/errors.js';
 import { type EventSink, ignoreEvents } from '../core/events.js';
 import { onceFor } from '../core/once-for.js';
 import { redactUrl } from '../core/redact.js';
 import { isSecureOrigin } from '../net/origin.js';
 import { type NetSettings, netSettings } from '../net/settings.js';
-import { assertSafeFilename, parseDistFilename } from '../standards/filename.js';
-import { isValidProjectName, type NormalizedName, normalizeName } from '../standards/name.js';
-import { normalizeVersion } from '../standards/version.js';
-import { hashBytes, tryNormalizeDigest } from '../store/hash.js';
+import { assertSafeFilename } from '../standards/filename.js';
+import { type NormalizedName, normalizeName } from '../standards/name.js';
+import { tryNormalizeDigest } from '../store/hash.js';
 import { ContentStore } from '../store/store.js';
+import { cachePath, checkAndStore, type DistFile, type ProjectPage } from './dist-file.js';
 import { DEFAULT_FORMAT_POLICY, type FormatPolicy } from './format-control.js';
 import { type FetchOptions, fetchBytes, fetchText, isNotFound, splitCredentials } from './http.js';
 import {
   type IndexConfig,
-  type IndexStrategy,
   indexConfigFromPip,
   isIndexConfig,
   parseTimestamp,
 } from './index-config.js';
+import { limiter } from './limiter.js';
 import { PageCache } from './page-cache.js';
+import {
+  type Found,
+  firstIndexPerVersion,
+  parsedName,
+  projectNamer,
+  projectUrl,
+} from './page-files.js';
+import { DEFAULT_MAX_PAGE_BYTES, pageTooLarge } from './page-size.js';
 import type { IndexSettings } from './pip-config.js';
 import { openRangeReader } from './range-reader.js';
 import { parseSimpleHtml, type RawLink } from './simple-html.js';
@@ -47,39 +54,17 @@ import {
 } from './suggest.js';
 import { readMetadataFrom, readWheelMetadata } from './wheel-metadata.js';
 
-export interface DistFile {
-  readonly filename: string;
-  /** Absolute URL without credentials or fragment. */
-  readonly url: string;
-  /** Redacted URL of the index (or find-links location) it came from. */
-  readonly index: string;
-  /** Algorithm (lower case) → hex digest (lower case). */
-  readonly hashes: Readonly<Record<string, string>>;
-  readonly requiresPython?: string;
-  /** PEP 592: false, or the reason ('' when none was given). */
-  readonly yanked: false | string;
-  readonly size?: number;
-  readonly uploadTime?: string;
-  /** PEP 658/714: false, or the hashes of the `.metadata` file ({} when offered without hashes). */
-  readonly coreMetadata: false | Readonly<Record<string, string>>;
-  /** The configured name of the index it came from ("default", "extra-1", a ferry.toml name); absent for find-links. */
-  readonly indexName?: string;
-  /**
-   * Priority of its source, 0 = first index; find-links come after every index. Under
-   * `unsafe-first-match` a resolver prefers a lower rank before a higher version.
-   */
-  readonly indexRank?: number;
-}
-
-export interface ProjectPage {
-  readonly name: NormalizedName;
-  /** Indexes first (in priority order), then find-links, each in page order. */
-  readonly files: readonly DistFile[];
-  /** Redacted URLs of the pages that answered, comma-separated. */
-  readonly source: string;
-  /** The strategy that chose these files (for unsafe-first-match, see DistFile.indexRank). */
-  readonly strategy?: IndexStrategy;
-}
+// The client's parts, for the modules that import them from here.
+export {
+  cachePath,
+  checkAndStore,
+  type DistFile,
+  metadataCachePath,
+  type ProjectPage,
+  storeInCache,
+} from './dist-file.js';
+export { projectUrl } from './page-files.js';
+export { DEFAULT_MAX_PAGE_BYTES } from './page-size.js';
 
 export interface IndexClientOptions {
   /** pip's settings alone (index-url, extra-index-urls, find-links), or a settled IndexConfig. */
@@ -124,36 +109,6 @@ export interface SuggestOptions {
   readonly limit?: number;
 }
 
-/** Index and find-links pages larger than this are refused unless the limit is raised. */
-export const DEFAULT_MAX_PAGE_BYTES = 64 * 1024 * 1024;
-
-function pageTooLarge(url: string, kind: 'index' | 'find-links', max: number): FerryError {
-  const limit = formatBytes(max);
-  return new FerryError(
-    'ERR_FERRY_PAGE_TOO_LARGE',
-    `the ${kind === 'index' ? 'index' : 'find-links'} page ${redactUrl(url)} is larger than ${limit}, the limit on page size`,
-    {
-      hint: `If this index really serves pages that big, raise the limit with --max-page-size SIZE or ${FERRY_ENV.maxPageSize}=SIZE (e.g. 256M); the page is held in memory while it is read.`,
-      details: { url: redactUrl(url), maxBytes: max },
-    },
-  );
-}
-
-/** 67108864 → "64 MiB". */
-function formatBytes(bytes: number): string {
-  for (const [unit, size] of [
-    ['GiB', 1024 ** 3],
-    ['MiB', 1024 ** 2],
-    ['KiB', 1024],
-  ] as const) {
-    if (bytes >= size) {
-      const value = bytes / size;
-      return `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
-    }
-  }
-  return `${bytes} bytes`;
-}
-
 /** PEP 691 content negotiation: JSON preferred, HTML accepted. */
 export const SIMPLE_ACCEPT =
   'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01';
@@ -181,11 +136,6 @@ interface LinksSource {
 interface Page {
   readonly links: readonly RawLink[];
   readonly url: string;
-}
-
-interface Found {
-  readonly files: DistFile[];
-  readonly shown: string;
 }
 
 export class IndexClient {
@@ -814,134 +764,4 @@ export class IndexClient {
     );
     return checkAndStore(body, file, expected, this.#cacheDir);
   }
-}
-
-/**
- * The unsafe strategies: every index answers, but a version is taken only from the first index
- * (in priority order) that has it (uv: "if a package version is in multiple indexes, only look
- * at the entry for the first index").
- */
-function firstIndexPerVersion(found: readonly Found[]): Found[] {
-  const taken = new Set<string>();
-  const out: Found[] = [];
-  for (const answer of found) {
-    const versions = new Set<string>();
-    const files = answer.files.filter((f) => {
-      const version = versionKey(f.filename);
-      if (version === undefined) return true;
-      versions.add(version);
-      return !taken.has(version);
-    });
-    for (const v of versions) taken.add(v);
-    if (files.length > 0 || out.length === 0) out.push({ files, shown: answer.shown });
-  }
-  return out;
-}
-
-function versionKey(filename: string): string | undefined {
-  try {
-    const parsed = parseDistFilename(filename);
-    return parsed === undefined ? undefined : normalizeVersion(parsed.version);
-  } catch {
-    return undefined;
-  }
-}
-
-/** `<cacheDir>/metadata/<sha256>`: metadata of the file with that SHA-256 (ContentStore.derivedPath). */
-export function metadataCachePath(cacheDir: string, sha256: string): string | undefined {
-  const sha = tryNormalizeDigest(sha256);
-  return sha === undefined ? undefined : new ContentStore(cacheDir).derivedPath('metadata', sha);
-}
-
-function parsedName(filename: string, projectName?: string): string | undefined {
-  // A wheel's name is its first dash-separated part (PEP 427 escapes dashes in names): enough to
-  // tell whose file it is, without a full parse of every file on a big page. The resolver parses
-  // the ones it looks at.
-  if (filename.endsWith('.whl')) {
-    const first = filename.slice(0, Math.max(0, filename.indexOf('-')));
-    return isValidProjectName(first) ? normalizeName(first) : undefined;
-  }
-  try {
-    return parseDistFilename(filename, projectName)?.name;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * parsedName for the files of one page, remembering each wheel's name part: a project page
- * holds thousands of wheels that all begin with the same name.
- */
-function projectNamer(projectName: NormalizedName): { of(filename: string): string | undefined } {
-  const seen = new Map<string, string | undefined>();
-  return {
-    of(filename) {
-      if (!filename.endsWith('.whl')) return parsedName(filename, projectName);
-      const first = filename.slice(0, Math.max(0, filename.indexOf('-')));
-      let name = seen.get(first);
-      if (name === undefined && !seen.has(first)) {
-        name = parsedName(filename, projectName);
-        seen.set(first, name);
-      }
-      return name;
-    },
-  };
-}
-
-/** PEP 503: `<index>/<normalized name>/`, always with the trailing slash. */
-export function projectUrl(indexUrl: string, name: NormalizedName): string {
-  return `${indexUrl.replace(/\/+$/, '')}/${encodeURIComponent(name)}/`;
-}
-
-/** The content-addressed cache path of a file (ContentStore.pathFor), or undefined for a bad digest. */
-export function cachePath(cacheDir: string, sha256: string): string | undefined {
-  const sha = tryNormalizeDigest(sha256);
-  return sha === undefined ? undefined : new ContentStore(cacheDir).pathFor(sha);
-}
-
-/** Writes bytes into the content cache: a verified, atomic, read-only store write. */
-export async function storeInCache(cacheDir: string, sha256: string, body: Buffer): Promise<void> {
-  if (tryNormalizeDigest(sha256) === undefined) return;
-  await new ContentStore(cacheDir).putBytes(body, sha256);
-}
-
-/**
- * Checks downloaded bytes against the SHA-256 the index promised (ERR_FERRY_HASH_MISMATCH
- * naming the file and the URL) and keeps them in the content cache when there is one. A cache
- * that cannot be written only means the file is downloaded again next time.
- */
-export async function checkAndStore(
-  body: Buffer,
-  file: Pick<DistFile, 'filename' | 'url'>,
-  expected: string | undefined,
-  cacheDir: string | undefined,
-): Promise<Buffer> {
-  const actual = hashBytes(body);
-  if (expected !== undefined && actual !== expected.toLowerCase()) {
-    throw new FerryError(
-      'ERR_FERRY_HASH_MISMATCH',
-      `${file.filename} from ${redactUrl(file.url)} has SHA-256 ${actual}, the index promised ${expected}`,
-      {
-        hint: 'The mirror may be serving a corrupt or changed file; try again later or use another index.',
-        details: { filename: file.filename, url: redactUrl(file.url), expected, actual },
-      },
-    );
-  }
-  if (cacheDir !== undefined) await storeInCache(cacheDir, actual, body).catch(() => {});
-  return body;
-}
-
-function limiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (active >= max) await new Promise<void>((r) => waiting.push(r));
-    active++;
-    try {
-      return await task();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
 }
