@@ -559,7 +559,12 @@ function buildFloors(
   const rows: BuildRow[] = [];
   const sameCuda = (c: string): boolean =>
     cuda === undefined ||
-    (c.toLowerCase() === 'cpu' ? cuda === 'cpu' : cuda !== 'cpu' && normalizeCuda(c) === cuda);
+    (c.toLowerCase() === 'cpu'
+      ? cuda === 'cpu'
+      : // Builds for other accelerators (rocm6.3, npu, xpu, dcu) are named, not numbered.
+        !/^\d/.test(c)
+        ? cuda === c
+        : cuda !== 'cpu' && normalizeCuda(c) === cuda);
   for (const series of table.series) {
     for (const variant of series.variants as readonly BuildRow[]) {
       if (normalizeName(variant.project) !== project || !sameCuda(variant.cuda)) continue;
