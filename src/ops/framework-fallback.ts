@@ -6,6 +6,7 @@
  */
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
+import { isCudaBuild } from '../frameworks/accelerators.js';
 import type { Availability } from '../frameworks/availability.js';
 import { chooseFramework, type FrameworkRequest } from '../frameworks/framework-request.js';
 import { loadFrameworkTable } from '../frameworks/table.js';
@@ -157,7 +158,7 @@ function withFramework(
   if (choice.index !== 'default')
     pins.push({
       project: choice.project,
-      name: `${choice.project}-${choice.cuda === 'cpu' ? 'cpu' : `cu${choice.cuda.replace('.', '')}`}`,
+      name: `${choice.project}-${isCudaBuild(choice.cuda) ? `cu${choice.cuda.replace('.', '')}` : choice.cuda}`,
       url: choice.index,
     });
   return {
