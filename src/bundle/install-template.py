@@ -763,6 +763,76 @@ def check_signatures(root, sums_bytes, files, folders, args, problems):
     return sorted(signers)
 
 
+# ------------------------------------------------------------------ build carried sdists before the install
+#
+# An sdist carried with `ferry bundle --allow-sdist` is built into a wheel here, before the
+# install, with the new venv's pip and no network:
+#   python -m pip wheel --no-index --find-links wheels --no-deps -w WORK/built SDIST
+# pip builds it with build isolation, installing its build requirements with the same
+# --no-index --find-links, so from the wheels in this bundle and only those (pypa/pip #12270:
+# they must be there, and ferry bundle carries them). The sdist's line in requirements.txt then
+# gets the built wheel's hash beside the sdist's (pip accepts any listed hash), and the install
+# takes wheels only (--only-binary :all:), still with --require-hashes. The same as
+# `ferry install` (src/onhost/build-carried.ts).
+
+
+def carried_sdists(root):
+    with open(os.path.join(root, "manifest.json"), "rb") as handle:
+        manifest = json.loads(handle.read().decode("utf-8"))
+    return [f["path"] for f in manifest.get("files", []) if not f["path"].endswith(".whl")]
+
+
+def build_carried_sdists(root, python, extra_links, work):
+    """Builds every carried sdist; returns (status, None or (requirements file, wheels folder))."""
+    import time
+    sdists = carried_sdists(root)
+    if not sdists:
+        return EXIT_OK, None
+    built = os.path.join(work, "built")
+    os.makedirs(built)
+    with open(os.path.join(root, "requirements.txt"), "rb") as handle:
+        requirements = handle.read().decode("utf-8")
+    links = ["--find-links", os.path.join(root, "wheels")] + (["--find-links", extra_links] if extra_links else [])
+    for i, sdist in enumerate(sdists):
+        out = os.path.join(work, "out-%d" % i)
+        os.makedirs(out)
+        say("building %s on this host, offline, from the bundle's wheels" % os.path.basename(sdist))
+        started = time.time()
+        code = subprocess.call([python, "-m", "pip", "wheel", "--no-index"] + links + [
+            "--no-deps", "--no-cache-dir", "--wheel-dir", out, os.path.join(root, sdist)], env=clean_env(), cwd=root)
+        wheels = sorted(n for n in os.listdir(out) if n.endswith(".whl"))
+        if code != 0 or len(wheels) != 1:
+            say("error: %s could not be built into a wheel here (a native package needs gcc/g++ and the Python headers)" % sdist)
+            return EXIT_INSTALL, None
+        os.rename(os.path.join(out, wheels[0]), os.path.join(built, wheels[0]))
+        wheel_sha = hash_file(os.path.join(built, wheels[0]))
+        at = "--hash=sha256:" + hash_file(os.path.join(root, sdist))
+        if at not in requirements:
+            say("error: requirements.txt does not name %s by its SHA-256" % sdist)
+            return EXIT_INCOMPLETE, None
+        requirements = requirements.replace(at, at + " --hash=sha256:" + wheel_sha)
+        say("built %s into %s in %.1f s (sha256 %s)" % (os.path.basename(sdist), wheels[0], time.time() - started, wheel_sha))
+    amended = os.path.join(work, "requirements.txt")
+    with open(amended, "wb") as handle:
+        handle.write(requirements.encode("utf-8"))
+    return EXIT_OK, (amended, built)
+
+
+def with_built_wheels(command, root, built):
+    """The install command taking the amended requirements and the built wheels, wheels only."""
+    if built is None:
+        return command
+    amended, folder = built
+    out = []
+    for arg in command:
+        out.append(amended if arg == os.path.join(root, "requirements.txt") else arg)
+    at = out.index("--find-links")
+    out[at:at] = ["--find-links", folder]
+    if "--no-build" not in out:
+        out[at:at] = ["--only-binary", ":all:"]
+    return out
+
+
 # ------------------------------------------------------------------ install
 
 def clean_env():
@@ -825,9 +895,20 @@ def install(root, args, extra_links=None):
             shutil.rmtree(venv, ignore_errors=True)
         return EXIT_INSTALL
     python = os.path.join(venv, "Scripts", "python.exe") if os.name == "nt" else os.path.join(venv, "bin", "python")
-    command = [python, "-m", "pip", "install", "--no-index", "--find-links", os.path.join(root, "wheels")] + (["--find-links", extra_links] if extra_links else []) + ["--require-hashes", "--no-cache-dir", "-r", os.path.join(root, "requirements.txt")]
+    work = tempfile.mkdtemp(prefix=".ferry-build-", dir=os.path.dirname(venv))
+    try:
+        status, built = build_carried_sdists(root, python, extra_links, work)
+        if status != EXIT_OK:
+            if created:
+                shutil.rmtree(venv, ignore_errors=True)
+            return status
+        command = [python, "-m", "pip", "install", "--no-index", "--find-links", os.path.join(root, "wheels")] + (["--find-links", extra_links] if extra_links else []) + ["--require-hashes", "--no-cache-dir", "-r", os.path.join(root, "requirements.txt")]
+        command = with_built_wheels(command, root, built)
+        code = subprocess.call(command, env=env, cwd=root)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     say("installing: pip install --no-index --find-links wheels --require-hashes -r requirements.txt")
-    if subprocess.call(command, env=env, cwd=root) != 0:
+    if code != 0:
         say("error: pip failed; the venv %s was removed" % venv)
         if created:
             shutil.rmtree(venv, ignore_errors=True)

@@ -17,13 +17,7 @@ import {
 } from '../host/profile.js';
 import { compareVersions } from '../standards/version.js';
 import { acceleratorName, isAcceleratorBuild, isCudaBuild, vendorChannel } from './accelerators.js';
-import {
-  type Availability,
-  describeOrigin,
-  listFor,
-  matchingWheels,
-  versionsWithWheels,
-} from './availability.js';
+import type { Availability } from './availability.js';
 import { buildProblems, type VariantProblem } from './build-checks.js';
 import {
   compareDottedVersions,
@@ -32,6 +26,7 @@ import {
   minimumDriverFor,
   normalizeCuda,
 } from './cuda.js';
+import { checkPublished } from './published.js';
 import {
   FRAMEWORK_DISPLAY,
   type FrameworkName,
@@ -142,13 +137,6 @@ function normalizeArch(arch: string): string {
 }
 
 export const newerFirst = (a: string, b: string): number => compareVersions(b, a);
-
-/** 'torch 2.13.0+cpu, 2.13.0, …' (newest first, at most eight), or 'nothing for the target'. */
-function describeVersions(project: string, versions: readonly string[]): string {
-  if (versions.length === 0) return `no ${project} wheel for the target`;
-  const sorted = [...versions].sort(newerFirst);
-  return `${project} ${sorted.slice(0, 8).join(', ')}${sorted.length > 8 ? ', …' : ''}`;
-}
 
 export function seriesFor(
   table: FrameworkTable,
@@ -463,58 +451,23 @@ export function assess(
   const project = chosen.project;
   const requirement = `${project}${extras.length > 0 ? `[${extras.join(',')}]` : ''}==${version}`;
   let index = chosen.index === 'default' ? 'default' : (table.indexes[chosen.index] as string);
-  // Is the release published for this target? The index's list (read at lock time or recorded)
-  // decides; an unreachable vendor index is replaced by the configured indexes when they hold
-  // the same build.
   let file: string | undefined;
   if (opts.availability !== undefined) {
-    const avail = opts.availability;
-    const list = listFor(avail, index, project);
-    const failed = index === 'default' ? undefined : avail.unreachable.get(index);
-    const wheels =
-      list === undefined ? [] : matchingWheels(list.files, project, version, interp.tags);
-    // The configured indexes can stand in only when the version names the build (+cpu, +cu126,
-    // .post112): Paddle 3 names every CUDA build of a release alike (paddlepaddle-gpu==3.3.1 on
-    // each cuNNN index), so a file elsewhere does not say which build it is.
-    const namesBuild = chosen.version !== '{version}';
-    const configured = namesBuild
-      ? matchingWheels(avail.configured.get(project) ?? [], project, version, interp.tags)
-      : [];
-    if (failed !== undefined && configured.length > 0) {
-      notes.push(
-        `${index} could not be reached (${failed}); ${project}==${version} is taken from the configured indexes (${configured[0]}), which hold the same build.`,
-      );
-      index = 'default';
-      file = configured[0];
-    } else if (wheels.length > 0) {
-      file = wheels[0];
-      if (list?.origin === 'recorded' && failed !== undefined)
-        notes.push(
-          `using ${describeOrigin(list as NonNullable<typeof list>)}: ${index} unreachable (${failed}).`,
-        );
-    } else if (list !== undefined || failed !== undefined) {
-      const where = list === undefined ? index : describeOrigin(list);
-      return {
-        label,
-        problems: [
-          {
-            code: 'ERR_FERRY_VARIANT_UNPUBLISHED',
-            problem:
-              list === undefined
-                ? `${index} could not be reached (${failed}) and nothing is recorded for it; ${namesBuild ? `the configured indexes have no ${project}==${version} wheel for the target` : `${project}==${version} names no build, so a wheel of it elsewhere may be another ${cuda === 'cpu' ? 'build' : 'CUDA build'}`} (configured indexes have: ${describeVersions(project, versionsWithWheels(avail.configured.get(project) ?? [], project, interp.tags))})`
-                : `${where} has no ${project}==${version} wheel for the target (Python ${interp.version}, linux ${arch})`,
-            fix:
-              failed === undefined
-                ? 'Choose another release (--framework-version).'
-                : `Name a mirror of that index: --index ${chosen.index}=URL (docs/indexes.md), or choose another release (--framework-version).`,
-          },
-        ],
-      };
-    } else {
-      notes.push(
-        `${index === 'default' ? 'The configured index' : index} was not checked for ${project}==${version}: the pin follows ferry's table.`,
-      );
-    }
+    const published = checkPublished(opts.availability, {
+      index,
+      tableIndex: chosen.index,
+      project,
+      version,
+      namesBuild: chosen.version !== '{version}',
+      cpu: chosen.cuda === 'cpu',
+      tags: interp.tags,
+      python: interp.version,
+      arch,
+    });
+    if (published.problem !== undefined) return { label, problems: [published.problem] };
+    notes.push(...published.notes);
+    index = published.index;
+    file = published.file;
   }
   // The series' notes are about its CUDA builds (vendor indexes, nvidia-* wheels, which
   // release has which CUDA): a CPU build gets none of them.

@@ -32,6 +32,7 @@ import {
   untrustedWithoutKeys,
   verifyForInstall,
 } from './bundle-check.js';
+import { type BuiltOnTarget, buildCarriedSdists, type CarriedBuild } from './build-carried.js';
 import { bundleFactsFromManifest, type DoctorProblem, diagnose } from './doctor.js';
 import { type OfflinePlan, planOfflineInstall } from './offline-plan.js';
 import { type SmokeMode, selectSmokeChecks } from './smoke/checks.js';
@@ -97,6 +98,8 @@ export interface InstallReport {
   readonly imports: readonly ImportResult[];
   readonly host: TargetProfile;
   readonly seconds: number;
+  /** Wheels built here from carried sdists (--allow-sdist), with their SHA-256. */
+  readonly builtOnTarget?: readonly BuiltOnTarget[];
 }
 
 /**
@@ -245,6 +248,7 @@ export function installReport(
   plan: InstallPlan,
   outcome: 'passed' | 'failed',
   checks: readonly SmokeCheckResult[],
+  builtOnTarget?: readonly BuiltOnTarget[],
 ): InstallReport {
   return {
     outcome,
@@ -259,6 +263,7 @@ export function installReport(
       (checks.find((c) => c.id === 'imports')?.data?.imports as ImportResult[] | undefined) ?? [],
     host: plan.host,
     seconds: (Date.now() - plan.started) / 1000,
+    ...(builtOnTarget === undefined || builtOnTarget.length === 0 ? {} : { builtOnTarget }),
   };
 }
 
@@ -267,6 +272,8 @@ export interface PreparedInstall {
   readonly staging: string;
   /** The staging venv's interpreter. */
   readonly python: string;
+  /** The carried sdists built into wheels, offline (./build-carried.ts); absent when none. */
+  readonly carried?: CarriedBuild;
 }
 
 /**
@@ -304,8 +311,32 @@ export async function prepareInstall(
       );
     }
   }
-  return { staging, python: join(staging, 'bin', 'python') };
+  const venvPython = join(staging, 'bin', 'python');
+  if (plan.offline.sdists.length === 0) return { staging, python: venvPython };
+  // Carried sdists are built now, with the staging venv's pip and the bundle's wheels only, so
+  // that the install step installs wheels alone, each under its hash.
+  events({
+    type: 'install-step',
+    step: 'build',
+    detail: `${plan.offline.sdists.length} sdist(s), from the bundle's wheels, no network`,
+  });
+  const carried = await buildCarriedSdists({
+    python: venvPython,
+    bundleDir: plan.bundleDir,
+    sdists: plan.offline.sdists,
+    findLinks: [
+      join(plan.bundleDir, 'wheels'),
+      ...(plan.baseDir === undefined ? [] : [plan.baseDir]),
+    ],
+    requirements: join(plan.bundleDir, 'requirements.txt'),
+    workDir: carriedBuildDir(staging),
+    events,
+  });
+  return { staging, python: venvPython, carried };
 }
+
+/** Where prepareInstall builds carried sdists: inside the staging venv, removed before the move. */
+const carriedBuildDir = (staging: string): string => join(staging, '.ferry-build');
 
 export interface InstallStepOptions {
   readonly smoke?: SmokeMode;
@@ -326,6 +357,11 @@ export async function installPrepared(
   const events = options.events ?? (() => {});
   const { manifest, bundleDir, dest, mode } = plan;
   const { staging, python: venvPython } = prepared;
+  // Carried sdists were built into wheels by prepareInstall: the install takes wheels only.
+  const built = prepared.carried;
+  const requirementsFile = built?.requirements ?? join(bundleDir, 'requirements.txt');
+  const builtLinks = built === undefined ? [] : [built.wheelsDir];
+  const sdistCount = built === undefined ? plan.offline.sdists.length : 0;
   events({
     type: 'install-step',
     step: 'pip',
@@ -338,14 +374,15 @@ export async function installPrepared(
       'pip',
       'install',
       '--no-index',
+      ...builtLinks.flatMap((l) => ['--find-links', l]),
       '--find-links',
       join(bundleDir, 'wheels'),
       ...(plan.baseDir === undefined ? [] : ['--find-links', plan.baseDir]),
       '--require-hashes',
-      ...(plan.offline.sdists.length === 0 ? ['--only-binary', ':all:'] : []),
+      ...(sdistCount === 0 ? ['--only-binary', ':all:'] : []),
       '--no-cache-dir',
       '-r',
-      join(bundleDir, 'requirements.txt'),
+      requirementsFile,
     ],
     { env: isolatedPipEnv() },
   );
@@ -377,18 +414,19 @@ export async function installPrepared(
       `The smoke test failed, so ${mode === 'new' ? 'no venv was made' : `${dest} was left as it was`}:\n${failed.map((r) => `  ${r.id}: ${r.outcome}: ${r.detail}`).join('\n')}`,
       {
         hint: 'A missing shared library, a wheel for another platform or a CPU/GPU mismatch is the usual cause; run `ferry doctor BUNDLE`.',
-        details: { report: installReport(plan, 'failed', results) },
+        details: { report: installReport(plan, 'failed', results, built?.built) },
       },
     );
   }
 
-  // Into place.
+  // Into place, without the build folder.
+  await rm(carriedBuildDir(staging), { recursive: true, force: true });
   await relocateVenv(staging, dest);
   if (plan.replaces) await swapInto(staging, dest);
   else await rename(staging, dest);
   await rm(staging, { recursive: true, force: true }); // the old venv, after a swap
   events({ type: 'install-step', step: 'done', detail: dest });
-  return installReport(plan, 'passed', results);
+  return installReport(plan, 'passed', results, built?.built);
 }
 
 /** Removes the staging folder after a failed prepare or install: the destination is untouched. */

@@ -62,6 +62,18 @@ export const receiptSchema = z.object({
     z.object({ code: z.string(), severity: z.enum(['error', 'warning']), message: z.string() }),
   ),
   checks: z.array(checkSchema),
+  /** Wheels built on the target from carried sdists: the sdist and the wheel, each by SHA-256. */
+  builtOnTarget: z
+    .array(
+      z.object({
+        sdist: z.string(),
+        sdistSha256: z.string().regex(/^[0-9a-f]{64}$/),
+        wheel: z.string(),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/),
+        seconds: z.number().nonnegative(),
+      }),
+    )
+    .optional(),
   seconds: z.number().nonnegative(),
   signedBy: z
     .object({ algorithm: z.enum(['ed25519', 'sm2']), keyId: z.string().regex(/^[0-9A-F]{16}$/) })
@@ -116,6 +128,14 @@ export function buildReceipt(
       seconds: c.seconds,
       ...(c.data === undefined ? {} : { data: c.data }),
     })),
+    ...(report.builtOnTarget === undefined
+      ? {}
+      : {
+          builtOnTarget: report.builtOnTarget.map((b) => ({
+            ...b,
+            seconds: Math.round(b.seconds * 1000) / 1000,
+          })),
+        }),
     seconds: Math.round(report.seconds * 1000) / 1000,
   };
 }
