@@ -23,8 +23,9 @@ Steps, each failing closed:
      checked here in pure Python; SM2 signatures need the openssl command (1.1.1 or 3.x).
      Keys inside the bundle are never trusted. Without --trusted-key nothing is installed
      unless --allow-unsigned is given, and then it says that signatures were NOT checked;
-  3. creates the venv (default ./venv) and runs pip with --no-index --require-hashes,
-     ignoring pip's configuration files and PIP_* variables.
+  3. creates the venv (default ./venv) and installs with the uv the bundle carries when it
+     runs here, else pip (--installer auto|uv|pip): no index, --require-hashes, ignoring the
+     installer's configuration files and PIP_* / UV_* variables.
 
 Exit status: 0 ok, 1 other failure, 2 usage, 5 tampered, 6 incomplete, 7 untrusted,
 8 venv, install or smoke test failed (the same numbers as `ferry verify` and `ferry install`).
@@ -763,6 +764,54 @@ def check_signatures(root, sums_bytes, files, folders, args, problems):
     return sorted(signers)
 
 
+# ------------------------------------------------------------------ install
+
+def clean_env():
+    env = dict((k, v) for k, v in os.environ.items() if not k.startswith("PIP_") and k not in ("PYTHONPATH", "PYTHONHOME"))
+    env["PIP_CONFIG_FILE"] = os.devnull
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    env["PIP_NO_INPUT"] = "1"
+    return env
+
+
+def gather_base(root, args, work):
+    """For a delta bundle: every base file found under a --base folder (an earlier bundle, a
+    folder of wheels or a ferry index store), its SHA-256 checked, linked into `work`. Returns
+    (status, message); status EXIT_OK when every file is there."""
+    with open(os.path.join(root, "manifest.json"), "rb") as handle:
+        manifest = json.loads(handle.read().decode("utf-8"))
+    base_files = manifest.get("baseFiles", [])
+    if not base_files:
+        return EXIT_OK, None
+    bundles = ", ".join(b["name"] for b in manifest.get("base", {}).get("bundles", [])) or "an earlier bundle"
+    if not args.base:
+        return EXIT_INCOMPLETE, ("this is a delta bundle: it relies on %d file(s) it does not carry, from %s; "
+                                 "give --base DIR (the earlier bundle folder(s), or the index store that holds them)" % (len(base_files), bundles))
+    missing = []
+    for entry in base_files:
+        filename, sha256 = entry["filename"], entry["sha256"]
+        found = None
+        for base in args.base:
+            for candidate in (os.path.join(base, "wheels", filename), os.path.join(base, filename),
+                              os.path.join(base, "files", sha256[:2], sha256, filename)):
+                if os.path.isfile(candidate) and hash_file(candidate) == sha256:
+                    found = candidate
+                    break
+            if found:
+                break
+        if found is None:
+            missing.append("%s (sha256 %s%s)" % (filename, sha256, ", from " + entry["bundle"] if entry.get("bundle") else ""))
+            continue
+        target = os.path.join(work, filename)
+        try:
+            os.link(found, target)
+        except OSError:
+            shutil.copyfile(found, target)
+    if missing:
+        return EXIT_INCOMPLETE, "the base given with --base lacks %d file(s) this delta relies on: %s" % (len(missing), "; ".join(missing))
+    return EXIT_OK, None
+
+
 # ------------------------------------------------------------------ build carried sdists before the install
 #
 # An sdist carried with `ferry bundle --allow-sdist` is built into a wheel here, before the
@@ -833,52 +882,106 @@ def with_built_wheels(command, root, built):
     return out
 
 
-# ------------------------------------------------------------------ install
+# ------------------------------------------------------------------ installer: uv or pip
+#
+# A bundle made by `ferry bundle` carries uv's own wheel for its Linux x86_64/aarch64 targets
+# (tools/uv-VERSION-...whl, manifest.json tools[], checked above with every other file). Its
+# binary, uv-VERSION.data/scripts/uv, is unpacked beside the venv and must answer --version;
+# then it installs with the same guarantees as pip here (hashes required, no index, no
+# configuration, so no network):
+#   uv pip install --offline --no-index --no-config --no-deps --require-hashes --no-build
+#      --find-links wheels --python VENV/bin/python -r requirements.txt
+# Every UV_* variable is dropped (https://docs.astral.sh/uv/configuration/environment/).
+# Where it does not run (another arch or libc, a noexec filesystem), pip installs, and the
+# reason is printed. --installer pip always uses pip; --installer uv fails rather than fall back.
 
-def clean_env():
-    env = dict((k, v) for k, v in os.environ.items() if not k.startswith("PIP_") and k not in ("PYTHONPATH", "PYTHONHOME"))
-    env["PIP_CONFIG_FILE"] = os.devnull
-    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    env["PIP_NO_INPUT"] = "1"
+UV_TOOL_PATH = re.compile(r"^tools/uv-([^-/]+)-[^/]+\.whl$")
+UV_MACHINES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}
+
+
+def uv_env():
+    env = dict((k, v) for k, v in clean_env().items() if not k.startswith("UV_"))
+    env["UV_NO_CONFIG"] = "1"
     return env
 
 
-def gather_base(root, args, work):
-    """For a delta bundle: every base file found under a --base folder (an earlier bundle, a
-    folder of wheels or a ferry index store), its SHA-256 checked, linked into `work`. Returns
-    (status, message); status EXIT_OK when every file is there."""
+def carried_uv(manifest):
+    """The uv wheels in tools[], this machine's first."""
+    import platform
+    tools = [t for t in manifest.get("tools", [])
+             if re.match(r"^uv \S+$", t.get("tool", "")) and UV_TOOL_PATH.match(t.get("path", ""))]
+    machine = platform.machine().lower()
+    machine = UV_MACHINES.get(machine, machine)
+    return sorted(tools, key=lambda t: 0 if ("_" + machine) in t["path"] else 1)
+
+
+def unpack_uv(root, tool, work):
+    import zipfile
+    member = "uv-%s.data/scripts/uv" % UV_TOOL_PATH.match(tool["path"]).group(1)
+    with zipfile.ZipFile(os.path.join(root, tool["path"])) as archive:
+        data = archive.read(member)  # zipfile checks each member's CRC-32
+    folder = os.path.join(work, os.path.basename(tool["path"])[:-len(".whl")])
+    os.makedirs(folder)
+    binary = os.path.join(folder, "uv")
+    with open(binary, "wb") as handle:
+        handle.write(data)
+    os.chmod(binary, 0o755)
+    return binary
+
+
+def uv_version(binary):
+    """uv's version, or raises OSError/ValueError saying why it does not run."""
+    proc = subprocess.Popen([binary, "--version"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=uv_env())
+    try:
+        out, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise ValueError("uv --version did not answer in 30 s")
+    text = out.decode("utf-8", "replace").strip()
+    m = re.match(r"^uv (\S+)", text)
+    if proc.returncode != 0 or m is None:
+        raise ValueError("uv --version failed (exit %s): %s" % (proc.returncode, (err.decode("utf-8", "replace") or text).strip()[:200]))
+    return m.group(1)
+
+
+def choose_installer(root, args, work):
+    """(name, binary or None, reason); raises ValueError when --installer uv cannot be met."""
+    def pip(reason):
+        if args.installer == "uv":
+            raise ValueError("--installer uv was given, but %s" % reason)
+        return "pip", None, reason
+    if args.installer == "pip":
+        return pip("--installer pip was given")
     with open(os.path.join(root, "manifest.json"), "rb") as handle:
         manifest = json.loads(handle.read().decode("utf-8"))
-    base_files = manifest.get("baseFiles", [])
-    if not base_files:
-        return EXIT_OK, None
-    bundles = ", ".join(b["name"] for b in manifest.get("base", {}).get("bundles", [])) or "an earlier bundle"
-    if not args.base:
-        return EXIT_INCOMPLETE, ("this is a delta bundle: it relies on %d file(s) it does not carry, from %s; "
-                                 "give --base DIR (the earlier bundle folder(s), or the index store that holds them)" % (len(base_files), bundles))
-    missing = []
-    for entry in base_files:
-        filename, sha256 = entry["filename"], entry["sha256"]
-        found = None
-        for base in args.base:
-            for candidate in (os.path.join(base, "wheels", filename), os.path.join(base, filename),
-                              os.path.join(base, "files", sha256[:2], sha256, filename)):
-                if os.path.isfile(candidate) and hash_file(candidate) == sha256:
-                    found = candidate
-                    break
-            if found:
-                break
-        if found is None:
-            missing.append("%s (sha256 %s%s)" % (filename, sha256, ", from " + entry["bundle"] if entry.get("bundle") else ""))
-            continue
-        target = os.path.join(work, filename)
+    sdists = [f["path"] for f in manifest.get("files", []) if not f["path"].endswith(".whl")]
+    if sdists:
+        return pip("the bundle carries %d sdist(s), which pip builds on this host" % len(sdists))
+    tools = carried_uv(manifest)
+    if not tools:
+        return pip("the bundle carries no uv (made with --installer pip, or by an older ferry)")
+    failures = []
+    for tool in tools:
         try:
-            os.link(found, target)
-        except OSError:
-            shutil.copyfile(found, target)
-    if missing:
-        return EXIT_INCOMPLETE, "the base given with --base lacks %d file(s) this delta relies on: %s" % (len(missing), "; ".join(missing))
-    return EXIT_OK, None
+            binary = unpack_uv(root, tool, work)
+            version = uv_version(binary)
+            return "uv", binary, "uv %s, carried by the bundle (%s), runs here" % (version, tool["path"])
+        except Exception as error:  # OSError (exec format, noexec), a bad zip...: fall back, say why
+            failures.append("%s: %s" % (tool["path"], error))
+    name, binary, reason = pip("the uv the bundle carries does not run here (%s)" % "; ".join(failures))
+    say("warning: installing with pip: " + reason)
+    return name, binary, reason
+
+
+def install_command(name, binary, python, root, extra_links, work):
+    links = ["--find-links", os.path.join(root, "wheels")] + (["--find-links", extra_links] if extra_links else [])
+    requirements = ["-r", os.path.join(root, "requirements.txt")]
+    if name == "uv":
+        return [binary, "pip", "install", "--offline", "--no-index", "--no-config", "--no-deps", "--require-hashes",
+                "--no-build", "--no-python-downloads", "--no-progress"] + links + [
+                "--python", python, "--cache-dir", os.path.join(work, "cache")] + requirements, uv_env()
+    return [python, "-m", "pip", "install", "--no-index"] + links + ["--require-hashes", "--no-cache-dir"] + requirements, clean_env()
 
 
 def install(root, args, extra_links=None):
@@ -895,24 +998,31 @@ def install(root, args, extra_links=None):
             shutil.rmtree(venv, ignore_errors=True)
         return EXIT_INSTALL
     python = os.path.join(venv, "Scripts", "python.exe") if os.name == "nt" else os.path.join(venv, "bin", "python")
-    work = tempfile.mkdtemp(prefix=".ferry-build-", dir=os.path.dirname(venv))
+    # uv's binary and cache go beside the venv: the same filesystem, so uv hard-links.
+    work = tempfile.mkdtemp(prefix=".ferry-installer-", dir=os.path.dirname(venv))
     try:
         status, built = build_carried_sdists(root, python, extra_links, work)
         if status != EXIT_OK:
             if created:
                 shutil.rmtree(venv, ignore_errors=True)
             return status
-        command = [python, "-m", "pip", "install", "--no-index", "--find-links", os.path.join(root, "wheels")] + (["--find-links", extra_links] if extra_links else []) + ["--require-hashes", "--no-cache-dir", "-r", os.path.join(root, "requirements.txt")]
+        try:
+            name, binary, reason = choose_installer(root, args, work)
+        except ValueError as error:
+            say("error: %s; the venv %s was removed" % (error, venv))
+            if created:
+                shutil.rmtree(venv, ignore_errors=True)
+            return EXIT_INSTALL
+        say("installing with %s (%s): no index, hashes required, no configuration" % (name, reason))
+        command, installer_env = install_command(name, binary, python, root, extra_links, work)
         command = with_built_wheels(command, root, built)
-        code = subprocess.call(command, env=env, cwd=root)
+        if subprocess.call(command, env=installer_env, cwd=root) != 0:
+            say("error: %s failed; the venv %s was removed" % (name, venv))
+            if created:
+                shutil.rmtree(venv, ignore_errors=True)
+            return EXIT_INSTALL
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    say("installing: pip install --no-index --find-links wheels --require-hashes -r requirements.txt")
-    if code != 0:
-        say("error: pip failed; the venv %s was removed" % venv)
-        if created:
-            shutil.rmtree(venv, ignore_errors=True)
-        return EXIT_INSTALL
     status = smoke_test(root, args, python, venv, created)
     if status != EXIT_OK:
         return status
@@ -1110,6 +1220,7 @@ def main(argv=None):
     parser.add_argument("--base", action="append", default=[], metavar="DIR", help="for a delta bundle: an earlier bundle folder or index store holding the files it does not carry (repeatable)")
     parser.add_argument("--smoke", default="auto", choices=smoke_plan()["modes"], help="the smoke test after installing, as ferry install's: auto (by the bundle's packages), paddle, torch, tensorflow, imports or none")
     parser.add_argument("--smoke-timeout", type=float, metavar="S", help="seconds each smoke check may take (default: per check, 300-600)")
+    parser.add_argument("--installer", choices=("auto", "uv", "pip"), default="auto", help="auto (default): the uv the bundle carries when it runs here, else pip; uv: uv or fail; pip: pip")
     parser.add_argument("--probe", nargs=argparse.REMAINDER, help="describe this host (JSON) and exit")
     args = parser.parse_args(argv)
     if args.probe is not None:

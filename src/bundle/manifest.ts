@@ -59,8 +59,11 @@ const toolSchema = z.object({
   path: z.string(),
   size: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  /** What the file is, e.g. "ferry 0.2.0". */
+  /** What the file is, e.g. "ferry 0.2.0", or "uv 0.13.9" for the installer's wheel. */
   tool: z.string(),
+  /** Where a downloaded tool came from (uv's wheel, src/bundle/installer-tool.ts), redacted. */
+  url: z.string().optional(),
+  index: z.string().optional(),
 });
 
 const targetSchema = z.object({

@@ -43,6 +43,8 @@ export interface BundleContents {
   readonly sm3?: boolean;
   /** install.py's text; default: the template with this ferry's probe.py embedded. */
   readonly installPy?: string;
+  /** Files for tools/ (uv's wheel, src/bundle/installer-tool.ts), linked from the cache. */
+  readonly tools?: readonly { readonly path: string; readonly sha256: string }[];
 }
 
 /** The staging folder a run with process id `pid` uses for `outDir`. */
@@ -85,6 +87,9 @@ export async function writeBundleFolder(outDir: string, contents: BundleContents
     await mkdir(join(staging, BUNDLE_FILES.signatures), { recursive: true });
     for (const w of contents.wheels)
       await contents.cache.linkOrCopy(w.sha256, join(staging, BUNDLE_FILES.wheels, w.filename));
+    const tools = contents.tools ?? [];
+    if (tools.length > 0) await mkdir(join(staging, 'tools'), { recursive: true });
+    for (const t of tools) await contents.cache.linkOrCopy(t.sha256, join(staging, t.path));
     let manifest = contents.manifest;
     if (contents.sm3 === true) {
       const files = [];
@@ -107,9 +112,12 @@ export async function writeBundleFolder(outDir: string, contents: BundleContents
       formatSha256Sums(
         await computeSha256Sums(
           staging,
-          new Map(
-            contents.wheels.map((w) => [`${BUNDLE_FILES.wheels}/${w.filename}`, w.sha256] as const),
-          ),
+          new Map([
+            ...contents.wheels.map(
+              (w) => [`${BUNDLE_FILES.wheels}/${w.filename}`, w.sha256] as const,
+            ),
+            ...tools.map((t) => [t.path, t.sha256] as const),
+          ]),
         ),
       ),
     );

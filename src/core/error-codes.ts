@@ -151,6 +151,9 @@ export const ERROR_CODES = {
   ERR_FERRY_BAD_SIGNATURE: 'untrusted',
 
   ERR_FERRY_PIP_FAILED: 'install',
+  // The installer asked for (`--installer uv`) cannot run here, or uv refused the bundle.
+  ERR_FERRY_INSTALLER_UNAVAILABLE: 'install',
+  ERR_FERRY_UV_FAILED: 'install',
   ERR_FERRY_VENV_FAILED: 'install',
   ERR_FERRY_SMOKE_FAILED: 'install',
   ERR_FERRY_VENV_EXISTS: 'install',
@@ -207,6 +210,8 @@ export const WARNING_CODES = [
   'W_FERRY_EXCEPTION_EXPIRED',
   'W_FERRY_EXCLUDED_REQUIRED',
   'W_FERRY_TRIM_UNUSED',
+  'W_FERRY_NO_UV',
+  'W_FERRY_INSTALLER_FALLBACK',
 ] as const;
 
 /** A doctor finding reported as a warning carries the doctor's own code (src/onhost/doctor.ts). */

@@ -1,16 +1,17 @@
 /**
  * The steps of `ferry install` on the target, as uv splits installing: planInstall (verify →
  * offline check → destination → doctor), prepareInstall (the staging venv) and installPrepared
- * (pip → smoke test → move into place). src/ops/install.ts runs them in that order.
+ * (uv or pip → smoke test → move into place). src/ops/install.ts runs them in that order.
  *
  * Nothing at the destination changes until the install and the smoke test have passed:
  *   - a new venv is built in `.NAME.ferry-tmp` beside the destination and renamed into place;
  *   - `--into` copies the existing venv to `.NAME.ferry-tmp` (cp -a), installs and tests the
  *     copy, then swaps the two folders with one renameat2(RENAME_EXCHANGE) — atomic, so a kill
  *     at any moment leaves either the old venv or the new one at the path, never a mix.
- * A stale staging folder left by a killed run is removed by the next run. pip runs with
- * --no-index and no pip configuration, so no network is used; a bundle that would need the
- * network (a requirement with no file, an sdist without its build backend) is refused first.
+ * A stale staging folder left by a killed run is removed by the next run. uv (carried in the
+ * bundle, ./installer.ts) or pip runs with no index, hashes required and no configuration, so
+ * no network is used; a bundle that would need the network (a requirement with no file, an
+ * sdist without its build backend) is refused first.
  *
  * The parts the steps use: ./bundle-check.ts (manifest, files, signatures, the receipt's
  * bundle identity), ./offline-plan.ts (nothing will need the network) and ./staging.ts (the
@@ -25,6 +26,7 @@ import { probeHost } from '../host/probe.js';
 import type { TargetProfile } from '../host/profile.js';
 import { defaultPython, isolatedPipEnv, run } from '../host/python-env.js';
 import type { TrustedKey } from '../trust/keys.js';
+import { type BuiltOnTarget, buildCarriedSdists, type CarriedBuild } from './build-carried.js';
 import {
   type BundleIdentity,
   bundleIdentity,
@@ -32,8 +34,14 @@ import {
   untrustedWithoutKeys,
   verifyForInstall,
 } from './bundle-check.js';
-import { type BuiltOnTarget, buildCarriedSdists, type CarriedBuild } from './build-carried.js';
 import { bundleFactsFromManifest, type DoctorProblem, diagnose } from './doctor.js';
+import {
+  chooseInstaller,
+  type InstallerChoice,
+  type InstallerUsed,
+  installerWorkDir,
+  runInstaller,
+} from './installer.js';
 import { type OfflinePlan, planOfflineInstall } from './offline-plan.js';
 import { type SmokeMode, selectSmokeChecks } from './smoke/checks.js';
 import {
@@ -100,6 +108,8 @@ export interface InstallReport {
   readonly seconds: number;
   /** Wheels built here from carried sdists (--allow-sdist), with their SHA-256. */
   readonly builtOnTarget?: readonly BuiltOnTarget[];
+  /** The installer that ran (uv or pip), its version and why it was chosen. */
+  readonly installer?: InstallerUsed;
 }
 
 /**
@@ -248,6 +258,7 @@ export function installReport(
   plan: InstallPlan,
   outcome: 'passed' | 'failed',
   checks: readonly SmokeCheckResult[],
+  installer?: InstallerUsed,
   builtOnTarget?: readonly BuiltOnTarget[],
 ): InstallReport {
   return {
@@ -263,6 +274,7 @@ export function installReport(
       (checks.find((c) => c.id === 'imports')?.data?.imports as ImportResult[] | undefined) ?? [],
     host: plan.host,
     seconds: (Date.now() - plan.started) / 1000,
+    ...(installer === undefined ? {} : { installer }),
     ...(builtOnTarget === undefined || builtOnTarget.length === 0 ? {} : { builtOnTarget }),
   };
 }
@@ -339,15 +351,18 @@ export async function prepareInstall(
 const carriedBuildDir = (staging: string): string => join(staging, '.ferry-build');
 
 export interface InstallStepOptions {
+  /** `--installer`: auto (default: uv when the bundle carries it and it runs here), uv, pip. */
+  readonly installer?: InstallerChoice;
   readonly smoke?: SmokeMode;
   readonly smokeTimeoutSeconds?: number;
   readonly events?: EventSink;
 }
 
 /**
- * Install: pip --no-index --require-hashes into the staging venv (no pip configuration, so no
- * network), the smoke test there, then the venv moved into place atomically. A failed smoke
- * test throws ERR_FERRY_SMOKE_FAILED with the failed report in its details.
+ * Install: uv or pip (src/onhost/installer.ts), hashes required, no index, no configuration and
+ * so no network, into the staging venv; the smoke test there; then the venv moved into place
+ * atomically. A failed smoke test throws ERR_FERRY_SMOKE_FAILED with the failed report in its
+ * details.
  */
 export async function installPrepared(
   plan: InstallPlan,
@@ -362,39 +377,38 @@ export async function installPrepared(
   const requirementsFile = built?.requirements ?? join(bundleDir, 'requirements.txt');
   const builtLinks = built === undefined ? [] : [built.wheelsDir];
   const sdistCount = built === undefined ? plan.offline.sdists.length : 0;
+  const workDir = installerWorkDir(staging);
+  const installer = await chooseInstaller({
+    bundleDir,
+    manifest,
+    choice: options.installer ?? 'auto',
+    workDir,
+    python: venvPython,
+    sdists: sdistCount,
+    events,
+  });
   events({
     type: 'install-step',
-    step: 'pip',
-    detail: `${manifest.files.length} files, no network`,
+    step: installer.name,
+    detail: `${manifest.files.length} files, no network; ${installer.name} ${installer.version}: ${installer.reason}`,
   });
-  const pip = await run(
-    venvPython,
-    [
-      '-m',
-      'pip',
-      'install',
-      '--no-index',
-      ...builtLinks.flatMap((l) => ['--find-links', l]),
-      '--find-links',
+  await runInstaller({
+    installer,
+    python: venvPython,
+    findLinks: [
+      ...builtLinks,
       join(bundleDir, 'wheels'),
-      ...(plan.baseDir === undefined ? [] : ['--find-links', plan.baseDir]),
-      '--require-hashes',
-      ...(sdistCount === 0 ? ['--only-binary', ':all:'] : []),
-      '--no-cache-dir',
-      '-r',
-      requirementsFile,
+      ...(plan.baseDir === undefined ? [] : [plan.baseDir]),
     ],
-    { env: isolatedPipEnv() },
-  );
-  if (pip.code !== 0) {
-    throw new FerryError(
-      'ERR_FERRY_PIP_FAILED',
-      `pip could not install the bundle:\n${lastLines(pip.stderr || pip.stdout, 15)}`,
-      {
-        hint: 'The bundle may have been built for another target; run `ferry doctor BUNDLE` on this host.',
-      },
-    );
-  }
+    requirements: requirementsFile,
+    sdists: sdistCount,
+    workDir,
+  });
+  const used: InstallerUsed = {
+    name: installer.name,
+    version: installer.version,
+    reason: installer.reason,
+  };
 
   // The smoke test, in the staging venv.
   const checks = selectSmokeChecks(
@@ -414,7 +428,7 @@ export async function installPrepared(
       `The smoke test failed, so ${mode === 'new' ? 'no venv was made' : `${dest} was left as it was`}:\n${failed.map((r) => `  ${r.id}: ${r.outcome}: ${r.detail}`).join('\n')}`,
       {
         hint: 'A missing shared library, a wheel for another platform or a CPU/GPU mismatch is the usual cause; run `ferry doctor BUNDLE`.',
-        details: { report: installReport(plan, 'failed', results, built?.built) },
+        details: { report: installReport(plan, 'failed', results, used, built?.built) },
       },
     );
   }
@@ -426,7 +440,7 @@ export async function installPrepared(
   else await rename(staging, dest);
   await rm(staging, { recursive: true, force: true }); // the old venv, after a swap
   events({ type: 'install-step', step: 'done', detail: dest });
-  return installReport(plan, 'passed', results, built?.built);
+  return installReport(plan, 'passed', results, used, built?.built);
 }
 
 /** Removes the staging folder after a failed prepare or install: the destination is untouched. */

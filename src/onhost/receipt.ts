@@ -74,6 +74,10 @@ export const receiptSchema = z.object({
       }),
     )
     .optional(),
+  /** The installer that ran (uv or pip), its version and why (absent in older receipts). */
+  installer: z
+    .object({ name: z.enum(['uv', 'pip']), version: z.string(), reason: z.string() })
+    .optional(),
   seconds: z.number().nonnegative(),
   signedBy: z
     .object({ algorithm: z.enum(['ed25519', 'sm2']), keyId: z.string().regex(/^[0-9A-F]{16}$/) })
@@ -136,6 +140,7 @@ export function buildReceipt(
             seconds: Math.round(b.seconds * 1000) / 1000,
           })),
         }),
+    ...(report.installer === undefined ? {} : { installer: { ...report.installer } }),
     seconds: Math.round(report.seconds * 1000) / 1000,
   };
 }

@@ -6,6 +6,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, resolve as resolvePath } from 'node:path';
 import type { Policy } from '../audit/policy.js';
+import { uvToolPath } from '../bundle/installer-tool.js';
 import { ledgerRecordOf, recordInLedger } from '../bundle/ledger.js';
 import { formatLockFile, lockedFromPylock } from '../bundle/lock-file.js';
 import type { Locked, LockedFile } from '../bundle/locked.js';
@@ -16,6 +17,7 @@ import {
   type ManifestBaseFile,
   type ManifestBuilt,
   type ManifestFile,
+  type ManifestTool,
   manifestTrim,
 } from '../bundle/manifest.js';
 import { formatPylock, parsePylock, relocatePylock } from '../bundle/pylock.js';
@@ -31,6 +33,7 @@ import { mirrorFileUrls } from '../index/mirror-files.js';
 import { describeTarget, type Target, targetTags } from '../standards/target.js';
 import { enforceLicencePolicy, enforcePolicyOnLock } from './audit.js';
 import { buildSdistsOnHost } from './build-sdists.js';
+import { installerTools, type ToolDownload } from './bundle-installer.js';
 import { type DeltaBase, splitAgainstBase } from './delta.js';
 
 /**
@@ -72,6 +75,11 @@ export interface BundleRequest {
   readonly ledger?: string;
   /** The time recorded in the ledger (default now). */
   readonly now?: () => Date;
+  /**
+   * `--installer`: 'uv' (default) carries uv's wheel for the targets it runs on, so the target
+   * installs with uv (src/ops/bundle-installer.ts); 'pip' leaves it out.
+   */
+  readonly installer?: 'uv' | 'pip';
 }
 
 /**
@@ -94,6 +102,12 @@ export async function bundle(request: BundleRequest): Promise<BuildBundleResult>
   const bundled = relocatePylock(parsePylock(formatLockFile(locked), 'pylock.toml'), 'wheels');
   const createdAt =
     request.createdAt ?? (request.fromLockFile ? newestUploadTime(locked) : undefined);
+  const tools = await installerTools(
+    request.installer ?? 'uv',
+    client,
+    locked.targets,
+    request.events,
+  );
   // A delta downloads and carries only what the base lacks; the lock it carries is the whole one.
   const split = request.since === undefined ? undefined : splitAgainstBase(locked, request.since);
   const result = await buildBundle({
@@ -117,6 +131,7 @@ export async function bundle(request: BundleRequest): Promise<BuildBundleResult>
     ...(createdAt === undefined ? {} : { createdAt }),
     sm3: request.sm3 === true,
     ...(host.built.size === 0 ? {} : { built: host.built }),
+    ...(tools.length === 0 ? {} : { tools }),
     ...(policy === undefined
       ? {}
       : { checkFiles: (files: CheckedFile[]) => enforceLicencePolicy(policy, files) }),
@@ -170,6 +185,8 @@ export interface BuildBundleOptions {
   /** A delta: what it builds on, and the files of the closure it relies on but does not carry. */
   readonly base?: ManifestBase;
   readonly baseFiles?: readonly ManifestBaseFile[];
+  /** Tools carried in tools/ besides the closure (uv's wheel), downloaded hash-checked too. */
+  readonly tools?: readonly ToolDownload[];
 }
 
 export interface CheckedFile {
@@ -197,22 +214,40 @@ export async function buildBundle(options: BuildBundleOptions): Promise<BuildBun
   await checkDestination(outDir, options.force === true);
   const { locked, events } = options;
   const entries = locked.packages.flatMap((p) => p.files.map((file) => ({ pkg: p, file })));
-  const downloads = await downloadAll(
-    entries.map(({ file }) => ({
-      url: options.withCredentials?.(file.url) ?? file.url,
-      mirrors: (options.mirrorsFor?.(file) ?? []).map(
-        (url) => options.withCredentials?.(url) ?? url,
-      ),
-      filename: file.filename,
-      sha256: file.sha256,
-      ...(file.size === undefined ? {} : { size: file.size }),
-    })),
+  const toolFiles = options.tools ?? [];
+  const fetched = await downloadAll(
+    [
+      ...entries.map(({ file }) => ({
+        url: options.withCredentials?.(file.url) ?? file.url,
+        mirrors: (options.mirrorsFor?.(file) ?? []).map(
+          (url) => options.withCredentials?.(url) ?? url,
+        ),
+        filename: file.filename,
+        sha256: file.sha256,
+        ...(file.size === undefined ? {} : { size: file.size }),
+      })),
+      ...toolFiles.map((t) => ({
+        url: options.withCredentials?.(t.url) ?? t.url,
+        filename: t.filename,
+        sha256: t.sha256,
+        ...(t.size === undefined ? {} : { size: t.size }),
+      })),
+    ],
     {
       cache: options.cache,
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
       ...(events ? { events } : {}),
     },
   );
+  const downloads = fetched.slice(0, entries.length);
+  const tools: ManifestTool[] = toolFiles.map((t, i) => ({
+    path: uvToolPath(t.filename),
+    size: fetched[entries.length + i]!.size,
+    sha256: fetched[entries.length + i]!.sha256,
+    tool: t.tool,
+    url: t.url,
+    index: t.index,
+  }));
 
   const files: ManifestFile[] = entries.map(({ pkg, file }, i) => ({
     path: `wheels/${file.filename}`,
@@ -264,6 +299,7 @@ export async function buildBundle(options: BuildBundleOptions): Promise<BuildBun
       ? {}
       : { base: options.base, baseFiles: [...(options.baseFiles ?? [])] }),
     ...manifestTrim(locked),
+    ...(tools.length === 0 ? {} : { tools }),
   };
   const description = locked.targets.map(describeTarget).join('; ');
   // Source distributions are built by pip on the target (it then needs their build
@@ -274,6 +310,9 @@ export async function buildBundle(options: BuildBundleOptions): Promise<BuildBun
   await writeBundleFolder(outDir, {
     manifest,
     wheels: downloads.map((d) => ({ filename: d.filename, sha256: d.sha256 })),
+    ...(tools.length === 0
+      ? {}
+      : { tools: tools.map((t) => ({ path: t.path, sha256: t.sha256 })) }),
     requirementsTxt: formatRequirementsTxt(
       [
         ...entries.map(({ pkg }, i) => ({

@@ -4,7 +4,7 @@
  * whole install), then onhost's three steps, Plan → Prepare → Install, as uv installs:
  *   planInstall      verify, prove it installs offline, the destination, doctor;
  *   prepareInstall   the staging venv beside the destination;
- *   installPrepared  pip --no-index --require-hashes into it, smoke test, atomic move.
+ *   installPrepared  uv or pip (no index, hashes required) into it, smoke test, atomic move.
  * A receipt is written when asked, for a failed smoke test too: it is what the far side needs
  * to see.
  */
@@ -20,6 +20,7 @@ import {
   prepareInstall,
   untrustedWithoutKeys,
 } from '../onhost/install.js';
+import type { InstallerChoice } from '../onhost/installer.js';
 import { buildReceipt, writeReceipt } from '../onhost/receipt.js';
 import type { SmokeMode } from '../onhost/smoke/checks.js';
 import { loadSecretKey, loadTrustedKeys, type SecretKey } from '../trust/keys.js';
@@ -56,6 +57,8 @@ export interface InstallRequest {
    * files it does not carry; each file is found by its SHA-256 (docs/deltas.md).
    */
   readonly base?: readonly string[];
+  /** `--installer`: auto (uv when the bundle carries it and it runs here), uv, pip. */
+  readonly installer?: InstallerChoice;
 }
 
 export async function install(request: InstallRequest): Promise<InstallReport> {
@@ -102,6 +105,7 @@ export async function install(request: InstallRequest): Promise<InstallReport> {
     try {
       const prepared = await prepareInstall(plan, events);
       report = await installPrepared(plan, prepared, {
+        ...(request.installer === undefined ? {} : { installer: request.installer }),
         ...(request.smoke === undefined ? {} : { smoke: request.smoke }),
         ...(request.smokeTimeoutSeconds === undefined
           ? {}

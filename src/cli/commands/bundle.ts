@@ -29,6 +29,7 @@ export const bundleCommand: Command = {
     since: { type: 'string', multiple: true },
     'since-key': { type: 'string', multiple: true },
     ledger: { type: 'string' },
+    installer: { type: 'string' },
   },
   help: `Usage: ferry bundle REQUIREMENT... [-r FILE] [-c FILE] [--target T ...] -o DIR [options]
 
@@ -53,6 +54,9 @@ Options:
       --since-key FILE     the inventory must be signed by this key (repeatable)
       --ledger DIR         record the bundle in this ledger (default $FERRY_LEDGER_DIR, else
                            $XDG_DATA_HOME/ferry/ledger or ~/.local/share/ferry/ledger)
+      --installer uv|pip   uv (default): carry uv's own wheel in tools/ for Linux x86_64 and
+                           aarch64 targets, so the target installs with uv (falling back to
+                           pip where it cannot run); pip: leave it out (docs/bundle-format.md)
       --json               print JSON events and the result on stdout
 
 What was trimmed (--exclude, --override, ferry.toml [trim]) is recorded in manifest.json's
@@ -70,6 +74,9 @@ Examples:
     const concurrency = str(args.values.concurrency);
     if (concurrency !== undefined && !/^[1-9]\d*$/.test(concurrency))
       throw usageError('bundle', `--concurrency "${concurrency}" is not a positive number.`);
+    const installer = str(args.values.installer) ?? 'uv';
+    if (installer !== 'uv' && installer !== 'pip')
+      throw usageError('bundle', `--installer "${installer}" is not uv or pip.`);
     const fromLock = str(args.values.lock);
     let resolved: LockOutcome;
     if (fromLock !== undefined) {
@@ -139,6 +146,7 @@ Examples:
       sm3: args.values.sm3 === true,
       events: out.events,
       ...(policy === undefined ? {} : { policy }),
+      installer,
     });
     const targets = locked.targets.map(describeTarget);
     out.result(

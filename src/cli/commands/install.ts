@@ -1,4 +1,5 @@
 import { readPolicyFile } from '../../audit/policy-file.js';
+import { INSTALLER_CHOICES, type InstallerChoice } from '../../onhost/installer.js';
 import { parseSmokeMode } from '../../onhost/smoke/checks.js';
 import { install } from '../../ops/install.js';
 import { type Command, list, onePositional, str, usageError } from '../command.js';
@@ -22,6 +23,7 @@ export const installCommand: Command = {
     'skip-doctor': { type: 'boolean' },
     policy: { type: 'string' },
     base: { type: 'string', multiple: true },
+    installer: { type: 'string' },
   },
   help: `Usage: ferry install BUNDLE (--venv PATH | --into PATH) --trusted-key FILE... [options]
        ferry install BUNDLE (--venv PATH | --into PATH) --allow-unsigned [options]
@@ -31,8 +33,9 @@ export const installCommand: Command = {
               With no --trusted-key / --trust-file it refuses (exit 7) before anything is made,
               unless --allow-unsigned is given
   2. doctor   will it run on this host? (see ferry doctor); errors stop the install
-  3. install  pip --no-index --require-hashes with no pip configuration, in a staging
-              folder beside PATH: no network is used or needed
+  3. install  uv (carried in the bundle, when it runs here) or pip: no index, hashes
+              required, no configuration, in a staging folder beside PATH: no network is
+              used or needed; it says which installer ran and why
   4. smoke    import every module; for Paddle also is_compiled_with_cuda(), the GPU count,
               a ResNet-18 forward pass ([1, 3, 224, 224] → [1, 1000]) and run_check();
               PyTorch and TensorFlow get their own checks. Each runs with a timeout.
@@ -62,6 +65,8 @@ Options:
       --base DIR         for a delta bundle (docs/deltas.md): an earlier bundle folder, a
                          folder of wheels or an index store holding the files it does not
                          carry; each is checked by its SHA-256 (repeatable)
+      --installer I      auto (default): uv when the bundle carries it and it runs here,
+                         else pip; uv: uv or fail; pip: pip even when uv is carried
       --json             print JSON events and the result on stdout
 
 Exit status: 0 installed; 5 damaged bundle; 6 the bundle would need the network; 7 not
@@ -103,9 +108,13 @@ errors; 10 refused by --policy.`,
         'install',
         '--require-signers counts signatures; --allow-unsigned checks none.',
       );
+    const installer = str(args.values.installer) ?? 'auto';
+    if (!(INSTALLER_CHOICES as readonly string[]).includes(installer))
+      throw usageError('install', `--installer "${installer}" is not auto, uv or pip.`);
     const policyPath = str(args.values.policy);
     const policy = policyPath === undefined ? undefined : await readPolicyFile(policyPath);
     const report = await install({
+      installer: installer as InstallerChoice,
       bundle: bundleDir,
       ...(venv === undefined ? {} : { venv }),
       ...(into === undefined ? {} : { into }),
@@ -131,7 +140,7 @@ errors; 10 refused by --policy.`,
         (c) =>
           `  ${c.outcome.padEnd(7)} ${c.id.padEnd(20)} ${c.seconds.toFixed(1).padStart(6)} s  ${c.detail}`,
       ),
-      `installed ${report.packages.length} packages into ${report.venv} (${report.seconds.toFixed(1)} s)`,
+      `installed ${report.packages.length} packages into ${report.venv} with ${report.installer === undefined ? 'pip' : `${report.installer.name} ${report.installer.version}`} (${report.seconds.toFixed(1)} s)`,
     ];
     out.result(report, lines.join('\n'));
     return EXIT.ok;
