@@ -15,7 +15,7 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 
 const WORK = resolve('.ferry-work/e2e-bundles');
 
@@ -69,8 +69,12 @@ export function signedBundle(name: string, request: readonly string[]): SignedBu
   step(['keygen', join(building, 'builder')]);
   step(['sign', join(building, 'bundle'), '--key', join(building, 'builder.key')]);
   mkdirSync(join(building, 'complete'));
-  // Older builds of this bundle are left for `rm -rf .ferry-work` (another run may use them).
   rmSync(home, { recursive: true, force: true });
   renameSync(building, home);
+  // Builds of this bundle by an older ferry are not used again: a few hundred MB each.
+  for (const entry of readdirSync(WORK)) {
+    if (entry.startsWith(`${name}-`) && entry !== basename(home) && !entry.includes('.building-'))
+      rmSync(join(WORK, entry), { recursive: true, force: true });
+  }
   return done;
 }
