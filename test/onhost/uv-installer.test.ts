@@ -449,3 +449,55 @@ test('uv refuses a wheel whose bytes do not match requirements.txt (hashes stay 
   assert.notEqual(check.status, 0, 'nothing was installed');
   assert.equal(existsSync(workDir), false);
 });
+
+test('ferry bundle without uv on the index: written without tools, and W_FERRY_NO_UV says the target installs with pip', async () => {
+  const work = tempDir('ferry-no-uv-');
+  const index = await startLocalIndex(DISTS);
+  try {
+    const dir = join(work, 'bundle');
+    const r = await runCli(
+      ['bundle', 'alpha', '--isolated', '--index-url', index.url, ...TARGET, '-o', dir, '--json'],
+      { env: isolatedEnv(join(work, 'cache')) },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const warning = r.events.find((e) => e.event === 'warning' && e.code === 'W_FERRY_NO_UV');
+    assert.match(String(warning?.message), /install with pip/);
+    const manifest = parseManifest(
+      readFileSync(join(dir, 'manifest.json'), 'utf8'),
+      'manifest.json',
+    );
+    assert.equal(manifest.tools, undefined);
+    assert.equal(existsSync(join(dir, 'tools')), false);
+  } finally {
+    await index.close();
+  }
+});
+
+test('ferry install --into with the carried uv keeps what the venv had and adds the bundle', {
+  skip: uvSkip,
+}, async () => {
+  const { work, bundle } = await bundles();
+  const venv = join(work, 'venv-into');
+  assert.equal(spawnSync('python3', ['-m', 'venv', venv]).status, 0);
+  const purelib = spawnSync(
+    join(venv, 'bin', 'python'),
+    ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'],
+    { encoding: 'utf8' },
+  ).stdout.trim();
+  await writeFile(join(purelib, 'kept.py'), 'K = 1\n');
+  const r = installOffline(
+    [bundle, '--into', venv, '--allow-unsigned', '--smoke', 'imports'],
+    join(work, 'cache'),
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((result(r.events)?.installer as Record<string, string> | undefined)?.name, 'uv');
+  const py = spawnSync(
+    join(venv, 'bin', 'python'),
+    ['-c', 'import alpha.core as a, kept; print(a.A + kept.K)'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(py.stdout.trim(), '43', py.stderr);
+  assert.equal(existsSync(join(venv, '.ferry-installer')), false);
+});
