@@ -41,11 +41,15 @@ const VENDOR_FILES: Readonly<Record<string, readonly string[]>> = {
     'torch-2.6.0+cu118-cp39-cp39-linux_x86_64.whl',
   ],
   'pytorch-cu124': ['torch-2.6.0+cu124-cp39-cp39-linux_x86_64.whl'],
-  'pytorch-cu126': ['torch-2.7.1+cu126-cp310-cp310-manylinux_2_28_x86_64.whl'],
+  'pytorch-cu126': [
+    'torch-2.7.1+cu126-cp310-cp310-manylinux_2_28_x86_64.whl',
+    'torch-2.15.0+cu126-cp312-cp312-manylinux_2_28_x86_64.whl',
+  ],
   'pytorch-cu128': [
     'torch-2.15.0+cu128-cp312-cp312-manylinux_2_28_x86_64.whl',
     'torch-2.15.0+cu128-cp312-cp312-manylinux_2_28_aarch64.whl',
   ],
+  'pytorch-cu129': ['torch-2.8.0+cu129-cp312-cp312-manylinux_2_28_x86_64.whl'],
   'pytorch-cu130': [
     'torch-2.15.0+cu130-cp312-cp312-manylinux_2_28_x86_64.whl',
     'torch-2.15.0+cu130-cp312-cp312-manylinux_2_28_aarch64.whl',
@@ -221,11 +225,12 @@ const CASES: Case[] = [
   },
   // GPU compute capability.
   {
+    // Pascal: CUDA 12.8+ builds of torch start at 7.0 (2.8) / 7.5 (2.11); the 12.6 build has sm_60.
     host: { ...RHEL9, python: '3.12.1', driver: '580.65.06', gpus: ['6.1'] },
     framework: 'torch',
     cuda: 'auto',
-    pin: 'torch==2.15.0+cu128',
-    index: 'pytorch-cu128',
+    pin: 'torch==2.15.0+cu126',
+    index: 'pytorch-cu126',
   },
   {
     host: { ...RHEL9, python: '3.12.1', driver: '580.65.06', gpus: ['8.6', '7.5'] },
@@ -252,6 +257,22 @@ const CASES: Case[] = [
     framework: 'torch',
     cuda: '12.6',
     version: '2.7.1',
+    refused: ['ERR_FERRY_VARIANT_NO_KERNELS'],
+  },
+  {
+    // Volta on torch 2.8: the cu129 build still has sm_70 (dropped from 12.8 builds in 2.11).
+    host: { ...RHEL9, python: '3.12.1', driver: '580.65.06', gpus: ['7.0'] },
+    framework: 'torch',
+    cuda: '12.9',
+    version: '2.8.0',
+    pin: 'torch==2.8.0+cu129',
+    index: 'pytorch-cu129',
+  },
+  {
+    host: { ...RHEL9, python: '3.12.1', driver: '580.65.06', gpus: ['7.0'] },
+    framework: 'torch',
+    cuda: '12.8',
+    version: '2.11.0',
     refused: ['ERR_FERRY_VARIANT_NO_KERNELS'],
   },
   {
