@@ -58,6 +58,9 @@ describe('ferry lock --framework reads the build index for the releases it has',
     assert.ok(lock.includes(`${mirror.url.replace(/\/simple$/, '')}/files/`), lock);
     assert.match(result.stderr, /PyTorch 2\.15\.0 has no build for this target; chose 2\.14\.1/);
     // The mirror's page was read for availability (through the index client).
-    assert.ok(mirror.requests.some((p) => p === '/simple/torch/'), mirror.requests.join(' '));
+    assert.ok(
+      mirror.requests.some((p) => p === '/simple/torch/'),
+      mirror.requests.join(' '),
+    );
   });
 });
