@@ -103,6 +103,7 @@ export const ERROR_CODES = {
   ERR_FERRY_VARIANT_NO_KERNELS: 'resolution',
   ERR_FERRY_VARIANT_UNPUBLISHED: 'resolution',
   ERR_FERRY_VARIANT_ACCELERATOR: 'resolution',
+  ERR_FERRY_VARIANT_CONSTRAINED: 'resolution',
 
   // An index or download location did not answer usefully.
   ERR_FERRY_INDEX_UNREACHABLE: 'network',

@@ -261,26 +261,36 @@ export function chooseVariant(
       : [...s.versions].sort(newerFirst).map((r) => [s, r] as [FrameworkSeries, string]),
   );
   const newest = candidates[0]?.[1];
-  const olderNote = (choice: VariantChoice, what: string): VariantChoice =>
-    choice.version.split('+')[0] === newest || newest === undefined
-      ? choice
-      : {
-          ...choice,
-          notes: [
-            `${name} ${newest} has no ${what} for this target; chose ${choice.version.split('+')[0]}, the newest release that has one.`,
-            ...choice.notes,
-          ],
-        };
+  // Releases passed over because a constraint (-c, PIP_CONSTRAINT, pip.conf) excludes them.
+  const constrained: VariantProblem[] = [];
+  const passedOver = (a: Assessment): void => {
+    for (const p of a.problems)
+      if (p.code === 'ERR_FERRY_VARIANT_CONSTRAINED' && !constrained.includes(p))
+        constrained.push(p);
+  };
+  const olderNote = (choice: VariantChoice, what: string): VariantChoice => {
+    const chosen = choice.version.split('+')[0];
+    if (chosen === newest || newest === undefined) return choice;
+    const first = constrained[0];
+    const note =
+      first === undefined
+        ? `${name} ${newest} has no ${what} for this target; chose ${chosen}, the newest release that has one.`
+        : `${first.problem}: chose ${name} ${chosen}, the newest release the constraints allow.`;
+    return { ...choice, notes: [note, ...choice.notes] };
+  };
   if (
     opts.cuda.trim().toLowerCase() === 'auto' &&
     release === undefined &&
     opts.profile.nvidia.driverVersion !== null
   ) {
     for (const [s, r] of candidates) {
-      const choice = assess(s, r, opts, table).choice;
+      const a = assess(s, r, opts, table);
+      passedOver(a);
+      const choice = a.choice;
       if (choice === undefined || choice.cuda === 'cpu') continue;
       return olderNote(choice, 'CUDA build');
     }
+    constrained.length = 0;
   }
   const failed: Assessment[] = [];
   const fallbackWorthy = (a: Assessment) =>
@@ -296,6 +306,7 @@ export function chooseVariant(
         : { ...a.choice, notes: [...old, ...a.choice.notes] };
     }
     failed.push(a);
+    passedOver(a);
     // A release that fails only for reasons an older one shares (driver, arch, AVX, musl):
     // older releases are not worth trying.
     if (fallbackWorthy(a) === 0) break;

@@ -12,7 +12,7 @@ import { type Availability, recordedAvailability } from './availability.js';
 import { chooseVariant } from './choose.js';
 import { cudaBuildOf } from './cuda-variants.js';
 import { type FrameworkTable, loadFrameworkTable } from './table.js';
-import { FLAGS_PROFILE_GENERATOR, type VariantChoice } from './variants.js';
+import { FLAGS_PROFILE_GENERATOR, type SourcedConstraint, type VariantChoice } from './variants.js';
 
 export interface FrameworkRequest {
   readonly framework: string;
@@ -26,13 +26,15 @@ export interface FrameworkRequest {
 /**
  * The build for one target. `availability` says which files the builds' indexes hold
  * (discovered by src/ops/framework-availability.ts); default: the recorded availability, so a
- * choice made without the network still names a file that was published.
+ * choice made without the network still names a file that was published. `constraints`: the
+ * lock's (-c, PIP_CONSTRAINT, pip.conf); a release they exclude is not chosen.
  */
 export function chooseFramework(
   request: FrameworkRequest,
   target: Target,
   profile?: TargetProfile,
   availability: Availability = recordedAvailability(),
+  constraints: readonly SourcedConstraint[] = [],
 ): VariantChoice {
   const effective = profile ?? profileFromTarget(target, request.driver);
   const withDriver =
@@ -48,6 +50,7 @@ export function chooseFramework(
     profile: withDriver,
     python: target.interpreter.fullVersion.split('.').slice(0, 2).join('.'),
     availability,
+    constraints,
     ...(request.version === undefined ? {} : { version: request.version }),
   });
 }

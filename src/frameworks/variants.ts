@@ -15,6 +15,10 @@ import {
   type ProfileInterpreter,
   type TargetProfile,
 } from '../host/profile.js';
+import { evaluateMarker } from '../standards/marker.js';
+import { normalizeName } from '../standards/name.js';
+import { formatRequirement, type Requirement } from '../standards/requirement.js';
+import { specifierSetContains } from '../standards/specifier.js';
 import { compareVersions } from '../standards/version.js';
 import { acceleratorName, isAcceleratorBuild, isCudaBuild, vendorChannel } from './accelerators.js';
 import type { Availability } from './availability.js';
@@ -52,6 +56,18 @@ export interface ChooseVariantOptions {
    * it, or for an index it does not list, the table's policy alone decides (and a note says so).
    */
   readonly availability?: Availability;
+  /**
+   * The constraints the lock honours (-c files, PIP_CONSTRAINT, pip.conf's `constraint`), each
+   * with where it was written: a release they exclude is not chosen, since the resolver would
+   * then refuse the pin (pip applies constraints to every requirement, `--framework`'s too).
+   */
+  readonly constraints?: readonly SourcedConstraint[];
+}
+
+/** A constraint and where it was written ('constraints.txt:3'). */
+export interface SourcedConstraint {
+  readonly requirement: Requirement;
+  readonly source: string;
 }
 
 export interface VariantChoice {
@@ -121,7 +137,29 @@ export const FALLBACK_CODES: ReadonlySet<ErrorCode> = new Set([
   'ERR_FERRY_VARIANT_UNPUBLISHED',
   // Accelerator builds exist for some releases only (torch-npu, ROCm).
   'ERR_FERRY_VARIANT_ACCELERATOR',
+  // A constraint (torch<=2.14.1) excludes newer releases, not older ones.
+  'ERR_FERRY_VARIANT_CONSTRAINED',
 ]);
+
+/**
+ * The constraints that exclude `project==version` for the interpreter (markers evaluated for
+ * it, as pip does: a constraint whose marker is false for the target does not apply).
+ */
+export function excludingConstraints(
+  constraints: readonly SourcedConstraint[] | undefined,
+  project: string,
+  version: string,
+  interp: ProfileInterpreter,
+): SourcedConstraint[] {
+  const name = normalizeName(project);
+  return (constraints ?? []).filter(
+    (c) =>
+      c.requirement.normalizedName === name &&
+      (c.requirement.marker === undefined ||
+        evaluateMarker(c.requirement.marker, interp.markers)) &&
+      !specifierSetContains(c.requirement.specifier, version, { prereleases: true }),
+  );
+}
 
 function pyInRange([major, minor]: [number, number], s: FrameworkSeries): boolean {
   const v = `${major}.${minor}`;
@@ -450,6 +488,20 @@ export function assess(
   const extras = chosen.extras ?? [];
   const project = chosen.project;
   const requirement = `${project}${extras.length > 0 ? `[${extras.join(',')}]` : ''}==${version}`;
+  const excluded = excludingConstraints(opts.constraints, project, version, interp);
+  if (excluded.length > 0) {
+    const which = excluded.map((c) => `${formatRequirement(c.requirement)} (${c.source})`);
+    return {
+      label,
+      problems: [
+        {
+          code: 'ERR_FERRY_VARIANT_CONSTRAINED',
+          problem: `${project}==${version} is excluded by the constraint ${which.join(' and ')}`,
+          fix: `Choose a release the constraint allows (--framework-version), or loosen the constraint in ${excluded.map((c) => c.source.replace(/:\d+$/, '')).join(', ')}.`,
+        },
+      ],
+    };
+  }
   let index = chosen.index === 'default' ? 'default' : (table.indexes[chosen.index] as string);
   let file: string | undefined;
   if (opts.availability !== undefined) {

@@ -10,7 +10,7 @@ import { isCudaBuild } from '../frameworks/accelerators.js';
 import type { Availability } from '../frameworks/availability.js';
 import { chooseFramework, type FrameworkRequest } from '../frameworks/framework-request.js';
 import { loadFrameworkTable } from '../frameworks/table.js';
-import type { VariantChoice } from '../frameworks/variants.js';
+import type { SourcedConstraint, VariantChoice } from '../frameworks/variants.js';
 import type { SettledTarget } from '../host/target-spec.js';
 import type { RequirementsFileResult } from '../resolver/requirements-file.js';
 import { parseRequirement } from '../standards/requirement.js';
@@ -57,13 +57,18 @@ export async function lockFramework<T>(
   attempt: LockAttempt<T>,
 ): Promise<T> {
   const { request, targets, base, events, discovery } = options;
-  const first = await chooseDiscovered(request, targets, discovery);
+  // pip applies constraints to every requirement, the framework's pin too: a release they
+  // exclude is never chosen (the resolver would refuse it).
+  const constraints = base.constraints;
+  const first = await chooseDiscovered(request, targets, discovery, constraints);
   const availability = discovery?.availability;
   const releases = request.version === undefined ? olderReleases(first) : [first.version];
   const said = new Set<string>();
   for (const [i, release] of releases.entries()) {
     const choice =
-      i === 0 ? first : chooseForTargets({ ...request, version: release }, targets, availability);
+      i === 0
+        ? first
+        : chooseForTargets({ ...request, version: release }, targets, availability, constraints);
     const { reqs, pins: vendorPins } = withFramework(base, choice, request.framework);
     // Each note once, however many releases are tried.
     for (const note of choice.notes.filter((n) => !said.has(n))) {
@@ -107,11 +112,12 @@ async function chooseDiscovered(
   request: FrameworkRequest,
   targets: readonly SettledTarget[],
   discovery: AvailabilityDiscovery | undefined,
+  constraints: readonly SourcedConstraint[],
 ): Promise<VariantChoice> {
-  if (discovery === undefined) return chooseForTargets(request, targets);
+  if (discovery === undefined) return chooseForTargets(request, targets, undefined, constraints);
   // Each round reads one more (index, project); the table names a handful of indexes per project.
   for (let round = 0; ; round++) {
-    const choice = chooseForTargets(request, targets, discovery.availability);
+    const choice = chooseForTargets(request, targets, discovery.availability, constraints);
     if (round > 32 || !(await discovery.learn(choice.index, choice.project))) return choice;
   }
 }
@@ -121,8 +127,11 @@ export function chooseForTargets(
   request: FrameworkRequest,
   targets: readonly SettledTarget[],
   availability?: Availability,
+  constraints: readonly SourcedConstraint[] = [],
 ): VariantChoice {
-  const choices = targets.map((s) => chooseFramework(request, s.target, s.profile, availability));
+  const choices = targets.map((s) =>
+    chooseFramework(request, s.target, s.profile, availability, constraints),
+  );
   const builds = [...new Set(choices.map((c) => c.requirement))];
   if (builds.length > 1) {
     throw new FerryError(

@@ -36,8 +36,10 @@ export const installCommand: Command = {
   3. install  uv (carried in the bundle, when it runs here) or pip: no index, hashes
               required, no configuration, in a staging folder beside PATH: no network is
               used or needed; it says which installer ran and why
-  4. smoke    import every module; for Paddle also is_compiled_with_cuda(), the GPU count,
-              a ResNet-18 forward pass ([1, 3, 224, 224] → [1, 1000]) and run_check();
+  4. smoke    import the framework first, then the other top-level modules (plugins the
+              framework loads itself are not imported by hand); for Paddle also
+              is_compiled_with_cuda(), the GPU count, a ResNet-18 forward pass
+              ([1, 3, 224, 224] → [1, 1000]) and run_check();
               PyTorch and TensorFlow get their own checks. Each runs with a timeout.
   5. move     the venv into place only when all of that passed; --into swaps the tested
               copy in atomically, so a failure (or a kill) leaves PATH as it was.
