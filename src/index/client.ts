@@ -259,6 +259,20 @@ export class IndexClient {
     return page;
   }
 
+  /**
+   * Starts loading these projects' pages now, without waiting (prefetch.ts: the pages the same
+   * question needed last time). A failure is kept from this call and surfaces, retried, when
+   * the resolver asks for that project itself.
+   */
+  prefetch(names: Iterable<string>): void {
+    for (const name of names) this.getProject(name).catch(() => {});
+  }
+
+  /** The normalized names of every project asked for so far, in the order first asked. */
+  requestedProjects(): string[] {
+    return [...this.#projects.keys()];
+  }
+
   async #loadProject(name: NormalizedName): Promise<ProjectPage | undefined> {
     // Find-links are always merged in; start them at once.
     const fromLinks = Promise.all(this.#links.map((source) => this.#fromLinks(source, name)));

@@ -18,6 +18,7 @@ import type { SettledTarget } from '../host/target-spec.js';
 import { type DistFile, IndexClient } from '../index/client.js';
 import type { FormatPolicy } from '../index/format-control.js';
 import type { IndexConfig, TrimSettings } from '../index/index-config.js';
+import { prefetchKey, readPrefetchNames, writePrefetchNames } from '../index/prefetch.js';
 import { SdistReader } from '../index/sdist-metadata.js';
 import type { NetSettings } from '../net/settings.js';
 import { IndexProvider } from '../resolver/index-provider.js';
@@ -129,6 +130,16 @@ export async function lock(request: LockRequest): Promise<LockOutcome> {
       ...(request.net === undefined ? {} : { net: request.net }),
       ...(request.maxPageBytes === undefined ? {} : { maxPageBytes: request.maxPageBytes }),
     });
+    // The pages the same question needed last time, all at once (index/prefetch.ts).
+    const question = prefetchKey([
+      requirements,
+      request.targets,
+      settings,
+      request.allowSdist,
+      request.prereleases,
+      request.trim ?? null,
+    ]);
+    if (question !== undefined) client.prefetch(await readPrefetchNames(cache.dir, question));
     const locked = await lockRequirements({
       requirements: requirements.requirements,
       constraints: requirements.constraints,
@@ -142,6 +153,8 @@ export async function lock(request: LockRequest): Promise<LockOutcome> {
       buildOnHost: true,
       trim: settleTrim(settings.trim, request.trim),
     });
+    if (question !== undefined)
+      await writePrefetchNames(cache.dir, question, client.requestedProjects());
     return { locked, client, cache };
   };
   if (request.framework === undefined) {
