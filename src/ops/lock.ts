@@ -227,6 +227,10 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
     suggest: (name) => client.suggestNames(name, { remote: true, maxBytes: 96 << 20 }),
     ...(allowed === undefined ? {} : { allowSdist: allowed }),
     buildSourceOnly: options.buildOnHost === true,
+    hostBuildsFor: targets.map(
+      (t) =>
+        t.platform.os === HOST_OS && t.platform.arch === (HOST_ARCH[process.arch] ?? process.arch),
+    ),
     sdists: new SdistReader({
       ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
       withCredentials: (url) => client.withCredentials(url),
@@ -312,7 +316,7 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
       events?.({
         type: 'warning',
         code: 'W_FERRY_SDIST_BUILT_ON_HOST',
-        message: `${p.name} ${p.version} has only a source distribution: ferry bundle will build it into a wheel on this host`,
+        message: `${p.name} ${p.version} has no wheel for ${targets.length === 1 ? 'the target' : 'these targets'}, only a source distribution: ferry bundle will build it into a wheel on this host`,
       });
       continue;
     }
@@ -410,6 +414,12 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
       : { overrides: trimmed.overrides }),
   };
 }
+
+/** This host as targets name it (platform.system().lower(), platform.machine()), for hostBuildsFor. */
+const HOST_OS =
+  ({ win32: 'windows', darwin: 'macos' } as Record<string, string>)[process.platform] ??
+  process.platform;
+const HOST_ARCH: Readonly<Record<string, string>> = { x64: 'x86_64', arm64: 'aarch64' };
 
 /** `--allow-sdist` names (normalized) or ':all:'; undefined when none are allowed. */
 function allowSdistPredicate(

@@ -48,6 +48,13 @@ export interface IndexProviderOptions {
    * its sdists: ferry bundle builds them into wheels on this host (src/build/). Needs `sdists`.
    */
   readonly buildSourceOnly?: boolean;
+  /**
+   * Whether this host can build a native wheel for each target (same OS and arch; the fit check
+   * decides the rest). A project that has wheels, none for a target this host cannot build for,
+   * is native: building here would only end in ERR_FERRY_BUILT_WHEEL_UNFIT, so it stays a
+   * refusal that names the platforms its wheels are for. Default: every target.
+   */
+  readonly hostBuildsFor?: readonly boolean[];
   /** Reads an sdist's dependencies and build requirements statically (index/sdist-metadata.ts). */
   readonly sdists?: { read(file: DistFile): Promise<SdistInfo> };
 }
@@ -85,15 +92,16 @@ export class IndexProvider implements Provider {
     const { binary, source: sourceAllowed } = this.formatsFor(name);
     const permitted = this.options.allowSdist?.(name) === true && this.options.sdists !== undefined;
     if (!binary && !permitted) throw sdistRequired(name, this.options.client.formats.sources);
-    // A project with no wheel on the page at all can only come from source; one that has wheels
-    // (for other platforms, other versions) is likely native, and stays a clear refusal.
-    const sourceOnly =
-      this.options.buildSourceOnly === true &&
-      this.options.sdists !== undefined &&
-      !page.files.some((f) => isWheel(f));
-    // pip's only-binary outranks --allow-sdist: the sdist is never a candidate then.
-    const allowSdist = sourceAllowed && (permitted || sourceOnly);
+    // A project none of whose wheels any target accepts can only come from source for these
+    // targets (jieba has no wheel at all; Polygon3 has old Windows wheels only): its sdists are
+    // candidates, built on this host. Whether that holds is known only after every wheel has
+    // been looked at, so sdists are gathered first and decided on below. A project with a
+    // compatible wheel in some version keeps to its wheel versions, as pip --only-binary would.
+    const buildable = this.options.buildSourceOnly === true && this.options.sdists !== undefined;
+    // pip's only-binary outranks --allow-sdist and building here: the sdist is never a candidate then.
+    const gatherSdists = sourceAllowed && (permitted || buildable);
     const sdists = new Map<string, { version: Version; text: string; file: DistFile }>();
+    const sdistFiles: { file: DistFile; version: string }[] = [];
     for (const file of page.files) {
       // Most files of a big project are for other platforms (Windows, macOS, other arches): a
       // wheel whose platform tags no target accepts is set aside before the full parse.
@@ -118,7 +126,8 @@ export class IndexProvider implements Provider {
         });
         continue;
       }
-      if (parsed.kind === 'sdist' && allowSdist) {
+      if (parsed.kind === 'sdist' && gatherSdists) {
+        sdistFiles.push({ file, version: parsed.version });
         // One sdist per version: a non-yanked one, .tar.gz (PEP 625) before a legacy .zip.
         const key = canonicalKey(version);
         const current = sdists.get(key);
@@ -180,6 +189,22 @@ export class IndexProvider implements Provider {
               },
         );
       }
+    }
+    // No wheel of any version fits any target: the project is source-only here.
+    const sourceOnly =
+      buildable &&
+      versions.size === 0 &&
+      (!page.files.some((f) => isWheel(f)) ||
+        targets.every((_, t) => this.options.hostBuildsFor?.[t] !== false));
+    if (!permitted && !sourceOnly) {
+      for (const { file, version } of sdistFiles)
+        rejected.push({
+          filename: file.filename,
+          version,
+          reason: 'sdist',
+          detail: 'source distribution: it would have to be built on the target',
+        });
+      sdists.clear();
     }
     // --allow-sdist: a version's sdist serves each target that none of its wheels fits.
     for (const [key, sdist] of sdists) {

@@ -41,7 +41,7 @@ test('jieba: locked, built into a wheel here, installed offline and imported', {
   assert.equal(lock.code, 0, lock.stderr);
   assert.match(
     lock.stderr,
-    /jieba \S+ has only a source distribution: ferry bundle will build it into a wheel on this host/,
+    /jieba \S+ has no wheel for the target, only a source distribution: ferry bundle will build it into a wheel on this host/,
   );
   const out = join(work, 'bundle');
   const bundle = await runCli(['bundle', 'jieba', '-o', out], { env });

@@ -21,8 +21,11 @@ describe('lock: source-only projects', () => {
   before(async () => {
     index = await startLocalIndex([
       { name: 'dep', version: '1.0' },
-      // winonly: wheels for another platform only; its sdist is not built on this host.
+      // winonly: wheels for another platform only (as Polygon3's old Windows wheels): no wheel
+      // fits a Linux target, so its sdist is built on this host.
       { name: 'winonly', version: '1.0', tag: 'cp311-cp311-win_amd64' },
+      // somewheel: a Linux wheel in 1.0, only an sdist in 2.0: it keeps to its wheel versions.
+      { name: 'somewheel', version: '1.0' },
     ]);
     work = tempDir();
     links = tempDir('ferry-links-');
@@ -33,6 +36,10 @@ describe('lock: source-only projects', () => {
     await writeFile(
       join(links, 'winonly-2.0.tar.gz'),
       tinySdist({ name: 'winonly', version: '2.0' }),
+    );
+    await writeFile(
+      join(links, 'somewheel-2.0.tar.gz'),
+      tinySdist({ name: 'somewheel', version: '2.0' }),
     );
   });
   after(async () => {
@@ -50,7 +57,7 @@ describe('lock: source-only projects', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(
       r.stderr,
-      /tinypure 1\.0 has only a source distribution: ferry bundle will build it into a wheel on this host/,
+      /tinypure 1\.0 has no wheel for the target, only a source distribution: ferry bundle will build it into a wheel on this host/,
     );
     assert.match(r.stderr, /prepare_metadata_for_build_wheel/);
     const pylock = await readFile(out, 'utf8');
@@ -61,11 +68,31 @@ describe('lock: source-only projects', () => {
     assert.doesNotMatch(r.stderr, /building it on the target/);
   });
 
-  test('a project with wheels for other platforms only still refuses (likely native)', async () => {
+  test('a project with wheels for other platforms only is built on this host for a Linux target', {
+    skip:
+      process.platform === 'linux' && process.arch === 'x64'
+        ? false
+        : 'the target is linux x86_64; this host builds for another platform',
+  }, async () => {
     const r = await ferry('lock', ['winonly', '-o', '-']);
-    assert.equal(r.code, 3, r.stderr);
-    assert.match(r.stderr, /ERR_FERRY_NO_COMPATIBLE_FILE/);
-    assert.match(r.stderr, /--allow-sdist winonly/);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /winonly 2\.0 has no wheel for the target, only a source distribution: ferry bundle will build it into a wheel on this host/,
+    );
+    assert.match(r.stdout, /\[packages\.sdist\]\nname = "winonly-2\.0\.tar\.gz"/);
+    assert.match(r.stdout, /build = "host"/);
+    assert.doesNotMatch(r.stdout, /win_amd64/);
+  });
+
+  test('a project with a wheel for the target in some version keeps to its wheel versions', async () => {
+    const latest = await ferry('lock', ['somewheel', '-o', '-']);
+    assert.equal(latest.code, 0, latest.stderr);
+    assert.match(latest.stdout, /name = "somewheel"\nversion = "1\.0"/);
+    assert.doesNotMatch(latest.stdout, /somewheel-2\.0\.tar\.gz/);
+    const pinned = await ferry('lock', ['somewheel==2.0', '-o', '-']);
+    assert.equal(pinned.code, 3, pinned.stderr);
+    assert.match(pinned.stderr, /--allow-sdist somewheel/);
   });
 
   test('--allow-sdist keeps the sdist for the target; dynamic metadata comes from its backend, with a warning', async () => {

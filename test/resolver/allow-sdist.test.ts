@@ -1,5 +1,6 @@
 /**
- * A project with no wheel for the target: the error names the versions with wheels and the
+ * A project with no wheel for the target (and, without --allow-sdist, one this host cannot build
+ * for): the error names the versions with wheels and the
  * sdist-only ones and the ways out; `--allow-sdist NAME` carries the sdist with its build
  * requirements (setuptools + wheel served as wheels) through the real CLI, against a local
  * index on 127.0.0.1 plus a find-links folder holding hand-made sdists.
@@ -13,6 +14,11 @@ import { isolatedEnv, runCli, tempDir } from '../cli/run-cli.js';
 import { type LocalIndex, startLocalIndex } from '../helpers/local-index.js';
 
 const TARGET = ['--python', '3.11', '--os', 'linux', '--arch', 'x86_64', '--glibc', '2.36'];
+
+// A target this host cannot build a native wheel for (another arch).
+const FOREIGN_ARCH = process.arch === 'arm64' ? 'x86_64' : 'aarch64';
+const FOREIGN = ['--python', '3.11', '--os', 'linux', '--arch', FOREIGN_ARCH, '--glibc', '2.36'];
+const hostIsLinuxX64 = process.platform === 'linux' && process.arch === 'x64';
 
 const sdistOf = (files: readonly [string, string][]): Buffer =>
   rawTarGz(files.map(([path, data]) => ({ path, data })));
@@ -69,16 +75,16 @@ describe('--allow-sdist', () => {
   after(async () => {
     await index.close();
   });
-  const ferry = (command: string, args: string[]) =>
+  const ferry = (command: string, args: string[], target = TARGET) =>
     runCli(
-      [command, ...args, ...TARGET, '--isolated', '--index-url', index.url, '--find-links', links],
+      [command, ...args, ...target, '--isolated', '--index-url', index.url, '--find-links', links],
       {
         env: isolatedEnv(join(work, 'cache')),
       },
     );
 
-  test('without it: the error names the target, versions with wheels, sdist-only versions and the options', async () => {
-    const r = await ferry('lock', ['cext', '-o', '-', '--json']);
+  test('without it, for a target this host cannot build for: the error names the target, versions with wheels, sdist-only versions and the options', async () => {
+    const r = await ferry('lock', ['cext', '-o', '-', '--json'], FOREIGN);
     assert.equal(r.code, 3, r.stderr);
     const error = r.events.find((e) => e.event === 'error') as {
       code: string;
@@ -88,7 +94,10 @@ describe('--allow-sdist', () => {
     };
     assert.ok(error, r.stdout);
     assert.equal(error.code, 'ERR_FERRY_NO_COMPATIBLE_FILE');
-    assert.match(error.message, /"cext" has no file that installs on .*Linux x86_64, glibc 2\.36/);
+    assert.match(
+      error.message,
+      new RegExp(`"cext" has no file that installs on .*Linux ${FOREIGN_ARCH}, glibc 2\\.36`),
+    );
     assert.match(error.message, /Versions with wheels \(for other platforms or Pythons\): 1\.0/);
     assert.match(error.message, /Versions with only a source distribution \(sdist\): 2\.0/);
     assert.match(error.hint, /bundle for a target these wheels fit/);
@@ -97,6 +106,21 @@ describe('--allow-sdist', () => {
     assert.match(error.hint, /--allow-sdist cext/);
     assert.deepEqual(error.details.sdistOnlyVersions, ['2.0']);
     assert.deepEqual(error.details.versionsWithWheels, ['1.0']);
+  });
+
+  test('without it, for a target like this host: wheels for other platforms only, so the sdist is locked to be built here', {
+    skip: hostIsLinuxX64
+      ? false
+      : 'the target is linux x86_64; this host builds for another platform',
+  }, async () => {
+    const r = await ferry('lock', ['cext', '-o', '-']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /cext 2\.0 has no wheel for the target, only a source distribution: ferry bundle will build it into a wheel on this host/,
+    );
+    assert.match(r.stdout, /\[packages\.sdist\]\nname = "cext-2\.0\.tar\.gz"/);
+    assert.match(r.stdout, /build = "host"/);
   });
 
   test('a pinned sdist-only version, older versions with wheels: the clash says --allow-sdist', async () => {
