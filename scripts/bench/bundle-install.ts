@@ -124,10 +124,13 @@ export function benchBundleInstall(
       `${key}.pub`,
       '--smoke',
       'none',
-      '--quiet',
+      '--json',
     ],
     { FERRY_CACHE_DIR: ferryCache },
   );
+  // ferry install picks uv when the bundle carries it and it runs here, else pip: say which ran.
+  const installer = installerOf(ferryInstall.stdout);
+  notes.push(`ferry install ran ${installer}`);
   const pipInstall = once('pip', 'sh', [
     '-c',
     `"$0" -m venv "$1" && "$1/bin/pip" install --quiet --no-index --no-cache-dir --disable-pip-version-check --find-links "$2" -r "$3"`,
@@ -152,14 +155,14 @@ export function benchBundleInstall(
     ['uv pip install', uvInstall],
   ] as const)
     console.error(
-      `install ${tool.padEnd(15)} ${r.seconds.toFixed(2)} s  peak ${mb(r.peakMb)}${r.ok ? '' : `  FAILED: ${r.error}`}`,
+      `install ${tool.padEnd(15)} ${r.seconds.toFixed(2)} s  peak ${mb(r.peakMb)}${tool === 'ferry install' ? `  (${installer})` : ''}${r.ok ? '' : `  FAILED: ${r.error}`}`,
     );
   table.push(
     '',
     `| offline install into a new venv${offline ? ' (unshare -n)' : ''} | time | ÷ pip | peak |`,
     '|---|---|---|---|',
     ...[
-      ['ferry install --smoke none', ferryInstall],
+      [`ferry install --smoke none (${installer})`, ferryInstall],
       ['venv + pip install --no-index', pipInstall],
       ['uv venv + uv pip install --offline (empty cache)', uvInstall],
     ].map(
@@ -175,4 +178,21 @@ export function benchBundleInstall(
     ),
   );
   return { table, goals, notes };
+}
+
+/** The installer named in `ferry install --json`'s result line ("uv 0.13.9: why"), or why not known. */
+export function installerOf(stdout: string): string {
+  for (const line of stdout.split('\n').reverse()) {
+    try {
+      const event = JSON.parse(line) as Record<string, unknown>;
+      if (event.event !== 'result') continue;
+      const used = (event as { installer?: { name?: string; version?: string; reason?: string } })
+        .installer;
+      if (used?.name === undefined) return 'installer not recorded';
+      return `${used.name} ${used.version ?? ''}${used.reason === undefined ? '' : `: ${used.reason}`}`.trim();
+    } catch {
+      // not a JSON line
+    }
+  }
+  return 'installer unknown (no result)';
 }

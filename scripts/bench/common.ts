@@ -23,12 +23,19 @@ export interface Timed {
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const PEAK_MARK = 'ferry-bench-peak-kb=';
 
+/**
+ * The longest one run may take before it is killed and counted as failed, so that one stuck
+ * tool cannot stall the whole bench (FERRY_BENCH_TIMEOUT_S, default 600 s).
+ */
+export const RUN_TIMEOUT_S = Number(process.env.FERRY_BENCH_TIMEOUT_S ?? '') || 600;
+
 export function time(
   command: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv,
-  options: { cwd?: string } = {},
+  options: { cwd?: string; timeoutS?: number } = {},
 ): Timed {
+  const timeoutS = options.timeoutS ?? RUN_TIMEOUT_S;
   const [cmd, argv] =
     GNU_TIME === undefined
       ? [command, [...args]]
@@ -38,11 +45,27 @@ export function time(
     env,
     encoding: 'utf8',
     maxBuffer: 64 << 20,
+    // stdin is empty and closed: a tool that would prompt (pip for credentials) gets EOF at
+    // once instead of waiting on a terminal no one watches.
+    input: '',
+    timeout: timeoutS * 1000,
+    killSignal: 'SIGKILL',
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const stderr = `${result.stderr}`;
   const peak = new RegExp(`${PEAK_MARK}(\\d+)`).exec(stderr);
+  if (result.error !== undefined || result.signal !== null) {
+    const timedOut = seconds >= timeoutS;
+    return {
+      seconds: Number.POSITIVE_INFINITY,
+      ok: false,
+      stdout: `${result.stdout ?? ''}`,
+      error: timedOut
+        ? `${command} ${args[0] ?? ''}: killed after ${timeoutS} s (FERRY_BENCH_TIMEOUT_S)`
+        : `${command}: ${result.error?.message ?? `killed by ${result.signal}`}`,
+    };
+  }
   return {
     seconds,
     ok: result.status === 0,
@@ -96,6 +119,7 @@ export function isolatedEnv(): NodeJS.ProcessEnv {
     ...env,
     PIP_CONFIG_FILE: '/dev/null',
     PIP_DISABLE_PIP_VERSION_CHECK: '1',
+    PIP_NO_INPUT: '1',
     UV_NO_CONFIG: '1',
     // uv looks for (and would try to download) an interpreter of --python-version; it needs only
     // the version for markers, so keep it from spending seconds on a download that cannot work.
@@ -108,7 +132,7 @@ export function machineEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env))
     if (!k.startsWith('FERRY_') && !k.startsWith('UV_')) env[k] = v;
-  return { ...env, UV_NO_CONFIG: '1', UV_PYTHON_DOWNLOADS: 'never' };
+  return { ...env, PIP_NO_INPUT: '1', UV_NO_CONFIG: '1', UV_PYTHON_DOWNLOADS: 'never' };
 }
 
 export interface Peers {
