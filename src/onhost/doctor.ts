@@ -4,6 +4,7 @@
  * that names the facts, and a fix.
  */
 import type { Manifest } from '../bundle/manifest.js';
+import { acceleratorName, isAcceleratorBuild } from '../frameworks/accelerators.js';
 import {
   compareDottedVersions,
   cudaRuntimeSoname,
@@ -51,6 +52,11 @@ export interface BundleFacts {
   readonly gpuCapabilities?: { readonly min: string; readonly max: string };
   /** The newest GLIBCXX version the framework's binaries need ('3.4.25'), when the table gives a floor. */
   readonly minGlibcxx?: string;
+  /**
+   * A build for an accelerator other than NVIDIA's, as the table names it ('rocm6.3', 'npu',
+   * 'xpu', 'dcu'): neither a CUDA build nor a CPU build (`cuda` is then absent).
+   */
+  readonly accelerator?: string;
 }
 
 export type DoctorCode =
@@ -66,7 +72,8 @@ export type DoctorCode =
   | 'CUDA_LIBRARY_MISSING'
   | 'NO_GPU'
   | 'GPU_NO_KERNELS'
-  | 'LIBSTDCXX_TOO_OLD';
+  | 'LIBSTDCXX_TOO_OLD'
+  | 'ACCELERATOR_NOT_PROBED';
 
 export interface DoctorProblem {
   readonly code: DoctorCode;
@@ -283,6 +290,18 @@ export function diagnose(
     });
   }
 
+  // ROCm, Ascend, Kunlunxin, Hygon: a probe sees only NVIDIA's driver, so nothing NVIDIA's is
+  // asked of such a build, and what cannot be checked here is said (the smoke test checks it).
+  if (facts.accelerator !== undefined) {
+    const name = acceleratorName(facts.accelerator);
+    add({
+      code: 'ACCELERATOR_NOT_PROBED',
+      severity: 'warning',
+      message: `${facts.framework ?? 'this bundle'} is a${/^[AEIOU]/.test(name) ? 'n' : ''} ${name} build; ferry does not probe the ${name} driver or devices, so they are not checked here`,
+      fix: `Check the ${name} stack on this host (${ACCELERATOR_TOOLS[facts.accelerator.startsWith('rocm') ? 'rocm' : facts.accelerator] ?? "the vendor's tools"}); ferry install's smoke test runs the framework there.`,
+    });
+  }
+
   // NVIDIA driver and CUDA libraries
   const cuda =
     facts.cuda === undefined || facts.cuda.toLowerCase() === 'cpu'
@@ -384,7 +403,46 @@ const FRAMEWORK_PROJECTS: Readonly<Record<string, FrameworkName>> = {
   tensorflow: 'tensorflow',
   'tensorflow-cpu': 'tensorflow',
   'tensorflow-gpu': 'tensorflow',
+  'paddlepaddle-xpu': 'paddlepaddle',
+  'paddlepaddle-dcu': 'paddlepaddle',
 };
+
+/** How to look at each accelerator's stack on the host, for ACCELERATOR_NOT_PROBED. */
+const ACCELERATOR_TOOLS: Readonly<Record<string, string>> = {
+  rocm: 'rocm-smi, or rocminfo, and the ROCm release the build names',
+  npu: 'npu-smi info, and the CANN toolkit torch-npu needs',
+  xpu: 'xpu_smi, and the Kunlunxin driver',
+  dcu: 'hy-smi, and the DTK the build needs',
+};
+
+/**
+ * The accelerator build (table `cuda` value 'rocm6.3', 'npu', 'xpu', 'dcu') a bundled wheel is:
+ * a `+rocmX.Y` local label, or a project the table gives only to one accelerator build
+ * (paddlepaddle-xpu, paddlepaddle-dcu, torch-npu).
+ */
+function acceleratorOf(
+  wheels: readonly WheelFilename[],
+  table: FrameworkTable,
+): string | undefined {
+  const byProject = new Map<string, Set<string>>();
+  for (const series of table.series)
+    for (const v of series.variants) {
+      const project = normalizeName(v.project);
+      const kinds = byProject.get(project) ?? new Set<string>();
+      kinds.add(isAcceleratorBuild(v.cuda) ? v.cuda : 'other');
+      byProject.set(project, kinds);
+    }
+  for (const w of wheels) {
+    const rocm = /\+(rocm\d+(?:\.\d+)*)$/.exec(w.version);
+    if (rocm !== null && FRAMEWORK_PROJECTS[w.name] !== undefined) return rocm[1];
+    const kinds = byProject.get(w.name);
+    if (kinds?.size === 1) {
+      const only = [...kinds][0] as string;
+      if (only !== 'other') return only;
+    }
+  }
+  return undefined;
+}
 
 /** Projects that are CPU builds whatever their version says. */
 const CPU_PROJECTS = new Set(['paddlepaddle', 'tensorflow-cpu']);
@@ -525,10 +583,18 @@ export function bundleFactsFromManifest(
       runtime,
       table,
     );
-    if (cuda !== undefined) facts.cuda = cuda;
+    const accelerator = acceleratorOf(wheels, table);
+    // torch-npu beside torch: torch itself reads as a CPU build, but the bundle is Ascend's.
+    if (accelerator !== undefined) facts.accelerator = accelerator;
+    else if (cuda !== undefined) facts.cuda = cuda;
     const avx = table.series.find((s) => s.framework === framework)?.requiresAvx.value;
     if (avx !== undefined) facts.needsAvx = avx;
-    const floors = buildFloors(table, frameworkPackage.name, frameworkPackage.version, cuda);
+    const floors = buildFloors(
+      table,
+      frameworkPackage.name,
+      frameworkPackage.version,
+      accelerator ?? cuda,
+    );
     if (floors.gpuCapabilities !== undefined) facts.gpuCapabilities = floors.gpuCapabilities;
     if (floors.minGlibcxx !== undefined) facts.minGlibcxx = floors.minGlibcxx;
   }

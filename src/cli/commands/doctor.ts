@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { acceleratorName } from '../../frameworks/accelerators.js';
 import { profileName } from '../../host/profile.js';
 import type { DoctorProblem } from '../../onhost/doctor.js';
 import { doctor } from '../../ops/doctor.js';
@@ -62,7 +63,7 @@ Options:
     const what =
       facts.framework === undefined
         ? `${manifest.packages.length} packages`
-        : `${facts.framework}${facts.cuda === undefined ? '' : facts.cuda === 'cpu' ? ', CPU build' : `, CUDA ${facts.cuda}`}`;
+        : `${facts.framework}${facts.accelerator !== undefined ? `, ${acceleratorName(facts.accelerator)} build` : facts.cuda === undefined ? '' : facts.cuda === 'cpu' ? ', CPU build' : `, CUDA ${facts.cuda}`}`;
     const where = `${profileName(host)} (${host.arch}${host.libc === null ? '' : `, ${host.libc.kind} ${host.libc.version ?? '?'}`}${host.nvidia.driverVersion === null ? '' : `, driver ${host.nvidia.driverVersion}`})`;
     out.result(
       {
