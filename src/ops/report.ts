@@ -13,6 +13,7 @@ import { normalizeLoose, shortestPath } from '../audit/paths.js';
 import { DEFAULT_POLICY, type Policy } from '../audit/policy.js';
 import { readAdvisorySnapshot } from '../audit/snapshot.js';
 import { FerryError } from '../core/errors.js';
+import { formatBytes } from '../core/format-bytes.js';
 import { escapeHtml } from '../core/html.js';
 import { compareVersions, tryParseVersion } from '../standards/version.js';
 import { type Finding, findingsFor } from './audit.js';
@@ -218,17 +219,7 @@ export function diffPackages(
 
 // ---- HTML ---------------------------------------------------------------------------------
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes;
-  let i = -1;
-  do {
-    v /= 1024;
-    i++;
-  } while (v >= 1024 && i < units.length - 1);
-  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
-}
+export { formatBytes };
 
 const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1200px;padding:0 1rem;color:#1b1f24;background:#fff}

@@ -1,7 +1,7 @@
 import { checkLockOutput, formatLockFile, writeLockOutput } from '../../bundle/lock-file.js';
 import type { Locked } from '../../bundle/locked.js';
 import { lockToRequirementsTxt, parsePylock } from '../../bundle/pylock.js';
-import { formatBytes } from '../../ops/report.js';
+import { formatBytes } from '../../core/format-bytes.js';
 import { type ClosureSize, closureSize } from '../../ops/trim.js';
 import { describeTarget } from '../../standards/target.js';
 import { type Command, str, usageError } from '../command.js';
