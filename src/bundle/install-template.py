@@ -820,9 +820,55 @@ def gather_base(root, args, work):
 # pip builds it with build isolation, installing its build requirements with the same
 # --no-index --find-links, so from the wheels in this bundle and only those (pypa/pip #12270:
 # they must be there, and ferry bundle carries them). The sdist's line in requirements.txt then
-# gets the built wheel's hash beside the sdist's (pip accepts any listed hash), and the install
-# takes wheels only (--only-binary :all:), still with --require-hashes. The same as
-# `ferry install` (src/onhost/build-carried.ts).
+# gets the built wheel's hash in place of the sdist's, and the install takes wheels only (pip
+# with --only-binary :all:, or uv with --no-build), still with --require-hashes. Packages the
+# bundle carries only for these builds are left out of that file: the venv does not get them
+# (PEP 517 build isolation). The same as `ferry install` (src/onhost/build-carried.ts,
+# src/onhost/build-only.ts).
+
+BUILD_SOURCE = "build requirements of "
+
+
+def normalize_name(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def build_only_packages(packages):
+    """Normalized names of the packages only the carried sdists' builds need (requiredBy)."""
+    if not any(r.startswith(BUILD_SOURCE) for p in packages for r in p.get("requiredBy", [])):
+        return set()
+    labels = set("%s %s" % (p["name"], p["version"]) for p in packages)
+    by_name = dict((normalize_name(p["name"]), p) for p in packages)
+    queue = [normalize_name(p["name"]) for p in packages
+             if any(not r.startswith(BUILD_SOURCE) and r not in labels for r in p.get("requiredBy", []))]
+    runtime = set()
+    while queue:
+        name = queue.pop()
+        if name in runtime:
+            continue
+        runtime.add(name)
+        queue.extend(normalize_name(d) for d in by_name.get(name, {}).get("dependencies", []))
+    if not runtime:
+        return set()
+    return set(n for n in by_name if n not in runtime)
+
+
+def without_packages(text, names):
+    """requirements.txt without the entries (a line and its continuation lines) of names."""
+    if not names:
+        return text
+    out, lines, i = [], text.split("\n"), 0
+    while i < len(lines):
+        entry = [lines[i]]
+        while entry[-1].endswith("\\") and i + 1 < len(lines):
+            i += 1
+            entry.append(lines[i])
+        i += 1
+        m = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)", entry[0])
+        if m and normalize_name(m.group(1)) in names:
+            continue
+        out.extend(entry)
+    return "\n".join(out)
 
 
 def carried_sdists(root):
@@ -839,8 +885,10 @@ def build_carried_sdists(root, python, extra_links, work):
         return EXIT_OK, None
     built = os.path.join(work, "built")
     os.makedirs(built)
+    with open(os.path.join(root, "manifest.json"), "rb") as handle:
+        packages = json.loads(handle.read().decode("utf-8")).get("packages", [])
     with open(os.path.join(root, "requirements.txt"), "rb") as handle:
-        requirements = handle.read().decode("utf-8")
+        requirements = without_packages(handle.read().decode("utf-8"), build_only_packages(packages))
     links = ["--find-links", os.path.join(root, "wheels")] + (["--find-links", extra_links] if extra_links else [])
     for i, sdist in enumerate(sdists):
         out = os.path.join(work, "out-%d" % i)
@@ -859,7 +907,7 @@ def build_carried_sdists(root, python, extra_links, work):
         if at not in requirements:
             say("error: requirements.txt does not name %s by its SHA-256" % sdist)
             return EXIT_INCOMPLETE, None
-        requirements = requirements.replace(at, at + " --hash=sha256:" + wheel_sha)
+        requirements = requirements.replace(at, "--hash=sha256:" + wheel_sha)
         say("built %s into %s in %.1f s (sha256 %s)" % (os.path.basename(sdist), wheels[0], time.time() - started, wheel_sha))
     amended = os.path.join(work, "requirements.txt")
     with open(amended, "wb") as handle:
@@ -945,7 +993,7 @@ def uv_version(binary):
     return m.group(1)
 
 
-def choose_installer(root, args, work):
+def choose_installer(root, args, work, built=None):
     """(name, binary or None, reason); raises ValueError when --installer uv cannot be met."""
     def pip(reason):
         if args.installer == "uv":
@@ -956,7 +1004,8 @@ def choose_installer(root, args, work):
     with open(os.path.join(root, "manifest.json"), "rb") as handle:
         manifest = json.loads(handle.read().decode("utf-8"))
     sdists = [f["path"] for f in manifest.get("files", []) if not f["path"].endswith(".whl")]
-    if sdists:
+    # Carried sdists already built into wheels (build_carried_sdists) are installed as wheels.
+    if sdists and built is None:
         return pip("the bundle carries %d sdist(s), which pip builds on this host" % len(sdists))
     tools = carried_uv(manifest)
     if not tools:
@@ -1007,7 +1056,7 @@ def install(root, args, extra_links=None):
                 shutil.rmtree(venv, ignore_errors=True)
             return status
         try:
-            name, binary, reason = choose_installer(root, args, work)
+            name, binary, reason = choose_installer(root, args, work, built)
         except ValueError as error:
             say("error: %s; the venv %s was removed" % (error, venv))
             if created:

@@ -156,6 +156,8 @@ export const ERROR_CODES = {
   ERR_FERRY_INSTALLER_UNAVAILABLE: 'install',
   ERR_FERRY_UV_FAILED: 'install',
   ERR_FERRY_VENV_FAILED: 'install',
+  // A carried sdist (--allow-sdist) could not be built on the target: the install did not happen.
+  ERR_FERRY_TARGET_BUILD_FAILED: 'install',
   ERR_FERRY_SMOKE_FAILED: 'install',
   ERR_FERRY_VENV_EXISTS: 'install',
   ERR_FERRY_NOT_A_VENV: 'install',

@@ -340,7 +340,7 @@ export function sdistBuildSystem(
 function dynamicMetadata(filename: string, why: string): never {
   throw new FerryError(
     'ERR_FERRY_SDIST_DYNAMIC_METADATA',
-    `The dependencies of ${filename} can only be known by running its build backend (${why}); ferry never runs code from a package on this host.`,
+    `The dependencies of ${filename} can only be known by running its build backend (${why}), and no isolated build environment was given to run its metadata hook in (ferry lock runs it there, network cut off).`,
     {
       hint: 'List its dependencies as explicit requirements (and keep --allow-sdist for it), or build a wheel on a machine like the target and pass its folder with --find-links.',
       details: { filename, reason: why },

@@ -8,9 +8,10 @@
  * whose build requirements pip installs with the same `--no-index --find-links`, that is from
  * the wheels inside the bundle and only those (offline-plan.ts has proven they are there).
  * Building first, rather than letting `pip install` build, gives a wheel whose SHA-256 is known
- * before it is installed: the sdist's line in requirements.txt gets the wheel's hash beside the
- * sdist's (pip accepts any listed hash, pip/_internal/utils/hashes.py), so the install still
- * runs with --require-hashes and --only-binary :all:, and the receipt records the wheel.
+ * before it is installed: the sdist's line in requirements.txt gets the wheel's hash in place of
+ * the sdist's, so the install runs with --require-hashes and wheels only (pip with --only-binary
+ * :all:, or uv with --no-build), and the receipt records the wheel. Packages carried only for
+ * these builds are left out of that file (./build-only.ts): the target venv does not get them.
  */
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -18,6 +19,7 @@ import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { hashFile } from '../core/hash-file.js';
 import { isolatedPipEnv, run } from '../host/python-env.js';
+import { withoutPackages } from './build-only.js';
 
 /** A wheel built on the target from a carried sdist (report, receipt). */
 export interface BuiltOnTarget {
@@ -30,7 +32,7 @@ export interface BuiltOnTarget {
 }
 
 export interface CarriedBuild {
-  /** requirements.txt with each built wheel's hash added beside its sdist's. */
+  /** requirements.txt with each built wheel's hash in place of its sdist's, build-only packages out. */
   readonly requirements: string;
   /** The folder holding the built wheels (a --find-links for the installer). */
   readonly wheelsDir: string;
@@ -47,17 +49,25 @@ export interface BuildCarriedOptions {
   readonly findLinks: readonly string[];
   /** The requirements file to amend (the bundle's requirements.txt). */
   readonly requirements: string;
+  /**
+   * Normalized names of packages carried only to build the sdists (build-only.ts): left out of
+   * the amended requirements, so the target venv does not get them.
+   */
+  readonly buildOnly?: ReadonlySet<string>;
   /** A scratch folder of ours (inside the staging venv): the wheels and the amended file. */
   readonly workDir: string;
   readonly events?: EventSink;
 }
 
-/** Builds every carried sdist into a wheel, offline; throws ERR_FERRY_SDIST_BUILD_FAILED. */
+/** Builds every carried sdist into a wheel, offline; throws ERR_FERRY_TARGET_BUILD_FAILED. */
 export async function buildCarriedSdists(options: BuildCarriedOptions): Promise<CarriedBuild> {
   const { python, bundleDir, sdists, events } = options;
   const wheelsDir = join(options.workDir, 'built');
   await mkdir(wheelsDir, { recursive: true });
-  let requirements = await readFile(options.requirements, 'utf8');
+  let requirements = withoutPackages(
+    await readFile(options.requirements, 'utf8'),
+    options.buildOnly ?? new Set(),
+  );
   const built: BuiltOnTarget[] = [];
   for (const sdist of sdists) {
     const path = join(bundleDir, sdist);
@@ -85,8 +95,9 @@ export async function buildCarriedSdists(options: BuildCarriedOptions): Promise<
     const wheels = r.code === 0 ? await listWheels(out) : [];
     if (r.code !== 0 || wheels.length !== 1) {
       const tail = (r.stderr || r.stdout).trim().split('\n').slice(-15).join('\n');
+      // An install that did not happen (exit 8), as a failed pip or uv run is.
       throw new FerryError(
-        'ERR_FERRY_SDIST_BUILD_FAILED',
+        'ERR_FERRY_TARGET_BUILD_FAILED',
         `${basename(sdist)} could not be built into a wheel on this host (offline, from the bundle's wheels)${r.code === 0 ? `: pip wheel left ${wheels.length} wheels` : ''}.${tail === '' ? '' : `\n${tail}`}`,
         {
           hint: 'Building on the target needs a compiler (gcc/g++) and the Python headers for a native package; install them, or bundle on a host like this one so ferry carries a wheel.',
@@ -110,7 +121,11 @@ export async function buildCarriedSdists(options: BuildCarriedOptions): Promise<
   return { requirements: amended, wheelsDir, built };
 }
 
-/** Adds `--hash=sha256:WHEEL` after every `--hash=sha256:SDIST` in a requirements text. */
+/**
+ * Puts `--hash=sha256:WHEEL` in place of every `--hash=sha256:SDIST` in a requirements text: the
+ * installer is given wheels only, each under its hash, so uv (--no-build) installs it as well
+ * as pip, and neither can fall back to the sdist.
+ */
 export function addHash(text: string, sdistSha256: string, wheelSha256: string): string {
   const at = `--hash=sha256:${sdistSha256}`;
   if (!text.includes(at))
@@ -119,7 +134,7 @@ export function addHash(text: string, sdistSha256: string, wheelSha256: string):
       `requirements.txt names no file with the SHA-256 ${sdistSha256} of a carried sdist.`,
       { hint: 'Rebuild the bundle with ferry bundle; its requirements.txt pins every file.' },
     );
-  return text.split(at).join(`${at} --hash=sha256:${wheelSha256}`);
+  return text.split(at).join(`--hash=sha256:${wheelSha256}`);
 }
 
 async function listWheels(dir: string): Promise<string[]> {

@@ -27,6 +27,7 @@ import type { TargetProfile } from '../host/profile.js';
 import { defaultPython, isolatedPipEnv, run } from '../host/python-env.js';
 import type { TrustedKey } from '../trust/keys.js';
 import { type BuiltOnTarget, buildCarriedSdists, type CarriedBuild } from './build-carried.js';
+import { buildOnlyPackages } from './build-only.js';
 import {
   type BundleIdentity,
   bundleIdentity,
@@ -341,6 +342,7 @@ export async function prepareInstall(
       ...(plan.baseDir === undefined ? [] : [plan.baseDir]),
     ],
     requirements: join(plan.bundleDir, 'requirements.txt'),
+    buildOnly: buildOnlyPackages(plan.manifest.packages),
     workDir: carriedBuildDir(staging),
     events,
   });

@@ -8,7 +8,7 @@
 import { SdistBuilder } from '../build/builder.js';
 import { buildSourcesOf, withSdistFile } from '../build/sources.js';
 import type { Locked, LockedFile, LockedPackage } from '../bundle/locked.js';
-import { FerryError } from '../core/errors.js';
+import { FerryError, isFerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { redactUrl } from '../core/redact.js';
 import { ContentCache } from '../fetch/cache.js';
@@ -29,7 +29,11 @@ import { type NormalizedName, normalizeName } from '../standards/name.js';
 import { formatRequirement, type Requirement } from '../standards/requirement.js';
 import { describeTarget, type Target, targetTags } from '../standards/target.js';
 import { parseVersion } from '../standards/version.js';
-import { AvailabilityDiscovery, indexListFiles } from './framework-availability.js';
+import {
+  AvailabilityCache,
+  AvailabilityDiscovery,
+  indexListFiles,
+} from './framework-availability.js';
 import { type ExtraIndexPin, lockFramework } from './framework-fallback.js';
 import { frameworkPinError } from './framework-messages.js';
 import {
@@ -177,6 +181,8 @@ export async function lock(request: LockRequest): Promise<LockOutcome> {
           ...(request.maxPageBytes === undefined ? {} : { maxPageBytes: request.maxPageBytes }),
         }),
         request.events,
+        undefined,
+        new AvailabilityCache(request.cacheDir),
       ),
     },
     attempt,
@@ -259,7 +265,16 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
           message: `${file.filename}: running its build backend (prepare_metadata_for_build_wheel) in an isolated environment for its dependencies`,
         });
         return withSdistFile(bytes, file.filename, async (path) => {
-          const answer = await hook.metadata(path, file.filename, build.requires);
+          const answer = await hook.metadata(path, file.filename, build.requires).catch((e) => {
+            // The builder's hint offers --allow-sdist as a way out; this sdist already has it.
+            if (!isFerryError(e) || e.code !== 'ERR_FERRY_SDIST_BUILD_FAILED' || buildsOnHost(name))
+              throw e;
+            throw new FerryError(e.code, e.message, {
+              hint: `Its dependencies are needed to lock it: list them as explicit requirements, or build a wheel on a host like the target and pass its folder with --find-links.`,
+              ...(e.details === undefined ? {} : { details: e.details }),
+              cause: e,
+            });
+          });
           return answer.metadata;
         });
       },

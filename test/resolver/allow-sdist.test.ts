@@ -198,6 +198,15 @@ describe('--allow-sdist', () => {
     assert.match(r.stderr, /--find-links/);
   });
 
+  test('a failed metadata build of an sdist allowed with --allow-sdist does not suggest --allow-sdist again', async () => {
+    const r = await ferry('lock', ['legacy', '--allow-sdist', 'legacy', '-o', '-', '--json']);
+    const error = r.events.find((e) => e.event === 'error') as { code: string; hint: string };
+    assert.ok(error, r.stdout);
+    assert.equal(error.code, 'ERR_FERRY_SDIST_BUILD_FAILED');
+    assert.doesNotMatch(error.hint, /--allow-sdist/);
+    assert.match(error.hint, /--find-links/);
+  });
+
   test('a bad --allow-sdist value is a usage error', async () => {
     const r = await ferry('lock', ['dep', '--allow-sdist', 'no/such', '-o', '-']);
     assert.equal(r.code === 0, false);
