@@ -39,14 +39,14 @@ export type RecordedAvailability = z.infer<typeof recordedAvailabilitySchema>;
 export type AvailabilityEntry = RecordedAvailability['entries'][number];
 
 /** Where an entry's list came from when ferry chose. */
-export type AvailabilityOrigin = 'index' | 'recorded';
+export type AvailabilityOrigin = 'index' | 'cached' | 'recorded';
 
 export interface ProjectFiles {
   readonly index: string;
   readonly project: string;
   readonly files: readonly string[];
   readonly origin: AvailabilityOrigin;
-  /** For a recorded list: the date it was recorded. */
+  /** For a recorded or cached list: the date it was read from its index. */
   readonly recorded?: string;
 }
 
@@ -187,7 +187,9 @@ export function listFor(
 
 /** 'the index' or 'availability recorded on 2026-11-30', for notes. */
 export function describeOrigin(list: ProjectFiles): string {
-  return list.origin === 'index'
-    ? `${list.index === 'default' ? 'the configured index' : list.index}`
-    : `availability recorded on ${list.recorded} for ${list.index === 'default' ? 'the configured index' : list.index}`;
+  const where = list.index === 'default' ? 'the configured index' : list.index;
+  if (list.origin === 'index') return where;
+  return list.origin === 'cached'
+    ? `availability ferry read from ${where} on ${list.recorded} (cached)`
+    : `availability recorded on ${list.recorded} for ${where}`;
 }

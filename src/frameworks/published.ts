@@ -71,7 +71,7 @@ export function checkPublished(avail: Availability, q: PublishedQuery): Publishe
       index,
       file: wheels[0] as string,
       notes:
-        list !== undefined && list.origin === 'recorded' && failed !== undefined
+        list !== undefined && list.origin !== 'index' && failed !== undefined
           ? [`using ${describeOrigin(list)}: ${index} unreachable (${failed}).`]
           : [],
     };

@@ -108,7 +108,7 @@ function hasNoWheel(error: unknown, choice: VariantChoice): boolean {
  * pin then names a release the index (or, when it is unreachable, the recorded availability or
  * the configured indexes) holds for the target.
  */
-async function chooseDiscovered(
+export async function chooseDiscovered(
   request: FrameworkRequest,
   targets: readonly SettledTarget[],
   discovery: AvailabilityDiscovery | undefined,

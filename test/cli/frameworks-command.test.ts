@@ -1,7 +1,9 @@
 /**
  * `ferry frameworks` lists ferry's framework table (every build, its index and floors) and
  * `ferry frameworks choose` explains the build lock and bundle would take for a target, by the
- * same chooser, without the network; a refusal lists every reason with its fix.
+ * same chooser and the same discovery of published releases; a refusal lists every reason with
+ * its fix. The tests that check the table's answer run with --offline, so no vendor index is
+ * asked (they would be unreachable from a test anyway).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -73,6 +75,7 @@ test('ferry frameworks choose: the pin, its index (name and URL), why, exit 0', 
       '--driver',
       '535.54.03',
       ...x86,
+      '--offline',
       '--json',
     ],
     { env: env() },
@@ -103,6 +106,7 @@ test('ferry frameworks choose takes a preset target, --python and --driver like 
         'centos-7',
         '--python',
         '3.9',
+        '--offline',
       ],
       { env: env() },
     );
@@ -128,6 +132,7 @@ test('ferry frameworks choose: a refusal gives every reason with its fix and exi
       '12.6',
       // No release has wheels for this Python, nor any wheel for this arch: two reasons.
       ...['--python', '3.5', '--os', 'linux', '--arch', 'loongarch64', '--glibc', '2.28'],
+      '--offline',
       '--json',
     ],
     { env: env() },
@@ -152,7 +157,7 @@ test('ferry frameworks choose: an unknown framework is a usage error (exit 2)', 
 });
 
 const unshare = spawnSync('unshare', ['-n', 'true']).status === 0;
-test('ferry frameworks choose needs no network (run with none)', {
+test('ferry frameworks choose --offline needs no network (run with none)', {
   skip: unshare ? false : 'unshare -n is not permitted here (needs root or user namespaces)',
 }, () => {
   const r = spawnSync(
@@ -172,11 +177,38 @@ test('ferry frameworks choose needs no network (run with none)', {
       '--driver',
       '535.54.03',
       ...x86,
+      '--offline',
     ],
     { env: env(), encoding: 'utf8', timeout: 60_000 },
   );
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /paddlepaddle-gpu==2\.6\.2\.post120/);
+});
+
+test('ferry frameworks choose with no network answers from the recorded availability, saying so', {
+  skip: unshare ? false : 'unshare -n is not permitted here (needs root or user namespaces)',
+}, () => {
+  const r = spawnSync(
+    'unshare',
+    [
+      '-n',
+      process.execPath,
+      'bin/ferry.js',
+      'frameworks',
+      'choose',
+      '--framework',
+      'paddle',
+      '--cuda',
+      'cpu',
+      '--retries',
+      '0',
+      ...x86,
+    ],
+    { env: env(), encoding: 'utf8', timeout: 60_000 },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /PaddlePaddle: paddlepaddle==3\./);
+  assert.match(r.stderr + r.stdout, /availability recorded on \d{4}-\d{2}-\d{2}/);
 });
 
 let mirror: LocalIndex;
@@ -200,7 +232,9 @@ test('choose names the same build that lock then locks', async () => {
     '535.54.03',
     ...x86,
   ];
-  const chosen = await runCli(['frameworks', 'choose', ...flags, '--json'], { env: env() });
+  const chosen = await runCli(['frameworks', 'choose', ...flags, '--offline', '--json'], {
+    env: env(),
+  });
   assert.equal(chosen.code, 0, chosen.stderr);
   const res = result(chosen.events) as { requirement: string; index: { name: string } };
   const work = tempDir();

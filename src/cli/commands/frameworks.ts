@@ -1,19 +1,47 @@
+import { readFile } from 'node:fs/promises';
+import type { EventSink } from '../../core/events.js';
+import { defaultCacheDir } from '../../fetch/cache.js';
 import { FRAMEWORK_DISPLAY, loadFrameworkTable } from '../../frameworks/table.js';
 import type { VariantChoice } from '../../frameworks/variants.js';
-import { chooseForTargets } from '../../ops/framework-fallback.js';
+import { useNetSettings } from '../../net/settings.js';
+import {
+  AvailabilityCache,
+  AvailabilityDiscovery,
+  indexListFiles,
+} from '../../ops/framework-availability.js';
+import { chooseDiscovered } from '../../ops/framework-fallback.js';
 import { frameworkBuildRows, frameworksText } from '../../ops/frameworks-table.js';
+import { emptyRequirementsResult, readRequirementsFile } from '../../resolver/requirements-file.js';
 import { describeTarget } from '../../standards/target.js';
-import { type Command, str, usageError } from '../command.js';
+import { type Command, type ParsedArgs, str, usageError } from '../command.js';
+import {
+  INDEX_HELP,
+  INDEX_OPTIONS,
+  settleIndexSettings,
+  settleMaxPageBytes,
+  settleNetwork,
+  settlePipConfiguration,
+  settleResolution,
+} from '../settings.js';
 import { settleCliTargets, TARGET_HELP, TARGET_OPTIONS } from '../target-options.js';
+
+/** Flags that only `frameworks choose` reads. */
+const CHOOSE_OPTIONS = {
+  ...TARGET_OPTIONS,
+  ...INDEX_OPTIONS,
+  'framework-version': { type: 'string' },
+  cuda: { type: 'string' },
+  driver: { type: 'string' },
+  constraint: { type: 'string', short: 'c', multiple: true },
+  'cache-dir': { type: 'string' },
+  offline: { type: 'boolean' },
+} as const;
 
 export const frameworksCommand: Command = {
   name: 'frameworks',
   options: {
-    ...TARGET_OPTIONS,
+    ...CHOOSE_OPTIONS,
     framework: { type: 'string' },
-    'framework-version': { type: 'string' },
-    cuda: { type: 'string' },
-    driver: { type: 'string' },
   },
   help: `Usage: ferry frameworks [--framework F] [--json]
        ferry frameworks choose --framework F [--framework-version V] [--cuda C] [--driver D]
@@ -26,9 +54,11 @@ full support and through minor-version compatibility, the GPU compute capabiliti
 kernels for) with the source of each row (docs/frameworks.md).
 
 choose: the build \`ferry lock --framework\` and \`ferry bundle --framework\` would take for the
-target(s), by the same chooser, without resolving the closure and without the network: the
-pin, its index, why this build, and the notes; or every reason it is refused, each with its
-fix, and the builds that do run there. Exit 0 when a build is chosen, else the refusal's
+target(s), by the same chooser and the same discovery of which releases each build's index
+holds (pip's configuration and constraints honoured), without resolving the closure: the pin,
+its index, why this build, and the notes; or every reason it is refused, each with its fix,
+and the builds that do run there. An index that cannot be reached is answered by what ferry
+last read from it, else by the recorded availability, with its date; --offline asks no index. Exit 0 when a build is chosen, else the refusal's
 status (3 for a target the build cannot run on, 2 for an unknown framework, release or CUDA).
 
 Options:
@@ -37,9 +67,14 @@ Options:
       --cuda auto|cpu|X.Y    the build (default cpu, as ferry lock; auto = the newest CUDA build
                              the target's driver runs fully)
       --driver VERSION       the target's NVIDIA driver, when no probed profile says it
+  -c, --constraint FILE      pip constraints, as ferry lock takes them (pip.conf's are read too)
+      --offline              read no index: the cached or recorded availability decides
+      --cache-dir DIR        where read availability is kept (default: ferry's cache)
       --json                 print the result as JSON
 
 ${TARGET_HELP}
+
+${INDEX_HELP}
 
 Examples:
   ferry frameworks --framework torch
@@ -53,7 +88,7 @@ Examples:
       );
     const framework = str(args.values.framework);
     if (sub === undefined) {
-      for (const flag of ['framework-version', 'cuda', 'driver', ...Object.keys(TARGET_OPTIONS)])
+      for (const flag of Object.keys(CHOOSE_OPTIONS))
         if (args.values[flag] !== undefined)
           throw usageError('frameworks', `--${flag} only applies to "ferry frameworks choose".`);
       const table = loadFrameworkTable();
@@ -67,7 +102,8 @@ Examples:
     const cuda = str(args.values.cuda) ?? 'cpu';
     const driver = str(args.values.driver);
     const targets = await settleCliTargets(args);
-    const choice = chooseForTargets(
+    const { discovery, constraints } = await settleDiscovery(args, out.events);
+    const choice = await chooseDiscovered(
       {
         framework,
         cuda,
@@ -75,6 +111,8 @@ Examples:
         ...(driver === undefined ? {} : { driver }),
       },
       targets,
+      discovery,
+      constraints,
     );
     const indexName = tableIndexName(choice);
     const why = whyThisBuild(choice, cuda);
@@ -109,6 +147,36 @@ Examples:
     return 0;
   },
 };
+
+/**
+ * What lock reads to choose (src/ops/lock.ts): pip's configuration and constraint files, and
+ * the discovery of published releases over the same indexes, network settings and cache.
+ */
+async function settleDiscovery(args: ParsedArgs, events: EventSink) {
+  const pip = await settlePipConfiguration(args);
+  const resolution = settleResolution(args, pip);
+  const files = emptyRequirementsResult();
+  const io = { readFile: (p: string) => readFile(p, 'utf8') };
+  for (const file of resolution.constraintFiles)
+    await readRequirementsFile(file, io, 'constraint', files);
+  if (args.values.offline === true) return { discovery: undefined, constraints: files.constraints };
+  const net = settleNetwork(args, pip);
+  useNetSettings(net);
+  const cacheDir = str(args.values['cache-dir']) ?? defaultCacheDir();
+  const maxPageBytes = settleMaxPageBytes(args);
+  const discovery = new AvailabilityDiscovery(
+    indexListFiles({
+      configured: () => settleIndexSettings(args, undefined, [], pip),
+      cacheDir,
+      net,
+      ...(maxPageBytes === undefined ? {} : { maxPageBytes }),
+    }),
+    events,
+    undefined,
+    new AvailabilityCache(cacheDir),
+  );
+  return { discovery, constraints: files.constraints };
+}
 
 /** The table's name for the chosen build's index ('default' for the configured index). */
 function tableIndexName(choice: VariantChoice): string {
