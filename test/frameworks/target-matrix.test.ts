@@ -599,15 +599,15 @@ describe('an unreachable vendor index', () => {
   });
 
   it('uses the recorded availability, with its date, when the index cannot be reached', async () => {
-    const cu128 = url('pytorch-cu128');
+    const cu130 = url('pytorch-cu130');
     const recorded: Availability = {
       lists: new Map([
         [
-          availabilityKey(cu128, 'torch'),
+          availabilityKey(cu130, 'torch'),
           {
-            index: cu128,
+            index: cu130,
             project: 'torch',
-            files: ['torch-2.14.1+cu128-cp312-cp312-manylinux_2_28_x86_64.whl'],
+            files: ['torch-2.14.1+cu130-cp312-cp312-manylinux_2_28_x86_64.whl'],
             origin: 'recorded',
             recorded: '2026-11-02',
           },
@@ -627,7 +627,7 @@ describe('an unreachable vendor index', () => {
             noIndex: false,
             sources: [],
           }),
-        redirect: () => 'http://127.0.0.1:9/whl/cu128',
+        redirect: () => 'http://127.0.0.1:9/whl/cu130',
       }),
       (e) => {
         if (e.type === 'warning') warnings.push(e.message);
@@ -635,17 +635,17 @@ describe('an unreachable vendor index', () => {
       recorded,
     );
     // The configured index is unreachable too: only the recording says what exists.
-    await discovery.learn(cu128, 'torch').catch(() => undefined);
+    await discovery.learn(cu130, 'torch').catch(() => undefined);
     const choice = chooseVariant({
       framework: 'torch',
-      cuda: '12.8',
+      cuda: '13.0',
       profile: hostProfile({ ...RHEL9, python: '3.12.1', driver: '580.65.06' }),
       availability: discovery.availability,
     });
-    assert.equal(choice.requirement, 'torch==2.14.1+cu128');
-    assert.equal(choice.file, 'torch-2.14.1+cu128-cp312-cp312-manylinux_2_28_x86_64.whl');
+    assert.equal(choice.requirement, 'torch==2.14.1+cu130');
+    assert.equal(choice.file, 'torch-2.14.1+cu130-cp312-cp312-manylinux_2_28_x86_64.whl');
     assert.ok(
-      warnings.some((w) => w.startsWith(`using availability recorded on 2026-11-02 for ${cu128}:`)),
+      warnings.some((w) => w.startsWith(`using availability recorded on 2026-11-02 for ${cu130}:`)),
       warnings.join(' | '),
     );
     assert.ok(
