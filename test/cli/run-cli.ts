@@ -1,6 +1,6 @@
 /** Runs the real CLI (node bin/ferry.js) as a user would, with an isolated cache and pip config. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -14,8 +14,30 @@ export interface CliResult {
 
 const BIN = resolve('bin/ferry.js');
 
+/**
+ * A new folder under the system's temporary folder, removed when the test file's process exits
+ * (e2e folders hold venvs and bundles of 1–2 GB each, and a machine that runs the suite often
+ * would fill its disk). FERRY_KEEP_TEST_DIRS=1 keeps them, to look into a failure.
+ */
 export function tempDir(prefix = 'ferry-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (process.env.FERRY_KEEP_TEST_DIRS !== '1') {
+    if (madeDirs.length === 0) process.on('exit', removeMadeDirs);
+    madeDirs.push(dir);
+  }
+  return dir;
+}
+
+const madeDirs: string[] = [];
+
+function removeMadeDirs(): void {
+  for (const dir of madeDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
+    } catch {
+      // A folder a test made unreadable on purpose is left; it is small.
+    }
+  }
 }
 
 /** An environment where pip's configuration cannot leak in. */
