@@ -129,6 +129,27 @@ class Resolver {
   private readonly userConstraints = new Map<NormalizedName, Constraint[]>();
   /** Exact pins (== without a wildcard, ===) in the user's requirements and constraints. */
   private readonly exactPins = new Map<NormalizedName, Specifier[]>();
+  /**
+   * Learnt clashes: a candidate whose own (base) dependencies exclude a version of another
+   * project clashes with that version in every branch of the search, so once seen it is set
+   * aside without a decision while that version stays pinned. Without this, a clash between a
+   * deep dependency and an early pin (botocore's python-dateutil<3 against a python-dateutil
+   * 4 pinned for pandas) is rediscovered for every version of every project above it (boto3 ×
+   * s3transfer × botocore), and the search gives up.
+   */
+  private readonly learntClashes = new Map<
+    string,
+    { readonly project: NormalizedName; readonly version: string }[]
+  >();
+  /**
+   * Projects that were pinned when a later dependency's requirement excluded their version: the
+   * search restarts and decides them after the others, when every requirement on them is known
+   * (as pip's resolver prefers its backtrack causes, and a SAT solver restarts with what it
+   * learnt). A python-dateutil pinned early for pandas is then chosen under botocore's <3 too.
+   */
+  private readonly deferred = new Set<NormalizedName>();
+  private restartWanted = false;
+  private restarts = 0;
   /** Yanked versions the last look at a project set aside, for the error if nothing else fits. */
   private readonly refusedYanks = new Map<NormalizedName, readonly Candidate[]>();
   private readonly environments: readonly ResolveEnvironment[];
@@ -193,7 +214,19 @@ class Resolver {
     }
     const state: State = { pins: new Map(), constraints, expanded: new Map() };
     for (const name of constraints.keys()) this.answer(name);
-    const outcome = await this.solve(state);
+    let outcome: Outcome;
+    for (;;) {
+      try {
+        outcome = await this.solve(state);
+        break;
+      } catch (error) {
+        if (!(error instanceof RestartSearch)) throw error;
+        // What was learnt (deferred projects, clashes, every page and metadata) is kept.
+        this.restarts += 1;
+        this.restartWanted = false;
+        this.firstClash = undefined;
+      }
+    }
     if (!outcome.ok) {
       const clash = this.firstClash;
       if (clash === undefined) {
@@ -369,7 +402,8 @@ class Resolver {
     );
     if (undecided.length === 0) return { ok: true, state };
     let best: { name: NormalizedName; candidates: Candidate[] } | undefined;
-    for (const name of undecided) {
+    const first = undecided.filter((n) => !this.deferred.has(n));
+    for (const name of first.length > 0 ? first : undecided) {
       const candidates = await this.matching(name, state, needs.get(name)!);
       if (best === undefined || candidates.length < best.candidates.length) {
         best = { name, candidates };
@@ -387,6 +421,12 @@ class Resolver {
     const culprits = new Set<NormalizedName>(parents);
     const pythonRefusals: string[] = [];
     for (const candidate of candidates) {
+      if (this.restartWanted) throw new RestartSearch();
+      const clash = this.learntClash(candidate, state);
+      if (clash !== undefined) {
+        culprits.add(clash);
+        continue;
+      }
       this.decisions += 1;
       if (this.decisions > (this.options.maxDecisions ?? 50_000)) {
         throw new FerryError(
@@ -421,6 +461,22 @@ class Resolver {
       this.recordClash(name, state, [], undefined, undefined, pythonRefusals);
     }
     return { ok: false, culprits };
+  }
+
+  private learnClash(candidate: Candidate, project: NormalizedName, version: string): void {
+    const key = candidateKey(candidate);
+    const list = this.learntClashes.get(key) ?? [];
+    if (!list.some((c) => c.project === project && c.version === version))
+      list.push({ project, version });
+    this.learntClashes.set(key, list);
+  }
+
+  /** The pinned project a learnt clash rules this candidate out by, if any. */
+  private learntClash(candidate: Candidate, state: State): NormalizedName | undefined {
+    for (const c of this.learntClashes.get(candidateKey(candidate)) ?? []) {
+      if (state.pins.get(c.project)?.candidate.versionText === c.version) return c.project;
+    }
+    return undefined;
   }
 
   private parentsOf(name: NormalizedName, state: State): Set<NormalizedName> {
@@ -513,6 +569,12 @@ class Resolver {
           [{ requirement, parent: name, source: label }],
           pinned.candidate,
         );
+        // A base dependency clashes whatever extras are asked for: remember it (learntClash).
+        if (forBase) this.learnClash(candidate, depName, pinned.candidate.versionText);
+        if (!this.deferred.has(depName) && this.restarts < MAX_RESTARTS) {
+          this.deferred.add(depName);
+          this.restartWanted = true;
+        }
         return { ok: false, culprits: new Set([depName]) };
       }
       constraints = withConstraint(constraints, { requirement, parent: name, source: label });
@@ -599,6 +661,16 @@ class Resolver {
         : {}),
     };
   }
+}
+
+/** Restarts at most this often; after that the search goes on with what it has learnt. */
+const MAX_RESTARTS = 32;
+
+/** Thrown to unwind the whole search when it should start again (Resolver.deferred). */
+class RestartSearch extends Error {}
+
+function candidateKey(candidate: Candidate): string {
+  return `${candidate.name}@${candidate.versionText}@${candidate.file.url}`;
 }
 
 /** A candidate's yank as PEP 691 writes it: the reason, true without one, undefined if not yanked. */

@@ -217,6 +217,29 @@ describe('resolver', () => {
     );
   });
 
+  test('a project pinned before a later requirement excluded it is decided again last, not every version above the clash', async () => {
+    // d is decided early (fewest candidates) at 2.0; every mid then needs d<2. Retrying each of
+    // top's 30 versions × mid's 30 versions (what botocore's python-dateutil<3 against a
+    // python-dateutil 4 pinned for pandas did under boto3) ran out of decisions; the search now
+    // restarts with d decided after the others, and keeps the newest top and mid.
+    const top: Record<string, readonly string[]> = {};
+    const mid: Record<string, readonly string[]> = {};
+    for (let i = 0; i < 30; i++) {
+      top[`1.${i}`] = ['mid'];
+      mid[`1.${i}`] = ['d<2'];
+    }
+    const table: Table = { p: { '1.0': ['d'] }, d: { '1.0': [], '2.0': [] }, top, mid };
+    const resolution = await resolve([req('p'), req('top')], {
+      provider: new TableProvider(table),
+      markers,
+      pythonVersion: parseVersion('3.11.7'),
+      maxDecisions: 300,
+    });
+    const versions = Object.fromEntries(resolution.packages.map((p) => [p.name, p.version]));
+    assert.deepEqual(versions, { d: '1.0', mid: '1.29', p: '1.0', top: '1.29' });
+    assert.ok(resolution.decisions <= 12, `${resolution.decisions} decisions`);
+  });
+
   test('several targets: one set of versions, and each package knows which targets need it', async () => {
     const table: Table = {
       a: {
