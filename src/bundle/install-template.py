@@ -1023,25 +1023,6 @@ def choose_installer(root, args, work, built=None):
     return name, binary, reason
 
 
-def lean_venv_wanted(root, args):
-    """True when uv is meant to install and nothing is built here: the venv needs no pip."""
-    if args.installer == "pip":
-        return False
-    with open(os.path.join(root, "manifest.json"), "rb") as handle:
-        manifest = json.loads(handle.read().decode("utf-8"))
-    if any(not f["path"].endswith(".whl") for f in manifest.get("files", [])):
-        return False
-    return bool(carried_uv(manifest))
-
-
-def ensure_pip(python):
-    """pip in the venv, added from the interpreter's bundled wheel (no network) if missing."""
-    with open(os.devnull, "wb") as null:
-        if subprocess.call([python, "-m", "pip", "--version"], env=clean_env(), stdout=null, stderr=null) == 0:
-            return True
-    return subprocess.call([python, "-m", "ensurepip", "--default-pip"], env=clean_env()) == 0
-
-
 def install_command(name, binary, python, root, extra_links, work):
     links = ["--find-links", os.path.join(root, "wheels")] + (["--find-links", extra_links] if extra_links else [])
     requirements = ["-r", os.path.join(root, "requirements.txt")]
@@ -1059,11 +1040,8 @@ def install(root, args, extra_links=None):
         return EXIT_USAGE
     created = not os.path.exists(venv)
     env = clean_env()
-    # uv installs into a venv without pip, as `uv venv` makes one (ensurepip is about half of
-    # the install's time); pip is added offline by ensurepip only if pip must run after all.
-    without_pip = lean_venv_wanted(root, args)
-    say("creating the venv %s with %s%s" % (venv, args.python, " (without pip: uv installs)" if without_pip else ""))
-    if subprocess.call([args.python, "-m", "venv"] + (["--without-pip"] if without_pip else []) + [venv], env=env) != 0:
+    say("creating the venv %s with %s" % (venv, args.python))
+    if subprocess.call([args.python, "-m", "venv", venv], env=env) != 0:
         say("error: `%s -m venv %s` failed (on Debian/Ubuntu install python3-venv)" % (args.python, venv))
         if created:
             shutil.rmtree(venv, ignore_errors=True)
@@ -1081,11 +1059,6 @@ def install(root, args, extra_links=None):
             name, binary, reason = choose_installer(root, args, work, built)
         except ValueError as error:
             say("error: %s; the venv %s was removed" % (error, venv))
-            if created:
-                shutil.rmtree(venv, ignore_errors=True)
-            return EXIT_INSTALL
-        if name == "pip" and not ensure_pip(python):
-            say("error: the venv has no pip and `%s -m ensurepip` failed; the venv %s was removed" % (python, venv))
             if created:
                 shutil.rmtree(venv, ignore_errors=True)
             return EXIT_INSTALL

@@ -19,7 +19,6 @@
  */
 import { lstat, rename, rm } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
-import { uvTools } from '../bundle/installer-tool.js';
 import type { Manifest } from '../bundle/manifest.js';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
@@ -298,27 +297,11 @@ export interface PreparedInstall {
 export async function prepareInstall(
   plan: InstallPlan,
   events: EventSink = () => {},
-  installer: InstallerChoice = 'auto',
 ): Promise<PreparedInstall> {
   const { python, staging, dest } = plan;
   if (plan.mode === 'new') {
-    // uv installs into a venv without pip, as `uv venv` makes one: ensurepip costs about
-    // 2.8 s of a 5.5 s install here. pip is added offline (ensurepip) only if pip must run
-    // after all (installer.ts chooseInstaller); `python -m ensurepip` adds it later the same way.
-    const withoutPip =
-      installer !== 'pip' &&
-      plan.offline.sdists.length === 0 &&
-      uvTools(plan.manifest.tools).length > 0;
-    events({
-      type: 'install-step',
-      step: 'venv',
-      detail: withoutPip ? `${python} (without pip: uv installs)` : python,
-    });
-    const created = await run(
-      python,
-      ['-m', 'venv', ...(withoutPip ? ['--without-pip'] : []), staging],
-      { env: isolatedPipEnv() },
-    );
+    events({ type: 'install-step', step: 'venv', detail: python });
+    const created = await run(python, ['-m', 'venv', staging], { env: isolatedPipEnv() });
     if (created.code !== 0) {
       throw new FerryError(
         'ERR_FERRY_VENV_FAILED',

@@ -90,7 +90,6 @@ export async function chooseInstaller(options: ChooseOptions): Promise<Installer
         code: 'W_FERRY_INSTALLER_FALLBACK',
         message: `installing with pip: ${reason}`,
       });
-    await ensurePip(options.python);
     return { name: 'pip', version: await pipVersion(options.python), reason };
   };
   if (choice === 'pip') return pip('--installer pip was given', false);
@@ -182,26 +181,6 @@ export function uvVersion(binary: string): Promise<string> {
       else resolve(m[1] as string);
     });
   });
-}
-
-/**
- * A venv made for uv has no pip (install.ts prepareInstall); when pip must run after all, it
- * is added from the interpreter's own bundled wheel (ensurepip: no network, no index).
- */
-async function ensurePip(python: string): Promise<void> {
-  const present = await run(python, ['-m', 'pip', '--version'], { env: isolatedPipEnv() });
-  if (present.code === 0) return;
-  const added = await run(python, ['-m', 'ensurepip', '--default-pip'], {
-    env: isolatedPipEnv(),
-  });
-  if (added.code === 0) return;
-  throw new FerryError(
-    'ERR_FERRY_VENV_FAILED',
-    `the venv has no pip, and "${python} -m ensurepip" failed: ${(added.stderr || added.stdout).trim().split('\n').slice(-3).join(' ')}`,
-    {
-      hint: 'Install the venv and ensurepip modules for this Python (e.g. the python3-venv package), or let uv install (--installer auto).',
-    },
-  );
 }
 
 async function pipVersion(python: string): Promise<string> {

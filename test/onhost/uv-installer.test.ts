@@ -229,9 +229,6 @@ test('ferry install under unshare -n installs with the carried uv, records it, a
   assert.equal(site.stdout.trim(), 'True');
   assert.equal(existsSync(join(venv, 'bin', 'uv')), false);
   assert.equal(existsSync(join(venv, '.ferry-installer')), false);
-  // uv needs no pip in the venv, so none is put there (ensurepip is half the install's time).
-  const pipless = spawnSync(join(venv, 'bin', 'python'), ['-m', 'pip', '--version']);
-  assert.notEqual(pipless.status, 0, 'the venv uv installed into has no pip');
   const written = JSON.parse(readFileSync(receipt, 'utf8')) as {
     installer?: { name: string; version: string };
   };
@@ -339,10 +336,6 @@ test('a carried uv that does not run here: ferry install falls back to pip with 
   const installer = result(r.events)?.installer as Record<string, string> | undefined;
   assert.equal(installer?.name, 'pip');
   assert.match(installer?.reason ?? '', /does not run here/);
-  // The venv was made without pip for uv; the fallback added pip (ensurepip) and installed.
-  const pip = spawnSync(join(venv, 'bin', 'python'), ['-m', 'pip', '--version']);
-  assert.equal(pip.status, 0, String(pip.stderr));
-  assert.notEqual(installer?.version, 'unknown');
 
   const strict = join(work, 'venv-strict');
   const refused = await runCli(
@@ -392,14 +385,6 @@ test('install.py: the carried uv under unshare -n; pip when asked and when uv do
   const broken = await bundleWithBrokenUv(join(work, 'broken-bundle'));
   const fallback = run(broken, join(work, 'py-venv-fallback'));
   assert.equal(fallback.status, 0, fallback.stderr);
-  const fallbackPip = spawnSync(join(work, 'py-venv-fallback', 'bin', 'python'), [
-    '-m',
-    'pip',
-    '--version',
-  ]);
-  assert.equal(fallbackPip.status, 0, 'pip was added for the fallback');
-  const uvPip = spawnSync(join(work, 'py-venv-uv', 'bin', 'python'), ['-m', 'pip', '--version']);
-  assert.notEqual(uvPip.status, 0, 'install.py made the uv venv without pip');
   assert.match(
     fallback.stderr,
     /warning: installing with pip: the uv the bundle carries does not run here/,
