@@ -210,3 +210,19 @@ export class AvailabilityDiscovery {
     }
   }
 }
+
+/**
+ * The discovery `ferry lock` and `ferry frameworks choose` use: the build indexes read through
+ * the index client, each list kept in the cache folder for a later run that cannot reach it.
+ */
+export function availabilityDiscovery(
+  options: DiscoverOptions & { readonly cacheDir: string },
+  events?: EventSink,
+): AvailabilityDiscovery {
+  return new AvailabilityDiscovery(
+    indexListFiles(options),
+    events,
+    undefined,
+    new AvailabilityCache(options.cacheDir),
+  );
+}

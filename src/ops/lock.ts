@@ -29,11 +29,7 @@ import { type NormalizedName, normalizeName } from '../standards/name.js';
 import { formatRequirement, type Requirement } from '../standards/requirement.js';
 import { describeTarget, type Target, targetTags } from '../standards/target.js';
 import { parseVersion } from '../standards/version.js';
-import {
-  AvailabilityCache,
-  AvailabilityDiscovery,
-  indexListFiles,
-} from './framework-availability.js';
+import { availabilityDiscovery } from './framework-availability.js';
 import { type ExtraIndexPin, lockFramework } from './framework-fallback.js';
 import { frameworkPinError } from './framework-messages.js';
 import {
@@ -173,16 +169,14 @@ export async function lock(request: LockRequest): Promise<LockOutcome> {
       base: request.requirements,
       indexFor: request.indexFor,
       ...(request.events ? { events: request.events } : {}),
-      discovery: new AvailabilityDiscovery(
-        indexListFiles({
+      discovery: availabilityDiscovery(
+        {
           configured: () => request.indexSettings(request.requirements, []),
           cacheDir: request.cacheDir,
           ...(request.net === undefined ? {} : { net: request.net }),
           ...(request.maxPageBytes === undefined ? {} : { maxPageBytes: request.maxPageBytes }),
-        }),
+        },
         request.events,
-        undefined,
-        new AvailabilityCache(request.cacheDir),
       ),
     },
     attempt,

@@ -4,11 +4,7 @@ import { defaultCacheDir } from '../../fetch/cache.js';
 import { FRAMEWORK_DISPLAY, loadFrameworkTable } from '../../frameworks/table.js';
 import type { VariantChoice } from '../../frameworks/variants.js';
 import { useNetSettings } from '../../net/settings.js';
-import {
-  AvailabilityCache,
-  AvailabilityDiscovery,
-  indexListFiles,
-} from '../../ops/framework-availability.js';
+import { availabilityDiscovery } from '../../ops/framework-availability.js';
 import { chooseDiscovered } from '../../ops/framework-fallback.js';
 import { frameworkBuildRows, frameworksText } from '../../ops/frameworks-table.js';
 import { emptyRequirementsResult, readRequirementsFile } from '../../resolver/requirements-file.js';
@@ -164,16 +160,14 @@ async function settleDiscovery(args: ParsedArgs, events: EventSink) {
   useNetSettings(net);
   const cacheDir = str(args.values['cache-dir']) ?? defaultCacheDir();
   const maxPageBytes = settleMaxPageBytes(args);
-  const discovery = new AvailabilityDiscovery(
-    indexListFiles({
+  const discovery = availabilityDiscovery(
+    {
       configured: () => settleIndexSettings(args, undefined, [], pip),
       cacheDir,
       net,
       ...(maxPageBytes === undefined ? {} : { maxPageBytes }),
-    }),
+    },
     events,
-    undefined,
-    new AvailabilityCache(cacheDir),
   );
   return { discovery, constraints: files.constraints };
 }
