@@ -62,7 +62,8 @@ async function cachedProbe(
   io: HostTargetIo,
   env: NodeJS.ProcessEnv,
 ): Promise<TargetProfile> {
-  const probe = () => io.probe({ python, runCommands, env });
+  // The host's own target is its one interpreter: the others on PATH are not started.
+  const probe = () => io.probe({ python, runCommands, env, runningOnly: true });
   // nvidia-smi's answer (driver, GPUs) changes without any file we could watch: not cached.
   if (runCommands) return probe();
   const cache = io.cache === undefined ? new FactCache(defaultCacheDir(env)) : io.cache;

@@ -502,8 +502,13 @@ def _is_version_shim(path):
     return head.startswith(b"#!") and (b"pyenv" in head or b"asdf" in head)
 
 
-def probe_interpreters(root=None, extra=None):
-    """Facts for the running interpreter and every other one found, deduplicated by real path."""
+def probe_interpreters(root=None, extra=None, running_only=False):
+    """Facts for the running interpreter and every other one found, deduplicated by real path.
+
+    running_only describes the running interpreter alone: starting every other python3.X on
+    PATH (each through a pyenv shim, say) is most of the probe's time, and installing into a
+    venv of one interpreter needs no other.
+    """
     errors = []
     idle_shims = []
     result = []
@@ -515,7 +520,7 @@ def probe_interpreters(root=None, extra=None):
         facts["running"] = True
         result.append(facts)
         seen.add(running)
-    for path in list(extra or []) + interpreter_candidates(root):
+    for path in [] if running_only else list(extra or []) + interpreter_candidates(root):
         real = os.path.realpath(path)
         if real in seen:
             for r in result:
@@ -879,12 +884,12 @@ def probe_cuda_libraries(root=None, run_commands=True):
     return found
 
 
-def probe(root=None, run_commands=None, extra_interpreters=None):
+def probe(root=None, run_commands=None, extra_interpreters=None, running_only=False):
     """The whole target profile as a dict (formatVersion 1)."""
     root = root or _root()
     if run_commands is None:
         run_commands = os.environ.get("FERRY_PROBE_NO_COMMANDS", "") not in ("1", "true", "yes")
-    interpreters, errors = probe_interpreters(root, extra_interpreters)
+    interpreters, errors = probe_interpreters(root, extra_interpreters, running_only)
     nvidia = probe_nvidia(root, run_commands, errors)
     return {
         "formatVersion": PROBE_FORMAT_VERSION,
@@ -908,6 +913,7 @@ def main(argv=None):
     root = None
     run_commands = None
     extra = []
+    running_only = False
     indent = 2
     i = 0
     while i < len(args):
@@ -924,10 +930,12 @@ def main(argv=None):
             i += 1
         elif a == "--compact":
             indent = None
+        elif a == "--running-only":
+            running_only = True
         elif a in ("--probe",):
             pass
         elif a in ("-h", "--help"):
-            sys.stdout.write("usage: probe.py [--root DIR] [--no-commands] [--python PATH]... [--compact]\n")
+            sys.stdout.write("usage: probe.py [--root DIR] [--no-commands] [--python PATH]... [--running-only] [--compact]\n")
             return 0
         else:
             sys.stderr.write("probe.py: unknown argument %r\n" % a)
@@ -935,7 +943,7 @@ def main(argv=None):
         i += 1
     if root is not None:
         os.environ["FERRY_PROBE_ROOT"] = root
-    profile = probe(root, run_commands, extra)
+    profile = probe(root, run_commands, extra, running_only)
     sys.stdout.write(json.dumps(profile, indent=indent, sort_keys=True) + "\n")
     return 0
 

@@ -37,6 +37,12 @@ export interface ProbeOptions {
   readonly runCommands?: boolean;
   /** More interpreters to describe besides the ones the probe finds. */
   readonly extraPythons?: readonly string[];
+  /**
+   * Describe the interpreter that runs the probe and no other (`--running-only`): what an
+   * install into its venv, or a lock for this host's own interpreter, needs. Finding the others
+   * starts each python3.X on PATH, most of the probe's time behind version-manager shims.
+   */
+  readonly runningOnly?: boolean;
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -53,6 +59,7 @@ export async function probeHost(options: ProbeOptions = {}): Promise<TargetProfi
   if (options.root !== undefined) args.push('--root', options.root);
   if (options.runCommands === false) args.push('--no-commands');
   for (const p of options.extraPythons ?? []) args.push('--python', p);
+  if (options.runningOnly === true) args.push('--running-only');
   let result: Awaited<ReturnType<typeof run>>;
   try {
     result = await run(python, args, { env });

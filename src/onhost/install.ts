@@ -17,14 +17,14 @@
  * bundle identity), ./offline-plan.ts (nothing will need the network) and ./staging.ts (the
  * folders beside the destination and the atomic swap).
  */
-import { lstat, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, rename, rm } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import type { Manifest } from '../bundle/manifest.js';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { probeHost } from '../host/probe.js';
 import type { TargetProfile } from '../host/profile.js';
-import { defaultPython, isolatedPipEnv, run } from '../host/python-env.js';
+import { defaultPython, run } from '../host/python-env.js';
 import type { TrustedKey } from '../trust/keys.js';
 import { type BuiltOnTarget, buildCarriedSdists, type CarriedBuild } from './build-carried.js';
 import { buildOnlyPackages } from './build-only.js';
@@ -37,7 +37,9 @@ import {
 } from './bundle-check.js';
 import { bundleFactsFromManifest, type DoctorProblem, diagnose } from './doctor.js';
 import {
+  type CarriedUv,
   chooseInstaller,
+  findCarriedUv,
   type InstallerChoice,
   type InstallerUsed,
   installerWorkDir,
@@ -52,6 +54,7 @@ import {
   type SmokeCheckResult,
 } from './smoke/run-smoke.js';
 import { recoverInterrupted, relocateVenv, stagingPath, swapInto } from './staging.js';
+import { createVenv } from './venv.js';
 
 // ops/install.ts refuses a keyless install with the same error before it opens the bundle.
 export { untrustedWithoutKeys };
@@ -162,6 +165,18 @@ export async function planInstall(options: PlanOptions): Promise<InstallPlan> {
   // Trust fails closed before anything is read or made: no venv, no staging folder.
   if (trustedKeys.length === 0 && options.allowUnsigned !== true) throw untrustedWithoutKeys(label);
 
+  // A new venv's interpreter is probed while the bundle is verified (the probe reads the host,
+  // not the bundle; its answer is used only once the bundle has passed). An --into venv is
+  // probed after its folder is checked and any interrupted swap recovered.
+  const python = mode === 'new' ? (options.python ?? defaultPython()) : join(dest, 'bin', 'python');
+  const probe = options.probe ?? ((py: string) => probeHost({ python: py, runningOnly: true }));
+  const settle = (p: Promise<TargetProfile>) =>
+    p.then(
+      (profile) => ({ profile }),
+      (error: unknown) => ({ error }),
+    );
+  const earlyProbe = mode === 'new' ? settle(probe(python)) : undefined;
+
   // 1. verify
   events({ type: 'install-step', step: 'verify', detail: label });
   const manifest = await readBundleManifest(bundleDir, label);
@@ -188,14 +203,12 @@ export async function planInstall(options: PlanOptions): Promise<InstallPlan> {
   // 2. destination
   await recoverInterrupted(dest, events);
   const existing = await lstat(dest).catch(() => undefined);
-  let python: string;
   if (mode === 'new') {
     if (existing !== undefined && !options.force) {
       throw new FerryError('ERR_FERRY_VENV_EXISTS', `"${dest}" already exists.`, {
         hint: 'Choose a new --venv path, pass --force to replace it, or --into to install into it.',
       });
     }
-    python = options.python ?? defaultPython();
   } else {
     const cfg = await lstat(join(dest, 'pyvenv.cfg')).catch(() => undefined);
     if (existing === undefined || !existing.isDirectory() || cfg === undefined) {
@@ -203,12 +216,14 @@ export async function planInstall(options: PlanOptions): Promise<InstallPlan> {
         hint: 'Create it with python3 -m venv, or use --venv PATH for a new one.',
       });
     }
-    python = join(dest, 'bin', 'python');
   }
 
   // 3. doctor
   events({ type: 'install-step', step: 'doctor', detail: python });
-  const probed = await (options.probe ?? ((py: string) => probeHost({ python: py })))(python);
+  const probed = await (earlyProbe ?? settle(probe(python))).then((r) => {
+    if ('error' in r) throw r.error;
+    return r.profile;
+  });
   const host = { ...probed, interpreters: probed.interpreters.filter((i) => i.running) };
   const problems = diagnose(bundleFactsFromManifest(manifest), host);
   for (const p of problems.filter((q) => q.severity === 'warning'))
@@ -280,37 +295,52 @@ export function installReport(
   };
 }
 
-/** A staging venv made by prepareInstall, ready for pip. */
+/** A staging venv made by prepareInstall, ready for the installer. */
 export interface PreparedInstall {
   readonly staging: string;
   /** The staging venv's interpreter. */
   readonly python: string;
   /** The carried sdists built into wheels, offline (./build-carried.ts); absent when none. */
   readonly carried?: CarriedBuild;
+  /** The bundle's uv as found while preparing (it seeded the new venv), for installPrepared. */
+  readonly carriedUv?: CarriedUv;
 }
 
 /**
- * Prepare: the staging venv beside the destination, a new one (`python -m venv`) or, for
- * --into, a copy of the existing venv (cp -a) so that the original stays intact on failure.
- * On failure the caller removes plan.staging (discardStaging).
+ * Prepare: the staging venv beside the destination, a new one (./venv.ts: seeded by the
+ * bundle's uv when it runs here, else `python -m venv`) or, for --into, a copy of the existing
+ * venv (cp -a) so that the original stays intact on failure. On failure the caller removes
+ * plan.staging (discardStaging).
  */
 export async function prepareInstall(
   plan: InstallPlan,
   events: EventSink = () => {},
+  options: { readonly installer?: InstallerChoice } = {},
 ): Promise<PreparedInstall> {
   const { python, staging, dest } = plan;
+  let carriedUv: CarriedUv | undefined;
   if (plan.mode === 'new') {
-    events({ type: 'install-step', step: 'venv', detail: python });
-    const created = await run(python, ['-m', 'venv', staging], { env: isolatedPipEnv() });
-    if (created.code !== 0) {
-      throw new FerryError(
-        'ERR_FERRY_VENV_FAILED',
-        `"${python} -m venv" failed: ${lastLines(created.stderr || created.stdout)}`,
-        {
-          hint: 'Install the venv module for this Python (e.g. the python3-venv package), or choose another --python.',
-        },
-      );
+    // uv is looked for first: when it runs here it seeds the venv too (no ensurepip).
+    if ((options.installer ?? 'auto') !== 'pip' && plan.offline.sdists.length === 0) {
+      await mkdir(staging, { recursive: true });
+      carriedUv = await findCarriedUv({
+        bundleDir: plan.bundleDir,
+        manifest: plan.manifest,
+        workDir: installerWorkDir(staging),
+      });
     }
+    const uv = carriedUv?.installer;
+    events({
+      type: 'install-step',
+      step: 'venv',
+      detail: uv === undefined ? python : `${python} (pip and setuptools installed by uv)`,
+    });
+    await createVenv({
+      python,
+      dir: staging,
+      ...(uv === undefined ? {} : { uv }),
+      cacheDir: join(installerWorkDir(staging), 'cache'),
+    });
   } else {
     events({ type: 'install-step', step: 'copy', detail: `${dest} → ${staging}` });
     const copied = await run('cp', ['-a', '--reflink=auto', dest, staging]);
@@ -325,7 +355,8 @@ export async function prepareInstall(
     }
   }
   const venvPython = join(staging, 'bin', 'python');
-  if (plan.offline.sdists.length === 0) return { staging, python: venvPython };
+  if (plan.offline.sdists.length === 0)
+    return { staging, python: venvPython, ...(carriedUv === undefined ? {} : { carriedUv }) };
   // Carried sdists are built now, with the staging venv's pip and the bundle's wheels only, so
   // that the install step installs wheels alone, each under its hash.
   events({
@@ -387,6 +418,7 @@ export async function installPrepared(
     workDir,
     python: venvPython,
     sdists: sdistCount,
+    ...(prepared.carriedUv === undefined ? {} : { carriedUv: prepared.carriedUv }),
     events,
   });
   events({

@@ -66,6 +66,8 @@ export interface ChooseOptions {
   readonly python: string;
   /** sdists the install builds (offline-plan.ts): uv is not used for those. */
   readonly sdists: number;
+  /** What findCarriedUv found already (prepareInstall seeds the venv with it). */
+  readonly carriedUv?: CarriedUv;
   readonly events?: EventSink;
 }
 
@@ -98,26 +100,43 @@ export async function chooseInstaller(options: ChooseOptions): Promise<Installer
       `the bundle carries ${options.sdists} sdist(s), which pip builds on this host`,
       false,
     );
-  const tools = uvTools(options.manifest.tools);
-  if (tools.length === 0)
+  const carried = options.carriedUv ?? (await findCarriedUv(options));
+  if (carried.installer !== undefined) return carried.installer;
+  if (carried.failures.length === 0)
     return pip('the bundle carries no uv (made with --installer pip, or by an older ferry)', false);
+  return pip(`the uv the bundle carries does not run here (${carried.failures.join('; ')})`, true);
+}
+
+/** The bundle's uv, unpacked and answering here; or why not (no failures: none carried). */
+export interface CarriedUv {
+  readonly installer?: Installer;
+  readonly failures: readonly string[];
+}
+
+/** Unpacks each carried uv (this machine's first) until one answers `uv --version`. */
+export async function findCarriedUv(
+  options: Pick<ChooseOptions, 'bundleDir' | 'manifest' | 'workDir'>,
+): Promise<CarriedUv> {
   const failures: string[] = [];
-  for (const tool of preferThisMachine(tools)) {
+  for (const tool of preferThisMachine(uvTools(options.manifest.tools))) {
     try {
       const binary = await unpackUv(options.bundleDir, tool, options.workDir);
       const version = await uvVersion(binary);
       return {
-        name: 'uv',
-        version,
-        reason: `the bundle carries ${tool.tool} (${tool.path}) and it runs here`,
-        binary,
+        installer: {
+          name: 'uv',
+          version,
+          reason: `the bundle carries ${tool.tool} (${tool.path}) and it runs here`,
+          binary,
+        },
+        failures,
       };
     } catch (error) {
       failures.push(`${tool.path}: ${(error as Error).message.split('\n')[0]}`);
     }
   }
   await rm(options.workDir, { recursive: true, force: true });
-  return pip(`the uv the bundle carries does not run here (${failures.join('; ')})`, true);
+  return { failures };
 }
 
 /** The carried wheels for this machine first, then the others (an emulated arch may run). */

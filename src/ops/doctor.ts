@@ -54,7 +54,7 @@ export async function doctor(request: DoctorRequest): Promise<DoctorOutcome> {
         interpreters: host.interpreters.filter((i) => matchesInterpreter(i, python)),
       };
   } else {
-    host = await probeHost(python === undefined ? {} : { python });
+    host = await probeHost(python === undefined ? {} : { python, runningOnly: true });
     if (python !== undefined)
       host = { ...host, interpreters: host.interpreters.filter((i) => i.running) };
   }

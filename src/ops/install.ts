@@ -103,7 +103,11 @@ export async function install(request: InstallRequest): Promise<InstallReport> {
     // The Plan step made nothing, and the bundle is verified: now what the site accepts.
     if (policy !== undefined) await enforcePolicyOnBundle(policy, opened.dir, opened.label);
     try {
-      const prepared = await prepareInstall(plan, events);
+      const prepared = await prepareInstall(
+        plan,
+        events,
+        request.installer === undefined ? {} : { installer: request.installer },
+      );
       report = await installPrepared(plan, prepared, {
         ...(request.installer === undefined ? {} : { installer: request.installer }),
         ...(request.smoke === undefined ? {} : { smoke: request.smoke }),

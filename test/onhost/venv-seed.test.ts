@@ -1,0 +1,100 @@
+/**
+ * The staging venv of a new install (src/onhost/venv.ts): seeded by the bundle's uv with the
+ * interpreter's own ensurepip wheels it holds what `python -m venv` would (pip, and setuptools
+ * up to Python 3.11: PaddlePaddle imports setuptools), and when uv fails on them the venv is
+ * made again by `python -m venv`. The real pinned uv binary, no network needed.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { test } from 'node:test';
+import { UV_TOOL } from '../../src/bundle/installer-tool.js';
+import { type Installer, unpackUv } from '../../src/onhost/installer.js';
+import { createVenv } from '../../src/onhost/venv.js';
+import { tempDir } from '../cli/run-cli.js';
+import { ensureUvWheel } from '../helpers/uv-wheel.js';
+
+const uvWheel = ensureUvWheel();
+const skip =
+  'skip' in uvWheel
+    ? uvWheel.skip
+    : process.arch !== 'x64'
+      ? 'the pinned uv wheel fetched here is for x86_64'
+      : false;
+
+/** The distributions in a venv's site-packages (`NAME-VERSION.dist-info`), sorted. */
+function distributions(venv: string): string[] {
+  const lib = join(venv, 'lib');
+  const site = join(
+    lib,
+    readdirSync(lib).find((d) => d.startsWith('python')) ?? '',
+    'site-packages',
+  );
+  return readdirSync(site)
+    .filter((d) => d.endsWith('.dist-info'))
+    .sort();
+}
+
+async function realUv(work: string): Promise<Installer> {
+  const bundle = join(work, 'bundle');
+  mkdirSync(join(bundle, 'tools'), { recursive: true });
+  const name = basename((uvWheel as { path: string }).path);
+  await copyFile((uvWheel as { path: string }).path, join(bundle, 'tools', name));
+  const binary = await unpackUv(
+    bundle,
+    { tool: UV_TOOL, path: `tools/${name}`, sha256: '', size: 0 } as never,
+    join(work, 'uv'),
+  );
+  return { name: 'uv', version: 'pinned', reason: 'test', binary };
+}
+
+test('seeded by uv, the venv holds what python -m venv puts there (pip, and setuptools up to 3.11)', {
+  skip,
+}, async () => {
+  const work = tempDir('ferry-venv-seed-');
+  const uv = await realUv(work);
+  const seeded = join(work, 'seeded');
+  const how = await createVenv({ python: 'python3', dir: seeded, uv, cacheDir: join(work, 'c') });
+  assert.equal(how, 'uv');
+  const plain = join(work, 'plain');
+  const made = spawnSync('python3', ['-m', 'venv', plain], { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  assert.deepEqual(distributions(seeded), distributions(plain));
+  assert.ok(distributions(seeded).some((d) => d.startsWith('pip-')));
+  for (const script of ['pip', 'pip3'])
+    assert.ok(existsSync(join(seeded, 'bin', script)), `bin/${script}`);
+  const py = spawnSync(
+    join(seeded, 'bin', 'python'),
+    ['-c', 'import sys, pip; print(sys.prefix != sys.base_prefix)'],
+    { encoding: 'utf8' },
+  );
+  assert.equal(py.stdout.trim(), 'True', py.stderr);
+});
+
+test('a uv that fails on the seed wheels: the venv is made by python -m venv, with pip', async () => {
+  const work = tempDir('ferry-venv-seed-');
+  const broken = join(work, 'uv');
+  writeFileSync(broken, '#!/bin/sh\necho "uv: broken" >&2\nexit 2\n', { mode: 0o755 });
+  const dir = join(work, 'venv');
+  // The installer's work folder inside the staging venv survives the restart.
+  mkdirSync(join(dir, '.ferry-installer'), { recursive: true });
+  const how = await createVenv({
+    python: 'python3',
+    dir,
+    uv: { name: 'uv', version: 'broken', reason: 'test', binary: broken },
+  });
+  assert.equal(how, 'ensurepip');
+  assert.ok(distributions(dir).some((d) => d.startsWith('pip-')));
+  assert.ok(existsSync(join(dir, '.ferry-installer')));
+});
+
+test('python -m venv failing names the interpreter (ERR_FERRY_VENV_FAILED)', async () => {
+  const work = tempDir('ferry-venv-seed-');
+  await assert.rejects(
+    createVenv({ python: join(work, 'no-such-python'), dir: join(work, 'venv') }),
+    (error: Error & { code?: string }) =>
+      error.code === 'ERR_FERRY_VENV_FAILED' && /no-such-python/.test(error.message),
+  );
+});
