@@ -83,6 +83,9 @@ export async function resolveFromArgs(
   args: ParsedArgs,
   out: Output,
 ): Promise<ResolvedArgs> {
+  // Probing the host and asking pip for its defaults each start a Python: side by side.
+  const settlingTargets = settleCliTargets(args);
+  settlingTargets.catch(() => {}); // awaited below; a pip configuration error comes first
   const pip = await settlePipConfiguration(args);
   const resolution = settleResolution(args, pip);
   const framework = str(args.values.framework);
@@ -97,7 +100,7 @@ export async function resolveFromArgs(
   const net = settleNetwork(args, pip);
   // Requests made below the CLI without settings of their own (sdist reads, downloads) use it.
   useNetSettings(net);
-  const targets = await settleCliTargets(args);
+  const targets = await settlingTargets;
   const version = str(args.values['framework-version']);
   const cuda = str(args.values.cuda);
   const driver = str(args.values.driver);

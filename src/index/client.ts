@@ -458,7 +458,6 @@ export class IndexClient {
           ...this.#http,
           headers: { accept, ...(cached === undefined ? {} : cache?.validators(cached)) },
           directory: kind === 'find-links' ? 'listing' : 'index',
-          ...(this.#cacheDir === undefined ? {} : { cacheDir: this.#cacheDir }),
           events: this.#events,
           maxBytes: this.#maxPageBytes,
         });

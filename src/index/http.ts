@@ -3,7 +3,7 @@
  * metadata files, range reads of remote wheels. The transport (proxies, TLS, redirects, stall
  * timeouts, file://) is net/request.ts; the retry policy net/retry.ts, shared with the
  * downloader. What is index-specific stays here: a file:// directory read as its index.html
- * or listed with hashes, media types of local pages, size limits, "not found" as data.
+ * or listed by name, media types of local pages, size limits, "not found" as data.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -40,15 +40,11 @@ export interface FetchOptions {
   readonly maxBytes?: number;
   /**
    * A file:// URL naming a directory: 'index' reads its index.html (as pip does for file://
-   * indexes), 'listing' returns an HTML page with one anchor per file and its #sha256 (for
-   * find-links directories). Default 'index'.
+   * indexes), 'listing' returns an HTML page with one anchor per file, without hashes (for
+   * find-links directories: the lock hashes the files it chooses, localFileSha256).
+   * Default 'index'.
    */
   readonly directory?: 'index' | 'listing';
-  /**
-   * For 'listing': ferry's cache dir, where each file's SHA-256 is kept under its size, mtime
-   * and inode (src/store/fact-cache.ts), so a warm run lists the folder and hashes nothing.
-   */
-  readonly cacheDir?: string;
   readonly events?: EventSink;
   /**
    * For fetchRange: when the server ignores Range and starts sending the whole file (HTTP 200),
@@ -365,8 +361,7 @@ const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => HTML_ESCAPES[c]!);
 
 /**
  * A file:// URL naming a directory: its index.html (pip reads a local index that way), or, for
- * find-links, a listing of its files with their SHA-256, so that the bundle can always record
- * a hash. Undefined for anything that is not a directory (read through net/request.ts).
+ * find-links, a listing of its files by name. Undefined for anything that is not a directory (read through net/request.ts).
  */
 async function directoryPage(
   url: string,
@@ -387,23 +382,31 @@ async function directoryPage(
       throw error;
     });
   }
-  const names = (await readdir(path)).sort();
-  const cache = options.cacheDir === undefined ? undefined : new FactCache(options.cacheDir);
+  // Names only: hashing every file (a 190 MB torch wheel beside the one file wanted) would
+  // cost more than the whole lock. The lock hashes the files it chooses (localFileSha256).
+  const names = (await readdir(path, { withFileTypes: true }))
+    .filter((entry) => entry.isFile() || entry.isSymbolicLink())
+    .map((entry) => entry.name)
+    .sort();
   const anchors: string[] = [];
   for (const name of names) {
     const full = join(path, name);
-    if (!(await stat(full)).isFile()) continue;
-    const sha =
-      cache === undefined
-        ? await hashFile(full)
-        : await cache.get('file-sha256', { values: { path: full }, files: [full] }, () =>
-            hashFile(full),
-          );
-    const href = `${pathToFileURL(full).href}#sha256=${sha}`;
-    anchors.push(`<a href="${escapeHtml(href)}">${escapeHtml(name)}</a>`);
+    if (!(await stat(full).catch(() => undefined))?.isFile()) continue;
+    anchors.push(`<a href="${escapeHtml(pathToFileURL(full).href)}">${escapeHtml(name)}</a>`);
   }
   const html = `<!DOCTYPE html>\n<html><body>\n${anchors.join('<br>\n')}\n</body></html>\n`;
   return { body: Buffer.from(html), url: dirUrl, contentType: 'text/html', status: 200 };
+}
+
+/**
+ * SHA-256 of a local file (a find-links folder's file, listed without hashes), recorded in
+ * the fact cache while the file's size and mtime are unchanged, so a warm lock hashes nothing.
+ */
+export async function localFileSha256(path: string, cacheDir?: string): Promise<string> {
+  if (cacheDir === undefined) return hashFile(path);
+  return new FactCache(cacheDir).get('file-sha256', { values: { path }, files: [path] }, () =>
+    hashFile(path),
+  );
 }
 
 /** Local files carry no Content-Type: tell pages by their name, as pip does for file:// links. */

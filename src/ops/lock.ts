@@ -5,6 +5,7 @@
  * stop changing. `ferry lock` writes the result as pylock.toml; `ferry bundle` downloads it.
  */
 
+import { fileURLToPath } from 'node:url';
 import { SdistBuilder } from '../build/builder.js';
 import { buildSourcesOf, withSdistFile } from '../build/sources.js';
 import type { Locked, LockedFile, LockedPackage } from '../bundle/locked.js';
@@ -17,6 +18,7 @@ import type { FrameworkRequest } from '../frameworks/framework-request.js';
 import type { SettledTarget } from '../host/target-spec.js';
 import { type DistFile, IndexClient } from '../index/client.js';
 import type { FormatPolicy } from '../index/format-control.js';
+import { localFileSha256 } from '../index/http.js';
 import type { IndexConfig, TrimSettings } from '../index/index-config.js';
 import { prefetchKey, readPrefetchNames, writePrefetchNames } from '../index/prefetch.js';
 import { SdistReader } from '../index/sdist-metadata.js';
@@ -355,12 +357,13 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
     if (warning !== undefined)
       events?.({ type: 'warning', code: 'ERR_FERRY_CUDA_BUILD_NOT_PINNED', message: warning });
   }
+  const localHashes = await hashChosenLocalFiles(resolution, targets, options.cacheDir);
   const packages = resolution.packages.map((p): LockedPackage => {
     const files = new Map<string, LockedFile>();
     p.candidate.files.forEach((file, i) => {
       // A target that does not need the package does not need its file either.
       if (file === undefined || !p.targets.includes(targets[i]!.name)) return;
-      const sha256 = file.hashes.sha256;
+      const sha256 = file.hashes.sha256 ?? localHashes.get(file.url);
       if (sha256 === undefined) {
         throw new FerryError(
           'ERR_FERRY_NO_HASH',
@@ -444,6 +447,28 @@ const buildSource = (name: string, version: string): string =>
   `build requirements of ${name} ${version}`;
 
 /** The build requirements of every sdist the resolution carries, as extra root requirements. */
+/**
+ * SHA-256s of the chosen files that come from find-links folders (listed by name only, so that
+ * listing a folder hashes nothing it does not lock): file URL → digest, from the fact cache
+ * while each file is unchanged.
+ */
+async function hashChosenLocalFiles(
+  resolution: Resolution,
+  targets: readonly Target[],
+  cacheDir: string | undefined,
+): Promise<Map<string, string>> {
+  const urls = new Set<string>();
+  for (const p of resolution.packages)
+    p.candidate.files.forEach((file, i) => {
+      if (file === undefined || file.hashes.sha256 !== undefined) return;
+      if (p.targets.includes(targets[i]!.name) && file.url.startsWith('file:')) urls.add(file.url);
+    });
+  const hashed = await Promise.all(
+    [...urls].map(async (url) => [url, await localFileSha256(fileURLToPath(url), cacheDir)]),
+  );
+  return new Map(hashed as [string, string][]);
+}
+
 async function buildRequirementsOf(
   resolution: Resolution,
   provider: { buildRequirements(candidate: Candidate): Promise<readonly Requirement[]> },

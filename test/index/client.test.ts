@@ -3,10 +3,11 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FerryError } from '../../src/core/errors.js';
 import type { FerryEvent } from '../../src/core/events.js';
 import { cachePath, IndexClient, metadataCachePath } from '../../src/index/client.js';
+import { localFileSha256 } from '../../src/index/http.js';
 import { indexConfigFromPip } from '../../src/index/index-config.js';
 import type { IndexSettings } from '../../src/index/pip-config.js';
 import { buildWheel, metadataText, startLocalIndex } from '../helpers/local-index.js';
@@ -171,7 +172,7 @@ describe('IndexClient metadata fallbacks', () => {
 });
 
 describe('IndexClient sources', () => {
-  it('merges indexes and a find-links directory; local files get computed sha256', async () => {
+  it('merges indexes and a find-links directory; local files are listed by name, their sha256 computed on demand', async () => {
     const a = await startLocalIndex([{ name: 'demo', version: '1.0' }]);
     const b = await startLocalIndex([
       { name: 'demo', version: '2.0' },
@@ -221,7 +222,9 @@ describe('IndexClient sources', () => {
         ],
       );
       const local = page!.files[1]!;
-      assert.equal(local.hashes.sha256, built.sha256);
+      // Listing the folder hashes nothing; the lock hashes the files it chooses.
+      assert.equal(local.hashes.sha256, undefined);
+      assert.equal(await localFileSha256(fileURLToPath(local.url)), built.sha256);
       assert.match(await client.getMetadata(local), /^Version: 3\.0$/m);
       // find-links alone knows "unrelated"; no index knows "missing".
       assert.equal((await client.getProject('unrelated'))!.files.length, 1);

@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { hostTarget } from '../../src/host/host-target.js';
 import type { ProbeOptions } from '../../src/host/probe.js';
 import { parseTargetProfile, type TargetProfile } from '../../src/host/profile.js';
-import { fetchText } from '../../src/index/http.js';
+import { fetchText, localFileSha256 } from '../../src/index/http.js';
 import { cachedPipFacts, type PipFacts } from '../../src/index/pip-config.js';
 import { FactCache, type FactCacheIo } from '../../src/store/fact-cache.js';
 
@@ -170,7 +170,7 @@ describe('host target and pip facts: cached in the cache dir, keyed by the inter
   });
 });
 
-describe('find-links folders: a warm listing reads the folder, not every file', () => {
+describe('find-links folders: a listing reads the folder, not every file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ferry-links-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
   const links = join(dir, 'wheels');
@@ -179,20 +179,26 @@ describe('find-links folders: a warm listing reads the folder, not every file', 
   writeFileSync(wheel, 'first bytes');
   const cacheDir = join(dir, 'cache');
   const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-  const list = async () =>
-    (await fetchText(pathToFileURL(links).href, { directory: 'listing', cacheDir })).body;
 
-  it('uses the recorded hash while the file is unchanged and hashes it again once it changes', async () => {
-    assert.match(await list(), new RegExp(`#sha256=${sha('first bytes')}`));
-    // Prove the second listing reads the record: plant another digest in it.
+  it('lists every file by name and hashes none of them', async () => {
+    writeFileSync(join(links, 'other-2.0-py3-none-any.whl'), 'not read');
+    const page = (await fetchText(pathToFileURL(links).href, { directory: 'listing' })).body;
+    assert.match(page, /demo-1\.0-py3-none-any\.whl/);
+    assert.match(page, /other-2\.0-py3-none-any\.whl/);
+    assert.doesNotMatch(page, /#sha256=/);
+  });
+
+  it('the lock hashes a chosen file once: the record serves while it is unchanged, and it is hashed again once it changes', async () => {
+    assert.equal(await localFileSha256(wheel, cacheDir), sha('first bytes'));
+    // Prove the second call reads the record: plant another digest in it.
     const factsDir = join(cacheDir, 'facts');
     const [entry] = readdirSync(factsDir).filter((f) => f.startsWith('file-sha256-'));
     assert.ok(entry);
     const planted = 'ab'.repeat(32);
     const text = readFileSync(join(factsDir, entry), 'utf8');
     writeFileSync(join(factsDir, entry), text.replace(sha('first bytes'), planted));
-    assert.match(await list(), new RegExp(`#sha256=${planted}`));
+    assert.equal(await localFileSha256(wheel, cacheDir), planted);
     writeFileSync(wheel, 'other bytes, longer');
-    assert.match(await list(), new RegExp(`#sha256=${sha('other bytes, longer')}`));
+    assert.equal(await localFileSha256(wheel, cacheDir), sha('other bytes, longer'));
   });
 });
