@@ -96,6 +96,13 @@ export interface IndexClientOptions {
    * PackageFinder, the client carries them; the provider applies them to each project.
    */
   formats?: FormatPolicy;
+  /**
+   * The files worth a full entry, by file name (the lock's: wheels some target takes, and
+   * sdists; index-provider.ts wantedFiles). The others are named only, in
+   * ProjectPage.otherFiles: on a page of 15,000 wheels their URLs, hashes and entries are most
+   * of the parse. Default: every file.
+   */
+  wanted?: (filename: string) => boolean;
 }
 
 export interface SuggestOptions {
@@ -135,12 +142,15 @@ interface LinksSource {
 
 interface Page {
   readonly links: readonly RawLink[];
+  /** Names of the files the `wanted` filter set aside while parsing (JSON pages). */
+  readonly skipped?: readonly string[];
   readonly url: string;
 }
 
 export class IndexClient {
   readonly #config: IndexConfig;
   readonly #formats: FormatPolicy;
+  readonly #wanted: ((filename: string) => boolean) | undefined;
   readonly #maxPageBytes: number;
   readonly #events: EventSink;
   readonly #cacheDir: string | undefined;
@@ -175,6 +185,7 @@ export class IndexClient {
       : indexConfigFromPip(options.settings);
     this.#config = config;
     this.#formats = options.formats ?? DEFAULT_FORMAT_POLICY;
+    this.#wanted = options.wanted;
     this.#maxPageBytes = options.maxPageBytes ?? DEFAULT_MAX_PAGE_BYTES;
     this.#events = options.events ?? ignoreEvents;
     this.#cacheDir = options.cacheDir;
@@ -301,11 +312,13 @@ export class IndexClient {
     }
     const found = [...fromIndexes, ...(await fromLinks).filter((a) => a !== undefined)];
     if (found.length === 0) return undefined;
+    const otherFiles = found.flatMap((a) => a.otherFiles);
     return {
       name,
       files: found.flatMap((a) => a.files),
       source: found.map((a) => a.shown).join(', '),
       strategy,
+      ...(otherFiles.length === 0 ? {} : { otherFiles }),
     };
   }
 
@@ -313,19 +326,16 @@ export class IndexClient {
     const answer = await this.#indexPage(source, name);
     if (answer === undefined) return undefined;
     const { page, base } = answer;
-    return {
-      files: this.#filesFor(name, page, redactUrl(base), source),
-      shown: redactUrl(page.url),
-    };
+    return { ...this.#filesFor(name, page, redactUrl(base), source), shown: redactUrl(page.url) };
   }
 
   async #fromLinks(source: LinksSource, name: NormalizedName): Promise<Found | undefined> {
     const page = await this.#page(source.url, 'find-links', SIMPLE_ACCEPT);
     if (page === undefined) return undefined;
-    const files = this.#filesFor(name, page, source.shown, source);
+    const { files, otherFiles } = this.#filesFor(name, page, source.shown, source);
     // A find-links page lists every project; it "knows" this one only if it has its files.
-    if (files.length === 0) return undefined;
-    return { files, shown: redactUrl(page.url) };
+    if (files.length === 0 && otherFiles.length === 0) return undefined;
+    return { files, otherFiles, shown: redactUrl(page.url) };
   }
 
   #activeUrl(source: IndexSource): string {
@@ -369,10 +379,12 @@ export class IndexClient {
     page: Page,
     shown: string,
     source: IndexSource | LinksSource,
-  ): DistFile[] {
+  ): { files: DistFile[]; otherFiles: string[] } {
     const files: DistFile[] = [];
     const seen = new Set<string>();
     const names = projectNamer(name);
+    // Set aside by name: while parsing (JSON pages) or here (HTML pages, find-links listings).
+    const otherFiles = (page.skipped ?? []).filter((filename) => names.of(filename) === name);
     const cutoff = this.#config.excludeNewer?.cutoffMs;
     let undated = false;
     for (const link of page.links) {
@@ -389,6 +401,10 @@ export class IndexClient {
       // Other projects' files (find-links pages list everything), non-distribution files and
       // names that do not parse are not this project's files.
       if (names.of(link.filename) !== name) continue;
+      if (this.#wanted !== undefined && !this.#wanted(link.filename)) {
+        otherFiles.push(link.filename);
+        continue;
+      }
       if (seen.has(link.url)) continue;
       seen.add(link.url);
       if (cutoff !== undefined) {
@@ -423,7 +439,7 @@ export class IndexClient {
         message: `--exclude-newer ${this.#config.excludeNewer?.input} could not be applied to ${source.kind === 'index' ? redactUrl(this.#activeUrl(source)) : source.shown}: it gives no upload times (PEP 700), so all its files are kept`,
       });
     }
-    return files;
+    return { files, otherFiles };
   }
 
   /** One page, fetched once per run; undefined when it does not exist (404 / missing file). */
@@ -478,7 +494,7 @@ export class IndexClient {
     if (type === JSON_TYPE) {
       let parsed: ReturnType<typeof parseSimpleJson>;
       try {
-        parsed = parseSimpleJson(response.body, response.url);
+        parsed = parseSimpleJson(response.body, response.url, this.#wanted);
       } catch (error) {
         // A mirror that advertises PEP 691 but serves broken JSON: ask it for HTML instead,
         // for this page and the rest of the run.
@@ -502,7 +518,7 @@ export class IndexClient {
           message: `dropped file entry #${drop.index} of ${redactUrl(response.url)}: ${drop.reason}`,
         });
       }
-      return { links: parsed.links, url: response.url };
+      return { links: parsed.links, skipped: parsed.skipped, url: response.url };
     }
     if (
       type.startsWith('application/vnd.pypi.simple.') &&
@@ -519,8 +535,8 @@ export class IndexClient {
     }
     // HTML, or a server that sends no or a generic type (static file hosts, file://).
     if (type === '' && /^\s*\{/.test(response.body)) {
-      const parsed = parseSimpleJson(response.body, response.url);
-      return { links: parsed.links, url: response.url };
+      const parsed = parseSimpleJson(response.body, response.url, this.#wanted);
+      return { links: parsed.links, skipped: parsed.skipped, url: response.url };
     }
     return { links: parseSimpleHtml(response.body, response.url), url: response.url };
   }

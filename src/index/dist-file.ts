@@ -42,6 +42,11 @@ export interface ProjectPage {
   readonly source: string;
   /** The strategy that chose these files (for unsafe-first-match, see DistFile.indexRank). */
   readonly strategy?: IndexStrategy;
+  /**
+   * Files the client's `wanted` filter set aside (wheels for platforms no target takes), by
+   * file name only: nothing was built for them but the name, for "no compatible file" reports.
+   */
+  readonly otherFiles?: readonly string[];
 }
 
 /** `<cacheDir>/metadata/<sha256>`: metadata of the file with that SHA-256 (ContentStore.derivedPath). */

@@ -10,6 +10,8 @@ import type { DistFile } from './dist-file.js';
 
 export interface Found {
   readonly files: DistFile[];
+  /** Names of the files set aside by the client's `wanted` filter (ProjectPage.otherFiles). */
+  readonly otherFiles: string[];
   readonly shown: string;
 }
 
@@ -23,14 +25,18 @@ export function firstIndexPerVersion(found: readonly Found[]): Found[] {
   const out: Found[] = [];
   for (const answer of found) {
     const versions = new Set<string>();
-    const files = answer.files.filter((f) => {
-      const version = versionKey(f.filename);
+    // A version is this index's even where only files set aside by name have it.
+    const mine = (filename: string): boolean => {
+      const version = versionKey(filename);
       if (version === undefined) return true;
       versions.add(version);
       return !taken.has(version);
-    });
+    };
+    const files = answer.files.filter((f) => mine(f.filename));
+    const otherFiles = answer.otherFiles.filter(mine);
     for (const v of versions) taken.add(v);
-    if (files.length > 0 || out.length === 0) out.push({ files, shown: answer.shown });
+    if (files.length > 0 || otherFiles.length > 0 || out.length === 0)
+      out.push({ files, otherFiles, shown: answer.shown });
   }
   return out;
 }

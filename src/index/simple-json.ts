@@ -80,6 +80,8 @@ export interface JsonPage {
   readonly links: RawLink[];
   /** Entries that were dropped, with why (the client reports them as warnings). */
   readonly dropped: readonly { readonly index: number; readonly reason: string }[];
+  /** Names of the entries the `wanted` filter set aside. */
+  readonly skipped: readonly string[];
 }
 
 function malformed(pageUrl: string, reason: string): FerryError {
@@ -134,12 +136,22 @@ function lowerCased(hashes: Readonly<Record<string, string>>): Record<string, st
   return out;
 }
 
-export function parseSimpleJson(text: string, pageUrl: string): JsonPage {
+/**
+ * A PEP 691 project page's files. `wanted` (the index client's filter) sets entries aside by
+ * file name, before their URL and hashes are worked on: on a page of 15,000 wheels most are for
+ * platforms no target takes. Their names are returned in `skipped`.
+ */
+export function parseSimpleJson(
+  text: string,
+  pageUrl: string,
+  wanted?: (filename: string) => boolean,
+): JsonPage {
   const parsed = projectPageSchema.safeParse(parseJson(text, pageUrl));
   if (!parsed.success) throw malformed(pageUrl, z.prettifyError(parsed.error).replace(/\s+/g, ' '));
   checkApiVersion(parsed.data.meta['api-version'], pageUrl);
   const links: RawLink[] = [];
   const dropped: { index: number; reason: string }[] = [];
+  const skipped: string[] = [];
   const files = parsed.data.files;
   // The page URL parsed once, not once per entry (a bad one is reported per entry, as before).
   let base: URL | string = pageUrl;
@@ -161,6 +173,10 @@ export function parseSimpleJson(text: string, pageUrl: string): JsonPage {
         continue;
       }
       f = file.data;
+    }
+    if (wanted !== undefined && !wanted(f.filename)) {
+      skipped.push(f.filename);
+      continue;
     }
     let url: URL;
     try {
@@ -194,7 +210,7 @@ export function parseSimpleJson(text: string, pageUrl: string): JsonPage {
     if (f['upload-time'] !== undefined) link.uploadTime = f['upload-time'];
     links.push(link);
   }
-  return { links, dropped };
+  return { links, dropped, skipped };
 }
 
 /** Project names from a PEP 691 root page (`/simple/`); malformed entries are skipped. */

@@ -1,12 +1,14 @@
 /**
  * `ferry bundle`'s installer: uv's own wheel for each target it runs on (Linux x86_64 and
  * aarch64), looked up on the same indexes as the closure, at the one pinned version
- * (src/bundle/installer-tool.ts UV_VERSION), with the SHA-256 the index gives. buildBundle
- * downloads it hash-checked like every other file and records it in manifest.json `tools[]`.
+ * (src/bundle/installer-tool.ts UV_VERSION), with the SHA-256 the index gives (hashed here for a
+ * find-links folder, which is listed by name). buildBundle downloads it hash-checked like every
+ * other file and records it in manifest.json `tools[]`.
  *
  * When the index has no uv for a target, the bundle is still written, with a warning: the
  * target then installs with pip, as bundles without uv always did.
  */
+import { fileURLToPath } from 'node:url';
 import {
   type BundleInstaller,
   chooseUvWheels,
@@ -17,6 +19,7 @@ import {
 } from '../bundle/installer-tool.js';
 import type { EventSink } from '../core/events.js';
 import type { IndexClient } from '../index/client.js';
+import { localFileSha256 } from '../index/http.js';
 import { describeTarget, type Target } from '../standards/target.js';
 
 /** A tool file to download into the bundle's tools/ folder. */
@@ -36,6 +39,8 @@ export async function installerTools(
   client: Pick<IndexClient, 'getProject'>,
   targets: readonly Target[],
   events: EventSink = () => {},
+  /** ferry's cache dir: a find-links wheel's hash is kept there while the file is unchanged. */
+  cacheDir?: string,
 ): Promise<ToolDownload[]> {
   if (installer === 'pip') return [];
   const wanted = targets.filter(uvRunsOn);
@@ -43,13 +48,23 @@ export async function installerTools(
   const page = await client.getProject(UV_PROJECT);
   const { chosen, unmatched } = chooseUvWheels(
     wanted,
-    (page?.files ?? []).map((f) => ({
-      filename: f.filename,
-      url: f.url,
-      index: f.index,
-      ...(f.hashes.sha256 === undefined ? {} : { sha256: f.hashes.sha256 }),
-      ...(f.size === undefined ? {} : { size: f.size }),
-    })),
+    await Promise.all(
+      (page?.files ?? []).map(async (f) => {
+        // A find-links folder is listed without hashes: hash the uv wheels it holds here.
+        const sha256 =
+          f.hashes.sha256 ??
+          (f.url.startsWith('file:') && f.filename.startsWith(`uv-${UV_VERSION}-`)
+            ? await localFileSha256(fileURLToPath(f.url), cacheDir)
+            : undefined);
+        return {
+          filename: f.filename,
+          url: f.url,
+          index: f.index,
+          ...(sha256 === undefined ? {} : { sha256 }),
+          ...(f.size === undefined ? {} : { size: f.size }),
+        };
+      }),
+    ),
   );
   if (unmatched.length > 0)
     events({

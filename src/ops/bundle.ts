@@ -107,6 +107,7 @@ export async function bundle(request: BundleRequest): Promise<BuildBundleResult>
     client,
     locked.targets,
     request.events,
+    request.cache.dir,
   );
   // A delta downloads and carries only what the base lacks; the lock it carries is the whole one.
   const split = request.since === undefined ? undefined : splitAgainstBase(locked, request.since);

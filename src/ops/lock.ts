@@ -23,7 +23,7 @@ import type { IndexConfig, TrimSettings } from '../index/index-config.js';
 import { prefetchKey, readPrefetchNames, writePrefetchNames } from '../index/prefetch.js';
 import { SdistReader } from '../index/sdist-metadata.js';
 import type { NetSettings } from '../net/settings.js';
-import { IndexProvider } from '../resolver/index-provider.js';
+import { IndexProvider, wantedFiles } from '../resolver/index-provider.js';
 import type { Candidate } from '../resolver/provider.js';
 import type { RequirementsFileResult } from '../resolver/requirements-file.js';
 import { type Resolution, resolve, type SourcedRequirement } from '../resolver/resolve.js';
@@ -126,6 +126,8 @@ export async function lock(request: LockRequest): Promise<LockOutcome> {
     const client = new IndexClient({
       settings,
       cacheDir: cache.dir,
+      // Wheels no target takes are named only, not built into entries (most of a big page).
+      wanted: wantedFiles(request.targets.map((s) => ({ tags: targetTags(s.target) }))),
       ...(request.refresh === true ? { refresh: true } : {}),
       ...(request.events ? { events: request.events } : {}),
       ...(request.formats === undefined ? {} : { formats: request.formats }),

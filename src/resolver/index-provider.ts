@@ -67,9 +67,7 @@ export class IndexProvider implements Provider {
   constructor(private readonly options: IndexProviderOptions) {
     if (options.targets.length === 0) throw new Error('IndexProvider needs at least one target');
     this.rankings = options.targets.map((t) => tagRanking(t.tags));
-    this.platforms = new Set(
-      options.targets.flatMap((t) => t.tags.map((tag) => tag.slice(tag.lastIndexOf('-') + 1))),
-    );
+    this.platforms = acceptedPlatforms(options.targets);
   }
 
   prefetch(name: NormalizedName): void {
@@ -102,17 +100,14 @@ export class IndexProvider implements Provider {
     const gatherSdists = sourceAllowed && (permitted || buildable);
     const sdists = new Map<string, { version: Version; text: string; file: DistFile }>();
     const sdistFiles: { file: DistFile; version: string }[] = [];
+    // Set aside by the client's filter (wantedFiles): no target takes their tags.
+    for (const filename of page.otherFiles ?? []) rejected.push(tagRejection(filename));
     for (const file of page.files) {
       // Most files of a big project are for other platforms (Windows, macOS, other arches): a
       // wheel whose platform tags no target accepts is set aside before the full parse.
       const platform = wheelPlatformPart(file.filename);
       if (platform !== undefined && !platform.split('.').some((p) => this.platforms.has(p))) {
-        rejected.push({
-          filename: file.filename,
-          version: file.filename.split('-')[1] ?? '',
-          reason: 'incompatible-tags',
-          detail: `tags *-*-${platform} do not fit`,
-        });
+        rejected.push(platformRejection(file.filename, platform));
         continue;
       }
       const parsed = safeParse(file.filename, name);
@@ -194,7 +189,7 @@ export class IndexProvider implements Provider {
     const sourceOnly =
       buildable &&
       versions.size === 0 &&
-      (!page.files.some((f) => isWheel(f)) ||
+      (!(page.files.some((f) => isWheel(f)) || (page.otherFiles ?? []).some(isWheelName)) ||
         targets.every((_, t) => this.options.hostBuildsFor?.[t] !== false));
     if (!permitted && !sourceOnly) {
       for (const { file, version } of sdistFiles)
@@ -377,6 +372,7 @@ function canonicalKey(version: Version): string {
 }
 
 const isWheel = (file: DistFile): boolean => file.filename.endsWith('.whl');
+const isWheelName = (filename: string): boolean => filename.endsWith('.whl');
 
 function betterSdist(file: DistFile, other: DistFile): boolean {
   const yanked = file.yanked !== false;
@@ -396,6 +392,57 @@ function better(file: DistFile, rank: number, other: DistFile, otherRank: number
 }
 
 /** The platform tag part of a wheel's file name ("manylinux_2_17_x86_64.manylinux2014_x86_64"). */
+/** Every platform tag any target accepts ('any' included). */
+function acceptedPlatforms(targets: readonly Pick<ProviderTarget, 'tags'>[]): ReadonlySet<string> {
+  return new Set(targets.flatMap((t) => t.tags.map((tag) => tag.slice(tag.lastIndexOf('-') + 1))));
+}
+
+/**
+ * The index client's filter for a lock (IndexClientOptions.wanted): sdists, anything that is not
+ * a well-formed wheel name (the full parse judges it), and wheels one of whose tags (PEP 425's
+ * compressed tag sets expanded: `py3.py2-none-any`) some target accepts. The rest can never be
+ * a candidate, so the client names them only; no version or tag is parsed for them.
+ */
+export function wantedFiles(
+  targets: readonly Pick<ProviderTarget, 'tags'>[],
+): (filename: string) => boolean {
+  const accepted = new Set(targets.flatMap((t) => t.tags));
+  return (filename) => {
+    const triple = wheelTagTriple(filename);
+    if (triple === undefined) return true;
+    const [pythons, abis, platforms] = triple.split('-') as [string, string, string];
+    for (const python of pythons.split('.'))
+      for (const abi of abis.split('.'))
+        for (const platform of platforms.split('.'))
+          if (accepted.has(`${python}-${abi}-${platform}`)) return true;
+    return false;
+  };
+}
+
+/** `cp311-cp311-manylinux_2_17_x86_64` of a wheel's name (lower case), or undefined. */
+function wheelTagTriple(filename: string): string | undefined {
+  if (!filename.endsWith('.whl')) return undefined;
+  const parts = filename.slice(0, -4).split('-');
+  return parts.length < 5 ? undefined : parts.slice(-3).join('-').toLowerCase();
+}
+
+/** A wheel no target takes, judged by its name alone. */
+function tagRejection(filename: string): RejectedFile {
+  return {
+    filename,
+    version: filename.split('-')[1] ?? '',
+    reason: 'incompatible-tags',
+    detail: `tags ${wheelTagTriple(filename) ?? filename} do not fit`,
+  };
+}
+
+const platformRejection = (filename: string, platform: string): RejectedFile => ({
+  filename,
+  version: filename.split('-')[1] ?? '',
+  reason: 'incompatible-tags',
+  detail: `tags *-*-${platform} do not fit`,
+});
+
 function wheelPlatformPart(filename: string): string | undefined {
   if (!filename.endsWith('.whl')) return undefined;
   const dash = filename.lastIndexOf('-');
