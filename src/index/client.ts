@@ -42,6 +42,7 @@ import {
   projectUrl,
 } from './page-files.js';
 import { DEFAULT_MAX_PAGE_BYTES, pageTooLarge } from './page-size.js';
+import { ParsedPages } from './parsed-pages.js';
 import type { IndexSettings } from './pip-config.js';
 import { openRangeReader } from './range-reader.js';
 import { parseSimpleHtml, type RawLink } from './simple-html.js';
@@ -103,6 +104,11 @@ export interface IndexClientOptions {
    * of the parse. Default: every file.
    */
   wanted?: (filename: string) => boolean;
+  /**
+   * Names `wanted` (the same key, the same filter) for the parsed-page cache
+   * (parsed-pages.ts). With a filter and no key, parsed pages are not kept.
+   */
+  wantedKey?: string;
 }
 
 export interface SuggestOptions {
@@ -151,6 +157,8 @@ export class IndexClient {
   readonly #config: IndexConfig;
   readonly #formats: FormatPolicy;
   readonly #wanted: ((filename: string) => boolean) | undefined;
+  /** Parsed JSON pages by the digest of their bytes (parsed-pages.ts); undefined without a cache. */
+  readonly #parsedPages: ParsedPages | undefined;
   readonly #maxPageBytes: number;
   readonly #events: EventSink;
   readonly #cacheDir: string | undefined;
@@ -186,6 +194,11 @@ export class IndexClient {
     this.#config = config;
     this.#formats = options.formats ?? DEFAULT_FORMAT_POLICY;
     this.#wanted = options.wanted;
+    this.#parsedPages =
+      options.cacheDir === undefined ||
+      (options.wanted !== undefined && options.wantedKey === undefined)
+        ? undefined
+        : new ParsedPages(options.cacheDir, options.wantedKey ?? '');
     this.#maxPageBytes = options.maxPageBytes ?? DEFAULT_MAX_PAGE_BYTES;
     this.#events = options.events ?? ignoreEvents;
     this.#cacheDir = options.cacheDir;
@@ -492,6 +505,10 @@ export class IndexClient {
     }
     const type = response.contentType;
     if (type === JSON_TYPE) {
+      const parsedKey = this.#parsedPages?.key(response.body, response.url, type);
+      const kept = parsedKey === undefined ? undefined : await this.#parsedPages?.read(parsedKey);
+      if (kept !== undefined)
+        return { links: kept.links, skipped: kept.skipped, url: response.url };
       let parsed: ReturnType<typeof parseSimpleJson>;
       try {
         parsed = parseSimpleJson(response.body, response.url, this.#wanted);
@@ -518,6 +535,9 @@ export class IndexClient {
           message: `dropped file entry #${drop.index} of ${redactUrl(response.url)}: ${drop.reason}`,
         });
       }
+      // Kept only when nothing was dropped: a warm run must warn again.
+      if (parsedKey !== undefined && parsed.dropped.length === 0)
+        await this.#parsedPages?.write(parsedKey, parsed);
       return { links: parsed.links, skipped: parsed.skipped, url: response.url };
     }
     if (

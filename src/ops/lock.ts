@@ -5,6 +5,7 @@
  * stop changing. `ferry lock` writes the result as pylock.toml; `ferry bundle` downloads it.
  */
 
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { SdistBuilder } from '../build/builder.js';
 import { buildSourcesOf, withSdistFile } from '../build/sources.js';
@@ -127,7 +128,7 @@ export async function lock(request: LockRequest): Promise<LockOutcome> {
       settings,
       cacheDir: cache.dir,
       // Wheels no target takes are named only, not built into entries (most of a big page).
-      wanted: wantedFiles(request.targets.map((s) => ({ tags: targetTags(s.target) }))),
+      ...wantedFilter(request.targets.map((s) => targetTags(s.target))),
       ...(request.refresh === true ? { refresh: true } : {}),
       ...(request.events ? { events: request.events } : {}),
       ...(request.formats === undefined ? {} : { formats: request.formats }),
@@ -185,6 +186,16 @@ export async function lock(request: LockRequest): Promise<LockOutcome> {
     },
     attempt,
   );
+}
+
+/** The client's `wanted` filter for these targets' tags, and its key for the parsed-page cache. */
+function wantedFilter(tags: readonly (readonly string[])[]): {
+  wanted: (filename: string) => boolean;
+  wantedKey: string;
+} {
+  const key = createHash('sha256');
+  for (const set of tags) key.update(`${set.join(' ')}\n`);
+  return { wanted: wantedFiles(tags.map((t) => ({ tags: t }))), wantedKey: key.digest('hex') };
 }
 
 /** Rounds of "resolve, then add the build requirements of the sdists chosen" before giving up. */

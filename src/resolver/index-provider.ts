@@ -100,8 +100,6 @@ export class IndexProvider implements Provider {
     const gatherSdists = sourceAllowed && (permitted || buildable);
     const sdists = new Map<string, { version: Version; text: string; file: DistFile }>();
     const sdistFiles: { file: DistFile; version: string }[] = [];
-    // Set aside by the client's filter (wantedFiles): no target takes their tags.
-    for (const filename of page.otherFiles ?? []) rejected.push(tagRejection(filename));
     for (const file of page.files) {
       // Most files of a big project are for other platforms (Windows, macOS, other arches): a
       // wheel whose platform tags no target accepts is set aside before the full parse.
@@ -269,7 +267,19 @@ export class IndexProvider implements Provider {
         compareVersions(b.version, a.version),
     );
     rejected.unshift(...nearMisses);
-    return { kind: 'found', candidates, rejected, source: page.source };
+    // The files the client's filter set aside (wantedFiles: no target takes their tags) join
+    // the refusals only when something reads them: an explanation, after a failure.
+    const otherFiles = page.otherFiles ?? [];
+    let all: RejectedFile[] | undefined;
+    return {
+      kind: 'found',
+      candidates,
+      get rejected() {
+        all ??= otherFiles.length === 0 ? rejected : [...rejected, ...otherFiles.map(tagRejection)];
+        return all;
+      },
+      source: page.source,
+    };
   }
 
   async metadata(candidate: Candidate): Promise<CandidateMetadata> {
@@ -401,19 +411,35 @@ function acceptedPlatforms(targets: readonly Pick<ProviderTarget, 'tags'>[]): Re
  * The index client's filter for a lock (IndexClientOptions.wanted): sdists, anything that is not
  * a well-formed wheel name (the full parse judges it), and wheels one of whose tags (PEP 425's
  * compressed tag sets expanded: `py3.py2-none-any`) some target accepts. The rest can never be
- * a candidate, so the client names them only; no version or tag is parsed for them.
+ * a candidate, so the client names them only; no version or tag is parsed for them. The
+ * parsed-page cache keys on the targets' tags, not on this code: a change to what it keeps
+ * must bump src/index/parsed-pages.ts FORMAT.
  */
 export function wantedFiles(
   targets: readonly Pick<ProviderTarget, 'tags'>[],
 ): (filename: string) => boolean {
   const accepted = new Set(targets.flatMap((t) => t.tags));
+  const platforms = acceptedPlatforms(targets);
   return (filename) => {
-    const triple = wheelTagTriple(filename);
-    if (triple === undefined) return true;
-    const [pythons, abis, platforms] = triple.split('-') as [string, string, string];
+    if (!filename.endsWith('.whl')) return true;
+    // Run on every file of every page: index arithmetic, and the platform (most files are for
+    // other platforms) looked at before the whole tag set.
+    const end = filename.length - 4;
+    const platformAt = filename.lastIndexOf('-', end - 1);
+    const abiAt = platformAt <= 0 ? -1 : filename.lastIndexOf('-', platformAt - 1);
+    const pythonAt = abiAt <= 0 ? -1 : filename.lastIndexOf('-', abiAt - 1);
+    if (pythonAt <= 0 || filename.lastIndexOf('-', pythonAt - 1) <= 0) return true;
+    const triple = filename.slice(pythonAt + 1, end).toLowerCase();
+    const cut = platformAt - pythonAt - 1;
+    const platformPart = triple.slice(cut + 1);
+    if (!platformPart.includes('.')) {
+      if (!platforms.has(platformPart)) return false;
+      if (!triple.includes('.')) return accepted.has(triple);
+    } else if (!platformPart.split('.').some((p) => platforms.has(p))) return false;
+    const [pythons, abis, platformTags] = triple.split('-') as [string, string, string];
     for (const python of pythons.split('.'))
       for (const abi of abis.split('.'))
-        for (const platform of platforms.split('.'))
+        for (const platform of platformTags.split('.'))
           if (accepted.has(`${python}-${abi}-${platform}`)) return true;
     return false;
   };

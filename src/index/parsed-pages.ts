@@ -1,0 +1,67 @@
+/**
+ * Index pages as parsed, kept by the digest of what was parsed: the page's bytes, its URL
+ * (relative file URLs resolve against it), its media type and the client's `wanted` filter.
+ * Many indexes (this machine's among them) send no Cache-Control, ETag or Last-Modified, so a
+ * warm run downloads every page again; hashing a 7 MB page costs a few milliseconds, where
+ * parsing and checking its 15,000 entries again costs tens, and most of a warm lock's garbage.
+ *
+ * An entry is written only for a page whose every entry was read (no dropped entry to warn
+ * about again), in `<cache>/parsed-pages/<sha256>` beside the metadata cache (src/store/), and
+ * is checked for shape when read back; an entry that does not fit is parsed again.
+ */
+import { createHash } from 'node:crypto';
+import { ContentStore } from '../store/store.js';
+import type { RawLink } from './simple-html.js';
+
+/** Bumped whenever the parse or the entry's shape changes: old entries are then never read. */
+const FORMAT = 'ferry-parsed-page-1';
+const KIND = 'parsed-pages';
+
+export interface ParsedPage {
+  readonly links: readonly RawLink[];
+  /** Names of the files the `wanted` filter set aside. */
+  readonly skipped: readonly string[];
+}
+
+export class ParsedPages {
+  readonly #store: ContentStore;
+  readonly #filterKey: string;
+
+  /** `filterKey` names the client's `wanted` filter ('' for none: every file kept). */
+  constructor(cacheDir: string, filterKey: string) {
+    this.#store = new ContentStore(cacheDir);
+    this.#filterKey = filterKey;
+  }
+
+  /** The entry's key for this body, as served at `url` with media type `type`. */
+  key(body: string, url: string, type: string): string {
+    return createHash('sha256')
+      .update(`${FORMAT}\0${this.#filterKey}\0${type}\0${url}\0`)
+      .update(body)
+      .digest('hex');
+  }
+
+  async read(key: string): Promise<ParsedPage | undefined> {
+    const text = await this.#store.readDerived(KIND, key);
+    if (text === undefined) return undefined;
+    try {
+      const page = JSON.parse(text) as ParsedPage;
+      if (!Array.isArray(page.links) || !Array.isArray(page.skipped)) return undefined;
+      for (const link of page.links)
+        if (
+          typeof link?.filename !== 'string' ||
+          typeof link.url !== 'string' ||
+          typeof link.hashes !== 'object' ||
+          link.hashes === null
+        )
+          return undefined;
+      return page;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async write(key: string, page: ParsedPage): Promise<void> {
+    await this.#store.writeDerived(KIND, key, JSON.stringify(page)).catch(() => {});
+  }
+}
