@@ -54,13 +54,33 @@ export function smokePlanJson(): string {
 }
 
 /** The install.py text for a bundle (the same bytes for the same ferry). */
+function installTemplate(): string {
+  return (
+    embeddedAsset(TEMPLATE_ASSET) ??
+    readFileSync(shippedFile(TEMPLATE_ASSET, 'ERR_FERRY_TEMPLATE_MISSING'), 'utf8')
+  );
+}
+
+/**
+ * install-template.py's ENSUREPIP_WHEELS script (prints the wheels ensurepip would install),
+ * one copy for install.py and for `ferry install` (src/onhost/venv.ts).
+ */
+export function ensurepipWheelsScript(): string {
+  const found = /^ENSUREPIP_WHEELS = """\n([\s\S]*?)"""$/m.exec(installTemplate());
+  if (found === null)
+    throw new FerryError(
+      'ERR_FERRY_TEMPLATE_MISSING',
+      'install-template.py has no ENSUREPIP_WHEELS script',
+      { hint: 'This ferry installation is damaged: reinstall ferry (npm ci in a checkout).' },
+    );
+  return found[1] as string;
+}
+
 export function formatInstallPy(
   probeSource: string = probeScriptSource(),
   smokePlan: string = smokePlanJson(),
 ): string {
-  const template =
-    embeddedAsset(TEMPLATE_ASSET) ??
-    readFileSync(shippedFile(TEMPLATE_ASSET, 'ERR_FERRY_TEMPLATE_MISSING'), 'utf8');
+  const template = installTemplate();
   for (const name of [PLACEHOLDER, SMOKE_PLACEHOLDER]) {
     if (template.split(name).length !== 2) {
       throw new FerryError(

@@ -1033,6 +1033,49 @@ def install_command(name, binary, python, root, extra_links, work):
     return [python, "-m", "pip", "install", "--no-index"] + links + ["--require-hashes", "--no-cache-dir"] + requirements, clean_env()
 
 
+# The wheels ensurepip would install (pip, and setuptools up to Python 3.11), as a JSON list;
+# [] when unsure. The same as src/onhost/venv.ts: a venv made --without-pip and seeded by the
+# carried uv holds what `python -m venv` puts there, without starting pip (about 3 s).
+ENSUREPIP_WHEELS = """
+import json, os
+paths = []
+try:
+    import ensurepip
+    bundled = os.path.join(os.path.dirname(ensurepip.__file__), "_bundled")
+    if hasattr(ensurepip, "_get_packages"):
+        for p in ensurepip._get_packages().values():
+            paths.append(p.wheel_path or os.path.join(bundled, p.wheel_name))
+    elif hasattr(ensurepip, "_get_pip_whl_path_ctx"):
+        with ensurepip._get_pip_whl_path_ctx() as p:
+            paths.append(str(p))
+    if not all(os.path.isfile(p) for p in paths):
+        paths = []
+except Exception:
+    paths = []
+print(json.dumps(paths))
+"""
+
+
+def seed_venv_with_uv(base_python, venv, binary, work, env):
+    """`-m venv --without-pip`, then uv installs ensurepip's wheels; False (nothing left) if not."""
+    try:
+        out = subprocess.check_output([base_python, "-E", "-s", "-c", ENSUREPIP_WHEELS], env=env)
+        wheels = json.loads(out.decode("utf-8"))
+    except Exception:
+        return False
+    if not wheels:
+        return False
+    python = os.path.join(venv, "bin", "python")
+    if subprocess.call([base_python, "-m", "venv", "--without-pip", venv], env=env) == 0:
+        command = [binary, "pip", "install", "--offline", "--no-index", "--no-config", "--no-deps", "--no-build",
+                   "--no-python-downloads", "--no-progress", "--quiet", "--python", python,
+                   "--cache-dir", os.path.join(work, "cache")] + wheels
+        if subprocess.call(command, env=uv_env()) == 0:
+            return True
+    shutil.rmtree(venv, ignore_errors=True)
+    return False
+
+
 def install(root, args, extra_links=None):
     venv = os.path.abspath(args.venv)
     if os.path.exists(venv) and (not os.path.isdir(venv) or os.listdir(venv)):
@@ -1040,28 +1083,42 @@ def install(root, args, extra_links=None):
         return EXIT_USAGE
     created = not os.path.exists(venv)
     env = clean_env()
-    say("creating the venv %s with %s" % (venv, args.python))
-    if subprocess.call([args.python, "-m", "venv", venv], env=env) != 0:
-        say("error: `%s -m venv %s` failed (on Debian/Ubuntu install python3-venv)" % (args.python, venv))
-        if created:
-            shutil.rmtree(venv, ignore_errors=True)
-        return EXIT_INSTALL
-    python = os.path.join(venv, "Scripts", "python.exe") if os.name == "nt" else os.path.join(venv, "bin", "python")
+    parent = os.path.dirname(venv)
+    if not os.path.isdir(parent):
+        os.makedirs(parent)
     # uv's binary and cache go beside the venv: the same filesystem, so uv hard-links.
-    work = tempfile.mkdtemp(prefix=".ferry-installer-", dir=os.path.dirname(venv))
+    work = tempfile.mkdtemp(prefix=".ferry-installer-", dir=parent)
     try:
+        # Without sdists to build, the installer is known first: uv then seeds the venv too.
+        chosen = None
+        if os.name != "nt" and not carried_sdists(root):
+            try:
+                chosen = choose_installer(root, args, work)
+            except ValueError as error:
+                say("error: %s; no venv was made" % error)
+                return EXIT_INSTALL
+        say("creating the venv %s with %s" % (venv, args.python))
+        seeded = chosen is not None and chosen[0] == "uv" and seed_venv_with_uv(args.python, venv, chosen[1], work, env)
+        if not seeded and subprocess.call([args.python, "-m", "venv", venv], env=env) != 0:
+            say("error: `%s -m venv %s` failed (on Debian/Ubuntu install python3-venv)" % (args.python, venv))
+            if created:
+                shutil.rmtree(venv, ignore_errors=True)
+            return EXIT_INSTALL
+        python = os.path.join(venv, "Scripts", "python.exe") if os.name == "nt" else os.path.join(venv, "bin", "python")
         status, built = build_carried_sdists(root, python, extra_links, work)
         if status != EXIT_OK:
             if created:
                 shutil.rmtree(venv, ignore_errors=True)
             return status
-        try:
-            name, binary, reason = choose_installer(root, args, work, built)
-        except ValueError as error:
-            say("error: %s; the venv %s was removed" % (error, venv))
-            if created:
-                shutil.rmtree(venv, ignore_errors=True)
-            return EXIT_INSTALL
+        if chosen is None:
+            try:
+                chosen = choose_installer(root, args, work, built)
+            except ValueError as error:
+                say("error: %s; the venv %s was removed" % (error, venv))
+                if created:
+                    shutil.rmtree(venv, ignore_errors=True)
+                return EXIT_INSTALL
+        name, binary, reason = chosen
         say("installing with %s (%s): no index, hashes required, no configuration" % (name, reason))
         command, installer_env = install_command(name, binary, python, root, extra_links, work)
         command = with_built_wheels(command, root, built)

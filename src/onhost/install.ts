@@ -333,7 +333,7 @@ export async function prepareInstall(
     events({
       type: 'install-step',
       step: 'venv',
-      detail: uv === undefined ? python : `${python} (pip and setuptools installed by uv)`,
+      detail: uv === undefined ? python : `${python} (seeded by uv with its own ensurepip wheels)`,
     });
     await createVenv({
       python,

@@ -9,7 +9,8 @@
  * second. The venv is the one ensurepip makes: pip and setuptools at the interpreter's
  * versions, with their scripts. It matters: PaddlePaddle imports setuptools at import time.
  *
- * Those wheels are the interpreter's own, trusted as the interpreter is (ensurepip installs
+ * The script that finds those wheels is install.py's (ensurepipWheelsScript), which does the
+ * same. Those wheels are the interpreter's own, trusted as the interpreter is (ensurepip installs
  * them without hashes too). Whenever they cannot be found (Python ≤ 3.9, a distribution that
  * strips ensurepip) or uv fails on them, the venv is made again by `python -m venv`.
  * ensurepip: https://docs.python.org/3/library/ensurepip.html and CPython's
@@ -17,29 +18,10 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensurepipWheelsScript } from '../bundle/install-py.js';
 import { FerryError } from '../core/errors.js';
 import { isolatedPipEnv, run } from '../host/python-env.js';
 import { type Installer, uvEnv } from './installer.js';
-
-/** Prints, as a JSON list, the wheel files ensurepip would install, or [] when unsure. */
-const ENSUREPIP_WHEELS = `
-import json, os
-paths = []
-try:
-    import ensurepip
-    bundled = os.path.join(os.path.dirname(ensurepip.__file__), "_bundled")
-    if hasattr(ensurepip, "_get_packages"):
-        for p in ensurepip._get_packages().values():
-            paths.append(p.wheel_path or os.path.join(bundled, p.wheel_name))
-    elif hasattr(ensurepip, "_get_pip_whl_path_ctx"):
-        with ensurepip._get_pip_whl_path_ctx() as p:
-            paths.append(str(p))
-    if not all(os.path.isfile(p) for p in paths):
-        paths = []
-except Exception:
-    paths = []
-print(json.dumps(paths))
-`;
 
 export interface CreateVenvOptions {
   /** The interpreter the venv is made from. */
@@ -79,7 +61,7 @@ export async function createVenv(options: CreateVenvOptions): Promise<VenvSeed> 
 async function seedWithUv(options: CreateVenvOptions, uv: string): Promise<boolean> {
   const { python, dir } = options;
   const env = isolatedPipEnv();
-  const listed = await run(python, ['-E', '-s', '-c', ENSUREPIP_WHEELS], { env }).catch(
+  const listed = await run(python, ['-E', '-s', '-c', ensurepipWheelsScript()], { env }).catch(
     () => undefined,
   );
   let wheels: string[] = [];

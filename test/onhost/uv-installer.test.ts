@@ -229,6 +229,15 @@ test('ferry install under unshare -n installs with the carried uv, records it, a
   assert.equal(site.stdout.trim(), 'True');
   assert.equal(existsSync(join(venv, 'bin', 'uv')), false);
   assert.equal(existsSync(join(venv, '.ferry-installer')), false);
+  // uv seeded the new venv (no ensurepip run): pip, and setuptools up to Python 3.11, are there.
+  const venvStep = r.events.find((e) => e.event === 'install-step' && e.step === 'venv');
+  assert.match(String(venvStep?.detail), /seeded by uv with its own ensurepip wheels/);
+  const seeded = spawnSync(
+    join(venv, 'bin', 'python'),
+    ['-c', 'import sys, pip\nif sys.version_info < (3, 12): import setuptools\nprint("ok")'],
+    { encoding: 'utf8' },
+  );
+  assert.equal(seeded.stdout.trim(), 'ok', seeded.stderr);
   const written = JSON.parse(readFileSync(receipt, 'utf8')) as {
     installer?: { name: string; version: string };
   };
@@ -373,6 +382,13 @@ test('install.py: the carried uv under unshare -n; pip when asked and when uv do
     { encoding: 'utf8' },
   );
   assert.equal(py.stdout.trim(), '42', py.stderr);
+  // uv seeded the venv with what python -m venv puts there: pip, and setuptools up to 3.11.
+  const seeded = spawnSync(
+    join(work, 'py-venv-uv', 'bin', 'python'),
+    ['-c', 'import sys, pip\nif sys.version_info < (3, 12): import setuptools\nprint("ok")'],
+    { encoding: 'utf8' },
+  );
+  assert.equal(seeded.stdout.trim(), 'ok', seeded.stderr);
   assert.deepEqual(
     (await readdir(work)).filter((n) => n.startsWith('.ferry-installer-')),
     [],

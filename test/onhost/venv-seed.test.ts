@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
+import { ensurepipWheelsScript } from '../../src/bundle/install-py.js';
 import { UV_TOOL } from '../../src/bundle/installer-tool.js';
 import { type Installer, unpackUv } from '../../src/onhost/installer.js';
 import { createVenv } from '../../src/onhost/venv.js';
@@ -17,6 +18,10 @@ import { tempDir } from '../cli/run-cli.js';
 import { ensureUvWheel } from '../helpers/uv-wheel.js';
 
 const uvWheel = ensureUvWheel();
+// The interpreter itself, not a version manager's shim that other tests may be rewriting.
+const python = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], {
+  encoding: 'utf8',
+}).stdout.trim();
 const skip =
   'skip' in uvWheel
     ? uvWheel.skip
@@ -56,10 +61,10 @@ test('seeded by uv, the venv holds what python -m venv puts there (pip, and setu
   const work = tempDir('ferry-venv-seed-');
   const uv = await realUv(work);
   const seeded = join(work, 'seeded');
-  const how = await createVenv({ python: 'python3', dir: seeded, uv, cacheDir: join(work, 'c') });
+  const how = await createVenv({ python, dir: seeded, uv, cacheDir: join(work, 'c') });
   assert.equal(how, 'uv');
   const plain = join(work, 'plain');
-  const made = spawnSync('python3', ['-m', 'venv', plain], { encoding: 'utf8' });
+  const made = spawnSync(python, ['-m', 'venv', plain], { encoding: 'utf8' });
   assert.equal(made.status, 0, made.stderr);
   assert.deepEqual(distributions(seeded), distributions(plain));
   assert.ok(distributions(seeded).some((d) => d.startsWith('pip-')));
@@ -81,7 +86,7 @@ test('a uv that fails on the seed wheels: the venv is made by python -m venv, wi
   // The installer's work folder inside the staging venv survives the restart.
   mkdirSync(join(dir, '.ferry-installer'), { recursive: true });
   const how = await createVenv({
-    python: 'python3',
+    python,
     dir,
     uv: { name: 'uv', version: 'broken', reason: 'test', binary: broken },
   });
@@ -96,5 +101,17 @@ test('python -m venv failing names the interpreter (ERR_FERRY_VENV_FAILED)', asy
     createVenv({ python: join(work, 'no-such-python'), dir: join(work, 'venv') }),
     (error: Error & { code?: string }) =>
       error.code === 'ERR_FERRY_VENV_FAILED' && /no-such-python/.test(error.message),
+  );
+});
+
+test("install.py's ENSUREPIP_WHEELS script, shared with ferry install, lists this Python's pip wheel", () => {
+  const listed = spawnSync(python, ['-E', '-s', '-c', ensurepipWheelsScript()], {
+    encoding: 'utf8',
+  });
+  assert.equal(listed.status, 0, listed.stderr);
+  const wheels = JSON.parse(listed.stdout) as string[];
+  assert.ok(
+    wheels.some((w) => /\/pip-[^/]+\.whl$/.test(w) && existsSync(w)),
+    listed.stdout,
   );
 });
