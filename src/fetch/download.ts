@@ -17,6 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { FerryError, isFerryError } from '../core/errors.js';
 import { type EventSink, ignoreEvents } from '../core/events.js';
+import { HASH_READ_CHUNK } from '../core/hash-file.js';
 import { redactText, redactUrl } from '../core/redact.js';
 import { NET_DEFAULTS, netRequest } from '../net/request.js';
 import {
@@ -217,7 +218,7 @@ async function resetPartial(partial: PartialDownload): Promise<void> {
 async function loadPartial(path: string): Promise<PartialDownload> {
   const partial: PartialDownload = { path, hash: createHash('sha256'), length: 0 };
   try {
-    for await (const chunk of createReadStream(path)) {
+    for await (const chunk of createReadStream(path, { highWaterMark: HASH_READ_CHUNK })) {
       partial.hash.update(chunk as Buffer);
       partial.length += (chunk as Buffer).length;
     }

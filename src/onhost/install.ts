@@ -17,14 +17,15 @@
  * bundle identity), ./offline-plan.ts (nothing will need the network) and ./staging.ts (the
  * folders beside the destination and the atomic swap).
  */
-import { lstat, mkdir, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import type { Manifest } from '../bundle/manifest.js';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { probeHost } from '../host/probe.js';
 import type { TargetProfile } from '../host/profile.js';
-import { defaultPython, run } from '../host/python-env.js';
+import { defaultPython, isolatedPipEnv, run } from '../host/python-env.js';
+import { normalizeName } from '../standards/name.js';
 import type { TrustedKey } from '../trust/keys.js';
 import { type BuiltOnTarget, buildCarriedSdists, type CarriedBuild } from './build-carried.js';
 import { buildOnlyPackages } from './build-only.js';
@@ -54,7 +55,7 @@ import {
   type SmokeCheckResult,
 } from './smoke/run-smoke.js';
 import { recoverInterrupted, relocateVenv, stagingPath, swapInto } from './staging.js';
-import { createVenv } from './venv.js';
+import { createVenv, type SeedWheel, withSeedWheels } from './venv.js';
 
 // ops/install.ts refuses a keyless install with the same error before it opens the bundle.
 export { untrustedWithoutKeys };
@@ -304,6 +305,8 @@ export interface PreparedInstall {
   readonly carried?: CarriedBuild;
   /** The bundle's uv as found while preparing (it seeded the new venv), for installPrepared. */
   readonly carriedUv?: CarriedUv;
+  /** ensurepip's wheels, for the install to add: the new venv was made without pip (./venv.ts). */
+  readonly seedWheels?: readonly SeedWheel[];
 }
 
 /**
@@ -319,6 +322,7 @@ export async function prepareInstall(
 ): Promise<PreparedInstall> {
   const { python, staging, dest } = plan;
   let carriedUv: CarriedUv | undefined;
+  let seedWheels: readonly SeedWheel[] = [];
   if (plan.mode === 'new') {
     // uv is looked for first: when it runs here it seeds the venv too (no ensurepip).
     if ((options.installer ?? 'auto') !== 'pip' && plan.offline.sdists.length === 0) {
@@ -333,14 +337,10 @@ export async function prepareInstall(
     events({
       type: 'install-step',
       step: 'venv',
-      detail: uv === undefined ? python : `${python} (seeded by uv with its own ensurepip wheels)`,
+      detail: uv === undefined ? python : `${python} (without pip: uv installs ensurepip's wheels)`,
     });
-    await createVenv({
-      python,
-      dir: staging,
-      ...(uv === undefined ? {} : { uv }),
-      cacheDir: join(installerWorkDir(staging), 'cache'),
-    });
+    seedWheels = (await createVenv({ python, dir: staging, seedByInstaller: uv !== undefined }))
+      .seedWheels;
   } else {
     events({ type: 'install-step', step: 'copy', detail: `${dest} → ${staging}` });
     const copied = await run('cp', ['-a', '--reflink=auto', dest, staging]);
@@ -356,7 +356,12 @@ export async function prepareInstall(
   }
   const venvPython = join(staging, 'bin', 'python');
   if (plan.offline.sdists.length === 0)
-    return { staging, python: venvPython, ...(carriedUv === undefined ? {} : { carriedUv }) };
+    return {
+      staging,
+      python: venvPython,
+      ...(carriedUv === undefined ? {} : { carriedUv }),
+      ...(seedWheels.length === 0 ? {} : { seedWheels }),
+    };
   // Carried sdists are built now, with the staging venv's pip and the bundle's wheels only, so
   // that the install step installs wheels alone, each under its hash.
   events({
@@ -426,6 +431,14 @@ export async function installPrepared(
     step: installer.name,
     detail: `${manifest.files.length} files, no network; ${installer.name} ${installer.version}: ${installer.reason}`,
   });
+  // A venv made without pip gets ensurepip's wheels in uv's same hash-checked install (pip,
+  // which never runs in such a venv unless another caller chose it, gets them by ensurepip).
+  if (installer.name === 'pip' && (prepared.seedWheels ?? []).length > 0)
+    await run(venvPython, ['-m', 'ensurepip', '--default-pip'], { env: isolatedPipEnv() });
+  const seeded =
+    installer.name === 'uv'
+      ? await seedRequirements(prepared, requirementsFile, workDir, manifest)
+      : { requirements: requirementsFile, findLinks: [] };
   await runInstaller({
     installer,
     python: venvPython,
@@ -433,8 +446,9 @@ export async function installPrepared(
       ...builtLinks,
       join(bundleDir, 'wheels'),
       ...(plan.baseDir === undefined ? [] : [plan.baseDir]),
+      ...seeded.findLinks,
     ],
-    requirements: requirementsFile,
+    requirements: seeded.requirements,
     sdists: sdistCount,
     workDir,
   });
@@ -475,6 +489,23 @@ export async function installPrepared(
   await rm(staging, { recursive: true, force: true }); // the old venv, after a swap
   events({ type: 'install-step', step: 'done', detail: dest });
   return installReport(plan, 'passed', results, used, built?.built);
+}
+
+/** The requirements file (and find-links) with the seed wheels of a venv made without pip. */
+async function seedRequirements(
+  prepared: PreparedInstall,
+  requirementsFile: string,
+  workDir: string,
+  manifest: Manifest,
+): Promise<{ requirements: string; findLinks: string[] }> {
+  const seedWheels = prepared.seedWheels ?? [];
+  if (seedWheels.length === 0) return { requirements: requirementsFile, findLinks: [] };
+  const pinned = new Set(manifest.packages.map((p) => normalizeName(p.name)));
+  const amended = withSeedWheels(await readFile(requirementsFile, 'utf8'), seedWheels, pinned);
+  await mkdir(workDir, { recursive: true });
+  const path = join(workDir, 'requirements-with-seed.txt');
+  await writeFile(path, amended.requirements);
+  return { requirements: path, findLinks: amended.findLinks };
 }
 
 /** Removes the staging folder after a failed prepare or install: the destination is untouched. */

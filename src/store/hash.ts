@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { FerryError } from '../core/errors.js';
+import { HASH_READ_CHUNK } from '../core/hash-file.js';
 
 export type DigestAlgorithm = 'sha256' | 'sm3';
 
@@ -18,7 +19,7 @@ export async function hashFileWithSize(
 ): Promise<{ digest: string; size: number }> {
   const hash = createHash(algorithm);
   let size = 0;
-  for await (const chunk of createReadStream(path)) {
+  for await (const chunk of createReadStream(path, { highWaterMark: HASH_READ_CHUNK })) {
     hash.update(chunk as Buffer);
     size += (chunk as Buffer).length;
   }

@@ -231,10 +231,10 @@ test('ferry install under unshare -n installs with the carried uv, records it, a
   assert.equal(existsSync(join(venv, '.ferry-installer')), false);
   // uv seeded the new venv (no ensurepip run): pip, and setuptools up to Python 3.11, are there.
   const venvStep = r.events.find((e) => e.event === 'install-step' && e.step === 'venv');
-  assert.match(String(venvStep?.detail), /seeded by uv with its own ensurepip wheels/);
+  assert.match(String(venvStep?.detail), /without pip: uv installs ensurepip's wheels/);
   const seeded = spawnSync(
     join(venv, 'bin', 'python'),
-    ['-c', 'import sys, pip\nif sys.version_info < (3, 12): import setuptools\nprint("ok")'],
+    ['-c', 'import sys\nif sys.version_info < (3, 12): import setuptools\nimport pip\nprint("ok")'],
     { encoding: 'utf8' },
   );
   assert.equal(seeded.stdout.trim(), 'ok', seeded.stderr);
@@ -385,7 +385,7 @@ test('install.py: the carried uv under unshare -n; pip when asked and when uv do
   // uv seeded the venv with what python -m venv puts there: pip, and setuptools up to 3.11.
   const seeded = spawnSync(
     join(work, 'py-venv-uv', 'bin', 'python'),
-    ['-c', 'import sys, pip\nif sys.version_info < (3, 12): import setuptools\nprint("ok")'],
+    ['-c', 'import sys\nif sys.version_info < (3, 12): import setuptools\nimport pip\nprint("ok")'],
     { encoding: 'utf8' },
   );
   assert.equal(seeded.stdout.trim(), 'ok', seeded.stderr);

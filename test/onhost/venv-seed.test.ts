@@ -1,8 +1,8 @@
 /**
- * The staging venv of a new install (src/onhost/venv.ts): seeded by the bundle's uv with the
- * interpreter's own ensurepip wheels it holds what `python -m venv` would (pip, and setuptools
- * up to Python 3.11: PaddlePaddle imports setuptools), and when uv fails on them the venv is
- * made again by `python -m venv`. The real pinned uv binary, no network needed.
+ * The staging venv of a new install (src/onhost/venv.ts): made without pip, with the
+ * interpreter's own ensurepip wheels added to uv's install (hash-checked), it holds what
+ * `python -m venv` would (pip, and setuptools up to Python 3.11: PaddlePaddle imports
+ * setuptools); the bundle's own pip or setuptools wins. The real pinned uv binary, no network.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,7 +13,8 @@ import { test } from 'node:test';
 import { ensurepipWheelsScript } from '../../src/bundle/install-py.js';
 import { UV_TOOL } from '../../src/bundle/installer-tool.js';
 import { type Installer, unpackUv } from '../../src/onhost/installer.js';
-import { createVenv } from '../../src/onhost/venv.js';
+import { createVenv, withSeedWheels } from '../../src/onhost/venv.js';
+import type { NormalizedName } from '../../src/standards/name.js';
 import { tempDir } from '../cli/run-cli.js';
 import { ensureUvWheel } from '../helpers/uv-wheel.js';
 
@@ -55,19 +56,46 @@ async function realUv(work: string): Promise<Installer> {
   return { name: 'uv', version: 'pinned', reason: 'test', binary };
 }
 
-test('seeded by uv, the venv holds what python -m venv puts there (pip, and setuptools up to 3.11)', {
+test('made without pip, its ensurepip wheels installed by uv: what python -m venv puts there', {
   skip,
 }, async () => {
   const work = tempDir('ferry-venv-seed-');
   const uv = await realUv(work);
   const seeded = join(work, 'seeded');
-  const how = await createVenv({ python, dir: seeded, uv, cacheDir: join(work, 'c') });
-  assert.equal(how, 'uv');
+  const { seedWheels } = await createVenv({ python, dir: seeded, seedByInstaller: true });
+  assert.ok(
+    seedWheels.some((w) => w.name === 'pip'),
+    JSON.stringify(seedWheels),
+  );
+  assert.deepEqual(distributions(seeded), [], 'no pip before the install');
+  const { requirements, findLinks } = withSeedWheels('', seedWheels, new Set());
+  const file = join(work, 'requirements.txt');
+  writeFileSync(file, requirements);
+  const installed = spawnSync(
+    uv.binary as string,
+    [
+      'pip',
+      'install',
+      '--offline',
+      '--no-index',
+      '--no-config',
+      '--no-deps',
+      '--require-hashes',
+      ...findLinks.flatMap((d) => ['--find-links', d]),
+      '--python',
+      join(seeded, 'bin', 'python'),
+      '--cache-dir',
+      join(work, 'cache'),
+      '-r',
+      file,
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(installed.status, 0, installed.stderr);
   const plain = join(work, 'plain');
   const made = spawnSync(python, ['-m', 'venv', plain], { encoding: 'utf8' });
   assert.equal(made.status, 0, made.stderr);
   assert.deepEqual(distributions(seeded), distributions(plain));
-  assert.ok(distributions(seeded).some((d) => d.startsWith('pip-')));
   for (const script of ['pip', 'pip3'])
     assert.ok(existsSync(join(seeded, 'bin', script)), `bin/${script}`);
   const py = spawnSync(
@@ -78,21 +106,34 @@ test('seeded by uv, the venv holds what python -m venv puts there (pip, and setu
   assert.equal(py.stdout.trim(), 'True', py.stderr);
 });
 
-test('a uv that fails on the seed wheels: the venv is made by python -m venv, with pip', async () => {
+test('without the installer seeding it, python -m venv makes the venv, with pip', async () => {
   const work = tempDir('ferry-venv-seed-');
-  const broken = join(work, 'uv');
-  writeFileSync(broken, '#!/bin/sh\necho "uv: broken" >&2\nexit 2\n', { mode: 0o755 });
   const dir = join(work, 'venv');
-  // The installer's work folder inside the staging venv survives the restart.
+  // The installer's work folder inside the staging venv is left alone.
   mkdirSync(join(dir, '.ferry-installer'), { recursive: true });
-  const how = await createVenv({
-    python,
-    dir,
-    uv: { name: 'uv', version: 'broken', reason: 'test', binary: broken },
-  });
-  assert.equal(how, 'ensurepip');
+  const { seedWheels } = await createVenv({ python, dir });
+  assert.deepEqual(seedWheels, []);
   assert.ok(distributions(dir).some((d) => d.startsWith('pip-')));
   assert.ok(existsSync(join(dir, '.ferry-installer')));
+});
+
+test("the seed lines: pinned and hashed; the bundle's own pip or setuptools wins", () => {
+  const wheel = (name: string, version: string) => ({
+    path: `/py/ensurepip/_bundled/${name}-${version}-py3-none-any.whl`,
+    name: name as NormalizedName,
+    version,
+    sha256: name[0]!.repeat(64),
+  });
+  const seeded = withSeedWheels(
+    'six==1.17.0 \\\n    --hash=sha256:abc\n',
+    [wheel('pip', '23.2.1'), wheel('setuptools', '65.5.0')],
+    new Set(['setuptools' as NormalizedName]),
+  );
+  assert.equal(
+    seeded.requirements,
+    `six==1.17.0 \\\n    --hash=sha256:abc\npip==23.2.1 --hash=sha256:${'p'.repeat(64)}\n`,
+  );
+  assert.deepEqual(seeded.findLinks, ['/py/ensurepip/_bundled']);
 });
 
 test('python -m venv failing names the interpreter (ERR_FERRY_VENV_FAILED)', async () => {
