@@ -104,6 +104,9 @@ export function benchBundleInstall(
     extraEnv: NodeJS.ProcessEnv = {},
   ): Timed => {
     rmSync(venv(tool), { recursive: true, force: true });
+    // Each installer starts with the disk quiet: the previous run's gigabyte of writes (and its
+    // removal) flushed first, so it is not charged to the next one.
+    spawnSync('sync');
     const [c, a] = wrap(cmd, args);
     const r = time(c, a, { ...env, ...extraEnv });
     rmSync(venv(tool), { recursive: true, force: true });
