@@ -25,6 +25,7 @@ import { prefetchKey, readPrefetchNames, writePrefetchNames } from '../index/pre
 import { SdistReader } from '../index/sdist-metadata.js';
 import type { NetSettings } from '../net/settings.js';
 import { IndexProvider, wantedFiles } from '../resolver/index-provider.js';
+import { ParsedMetadataCache } from '../resolver/parsed-metadata.js';
 import type { Candidate } from '../resolver/provider.js';
 import type { RequirementsFileResult } from '../resolver/requirements-file.js';
 import { type Resolution, resolve, type SourcedRequirement } from '../resolver/resolve.js';
@@ -238,6 +239,9 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
     client,
     targets: providerTargets,
     searched: options.indexes,
+    ...(options.cacheDir === undefined
+      ? {}
+      : { parsedMetadata: new ParsedMetadataCache(options.cacheDir) }),
     // Only on the error path: the root page of a big index is large, so it is bounded in time and size.
     suggest: (name) => client.suggestNames(name, { remote: true, maxBytes: 96 << 20 }),
     ...(allowed === undefined ? {} : { allowSdist: allowed }),

@@ -15,6 +15,7 @@ import { parseRequirement, type Requirement } from '../standards/requirement.js'
 import { parseSpecifierSet, specifierSetContains } from '../standards/specifier.js';
 import { bestWheelRank, tagRanking } from '../standards/tags.js';
 import { compareVersions, tryParseVersion, type Version } from '../standards/version.js';
+import type { ParsedMetadataCache } from './parsed-metadata.js';
 import type {
   Candidate,
   CandidateMetadata,
@@ -57,6 +58,8 @@ export interface IndexProviderOptions {
   readonly hostBuildsFor?: readonly boolean[];
   /** Reads an sdist's dependencies and build requirements statically (index/sdist-metadata.ts). */
   readonly sdists?: { read(file: DistFile): Promise<SdistInfo> };
+  /** Wheels' dependencies as parsed, by the wheel's SHA-256 (parsed-metadata.ts). */
+  readonly parsedMetadata?: ParsedMetadataCache;
 }
 
 export class IndexProvider implements Provider {
@@ -283,18 +286,21 @@ export class IndexProvider implements Provider {
   }
 
   async metadata(candidate: Candidate): Promise<CandidateMetadata> {
+    const digest = isWheel(candidate.file) ? candidate.file.hashes.sha256 : undefined;
+    const cache = digest === undefined ? undefined : this.options.parsedMetadata;
+    const kept = digest === undefined ? undefined : await cache?.read(digest);
+    if (kept !== undefined) {
+      checkName(kept.name, candidate);
+      return {
+        requiresDist: kept.requiresDist,
+        ...(kept.requiresPython === undefined ? {} : { requiresPython: kept.requiresPython }),
+        providesExtra: kept.providesExtra,
+      };
+    }
     const metadata = isWheel(candidate.file)
       ? parseCoreMetadata(await this.options.client.getMetadata(candidate.file), candidate.file.url)
       : await this.sdist(candidate.file);
-    if (normalizeName(metadata.name) !== candidate.name) {
-      throw new FerryError(
-        'ERR_FERRY_INVALID_METADATA',
-        `The metadata of ${candidate.file.filename} names the project "${metadata.name}", not "${candidate.name}".`,
-        {
-          hint: 'The index serves a mislabelled file; report it to the index operator or exclude this version.',
-        },
-      );
-    }
+    checkName(metadata.name, candidate);
     const requiresDist: Requirement[] = [];
     for (const line of metadata.requiresDist) {
       try {
@@ -310,11 +316,13 @@ export class IndexProvider implements Provider {
         );
       }
     }
-    return {
+    const parsed = {
       requiresDist,
       ...(metadata.requiresPython === undefined ? {} : { requiresPython: metadata.requiresPython }),
       providesExtra: metadata.providesExtra.map((e) => normalizeName(e)),
     };
+    if (digest !== undefined) await cache?.write(digest, { name: metadata.name, ...parsed });
+    return parsed;
   }
 
   async buildRequirements(candidate: Candidate): Promise<readonly Requirement[]> {
@@ -402,6 +410,18 @@ function better(file: DistFile, rank: number, other: DistFile, otherRank: number
 }
 
 /** The platform tag part of a wheel's file name ("manylinux_2_17_x86_64.manylinux2014_x86_64"). */
+/** The metadata's Name must be the candidate's project. */
+function checkName(name: string, candidate: Candidate): void {
+  if (normalizeName(name) === candidate.name) return;
+  throw new FerryError(
+    'ERR_FERRY_INVALID_METADATA',
+    `The metadata of ${candidate.file.filename} names the project "${name}", not "${candidate.name}".`,
+    {
+      hint: 'The index serves a mislabelled file; report it to the index operator or exclude this version.',
+    },
+  );
+}
+
 /** Every platform tag any target accepts ('any' included). */
 function acceptedPlatforms(targets: readonly Pick<ProviderTarget, 'tags'>[]): ReadonlySet<string> {
   return new Set(targets.flatMap((t) => t.tags.map((tag) => tag.slice(tag.lastIndexOf('-') + 1))));
