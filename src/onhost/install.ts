@@ -19,6 +19,7 @@
  */
 import { lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
+import { uvTools } from '../bundle/installer-tool.js';
 import type { Manifest } from '../bundle/manifest.js';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
@@ -324,23 +325,36 @@ export async function prepareInstall(
   let carriedUv: CarriedUv | undefined;
   let seedWheels: readonly SeedWheel[] = [];
   if (plan.mode === 'new') {
-    // uv is looked for first: when it runs here it seeds the venv too (no ensurepip).
-    if ((options.installer ?? 'auto') !== 'pip' && plan.offline.sdists.length === 0) {
-      await mkdir(staging, { recursive: true });
-      carriedUv = await findCarriedUv({
-        bundleDir: plan.bundleDir,
-        manifest: plan.manifest,
-        workDir: installerWorkDir(staging),
-      });
-    }
-    const uv = carriedUv?.installer;
+    // When the bundle carries uv, the venv is made without pip while uv is unpacked and tried
+    // (side by side: they touch different folders); uv then installs ensurepip's wheels too.
+    const wantUv =
+      (options.installer ?? 'auto') !== 'pip' &&
+      plan.offline.sdists.length === 0 &&
+      uvTools(plan.manifest.tools).length > 0;
     events({
       type: 'install-step',
       step: 'venv',
-      detail: uv === undefined ? python : `${python} (without pip: uv installs ensurepip's wheels)`,
+      detail: wantUv ? `${python} (without pip: uv installs ensurepip's wheels)` : python,
     });
-    seedWheels = (await createVenv({ python, dir: staging, seedByInstaller: uv !== undefined }))
-      .seedWheels;
+    if (wantUv) await mkdir(staging, { recursive: true });
+    const [found, created] = await Promise.all([
+      wantUv
+        ? findCarriedUv({
+            bundleDir: plan.bundleDir,
+            manifest: plan.manifest,
+            workDir: installerWorkDir(staging),
+          })
+        : undefined,
+      createVenv({ python, dir: staging, seedByInstaller: wantUv }),
+    ]);
+    carriedUv = found;
+    seedWheels = created.seedWheels;
+    if (seedWheels.length > 0 && carriedUv?.installer === undefined) {
+      // The carried uv does not run here: pip installs (the install step says why; with
+      // --installer uv it refuses), so the venv gets pip the usual way.
+      if (options.installer !== 'uv') await ensurePip(join(staging, 'bin', 'python'));
+      seedWheels = [];
+    }
   } else {
     events({ type: 'install-step', step: 'copy', detail: `${dest} → ${staging}` });
     const copied = await run('cp', ['-a', '--reflink=auto', dest, staging]);
@@ -383,6 +397,21 @@ export async function prepareInstall(
     events,
   });
   return { staging, python: venvPython, carried };
+}
+
+/** `python -m ensurepip --default-pip` in a venv made without pip (what `python -m venv` runs). */
+async function ensurePip(venvPython: string): Promise<void> {
+  const ran = await run(venvPython, ['-m', 'ensurepip', '--default-pip'], {
+    env: isolatedPipEnv(),
+  });
+  if (ran.code !== 0)
+    throw new FerryError(
+      'ERR_FERRY_VENV_FAILED',
+      `"${venvPython} -m ensurepip" failed: ${lastLines(ran.stderr || ran.stdout)}`,
+      {
+        hint: 'Install the venv module for this Python (e.g. the python3-venv package), or choose another --python.',
+      },
+    );
 }
 
 /** Where prepareInstall builds carried sdists: inside the staging venv, removed before the move. */
@@ -434,7 +463,7 @@ export async function installPrepared(
   // A venv made without pip gets ensurepip's wheels in uv's same hash-checked install (pip,
   // which never runs in such a venv unless another caller chose it, gets them by ensurepip).
   if (installer.name === 'pip' && (prepared.seedWheels ?? []).length > 0)
-    await run(venvPython, ['-m', 'ensurepip', '--default-pip'], { env: isolatedPipEnv() });
+    await ensurePip(venvPython);
   const seeded =
     installer.name === 'uv'
       ? await seedRequirements(prepared, requirementsFile, workDir, manifest)
