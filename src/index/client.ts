@@ -272,6 +272,11 @@ export class IndexClient {
     }
   }
 
+  /** Waits for the cache writes started while answering (parsed pages): call before exiting. */
+  async settled(): Promise<void> {
+    await this.#parsedPages?.settled();
+  }
+
   getProject(name: string): Promise<ProjectPage | undefined> {
     const normalized = normalizeName(name);
     let page = this.#projects.get(normalized);
@@ -537,7 +542,7 @@ export class IndexClient {
       }
       // Kept only when nothing was dropped: a warm run must warn again.
       if (parsedKey !== undefined && parsed.dropped.length === 0)
-        await this.#parsedPages?.write(parsedKey, parsed);
+        this.#parsedPages?.write(parsedKey, parsed);
       return { links: parsed.links, skipped: parsed.skipped, url: response.url };
     }
     if (

@@ -26,6 +26,7 @@ export interface ParsedPage {
 export class ParsedPages {
   readonly #store: ContentStore;
   readonly #filterKey: string;
+  readonly #pending = new Set<Promise<void>>();
 
   /** `filterKey` names the client's `wanted` filter ('' for none: every file kept). */
   constructor(cacheDir: string, filterKey: string) {
@@ -61,7 +62,20 @@ export class ParsedPages {
     }
   }
 
-  async write(key: string, page: ParsedPage): Promise<void> {
-    await this.#store.writeDerived(KIND, key, JSON.stringify(page)).catch(() => {});
+  /**
+   * Starts writing the entry and returns at once: the write is off the lock's critical path
+   * (the page is already parsed). `settled()` waits for every write started.
+   */
+  write(key: string, page: ParsedPage): void {
+    const text = JSON.stringify(page);
+    const done = this.#store
+      .writeDerived(KIND, key, text)
+      .catch(() => {})
+      .finally(() => this.#pending.delete(done));
+    this.#pending.add(done);
+  }
+
+  async settled(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all(this.#pending);
   }
 }

@@ -161,6 +161,7 @@ export async function lock(request: LockRequest): Promise<LockOutcome> {
     });
     if (question !== undefined)
       await writePrefetchNames(cache.dir, question, client.requestedProjects());
+    await client.settled();
     return { locked, client, cache };
   };
   if (request.framework === undefined) {
@@ -235,13 +236,13 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
   const buildsOnHost = (name: string): boolean =>
     options.buildOnHost === true && allowed?.(normalizeName(name)) !== true;
   let builder: SdistBuilder | undefined;
+  const parsedMetadata =
+    options.cacheDir === undefined ? undefined : new ParsedMetadataCache(options.cacheDir);
   const index = new IndexProvider({
     client,
     targets: providerTargets,
     searched: options.indexes,
-    ...(options.cacheDir === undefined
-      ? {}
-      : { parsedMetadata: new ParsedMetadataCache(options.cacheDir) }),
+    ...(parsedMetadata === undefined ? {} : { parsedMetadata }),
     // Only on the error path: the root page of a big index is large, so it is bounded in time and size.
     suggest: (name) => client.suggestNames(name, { remote: true, maxBytes: 96 << 20 }),
     ...(allowed === undefined ? {} : { allowSdist: allowed }),
@@ -429,6 +430,7 @@ export async function lockRequirements(options: LockOptions): Promise<Locked> {
         ? { type: 'warning', code: 'W_FERRY_TRIM_UNUSED', message: describeOverride(o) }
         : { type: 'info', message: describeOverride(o) },
     );
+  await parsedMetadata?.settled();
   return {
     targets,
     packages,

@@ -321,7 +321,7 @@ export class IndexProvider implements Provider {
       ...(metadata.requiresPython === undefined ? {} : { requiresPython: metadata.requiresPython }),
       providesExtra: metadata.providesExtra.map((e) => normalizeName(e)),
     };
-    if (digest !== undefined) await cache?.write(digest, { name: metadata.name, ...parsed });
+    if (digest !== undefined) cache?.write(digest, { name: metadata.name, ...parsed });
     return parsed;
   }
 

@@ -25,6 +25,7 @@ export interface ParsedMetadata {
 
 export class ParsedMetadataCache {
   readonly #store: ContentStore;
+  readonly #pending = new Set<Promise<void>>();
 
   constructor(cacheDir: string) {
     this.#store = new ContentStore(cacheDir);
@@ -51,8 +52,17 @@ export class ParsedMetadataCache {
     }
   }
 
-  async write(fileSha256: string, entry: ParsedMetadata): Promise<void> {
-    await this.#store.writeDerived(KIND, key(fileSha256), JSON.stringify(entry)).catch(() => {});
+  /** Starts writing the entry and returns at once; `settled()` waits for every write started. */
+  write(fileSha256: string, entry: ParsedMetadata): void {
+    const done = this.#store
+      .writeDerived(KIND, key(fileSha256), JSON.stringify(entry))
+      .catch(() => {})
+      .finally(() => this.#pending.delete(done));
+    this.#pending.add(done);
+  }
+
+  async settled(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all(this.#pending);
   }
 }
 

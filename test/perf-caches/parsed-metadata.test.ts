@@ -43,17 +43,19 @@ async function dependencies(cacheDir: string): Promise<string[]> {
     },
     http: fast,
   });
+  const cache = new ParsedMetadataCache(cacheDir);
   const provider = new IndexProvider({
     client,
     targets: [
       { name: target.name, tags: targetTags(target), pythonVersion: parseVersion('3.11.7') },
     ],
     searched: [],
-    parsedMetadata: new ParsedMetadataCache(cacheDir),
+    parsedMetadata: cache,
   });
   const found = await provider.candidates(normalizeName('demo'));
   assert.equal(found.kind, 'found');
   const metadata = await provider.metadata(found.candidates[0]!);
+  await cache.settled();
   return metadata.requiresDist.map((r) => r.normalizedName);
 }
 

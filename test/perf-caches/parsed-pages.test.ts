@@ -42,6 +42,13 @@ function client(cacheDir: string, key = 'linux', events: FerryEvent[] = []): Ind
   });
 }
 
+/** The project page, once the client's cache writes have landed. */
+async function project(c: IndexClient) {
+  const page = await c.getProject('demo');
+  await c.settled();
+  return page;
+}
+
 const entries = (cacheDir: string): string[] => {
   try {
     return readdirSync(join(cacheDir, 'parsed-pages'));
@@ -53,7 +60,7 @@ const entries = (cacheDir: string): string[] => {
 describe('parsed index pages', () => {
   it('an unchanged page is read back from the cache, not parsed again', async () => {
     const cacheDir = tempDir('ferry-parsed-');
-    const first = await client(cacheDir).getProject('demo');
+    const first = await project(client(cacheDir));
     assert.deepEqual(
       first!.files.map((f) => f.filename),
       ['demo-1.0-py3-none-any.whl'],
@@ -64,13 +71,13 @@ describe('parsed index pages', () => {
     // Prove the next run reads the entry: rename the file it names.
     const path = join(cacheDir, 'parsed-pages', entry);
     writeFileSync(path, readFileSync(path, 'utf8').replaceAll('demo-1.0-py3', 'demo-1.1-py3'));
-    const again = await client(cacheDir).getProject('demo');
+    const again = await project(client(cacheDir));
     assert.deepEqual(
       again!.files.map((f) => f.filename),
       ['demo-1.1-py3-none-any.whl'],
     );
     // Another filter does not read it.
-    const other = await client(cacheDir, 'aarch64').getProject('demo');
+    const other = await project(client(cacheDir, 'aarch64'));
     assert.deepEqual(
       other!.files.map((f) => f.filename),
       ['demo-1.0-py3-none-any.whl'],
@@ -80,10 +87,10 @@ describe('parsed index pages', () => {
 
   it('a changed page is parsed again; an entry that does not fit is parsed again', async () => {
     const cacheDir = tempDir('ferry-parsed-');
-    await client(cacheDir).getProject('demo');
+    await project(client(cacheDir));
     const [entry] = entries(cacheDir);
     writeFileSync(join(cacheDir, 'parsed-pages', entry!), '{"links": "not a list"}');
-    const reparsed = await client(cacheDir).getProject('demo');
+    const reparsed = await project(client(cacheDir));
     assert.equal(reparsed!.files.length, 1);
     const page = JSON.parse(
       await (await fetch(`${index.url}/demo/`, { headers: { accept: JSON_TYPE } })).text(),
@@ -93,7 +100,7 @@ describe('parsed index pages', () => {
       body: JSON.stringify({ ...page, files: page.files.slice(0, 1) }),
       times: 1,
     });
-    const changed = await client(cacheDir).getProject('demo');
+    const changed = await project(client(cacheDir));
     assert.equal(changed!.otherFiles, undefined);
     assert.equal(entries(cacheDir).length, 2);
   });
@@ -107,7 +114,7 @@ describe('parsed index pages', () => {
     for (let run = 0; run < 2; run++) {
       index.fault('/simple/demo/', { contentType: JSON_TYPE, body: broken, times: 1 });
       const events: FerryEvent[] = [];
-      await client(cacheDir, 'linux', events).getProject('demo');
+      await project(client(cacheDir, 'linux', events));
       assert.ok(
         events.some((e) => e.type === 'warning' && e.code === 'ERR_FERRY_MALFORMED_ENTRY'),
         `run ${run + 1} warns`,
