@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
+import type { IndexSettings } from '../../src/index/pip-config.js';
 
 export interface FakeDist {
   name: string;
@@ -199,6 +200,14 @@ export async function buildSdist(dist: FakeDist, dir: string): Promise<BuiltFile
   await writeFile(path, data);
   return { filename, path, sha256: sha256(data) };
 }
+
+/** pip's settings with this one index and nothing else (no extra indexes, no find-links). */
+export function onlyIndex(url: string): IndexSettings {
+  return { indexUrl: url, extraIndexUrls: [], findLinks: [], noIndex: false, sources: [] };
+}
+
+/** Short timeouts and one retry: a local index answers at once or not at all. */
+export const FAST_HTTP = { retries: 1, backoffMs: 5, timeoutMs: 3000 } as const;
 
 export interface Fault {
   status?: number;

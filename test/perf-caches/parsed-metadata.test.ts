@@ -14,7 +14,7 @@ import { normalizeName } from '../../src/standards/name.js';
 import { makeTarget, targetTags } from '../../src/standards/target.js';
 import { parseVersion } from '../../src/standards/version.js';
 import { tempDir } from '../cli/run-cli.js';
-import { type LocalIndex, startLocalIndex } from '../helpers/local-index.js';
+import { FAST_HTTP, type LocalIndex, onlyIndex, startLocalIndex } from '../helpers/local-index.js';
 
 const py = { implementation: 'cp', version: [3, 11] as const, fullVersion: '3.11.7' };
 const target = makeTarget('linux', py, {
@@ -22,7 +22,6 @@ const target = makeTarget('linux', py, {
   arch: 'x86_64',
   libc: { kind: 'glibc', version: [2, 28] },
 });
-const fast = { retries: 1, backoffMs: 5, timeoutMs: 3000 };
 
 let index: LocalIndex;
 before(async () => {
@@ -34,14 +33,8 @@ after(() => index.close());
 
 async function dependencies(cacheDir: string): Promise<string[]> {
   const client = new IndexClient({
-    settings: {
-      indexUrl: index.url,
-      extraIndexUrls: [],
-      findLinks: [],
-      noIndex: false,
-      sources: [],
-    },
-    http: fast,
+    settings: onlyIndex(index.url),
+    http: FAST_HTTP,
   });
   const cache = new ParsedMetadataCache(cacheDir);
   const provider = new IndexProvider({

@@ -11,9 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import type { FerryEvent } from '../../src/core/events.js';
 import { IndexClient } from '../../src/index/client.js';
 import { tempDir } from '../cli/run-cli.js';
-import { type LocalIndex, startLocalIndex } from '../helpers/local-index.js';
+import { FAST_HTTP, type LocalIndex, onlyIndex, startLocalIndex } from '../helpers/local-index.js';
 
-const fast = { retries: 1, backoffMs: 5, timeoutMs: 3000 };
 const JSON_TYPE = 'application/vnd.pypi.simple.v1+json';
 
 let index: LocalIndex;
@@ -27,14 +26,8 @@ after(() => index.close());
 
 function client(cacheDir: string, key = 'linux', events: FerryEvent[] = []): IndexClient {
   return new IndexClient({
-    settings: {
-      indexUrl: index.url,
-      extraIndexUrls: [],
-      findLinks: [],
-      noIndex: false,
-      sources: [],
-    },
-    http: fast,
+    settings: onlyIndex(index.url),
+    http: FAST_HTTP,
     cacheDir,
     wanted: (filename) => !filename.includes('win_amd64'),
     wantedKey: key,

@@ -13,7 +13,7 @@ import { IndexProvider, wantedFiles } from '../../src/resolver/index-provider.js
 import { normalizeName } from '../../src/standards/name.js';
 import { makeTarget, targetTags } from '../../src/standards/target.js';
 import { parseVersion } from '../../src/standards/version.js';
-import { type FakeDist, startLocalIndex } from '../helpers/local-index.js';
+import { FAST_HTTP, type FakeDist, onlyIndex, startLocalIndex } from '../helpers/local-index.js';
 
 const py = { implementation: 'cp', version: [3, 11] as const, fullVersion: '3.11.7' };
 const linux = makeTarget('linux', py, {
@@ -27,7 +27,6 @@ const providerTarget = {
   pythonVersion: parseVersion('3.11.7'),
 };
 const wanted = wantedFiles([providerTarget]);
-const fast = { retries: 1, backoffMs: 5, timeoutMs: 3000 };
 
 describe('wantedFiles', () => {
   it('keeps sdists and the wheels whose tags a target takes (compressed tag sets expanded)', () => {
@@ -70,14 +69,8 @@ describe('an index client with the filter', () => {
     try {
       const answer = async (filter: boolean) => {
         const client = new IndexClient({
-          settings: {
-            indexUrl: index.url,
-            extraIndexUrls: [],
-            findLinks: [],
-            noIndex: false,
-            sources: [],
-          },
-          http: fast,
+          settings: onlyIndex(index.url),
+          http: FAST_HTTP,
           ...(filter ? { wanted } : {}),
         });
         const provider = new IndexProvider({ client, targets: [providerTarget], searched: [] });
@@ -118,16 +111,10 @@ describe('an index client with the filter', () => {
     try {
       const client = new IndexClient({
         settings: indexConfigFromPip(
-          {
-            indexUrl: first.url,
-            extraIndexUrls: [second.url],
-            findLinks: [],
-            noIndex: false,
-            sources: [],
-          },
+          { ...onlyIndex(first.url), extraIndexUrls: [second.url] },
           'unsafe-best-match',
         ),
-        http: fast,
+        http: FAST_HTTP,
         wanted,
       });
       const page = await client.getProject('demo');
