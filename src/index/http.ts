@@ -361,7 +361,8 @@ const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => HTML_ESCAPES[c]!);
 
 /**
  * A file:// URL naming a directory: its index.html (pip reads a local index that way), or, for
- * find-links, a listing of its files by name. Undefined for anything that is not a directory (read through net/request.ts).
+ * find-links, a listing of its files by name. Undefined for anything that is not a directory
+ * (read through net/request.ts).
  */
 async function directoryPage(
   url: string,
@@ -384,15 +385,18 @@ async function directoryPage(
   }
   // Names only: hashing every file (a 190 MB torch wheel beside the one file wanted) would
   // cost more than the whole lock. The lock hashes the files it chooses (localFileSha256).
-  const names = (await readdir(path, { withFileTypes: true }))
-    .filter((entry) => entry.isFile() || entry.isSymbolicLink())
-    .map((entry) => entry.name)
-    .sort();
+  const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
   const anchors: string[] = [];
-  for (const name of names) {
-    const full = join(path, name);
-    if (!(await stat(full).catch(() => undefined))?.isFile()) continue;
-    anchors.push(`<a href="${escapeHtml(pathToFileURL(full).href)}">${escapeHtml(name)}</a>`);
+  for (const entry of entries) {
+    const full = join(path, entry.name);
+    // readdir's type answers for a regular file; only a link needs a stat to see where it leads.
+    const isFile =
+      entry.isFile() ||
+      (entry.isSymbolicLink() && (await stat(full).catch(() => undefined))?.isFile() === true);
+    if (!isFile) continue;
+    anchors.push(`<a href="${escapeHtml(pathToFileURL(full).href)}">${escapeHtml(entry.name)}</a>`);
   }
   const html = `<!DOCTYPE html>\n<html><body>\n${anchors.join('<br>\n')}\n</body></html>\n`;
   return { body: Buffer.from(html), url: dirUrl, contentType: 'text/html', status: 200 };

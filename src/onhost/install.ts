@@ -23,9 +23,10 @@ import { uvTools } from '../bundle/installer-tool.js';
 import type { Manifest } from '../bundle/manifest.js';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
+import { lastLines } from '../core/last-lines.js';
 import { probeHost } from '../host/probe.js';
 import type { TargetProfile } from '../host/profile.js';
-import { defaultPython, isolatedPipEnv, run } from '../host/python-env.js';
+import { defaultPython, run } from '../host/python-env.js';
 import { normalizeName } from '../standards/name.js';
 import type { TrustedKey } from '../trust/keys.js';
 import { type BuiltOnTarget, buildCarriedSdists, type CarriedBuild } from './build-carried.js';
@@ -56,7 +57,7 @@ import {
   type SmokeCheckResult,
 } from './smoke/run-smoke.js';
 import { recoverInterrupted, relocateVenv, stagingPath, swapInto } from './staging.js';
-import { createVenv, type SeedWheel, withSeedWheels } from './venv.js';
+import { createVenv, ensurePip, type SeedWheel, withSeedWheels } from './venv.js';
 
 // ops/install.ts refuses a keyless install with the same error before it opens the bundle.
 export { untrustedWithoutKeys };
@@ -399,21 +400,6 @@ export async function prepareInstall(
   return { staging, python: venvPython, carried };
 }
 
-/** `python -m ensurepip --default-pip` in a venv made without pip (what `python -m venv` runs). */
-async function ensurePip(venvPython: string): Promise<void> {
-  const ran = await run(venvPython, ['-m', 'ensurepip', '--default-pip'], {
-    env: isolatedPipEnv(),
-  });
-  if (ran.code !== 0)
-    throw new FerryError(
-      'ERR_FERRY_VENV_FAILED',
-      `"${venvPython} -m ensurepip" failed: ${lastLines(ran.stderr || ran.stdout)}`,
-      {
-        hint: 'Install the venv module for this Python (e.g. the python3-venv package), or choose another --python.',
-      },
-    );
-}
-
 /** Where prepareInstall builds carried sdists: inside the staging venv, removed before the move. */
 const carriedBuildDir = (staging: string): string => join(staging, '.ferry-build');
 
@@ -540,8 +526,4 @@ async function seedRequirements(
 /** Removes the staging folder after a failed prepare or install: the destination is untouched. */
 export async function discardStaging(plan: InstallPlan): Promise<void> {
   await rm(plan.staging, { recursive: true, force: true });
-}
-
-function lastLines(text: string, count = 5): string {
-  return text.trim().split('\n').slice(-count).join('\n');
 }

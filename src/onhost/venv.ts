@@ -22,6 +22,7 @@ import { basename, dirname, join } from 'node:path';
 import { ensurepipWheelsScript } from '../bundle/install-py.js';
 import { FerryError } from '../core/errors.js';
 import { hashFile } from '../core/hash-file.js';
+import { lastLines } from '../core/last-lines.js';
 import { isolatedPipEnv, run } from '../host/python-env.js';
 import { parseWheelFilename } from '../standards/filename.js';
 import { type NormalizedName, normalizeName } from '../standards/name.js';
@@ -76,9 +77,7 @@ export async function createVenv(options: CreateVenvOptions): Promise<CreatedVen
     throw new FerryError(
       'ERR_FERRY_VENV_FAILED',
       `"${python} -m venv" failed: ${lastLines(created.stderr || created.stdout)}`,
-      {
-        hint: 'Install the venv module for this Python (e.g. the python3-venv package), or choose another --python.',
-      },
+      { hint: VENV_HINT },
     );
   }
   return { seedWheels: [] };
@@ -136,6 +135,18 @@ export function withSeedWheels(
   };
 }
 
-function lastLines(text: string, count = 5): string {
-  return text.trim().split('\n').slice(-count).join('\n');
+/** `python -m ensurepip --default-pip` in a venv made without pip (what `python -m venv` runs). */
+export async function ensurePip(venvPython: string): Promise<void> {
+  const ran = await run(venvPython, ['-m', 'ensurepip', '--default-pip'], {
+    env: isolatedPipEnv(),
+  });
+  if (ran.code !== 0)
+    throw new FerryError(
+      'ERR_FERRY_VENV_FAILED',
+      `"${venvPython} -m ensurepip" failed: ${lastLines(ran.stderr || ran.stdout)}`,
+      { hint: VENV_HINT },
+    );
 }
+
+const VENV_HINT =
+  'Install the venv module for this Python (e.g. the python3-venv package), or choose another --python.';

@@ -465,7 +465,6 @@ function allowSdistPredicate(
 const buildSource = (name: string, version: string): string =>
   `build requirements of ${name} ${version}`;
 
-/** The build requirements of every sdist the resolution carries, as extra root requirements. */
 /**
  * SHA-256s of the chosen files that come from find-links folders (listed by name only, so that
  * listing a folder hashes nothing it does not lock): file URL → digest, from the fact cache
@@ -488,6 +487,7 @@ async function hashChosenLocalFiles(
   return new Map(hashed as [string, string][]);
 }
 
+/** The build requirements of every sdist the resolution carries, as extra root requirements. */
 async function buildRequirementsOf(
   resolution: Resolution,
   provider: { buildRequirements(candidate: Candidate): Promise<readonly Requirement[]> },

@@ -441,17 +441,10 @@ export function wantedFiles(
   const accepted = new Set(targets.flatMap((t) => t.tags));
   const platforms = acceptedPlatforms(targets);
   return (filename) => {
-    if (!filename.endsWith('.whl')) return true;
-    // Run on every file of every page: index arithmetic, and the platform (most files are for
-    // other platforms) looked at before the whole tag set.
-    const end = filename.length - 4;
-    const platformAt = filename.lastIndexOf('-', end - 1);
-    const abiAt = platformAt <= 0 ? -1 : filename.lastIndexOf('-', platformAt - 1);
-    const pythonAt = abiAt <= 0 ? -1 : filename.lastIndexOf('-', abiAt - 1);
-    if (pythonAt <= 0 || filename.lastIndexOf('-', pythonAt - 1) <= 0) return true;
-    const triple = filename.slice(pythonAt + 1, end).toLowerCase();
-    const cut = platformAt - pythonAt - 1;
-    const platformPart = triple.slice(cut + 1);
+    const triple = wheelTagTriple(filename);
+    if (triple === undefined) return true;
+    // The platform first: most files of a big page are for other platforms.
+    const platformPart = triple.slice(triple.lastIndexOf('-') + 1);
     if (!platformPart.includes('.')) {
       if (!platforms.has(platformPart)) return false;
       if (!triple.includes('.')) return accepted.has(triple);
@@ -465,11 +458,18 @@ export function wantedFiles(
   };
 }
 
-/** `cp311-cp311-manylinux_2_17_x86_64` of a wheel's name (lower case), or undefined. */
+/**
+ * `cp311-cp311-manylinux_2_17_x86_64` of a wheel's name (lower case), or undefined for a name
+ * with fewer than five parts. Runs on every file of every page: index arithmetic, no split.
+ */
 function wheelTagTriple(filename: string): string | undefined {
   if (!filename.endsWith('.whl')) return undefined;
-  const parts = filename.slice(0, -4).split('-');
-  return parts.length < 5 ? undefined : parts.slice(-3).join('-').toLowerCase();
+  const end = filename.length - 4;
+  const platformAt = filename.lastIndexOf('-', end - 1);
+  const abiAt = platformAt <= 0 ? -1 : filename.lastIndexOf('-', platformAt - 1);
+  const pythonAt = abiAt <= 0 ? -1 : filename.lastIndexOf('-', abiAt - 1);
+  if (pythonAt <= 0 || filename.lastIndexOf('-', pythonAt - 1) <= 0) return undefined;
+  return filename.slice(pythonAt + 1, end).toLowerCase();
 }
 
 /** A wheel no target takes, judged by its name alone. */

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { shippedFile } from '../../core/assets.js';
 import type { EventSink } from '../../core/events.js';
+import { lastLines } from '../../core/last-lines.js';
 import { isolatedPipEnv } from '../../host/python-env.js';
 import { IMPORTS_CHECK, type SmokeCheckSpec } from './checks.js';
 
@@ -104,7 +105,7 @@ function harnessResult(
       ...base,
       outcome: 'timeout',
       detail: `no result after ${timeoutSeconds} s; the interpreter was killed`,
-      data: { stderr: tail(step.stderr, 10) },
+      data: { stderr: lastLines(step.stderr, 10) },
     };
   const line = step.stdout.trim().split('\n').pop() ?? '';
   let record:
@@ -119,8 +120,8 @@ function harnessResult(
     return {
       ...base,
       outcome: 'failed',
-      detail: `the interpreter died (${step.signal ?? `exit ${step.code}`}) before reporting: ${tail(step.stderr, 3) || 'no output'}`,
-      data: { stderr: tail(step.stderr, 20) },
+      detail: `the interpreter died (${step.signal ?? `exit ${step.code}`}) before reporting: ${lastLines(step.stderr, 3) || 'no output'}`,
+      data: { stderr: lastLines(step.stderr, 20) },
     };
   }
   const outcome: SmokeOutcome =
@@ -174,7 +175,7 @@ function importCheckResult(step: StepResult, timeoutSeconds: number): SmokeCheck
       module: current ?? '?',
       distribution: '?',
       status: 'failed',
-      error: `the interpreter died (${step.signal ?? `exit ${step.code}`}): ${tail(step.stderr, 5)}`,
+      error: `the interpreter died (${step.signal ?? `exit ${step.code}`}): ${lastLines(step.stderr, 5)}`,
       seconds: 0,
     });
   }
@@ -255,8 +256,4 @@ function runStep(
       });
     });
   });
-}
-
-function tail(text: string, count: number): string {
-  return text.trim().split('\n').slice(-count).join('\n');
 }
