@@ -80,7 +80,12 @@ export async function readBundleArchive(
   const reader = new VolumeReader(plan);
   try {
     await rm(tmp, { recursive: true, force: true });
-    await mkdir(tmp, { recursive: true });
+    // A plain mkdir, with the parent made only when it is missing: a recursive one still in
+    // flight when a signal handler removes the parent (src/bundle/open.ts) would make it again.
+    const parent = dirname(tmp);
+    if ((await stat(parent).catch(() => undefined)) === undefined)
+      await mkdir(parent, { recursive: true });
+    await mkdir(tmp);
     const result = await extractEntries(reader, plan.archive, tmp);
     await reader.drain();
     const sha256 = reader.whole.digest('hex');
@@ -154,6 +159,7 @@ async function extractEntries(
   let root: string | undefined;
   const files: string[] = [];
   const paths = new EntryPaths(archive);
+  const folders = new FoldersUnder(into);
   let pax = new Map<string, string>();
   for (;;) {
     const at = reader.offset;
@@ -218,11 +224,11 @@ async function extractEntries(
     const rel = segments.slice(1).join('/');
     const target = rel === '' ? into : join(into, rel);
     if (type === '5') {
-      await mkdir(target, { recursive: true, mode: 0o755 });
+      await folders.make(rel);
       continue;
     }
     if (rel === '') throw unsafe(archive, path, 'a file cannot be the root folder');
-    await mkdir(dirname(target), { recursive: true, mode: 0o755 });
+    await folders.make(segments.slice(1, -1).join('/'));
     const mode = (entry.mode & 0o111) !== 0 ? 0o755 : 0o644;
     const handle = await open(target, 'wx', mode);
     try {
@@ -245,4 +251,28 @@ async function extractEntries(
   }
   if (root === undefined) throw damaged(archive, 'it holds no files');
   return { root, files };
+}
+
+/**
+ * Makes folders below an extraction root one level at a time with a plain mkdir, never the
+ * root itself: if the root is removed while the archive is read (a signal handler cleaning
+ * up), the next mkdir fails instead of making the root again, as `recursive: true` would.
+ * Each folder is made once (a file that claims a folder's path is refused by EntryPaths).
+ */
+class FoldersUnder {
+  private readonly made = new Set<string>(['']);
+  constructor(private readonly root: string) {}
+
+  async make(relative: string): Promise<void> {
+    if (this.made.has(relative)) return;
+    let at = '';
+    for (const segment of relative.split('/')) {
+      at = at === '' ? segment : `${at}/${segment}`;
+      if (this.made.has(at)) continue;
+      await mkdir(join(this.root, at), { mode: 0o755 }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error;
+      });
+      this.made.add(at);
+    }
+  }
 }

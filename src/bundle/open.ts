@@ -5,8 +5,8 @@
  * into a fresh temporary folder that cleanup() removes. Every such folder still open is
  * known here, so a signal handler can remove them all (removeOpenedBundlesSync).
  */
-import { rmSync } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { type ExtractResult, readBundleArchive } from '../archive/extract.js';
@@ -46,7 +46,10 @@ export async function openBundle(
       },
     );
   }
-  const work = await mkdtemp(join(options.workDir ?? tmpdir(), 'ferry-bundle-'));
+  // Made synchronously and recorded in the same turn: with an asynchronous mkdtemp, a signal
+  // handled between the folder's creation and the promise's continuation found it unrecorded
+  // and left it behind.
+  const work = mkdtempSync(join(options.workDir ?? tmpdir(), 'ferry-bundle-'));
   live.add(work);
   const cleanup = async (): Promise<void> => {
     await rm(work, { recursive: true, force: true });
@@ -69,6 +72,12 @@ const live = new Set<string>();
  * SIGINT/SIGTERM handler, after which no asynchronous cleanup (no `finally`) runs.
  */
 export function removeOpenedBundlesSync(): void {
-  for (const work of live) rmSync(work, { recursive: true, force: true });
+  for (const work of live) {
+    // An extraction still writing from the thread pool can make a folder briefly non-empty
+    // (ENOTEMPTY): retried, and never thrown, so the signal still ends the process.
+    try {
+      rmSync(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 10 });
+    } catch {}
+  }
   live.clear();
 }
