@@ -6,7 +6,8 @@
 // in one file each becomes a module initialiser that runs on first use.
 //
 // Usage: node scripts/build-single.mjs [--outfile PATH]
-import { readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -52,11 +53,19 @@ const embedAssets = {
 export async function buildSingle(outfile = join(root, 'dist', 'ferry.mjs')) {
   const result = await build({
     entryPoints: [join(root, 'src', 'cli', 'main.ts')],
+    write: false,
     outfile,
     bundle: true,
     platform: 'node',
-    format: 'esm',
+    // CommonJS, run by the prologue (scripts/single-file-loader.mjs) through vm.Script, which
+    // takes V8's code cache; Node 20 offers no code cache for an ES module.
+    format: 'cjs',
     target: 'node20',
+    // Non-ASCII in strings, templates and regular expressions is written as escapes, so the
+    // program is ASCII but for comments (made ASCII below) and its file reads back as latin1.
+    charset: 'ascii',
+    // The prologue passes the file's own URL: pack --with-ferry copies this very file.
+    define: { 'import.meta.url': '__ferryImportMetaUrl' },
     // Builtins stay imports. The others are optional plugins of @cyclonedx/cyclonedx-library
     // (XML and schema validation) that it requires inside try/catch and ferry never uses: left
     // out, they are "not installed", as without the optional packages in node_modules.
@@ -64,22 +73,18 @@ export async function buildSingle(outfile = join(root, 'dist', 'ferry.mjs')) {
     plugins: [embedAssets],
     legalComments: 'none',
     logLevel: 'warning',
-    // Packages written as CommonJS call require() for builtins and read __dirname at load
-    // (@cyclonedx/cyclonedx-library's resources.node.js computes where its XML/JSON schemas
-    // lie, for validation ferry never runs); an ES module has neither, so give the bundle both.
-    banner: {
-      js: [
-        '#!/usr/bin/env node',
-        "import { createRequire as __ferryCreateRequire } from 'node:module';",
-        "import { dirname as __ferryDirname } from 'node:path';",
-        "import { fileURLToPath as __ferryFileURLToPath } from 'node:url';",
-        'const require = __ferryCreateRequire(import.meta.url);',
-        'const __filename = __ferryFileURLToPath(import.meta.url);',
-        'const __dirname = __ferryDirname(__filename);',
-      ].join('\n'),
-    },
   });
   if (result.errors.length > 0) throw new Error(`esbuild failed: ${result.errors.length} error(s)`);
+  // Only comments can hold non-ASCII now (charset above): "?" there changes no code.
+  const program = result.outputFiles[0].text.replace(/[\u0080-\uffff]/g, '?');
+  if (program.includes('\0'))
+    throw new Error('the program holds a NUL: the comment escape needs another character');
+  const digest = createHash('sha256').update(program).digest('hex');
+  const loader = readFileSync(join(root, 'scripts', 'single-file-loader.mjs'), 'utf8');
+  // A function as the replacement: no "$" pattern is read in it.
+  const text = `${loader.replace('__FERRY_DIGEST__', () => JSON.stringify(digest))}\n/*FERRY-PROGRAM\n${program.replaceAll('*/', '*\0/')}*/\n`;
+  mkdirSync(dirname(outfile), { recursive: true });
+  writeFileSync(outfile, text, { mode: 0o755 });
   return outfile;
 }
 

@@ -55,4 +55,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// Not a top-level await: the single-file build is CommonJS (scripts/build-single.mjs).
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

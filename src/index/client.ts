@@ -25,7 +25,14 @@ import { tryNormalizeDigest } from '../store/hash.js';
 import { ContentStore } from '../store/store.js';
 import { cachePath, checkAndStore, type DistFile, type ProjectPage } from './dist-file.js';
 import { DEFAULT_FORMAT_POLICY, type FormatPolicy } from './format-control.js';
-import { type FetchOptions, fetchBytes, fetchText, isNotFound, splitCredentials } from './http.js';
+import {
+  type FetchOptions,
+  type FetchResult,
+  fetchBytes,
+  fetchText,
+  isNotFound,
+  splitCredentials,
+} from './http.js';
 import {
   type IndexConfig,
   indexConfigFromPip,
@@ -479,7 +486,9 @@ export class IndexClient {
     source?: IndexSource,
   ): Promise<Page | undefined> {
     this.#assertSecureOrigin(url, kind);
-    let response: Awaited<ReturnType<typeof fetchText>>;
+    // The body stays bytes until something reads it as text: a warm run whose parsed page is
+    // kept (ParsedPages) hashes the bytes and never decodes megabytes of JSON.
+    let response: FetchResult<Buffer | string>;
     // Remote pages only: a file:// page is read from disk anyway.
     const cache =
       this.#pageCache !== undefined && !url.startsWith('file:') ? this.#pageCache : undefined;
@@ -488,18 +497,19 @@ export class IndexClient {
       if (cached !== undefined && cache !== undefined && !this.#refresh && cache.isFresh(cached)) {
         response = { ...cached, status: 200 };
       } else {
-        response = await fetchText(url, {
+        const fetched = await fetchBytes(url, {
           ...this.#http,
           headers: { accept, ...(cached === undefined ? {} : cache?.validators(cached)) },
           directory: kind === 'find-links' ? 'listing' : 'index',
           events: this.#events,
           maxBytes: this.#maxPageBytes,
         });
-        if (response.status === 304 && cached !== undefined && cache !== undefined) {
-          const renewed = await cache.revalidated(url, accept, cached, response);
+        response = fetched;
+        if (fetched.status === 304 && cached !== undefined && cache !== undefined) {
+          const renewed = await cache.revalidated(url, accept, cached, fetched);
           response = { ...renewed, status: 200 };
-        } else if (response.status === 200 && cache !== undefined) {
-          await cache.store(url, accept, response);
+        } else if (fetched.status === 200 && cache !== undefined) {
+          await cache.store(url, accept, fetched);
         }
       }
     } catch (error) {
@@ -509,14 +519,16 @@ export class IndexClient {
       throw error;
     }
     const type = response.contentType;
+    const raw = response.body;
+    const text = (): string => (typeof raw === 'string' ? raw : raw.toString('utf8'));
     if (type === JSON_TYPE) {
-      const parsedKey = this.#parsedPages?.key(response.body, response.url, type);
+      const parsedKey = this.#parsedPages?.key(raw, response.url, type);
       const kept = parsedKey === undefined ? undefined : await this.#parsedPages?.read(parsedKey);
       if (kept !== undefined)
         return { links: kept.links, skipped: kept.skipped, url: response.url };
       let parsed: ReturnType<typeof parseSimpleJson>;
       try {
-        parsed = parseSimpleJson(response.body, response.url, this.#wanted);
+        parsed = parseSimpleJson(text(), response.url, this.#wanted);
       } catch (error) {
         // A mirror that advertises PEP 691 but serves broken JSON: ask it for HTML instead,
         // for this page and the rest of the run.
@@ -559,11 +571,12 @@ export class IndexClient {
       );
     }
     // HTML, or a server that sends no or a generic type (static file hosts, file://).
-    if (type === '' && /^\s*\{/.test(response.body)) {
-      const parsed = parseSimpleJson(response.body, response.url, this.#wanted);
+    const page = text();
+    if (type === '' && /^\s*\{/.test(page)) {
+      const parsed = parseSimpleJson(page, response.url, this.#wanted);
       return { links: parsed.links, skipped: parsed.skipped, url: response.url };
     }
-    return { links: parseSimpleHtml(response.body, response.url), url: response.url };
+    return { links: parseSimpleHtml(page, response.url), url: response.url };
   }
 
   /**

@@ -74,8 +74,11 @@ export class PageCache {
     };
   }
 
-  /** Stores a 200 answer (unless no-store, or nothing about it could be reused). */
-  async store(url: string, accept: string, response: FetchResult<string>): Promise<void> {
+  /**
+   * Stores a 200 answer (unless no-store, or nothing about it could be reused). The body is
+   * decoded only when it is kept.
+   */
+  async store(url: string, accept: string, response: FetchResult<Buffer | string>): Promise<void> {
     const maxAge = freshnessOf(response.cache?.cacheControl);
     const path = this.#path(url, accept);
     // A page that is never fresh and carries no validator can never spare a request or a
@@ -92,7 +95,7 @@ export class PageCache {
     const page: CachedPage = {
       url: response.url,
       contentType: response.contentType,
-      body: response.body,
+      body: typeof response.body === 'string' ? response.body : response.body.toString('utf8'),
       ...(response.cache?.etag === undefined ? {} : { etag: response.cache.etag }),
       ...(response.cache?.lastModified === undefined
         ? {}

@@ -34,8 +34,11 @@ export class ParsedPages {
     this.#filterKey = filterKey;
   }
 
-  /** The entry's key for this body, as served at `url` with media type `type`. */
-  key(body: string, url: string, type: string): string {
+  /**
+   * The entry's key for this body, as served at `url` with media type `type`: the same for
+   * the bytes and for their UTF-8 text, so a page need not be decoded to be looked up.
+   */
+  key(body: Buffer | string, url: string, type: string): string {
     return createHash('sha256')
       .update(`${FORMAT}\0${this.#filterKey}\0${type}\0${url}\0`)
       .update(body)

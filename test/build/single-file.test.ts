@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
   appendFileSync,
+  chmodSync,
   copyFileSync,
   existsSync,
   mkdirSync,
@@ -16,6 +17,8 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -27,6 +30,8 @@ const work = mkdtempSync(join(tmpdir(), 'ferry-single-'));
 const built = join(work, 'build', 'ferry.mjs');
 const empty = join(work, 'empty');
 const childTmp = join(work, 'tmp');
+/** Where the single file keeps V8's code cache in these tests (its default is $TMPDIR). */
+const codeCache = join(work, 'code-cache');
 
 /** A node_modules folder above the temporary folder would let Node find the packages anyway. */
 function modulesAbove(dir: string): string | undefined {
@@ -48,11 +53,16 @@ function env(): NodeJS.ProcessEnv {
     NO_COLOR: '1',
     TMPDIR: childTmp,
     FERRY_CACHE_DIR: join(work, 'cache'),
+    NODE_COMPILE_CACHE: codeCache,
   };
 }
 
-function ferry(file: string, args: string[], cwd = empty) {
-  const r = spawnSync(process.execPath, [file, ...args], { cwd, encoding: 'utf8', env: env() });
+function ferry(file: string, args: string[], cwd = empty, extraEnv: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, [file, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...env(), ...extraEnv },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -114,6 +124,78 @@ describe('dist/ferry.mjs, alone in an empty folder', { skip }, () => {
     // 0 (runs here) or 9 (a finding): never a missing file or an internal error.
     assert.ok(r.status === 0 || r.status === 9, `${r.status}: ${r.stdout}${r.stderr}`);
     assert.notEqual(result.code, 'ERR_FERRY_INTERNAL');
+  });
+});
+
+describe('the code cache of dist/ferry.mjs', { skip }, () => {
+  const folder = join(codeCache, `ferry-code-cache-${process.getuid?.() ?? ''}`.replace(/-$/, ''));
+  const files = (): string[] => (existsSync(folder) ? readdirSync(folder).sort() : []);
+  const version = (): string =>
+    `ferry ${JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version}\n`;
+
+  before(() => {
+    if (!existsSync(built)) {
+      const r = spawnSync(process.execPath, ['scripts/build-single.mjs', '--outfile', built], {
+        cwd: root,
+        encoding: 'utf8',
+      });
+      assert.equal(r.status, 0, r.stderr);
+    }
+    mkdirSync(empty, { recursive: true });
+    copyFileSync(built, join(empty, 'ferry.mjs'));
+  });
+
+  it('is written once per command, in a folder only this user can write, and read back', () => {
+    rmSync(codeCache, { recursive: true, force: true });
+    assert.equal(ferry('ferry.mjs', ['--version']).stdout, version());
+    assert.equal(ferry('ferry.mjs', ['targets']).status, 0);
+    const written = files();
+    assert.equal(written.length, 2, written.join(' '));
+    assert.ok(written.some((f) => f.endsWith(`-${process.arch}-targets.bin`)));
+    assert.ok(written.some((f) => f.endsWith(`-${process.arch}-other.bin`)));
+    assert.equal(statSync(folder).mode & 0o777, 0o700);
+    const before = statSync(join(folder, written[0]!)).mtimeMs;
+    // A run that finds its cache accepted leaves it as it was.
+    assert.equal(ferry('ferry.mjs', ['--version']).stdout, version());
+    assert.equal(ferry('ferry.mjs', ['targets']).status, 0);
+    assert.deepEqual(files(), written);
+    assert.equal(statSync(join(folder, written[0]!)).mtimeMs, before);
+  });
+
+  it('a damaged cache is rejected by V8 and written again; the command still runs', () => {
+    const name = files().find((f) => f.endsWith('-other.bin'));
+    assert.ok(name !== undefined);
+    writeFileSync(join(folder, name), Buffer.alloc(4096, 7));
+    assert.equal(ferry('ferry.mjs', ['--version']).stdout, version());
+    assert.notDeepEqual(readFileSync(join(folder, name)), Buffer.alloc(4096, 7));
+  });
+
+  it("another build's caches are removed when this build writes its own", () => {
+    const stale = join(folder, '0123456789abcdef-v20.0.0-x64-lock.bin');
+    writeFileSync(stale, 'old');
+    rmSync(join(folder, files().find((f) => f.endsWith('-other.bin'))!));
+    assert.equal(ferry('ferry.mjs', ['--version']).stdout, version());
+    assert.equal(existsSync(stale), false);
+  });
+
+  it('is not read from, nor written to, a folder others can write to', () => {
+    chmodSync(folder, 0o777);
+    try {
+      const name = files().find((f) => f.endsWith('-other.bin'))!;
+      // Garbage V8 would reject: a run that read it would write a good one back.
+      writeFileSync(join(folder, name), 'planted');
+      assert.equal(ferry('ferry.mjs', ['--version']).stdout, version());
+      assert.equal(readFileSync(join(folder, name), 'utf8'), 'planted');
+    } finally {
+      chmodSync(folder, 0o700);
+    }
+  });
+
+  it('NODE_DISABLE_COMPILE_CACHE=1 turns it off', () => {
+    rmSync(codeCache, { recursive: true, force: true });
+    const r = ferry('ferry.mjs', ['--version'], empty, { NODE_DISABLE_COMPILE_CACHE: '1' });
+    assert.equal(r.stdout, version());
+    assert.equal(existsSync(codeCache), false);
   });
 });
 
