@@ -7,7 +7,7 @@
 import { parseSize } from '../archive/size.js';
 import { FERRY_ENV, readEnv } from '../core/env.js';
 import { FerryError } from '../core/errors.js';
-import { loadFrameworkTable } from '../frameworks/table.js';
+import { loadFrameworkIndexes } from '../frameworks/table.js';
 import { type IndexConfig, settleIndexes, type TableIndex } from '../index/index-config.js';
 import {
   indexSettingsFrom,
@@ -181,7 +181,7 @@ export async function settleIndexSettings(
 function frameworkTableIndexes(extraPins: readonly ExtraIndexPin[]): TableIndex[] {
   let table: Readonly<Record<string, string>> = {};
   try {
-    table = loadFrameworkTable().indexes;
+    table = loadFrameworkIndexes();
   } catch (error) {
     // A broken FERRY_FRAMEWORKS matters only to --framework, which reports it itself.
     if (extraPins.length > 0) throw error;
@@ -201,7 +201,7 @@ function frameworkTableIndexes(extraPins: readonly ExtraIndexPin[]): TableIndex[
 function tableName(pin: ExtraIndexPin): string {
   let table: Readonly<Record<string, string>> = {};
   try {
-    table = loadFrameworkTable().indexes;
+    table = loadFrameworkIndexes();
   } catch {
     return pin.name;
   }

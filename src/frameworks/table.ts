@@ -86,11 +86,39 @@ export function frameworkTableSource(): string {
 
 function loadTable(): { table: FrameworkTable; source: string } {
   if (cached !== undefined) return cached;
+  const { text, source } = tableText();
+  cached = { table: parseFrameworkTable(text, source), source };
+  return cached;
+}
+
+/** Only the part every lock reads: the table's indexes (not its series and variants). */
+const indexesOnlySchema = frameworkTableSchema.pick({ formatVersion: true, indexes: true });
+
+/**
+ * The table's named indexes, which every lock and bundle hands to its index settings. Only
+ * that part is checked here: checking every series and variant cost each lock 5 ms for a table
+ * it reads only with --framework, which reads and checks all of it (loadFrameworkTable).
+ */
+export function loadFrameworkIndexes(): Readonly<Record<string, string>> {
+  if (cached !== undefined) return cached.table.indexes;
+  const { text, source } = tableText();
+  const parsed = indexesOnlySchema.safeParse(JSON.parse(text));
+  if (!parsed.success) {
+    throw new FerryError(
+      'ERR_FERRY_DATA_INVALID',
+      `${source}: ${z.prettifyError(parsed.error).replace(/\s+/g, ' ')}`,
+      { hint: frameworkTableHint(source) },
+    );
+  }
+  return parsed.data.indexes;
+}
+
+/** The table's text and where it came from: FERRY_FRAMEWORKS, else this installation's. */
+function tableText(): { text: string; source: string } {
   const override = readEnv(FERRY_ENV.frameworks);
   if (override !== undefined) {
-    let text: string;
     try {
-      text = readFileSync(override, 'utf8');
+      return { text: readFileSync(override, 'utf8'), source: override };
     } catch (error) {
       throw new FerryError(
         'ERR_FERRY_DATA_MISSING',
@@ -101,8 +129,6 @@ function loadTable(): { table: FrameworkTable; source: string } {
         },
       );
     }
-    cached = { table: parseFrameworkTable(text, override), source: override };
-    return cached;
   }
   const candidates = [
     new URL('../../data/frameworks.json', import.meta.url),
@@ -126,11 +152,7 @@ function loadTable(): { table: FrameworkTable; source: string } {
       },
     );
   }
-  cached = {
-    table: parseFrameworkTable(text, 'data/frameworks.json'),
-    source: 'data/frameworks.json',
-  };
-  return cached;
+  return { text, source: 'data/frameworks.json' };
 }
 
 /** Where to go when the variant table is wrong: the user's own copy, or this installation. */

@@ -126,6 +126,8 @@ class Resolver {
   private firstClash: Clash | undefined;
   private readonly answers = new Map<NormalizedName, Promise<CandidatesAnswer>>();
   private readonly metadataCache = new Map<string, Promise<CandidateMetadata>>();
+  /** Names (with the specifier they were asked with) already walked ahead (speculate). */
+  private readonly speculated = new Set<string>();
   private readonly userConstraints = new Map<NormalizedName, Constraint[]>();
   /** Exact pins (== without a wildcard, ===) in the user's requirements and constraints. */
   private readonly exactPins = new Map<NormalizedName, Specifier[]>();
@@ -213,7 +215,8 @@ class Resolver {
       });
     }
     const state: State = { pins: new Map(), constraints, expanded: new Map() };
-    for (const name of constraints.keys()) this.answer(name);
+    for (const [name, list] of constraints)
+      for (const c of list) this.speculate(name, c.requirement.specifier);
     let outcome: Outcome;
     for (;;) {
       try {
@@ -335,22 +338,44 @@ class Resolver {
       // Avoid unhandled rejections for prefetches; the error resurfaces when awaited.
       promise.catch(() => {});
       this.answers.set(name, promise);
-      // The newest version is nearly always the one tried first: fetch its metadata now, in
-      // parallel with the rest of the graph, instead of when the depth-first search gets there.
-      promise.then(
-        (answer) => {
-          const newest =
-            answer.kind === 'found'
-              ? answer.candidates.find(
-                  (c) => !c.yanked && c.version.pre === undefined && c.version.dev === undefined,
-                )
-              : undefined;
-          if (newest !== undefined) this.metadata(newest);
-        },
-        () => {},
-      );
     }
     return promise;
+  }
+
+  /**
+   * Walks ahead of the search: the newest final version within `specifier` is nearly always the
+   * one tried first, so its metadata is fetched now, and then the pages of its dependencies and,
+   * in turn, theirs. The depth-first search finds them on their way instead of asking for each
+   * level of the graph only when it gets there, one network round trip per level. A guess that
+   * turns out wrong costs requests, never the answer: the search asks for what it decides on.
+   */
+  private speculate(name: NormalizedName, specifier: SpecifierSet | undefined): void {
+    const key = `${name} ${specifier === undefined ? '' : formatSpecifierSet(specifier)}`;
+    if (this.speculated.has(key)) return;
+    this.speculated.add(key);
+    this.options.provider.prefetch?.(name);
+    this.answer(name).then(
+      (answer) => {
+        if (answer.kind !== 'found') return;
+        const newest = answer.candidates.find(
+          (c) =>
+            !c.yanked &&
+            c.version.pre === undefined &&
+            c.version.dev === undefined &&
+            (specifier === undefined || specifierSetContains(specifier, c.version)),
+        );
+        if (newest === undefined) return;
+        this.metadata(newest).then(
+          (metadata) => {
+            for (const requirement of metadata.requiresDist)
+              if (requirement.normalizedName !== name && this.applies(requirement, []))
+                this.speculate(requirement.normalizedName, requirement.specifier);
+          },
+          () => {},
+        );
+      },
+      () => {},
+    );
   }
 
   private metadata(candidate: Candidate): Promise<CandidateMetadata> {
@@ -579,8 +604,7 @@ class Resolver {
       }
       constraints = withConstraint(constraints, { requirement, parent: name, source: label });
       if (!deps.includes(depName)) deps.push(depName);
-      this.options.provider.prefetch?.(depName);
-      this.answer(depName);
+      this.speculate(depName, requirement.specifier);
     }
     // Self-references like `pkg[extra]` inside pkg's own metadata.
     for (const requirement of metadata.requiresDist) {

@@ -109,35 +109,52 @@ const VARIABLE_SOURCE =
   '|platform[._](?:version|machine|python_implementation)|python_implementation' +
   '|implementation_(?:name|version)|extras?|dependency_groups';
 
-// Sticky regexes: each one only matches at the tokenizer's position, like re.match(src, pos).
-const RULES = {
-  LEFT_PARENTHESIS: /\(/y,
-  RIGHT_PARENTHESIS: /\)/y,
-  LEFT_BRACKET: /\[/y,
-  RIGHT_BRACKET: /\]/y,
-  SEMICOLON: /;/y,
-  COMMA: /,/y,
-  QUOTED_STRING: /(?:'[^']*'|"[^"]*")/y,
-  OP: /(?:===|==|~=|!=|<=|>=|<|>)/y,
-  BOOLOP: new RegExp(`${B}(?:or|and)${B}`, 'uy'),
-  IN: new RegExp(`${B}in${B}`, 'uy'),
-  NOT: new RegExp(`${B}not${B}`, 'uy'),
-  VARIABLE: new RegExp(`${B}(?:${VARIABLE_SOURCE})${B}`, 'uy'),
-  SPECIFIER: new RegExp(SPECIFIER_SOURCE, 'iy'),
-  AT: /@/y,
-  // packaging >= 26: `\S+`, Python's whitespace (it was `[^ \t]+`), so a URL ends at a newline.
-  URL: new RegExp(`${NOT_S}]+`, 'y'),
-  IDENTIFIER: new RegExp(`${B}[a-zA-Z0-9][a-zA-Z0-9._-]*${B}`, 'uy'),
-  // A whole specifier list, which packaging >= 26.4 hands to SpecifierSet in one piece:
-  // printable ASCII and tabs, up to `;`, `)` or the end.
-  SPECIFIER_LIST: /[\t\x20-\x28\x2a-\x3a\x3c-\x7e]*(?=[;)]|$)/y,
-  VERSION_PREFIX_TRAIL: /\.\*/y,
-  VERSION_LOCAL_LABEL_TRAIL: /\+[a-z0-9]+(?:[-_.][a-z0-9]+)*/y,
-  WS: /[ \t]+/y,
-  END: /$/y,
-} as const;
+/**
+ * The token rules, with `b` as the word boundary and `u` as the flag it needs. Sticky
+ * regexes: each one only matches at the tokenizer's position, like re.match(src, pos).
+ */
+function tokenRules(b: string, u: '' | 'u') {
+  return {
+    LEFT_PARENTHESIS: /\(/y,
+    RIGHT_PARENTHESIS: /\)/y,
+    LEFT_BRACKET: /\[/y,
+    RIGHT_BRACKET: /\]/y,
+    SEMICOLON: /;/y,
+    COMMA: /,/y,
+    QUOTED_STRING: /(?:'[^']*'|"[^"]*")/y,
+    OP: /(?:===|==|~=|!=|<=|>=|<|>)/y,
+    BOOLOP: new RegExp(`${b}(?:or|and)${b}`, `${u}y`),
+    IN: new RegExp(`${b}in${b}`, `${u}y`),
+    NOT: new RegExp(`${b}not${b}`, `${u}y`),
+    VARIABLE: new RegExp(`${b}(?:${VARIABLE_SOURCE})${b}`, `${u}y`),
+    SPECIFIER: new RegExp(SPECIFIER_SOURCE, 'iy'),
+    AT: /@/y,
+    // packaging >= 26: `\S+`, Python's whitespace (it was `[^ \t]+`), so a URL ends at a newline.
+    URL: new RegExp(`${NOT_S}]+`, 'y'),
+    IDENTIFIER: new RegExp(`${b}[a-zA-Z0-9][a-zA-Z0-9._-]*${b}`, `${u}y`),
+    // A whole specifier list, which packaging >= 26.4 hands to SpecifierSet in one piece:
+    // printable ASCII and tabs, up to `;`, `)` or the end.
+    SPECIFIER_LIST: /[\t\x20-\x28\x2a-\x3a\x3c-\x7e]*(?=[;)]|$)/y,
+    VERSION_PREFIX_TRAIL: /\.\*/y,
+    VERSION_LOCAL_LABEL_TRAIL: /\+[a-z0-9]+(?:[-_.][a-z0-9]+)*/y,
+    WS: /[ \t]+/y,
+    END: /$/y,
+  } as const;
+}
 
-export type TokenName = keyof typeof RULES;
+type Rules = ReturnType<typeof tokenRules>;
+/** Python's Unicode-aware rules, built on first use: most runs never meet a non-ASCII marker. */
+let unicodeRules: Rules | undefined;
+/**
+ * For ASCII text, where Python's Unicode word characters are JavaScript's [A-Za-z0-9_] and `\b`
+ * is the same boundary: plain `\b` without the `u` flag is much cheaper to compile and run than
+ * the \p{L}\p{N} lookarounds, and nearly every requirement and marker is ASCII.
+ */
+const ASCII_RULES = tokenRules('\\b', '');
+/** Any character outside ASCII: its absence lets ASCII_RULES stand in. */
+const NON_ASCII = /[\u0080-\uffff]/;
+
+export type TokenName = keyof Rules;
 
 export interface Token {
   readonly name: TokenName;
@@ -163,8 +180,12 @@ export class Pep508SyntaxError extends Error {
 export class Pep508Tokenizer {
   position = 0;
   private next: Token | undefined;
+  private readonly rules: Rules;
 
-  constructor(readonly source: string) {}
+  constructor(readonly source: string) {
+    if (!NON_ASCII.test(source)) this.rules = ASCII_RULES;
+    else this.rules = unicodeRules ??= tokenRules(B, 'u');
+  }
 
   consume(name: TokenName): void {
     if (this.check(name)) this.read();
@@ -174,7 +195,7 @@ export class Pep508Tokenizer {
     if (this.next !== undefined) {
       throw new Error(`tokenizer: cannot check for ${name}, already have ${this.next.name}`);
     }
-    const rule = RULES[name];
+    const rule = this.rules[name];
     rule.lastIndex = this.position;
     const match = rule.exec(this.source);
     if (match === null) return false;
@@ -187,7 +208,7 @@ export class Pep508Tokenizer {
     if (this.next !== undefined) {
       throw new Error(`tokenizer: cannot peek for ${name}, already have ${this.next.name}`);
     }
-    const rule = RULES[name];
+    const rule = this.rules[name];
     rule.lastIndex = this.position;
     const match = rule.exec(this.source);
     return match === null ? undefined : { name, text: match[0], position: this.position };
