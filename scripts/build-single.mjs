@@ -1,6 +1,7 @@
-// Writes dist/ferry.mjs: ferry as one ES module that runs with Node >= 20 and nothing beside
-// it (no node_modules, no src/, no data/). esbuild bundles src/cli/main.ts and its packages;
-// node: builtins stay imports. The files ferry reads at run time (the Python scripts, the data
+// Writes dist/ferry.mjs: ferry as one file that runs with Node >= 20 and nothing beside it (no
+// node_modules, no src/, no data/). esbuild bundles src/cli/main.ts and its packages into one
+// CommonJS program (node: builtins stay requires), which rides in the closing comment of a
+// short ES module, scripts/single-file-loader.mjs, that compiles it with V8's code cache. The files ferry reads at run time (the Python scripts, the data
 // tables, the version) are embedded by replacing src/core/embedded-assets.ts with their text;
 // src/core/assets.ts explains how they are read back. The commands' dynamic imports stay lazy:
 // in one file each becomes a module initialiser that runs on first use.

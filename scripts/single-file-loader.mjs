@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 // ferry as one file. The program is the CommonJS text in the comment that ends this file
 // (ASCII, each "*/" in it written with a NUL between the two characters); this prologue reads
-// it back and compiles it with V8's code cache, as Node 22's module.enableCompileCache() would for a module (Node 20
-// has no such API for ES modules): compiling ferry's 2.6 MB from source costs about 30 ms of
-// every run, reading back the bytecode a few. The cache is one file per ferry build (DIGEST,
-// the program's SHA-256), Node version, architecture and command, written when a run finds
-// none, so it holds the functions that command compiled. It lives where Node 22 keeps its own
-// ($NODE_COMPILE_CACHE, else the temporary folder), in a folder of this user's, mode 0700, and
-// is used only when that folder is this user's and no one else can write to it.
-// NODE_DISABLE_COMPILE_CACHE=1 turns it off. A cache that does not fit is rejected by V8 and
-// written again; a cache that cannot be read or written only costs the compile.
+// it back and compiles it with V8's code cache, as Node 22's module.enableCompileCache() does
+// for a module (Node 20 has no such API for ES modules): compiling ferry's 2.6 MB from source
+// costs about 30 ms of every run, reading the bytecode back a few. The cache is one file per
+// ferry build (DIGEST, the program's SHA-256, filled in by scripts/build-single.mjs), Node
+// version, architecture and command, written when a run finds none, so that it holds the
+// functions that command compiled. It lives where Node 22 keeps its own ($NODE_COMPILE_CACHE,
+// else the temporary folder), in a folder of this user's, mode 0700, and is used only while
+// that folder is this user's and no one else can write to it. NODE_DISABLE_COMPILE_CACHE=1
+// turns it off. A cache V8 does not accept is written again; a cache that cannot be read or
+// written only costs the compile.
 import {
   mkdirSync,
   readdirSync,

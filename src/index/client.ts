@@ -166,6 +166,8 @@ export class IndexClient {
   readonly #wanted: ((filename: string) => boolean) | undefined;
   /** Parsed JSON pages by the digest of their bytes (parsed-pages.ts); undefined without a cache. */
   readonly #parsedPages: ParsedPages | undefined;
+  /** Metadata files being written to the store (#loadMetadata), for settled(). */
+  readonly #metadataWrites = new Set<Promise<void>>();
   readonly #maxPageBytes: number;
   readonly #events: EventSink;
   readonly #cacheDir: string | undefined;
@@ -279,9 +281,10 @@ export class IndexClient {
     }
   }
 
-  /** Waits for the cache writes started while answering (parsed pages): call before exiting. */
+  /** Waits for the cache writes started while answering (parsed pages, metadata): call before exiting. */
   async settled(): Promise<void> {
     await this.#parsedPages?.settled();
+    while (this.#metadataWrites.size > 0) await Promise.all(this.#metadataWrites);
   }
 
   getProject(name: string): Promise<ProjectPage | undefined> {
@@ -503,6 +506,7 @@ export class IndexClient {
           directory: kind === 'find-links' ? 'listing' : 'index',
           events: this.#events,
           maxBytes: this.#maxPageBytes,
+          sha256: this.#parsedPages !== undefined,
         });
         response = fetched;
         if (fetched.status === 304 && cached !== undefined && cache !== undefined) {
@@ -522,7 +526,11 @@ export class IndexClient {
     const raw = response.body;
     const text = (): string => (typeof raw === 'string' ? raw : raw.toString('utf8'));
     if (type === JSON_TYPE) {
-      const parsedKey = this.#parsedPages?.key(raw, response.url, type);
+      const parsedKey = this.#parsedPages?.key(
+        response.sha256 ?? createHash('sha256').update(raw).digest('hex'),
+        response.url,
+        type,
+      );
       const kept = parsedKey === undefined ? undefined : await this.#parsedPages?.read(parsedKey);
       if (kept !== undefined)
         return { links: kept.links, skipped: kept.skipped, url: response.url };
@@ -711,8 +719,14 @@ export class IndexClient {
       if (text !== undefined && text !== '') return text;
     }
     const text = await this.#fetchMetadata(file);
-    if (store !== undefined && digest !== undefined)
-      await store.writeDerived('metadata', digest, text).catch(() => {});
+    // Kept off the resolution's path, as parsed pages are: settled() waits for it.
+    if (store !== undefined && digest !== undefined) {
+      const written: Promise<void> = store
+        .writeDerived('metadata', digest, text)
+        .catch(() => {})
+        .finally(() => this.#metadataWrites.delete(written));
+      this.#metadataWrites.add(written);
+    }
     return text;
   }
 

@@ -5,6 +5,7 @@
  * downloader. What is index-specific stays here: a file:// directory read as its index.html
  * or listed by name, media types of local pages, size limits, "not found" as data.
  */
+import { createHash } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -53,6 +54,11 @@ export interface FetchOptions {
   readonly rangeOnly?: boolean;
   /** Called with the size of every body chunk received (for byte accounting). */
   readonly onBytes?: (bytes: number) => void;
+  /**
+   * Also give the body's SHA-256 (`FetchResult.sha256`), hashed chunk by chunk as it arrives:
+   * while the rest is still on the network rather than after it (a few ms per megabyte).
+   */
+  readonly sha256?: boolean;
   /** Proxies, certificates, trusted hosts (default: this process's, net/settings.ts). */
   readonly net?: NetSettings;
 }
@@ -64,6 +70,8 @@ export interface FetchResult<T> {
   /** Lower-cased media type without parameters ('' when unknown). */
   readonly contentType: string;
   readonly status: number;
+  /** The body's SHA-256 (hex), when asked for with `FetchOptions.sha256` and known. */
+  readonly sha256?: string;
   /** The response's caching headers (RFC 9111), for the index page cache (client.ts). */
   readonly cache?: {
     readonly etag?: string;
@@ -294,6 +302,8 @@ async function attemptOnce(
   }
   const chunks: Buffer[] = [];
   let received = 0;
+  // A range's body is a slice of the file: its digest would name neither.
+  const hash = options.sha256 === true && range === undefined ? createHash('sha256') : undefined;
   for await (const chunk of response.body) {
     // A view, not a copy: Buffer.from(Uint8Array) copies byte by byte (8 ms a warm lock).
     const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -304,6 +314,7 @@ async function attemptOnce(
       throw tooLarge(shown, max);
     }
     chunks.push(buf);
+    hash?.update(buf);
   }
   let body: Buffer = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received);
   let totalSize: number | undefined;
@@ -323,6 +334,7 @@ async function attemptOnce(
   return {
     body,
     url: finalUrl,
+    ...(hash === undefined ? {} : { sha256: hash.digest('hex') }),
     cache: {
       ...(etag === undefined ? {} : { etag }),
       ...(lastModified === undefined ? {} : { lastModified }),

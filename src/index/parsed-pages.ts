@@ -13,8 +13,8 @@ import { createHash } from 'node:crypto';
 import { ContentStore } from '../store/store.js';
 import type { RawLink } from './simple-html.js';
 
-/** Bumped whenever the parse or the entry's shape changes: old entries are then never read. */
-const FORMAT = 'ferry-parsed-page-1';
+/** Bumped whenever the parse, the key or the entry's shape changes: old entries are then never read. */
+const FORMAT = 'ferry-parsed-page-2';
 const KIND = 'parsed-pages';
 
 export interface ParsedPage {
@@ -35,13 +35,12 @@ export class ParsedPages {
   }
 
   /**
-   * The entry's key for this body, as served at `url` with media type `type`: the same for
-   * the bytes and for their UTF-8 text, so a page need not be decoded to be looked up.
+   * The entry's key for a body whose SHA-256 is `bodySha256` (hashed as it was downloaded,
+   * FetchOptions.sha256), as served at `url` with media type `type`.
    */
-  key(body: Buffer | string, url: string, type: string): string {
+  key(bodySha256: string, url: string, type: string): string {
     return createHash('sha256')
-      .update(`${FORMAT}\0${this.#filterKey}\0${type}\0${url}\0`)
-      .update(body)
+      .update(`${FORMAT}\0${this.#filterKey}\0${type}\0${url}\0${bodySha256}`)
       .digest('hex');
   }
 
@@ -70,9 +69,10 @@ export class ParsedPages {
    * (the page is already parsed). `settled()` waits for every write started.
    */
   write(key: string, page: ParsedPage): void {
-    const text = JSON.stringify(page);
-    const done = this.#store
-      .writeDerived(KIND, key, text)
+    // Even the JSON text waits for a later turn (7 ms for a page of pydantic-core's size):
+    // the resolver first sends the requests this page lets it make.
+    const done: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.#store.writeDerived(KIND, key, JSON.stringify(page)))
       .catch(() => {})
       .finally(() => this.#pending.delete(done));
     this.#pending.add(done);

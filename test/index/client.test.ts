@@ -104,6 +104,8 @@ describe('IndexClient metadata fallbacks', () => {
         });
         const file = (await client.getProject('demo-pkg'))!.files[0]!;
         assert.equal(await client.getMetadata(file), metadataText(DISTS[0]!));
+        // The cache is written off the answer's path: settled() waits for it.
+        await client.settled();
         assert.equal(
           readFileSync(metadataCachePath(cacheDir, file.hashes.sha256!)!, 'utf8'),
           metadataText(DISTS[0]!),

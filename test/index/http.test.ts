@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { FerryError } from '../../src/core/errors.js';
 import type { FerryEvent } from '../../src/core/events.js';
-import { fetchRange, fetchText, isNotFound } from '../../src/index/http.js';
+import { fetchBytes, fetchRange, fetchText, isNotFound } from '../../src/index/http.js';
 
 let server: Server;
 let base: string;
@@ -25,6 +26,13 @@ before(async () => {
     if (path === '/missing') return void res.writeHead(404).end();
     if (path === '/forbidden') return void res.writeHead(403).end();
     if (path === '/always-500') return void res.writeHead(503).end();
+    if (path === '/chunked') {
+      // Three writes: the body arrives in pieces, and is hashed piece by piece.
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.write(Buffer.alloc(70_000, 1));
+      res.write(Buffer.alloc(70_000, 2));
+      return void res.end(Buffer.alloc(5, 3));
+    }
     if (path === '/range') {
       const body = Buffer.from('0123456789');
       const m = /bytes=(\d*)-(\d*)/.exec(String(req.headers.range ?? ''));
@@ -136,5 +144,14 @@ describe('fetchText', () => {
     assert.equal(part.totalSize, 10);
     const tail = await fetchRange(`${base}/range`, -3, undefined);
     assert.equal(tail.body.toString(), '789');
+  });
+
+  it('sha256: the digest of the whole body, hashed as it arrives; none unless asked or for a range', async () => {
+    const whole = await fetchBytes(`${base}/chunked`, { ...fast, sha256: true });
+    assert.equal(whole.body.length, 140_005);
+    assert.equal(whole.sha256, createHash('sha256').update(whole.body).digest('hex'));
+    assert.equal((await fetchBytes(`${base}/chunked`, fast)).sha256, undefined);
+    const part = await fetchRange(`${base}/range`, 2, 5, { sha256: true });
+    assert.equal(part.sha256, undefined);
   });
 });
