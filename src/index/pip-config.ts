@@ -29,6 +29,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FERRY_ENV, readEnv } from '../core/env.js';
 import { FerryError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
+import { proxyVariables } from '../net/proxy.js';
 import type { NetSettings } from '../net/settings.js';
 import { defaultCacheDir as storeCacheDir } from '../store/cache-dir.js';
 import { FactCache, interpreterKey } from '../store/fact-cache.js';
@@ -451,7 +452,7 @@ export function networkSettingsFrom(
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     ...(retryCount === undefined ? {} : { retries: retryCount }),
     ...(proxy === undefined ? {} : { proxy: proxy.value }),
-    env,
+    env: proxyVariables(env),
     sources,
   };
 }

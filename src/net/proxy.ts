@@ -37,6 +37,20 @@ function proxyUrl(value: string): URL {
   return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
 }
 
+/**
+ * The variables of `env` that decide proxies (`*_proxy` in any case, and REQUEST_METHOD), as a
+ * plain object: reading them from process.env on every request enumerated the whole
+ * environment each time (7 ms of a cold lock).
+ */
+export function proxyVariables(
+  env: Readonly<Record<string, string | undefined>>,
+): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(env))
+    if (name.toLowerCase().endsWith('_proxy') || name === 'REQUEST_METHOD') out[name] = value;
+  return out;
+}
+
 /** urllib's getproxies_environment: `<scheme>_proxy` in any case, lower case winning. */
 export function environmentProxies(
   env: Readonly<Record<string, string | undefined>>,

@@ -19,6 +19,9 @@ import { type LinkedBy, linkOrCopy } from './link.js';
 import { type LockOptions, withFileLock } from './lock.js';
 import { VerifiedRecord } from './verified.js';
 
+/** Folders of derived entries this process has made (or found): see writeDerived. */
+const madeFolders = new Set<string>();
+
 /** `<dir>/<algorithm>/ab/cdef…` for a normalized digest. */
 export const entryPath = (dir: string, digest: string, algorithm: DigestAlgorithm = 'sha256') =>
   join(dir, algorithm, digest.slice(0, 2), digest.slice(2));
@@ -207,7 +210,21 @@ export class ContentStore {
   /** Keeps derived data of the entry `digest`; atomic, not flushed (it can be derived again). */
   async writeDerived(kind: string, digest: string, data: string | Uint8Array): Promise<void> {
     const path = this.derivedPath(kind, digest);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFileAtomic(path, data, { sync: false });
+    const folder = dirname(path);
+    // One mkdir per folder and process: a cold lock writes hundreds of entries into a few.
+    // A folder removed since (a cache cleaned meanwhile) is made again.
+    for (let attempt = 0; ; attempt++) {
+      if (!madeFolders.has(folder)) {
+        await mkdir(folder, { recursive: true });
+        madeFolders.add(folder);
+      }
+      try {
+        await writeFileAtomic(path, data, { sync: false });
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 0) throw error;
+        madeFolders.delete(folder);
+      }
+    }
   }
 }
