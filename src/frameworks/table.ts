@@ -103,13 +103,7 @@ export function loadFrameworkIndexes(): Readonly<Record<string, string>> {
   if (cached !== undefined) return cached.table.indexes;
   const { text, source } = tableText();
   const parsed = indexesOnlySchema.safeParse(JSON.parse(text));
-  if (!parsed.success) {
-    throw new FerryError(
-      'ERR_FERRY_DATA_INVALID',
-      `${source}: ${z.prettifyError(parsed.error).replace(/\s+/g, ' ')}`,
-      { hint: frameworkTableHint(source) },
-    );
-  }
+  if (!parsed.success) throw invalidTable(source, parsed.error);
   return parsed.data.indexes;
 }
 
@@ -155,6 +149,15 @@ function tableText(): { text: string; source: string } {
   return { text, source: 'data/frameworks.json' };
 }
 
+/** The table at `source` does not fit its schema: what is wrong, and where to fix it. */
+function invalidTable(source: string, error: z.ZodError): FerryError {
+  return new FerryError(
+    'ERR_FERRY_DATA_INVALID',
+    `${source}: ${z.prettifyError(error).replace(/\s+/g, ' ')}`,
+    { hint: frameworkTableHint(source) },
+  );
+}
+
 /** Where to go when the variant table is wrong: the user's own copy, or this installation. */
 function frameworkTableHint(source: string): string {
   return source === 'data/frameworks.json'
@@ -164,13 +167,7 @@ function frameworkTableHint(source: string): string {
 
 export function parseFrameworkTable(text: string, source: string): FrameworkTable {
   const parsed = frameworkTableSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) {
-    throw new FerryError(
-      'ERR_FERRY_DATA_INVALID',
-      `${source}: ${z.prettifyError(parsed.error).replace(/\s+/g, ' ')}`,
-      { hint: frameworkTableHint(source) },
-    );
-  }
+  if (!parsed.success) throw invalidTable(source, parsed.error);
   for (const s of parsed.data.series) {
     for (const v of s.variants) {
       if (v.index !== 'default' && parsed.data.indexes[v.index] === undefined) {

@@ -57,6 +57,16 @@ function env(): NodeJS.ProcessEnv {
   };
 }
 
+/** Builds dist/ferry.mjs afresh into `built` (a temporary folder), once for this file. */
+function buildOnce(): void {
+  if (existsSync(built)) return;
+  const r = spawnSync(process.execPath, ['scripts/build-single.mjs', '--outfile', built], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, r.stderr);
+}
+
 function ferry(file: string, args: string[], cwd = empty, extraEnv: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, [file, ...args], {
     cwd,
@@ -70,11 +80,7 @@ describe('dist/ferry.mjs, alone in an empty folder', { skip }, () => {
   const bundle = join(work, 'bundle');
 
   before(async () => {
-    const r = spawnSync(process.execPath, ['scripts/build-single.mjs', '--outfile', built], {
-      cwd: root,
-      encoding: 'utf8',
-    });
-    assert.equal(r.status, 0, r.stderr);
+    buildOnce();
     mkdirSync(empty);
     mkdirSync(childTmp);
     copyFileSync(built, join(empty, 'ferry.mjs'));
@@ -134,13 +140,7 @@ describe('the code cache of dist/ferry.mjs', { skip }, () => {
     `ferry ${JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version}\n`;
 
   before(() => {
-    if (!existsSync(built)) {
-      const r = spawnSync(process.execPath, ['scripts/build-single.mjs', '--outfile', built], {
-        cwd: root,
-        encoding: 'utf8',
-      });
-      assert.equal(r.status, 0, r.stderr);
-    }
+    buildOnce();
     mkdirSync(empty, { recursive: true });
     copyFileSync(built, join(empty, 'ferry.mjs'));
   });
@@ -204,13 +204,7 @@ describe('ferry pack --with-ferry', { skip }, () => {
   const archive = join(work, 'tool.ferry.tar');
 
   before(async () => {
-    if (!existsSync(built)) {
-      const r = spawnSync(process.execPath, ['scripts/build-single.mjs', '--outfile', built], {
-        cwd: root,
-        encoding: 'utf8',
-      });
-      assert.equal(r.status, 0, r.stderr);
-    }
+    buildOnce();
     mkdirSync(empty, { recursive: true });
     mkdirSync(childTmp, { recursive: true });
     copyFileSync(built, join(empty, 'ferry.mjs'));

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { FerryError } from '../../src/core/errors.js';
 import { chooseVariant } from '../../src/frameworks/choose.js';
@@ -386,6 +389,35 @@ const refusals: Refusal[] = [
     message: 'ferry has no variant table for "mxnet"',
   },
 ];
+
+describe('loadFrameworkIndexes (what every lock reads of the table)', () => {
+  /** Runs loadFrameworkIndexes in a fresh process (the table is cached per process). */
+  const indexesWith = (table: unknown) => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-table-'));
+    try {
+      writeFileSync(join(dir, 'frameworks.json'), JSON.stringify(table));
+      const code =
+        "import('./src/frameworks/table.ts').then((m) => { try { console.log(JSON.stringify(m.loadFrameworkIndexes())); } catch (e) { console.error(e.message); process.exitCode = 3; } })";
+      return spawnSync(process.execPath, ['--import', 'tsx', '-e', code], {
+        encoding: 'utf8',
+        env: { ...process.env, FERRY_FRAMEWORKS: join(dir, 'frameworks.json') },
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const table = JSON.parse(readFileSync('data/frameworks.json', 'utf8'));
+
+  it("gives the table's indexes and checks only them; a bad one names the file", () => {
+    // Series that do not fit are --framework's business (loadFrameworkTable refuses them).
+    const loose = indexesWith({ ...table, series: [{ framework: 'nonsense' }] });
+    assert.equal(loose.status, 0, loose.stderr);
+    assert.deepEqual(JSON.parse(loose.stdout), table.indexes);
+    const bad = indexesWith({ ...table, indexes: { pytorch: 'not a url' } });
+    assert.equal(bad.status, 3);
+    assert.match(bad.stderr, /frameworks\.json: .*indexes\.pytorch/);
+  });
+});
 
 describe('chooseVariant', () => {
   it('loads and validates data/frameworks.json', () => {

@@ -282,3 +282,44 @@ describe('resolver', () => {
     });
   });
 });
+
+describe('walking ahead of the search', () => {
+  test('the pages below a project are asked for while the search waits on another page', async () => {
+    // The search chooses among the undecided projects once it has every one's candidates, so
+    // a slow page (aaa-slow) holds it up; meanwhile the newest version of mid is walked ahead
+    // and leaf, two levels down, is asked for before the slow page arrives.
+    let release: () => void = () => {};
+    const slowArrived = new Promise<void>((r) => {
+      release = r;
+    });
+    class SlowPage extends TableProvider {
+      override async candidates(name: Parameters<TableProvider['candidates']>[0]) {
+        if (name === 'aaa-slow') await slowArrived;
+        return super.candidates(name);
+      }
+    }
+    const provider = new SlowPage({
+      app: { '1.0': ['aaa-slow', 'mid'] },
+      'aaa-slow': { '1.0': [] },
+      mid: { '1.0': ['leaf>=1'], '2.0': ['leaf>=2'] },
+      leaf: { '1.0': [], '2.0': [] },
+    });
+    const resolving = resolve([req('app')], {
+      provider,
+      markers,
+      pythonVersion: parseVersion('3.11.7'),
+    });
+    for (let i = 0; i < 200 && !provider.asked.includes('leaf'); i++)
+      await new Promise((r) => setTimeout(r, 1));
+    const askedBeforeTheSlowPage = provider.asked.includes('leaf');
+    release();
+    const resolution = await resolving;
+    assert.ok(askedBeforeTheSlowPage, `asked: ${provider.asked.join(', ')}`);
+    assert.deepEqual(Object.fromEntries(resolution.packages.map((p) => [p.name, p.version])), {
+      app: '1.0',
+      'aaa-slow': '1.0',
+      mid: '2.0',
+      leaf: '2.0',
+    });
+  });
+});

@@ -75,6 +75,14 @@ describe('verified writes', () => {
     assert.throws(() => store.pathFor('../../etc/passwd'), { code: 'ERR_FERRY_INVALID_SHA256' });
     assert.throws(() => store.derivedPath('metadata', '..'), { code: 'ERR_FERRY_INVALID_SHA256' });
   });
+
+  test('derived data is written again after its folder was removed in the same process', async () => {
+    const store = new ContentStore(join(root, 'derived-again'));
+    await store.writeDerived('metadata', sha('a'), 'Name: a\n');
+    await rm(store.dir, { recursive: true });
+    await store.writeDerived('metadata', sha('b'), 'Name: b\n');
+    assert.equal(await readFile(join(store.dir, 'metadata', sha('b')), 'utf8'), 'Name: b\n');
+  });
 });
 
 describe('concurrent writers', () => {
