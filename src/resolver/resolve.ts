@@ -364,7 +364,8 @@ class Resolver {
             c.version.dev === undefined &&
             (specifier === undefined || specifierSetContains(specifier, c.version)),
         );
-        if (newest === undefined) return;
+        // A wheel's metadata is a small read; an sdist's may be a build: that waits for the search.
+        if (newest === undefined || !newest.file.filename.endsWith('.whl')) return;
         this.metadata(newest).then(
           (metadata) => {
             for (const requirement of metadata.requiresDist)
