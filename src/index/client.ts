@@ -21,6 +21,7 @@ import { isSecureOrigin } from '../net/origin.js';
 import { type NetSettings, netSettings } from '../net/settings.js';
 import { assertSafeFilename } from '../standards/filename.js';
 import { type NormalizedName, normalizeName } from '../standards/name.js';
+import { BackgroundWrites } from '../store/background-writes.js';
 import { tryNormalizeDigest } from '../store/hash.js';
 import { ContentStore } from '../store/store.js';
 import { cachePath, checkAndStore, type DistFile, type ProjectPage } from './dist-file.js';
@@ -167,7 +168,7 @@ export class IndexClient {
   /** Parsed JSON pages by the digest of their bytes (parsed-pages.ts); undefined without a cache. */
   readonly #parsedPages: ParsedPages | undefined;
   /** Metadata files being written to the store (#loadMetadata), for settled(). */
-  readonly #metadataWrites = new Set<Promise<void>>();
+  readonly #metadataWrites = new BackgroundWrites();
   readonly #maxPageBytes: number;
   readonly #events: EventSink;
   readonly #cacheDir: string | undefined;
@@ -284,7 +285,7 @@ export class IndexClient {
   /** Waits for the cache writes started while answering (parsed pages, metadata): call before exiting. */
   async settled(): Promise<void> {
     await this.#parsedPages?.settled();
-    while (this.#metadataWrites.size > 0) await Promise.all(this.#metadataWrites);
+    await this.#metadataWrites.settled();
   }
 
   getProject(name: string): Promise<ProjectPage | undefined> {
@@ -720,13 +721,8 @@ export class IndexClient {
     }
     const text = await this.#fetchMetadata(file);
     // Kept off the resolution's path, as parsed pages are: settled() waits for it.
-    if (store !== undefined && digest !== undefined) {
-      const written: Promise<void> = store
-        .writeDerived('metadata', digest, text)
-        .catch(() => {})
-        .finally(() => this.#metadataWrites.delete(written));
-      this.#metadataWrites.add(written);
-    }
+    if (store !== undefined && digest !== undefined)
+      this.#metadataWrites.start(() => store.writeDerived('metadata', digest, text));
     return text;
   }
 

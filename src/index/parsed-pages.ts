@@ -10,6 +10,7 @@
  * is checked for shape when read back; an entry that does not fit is parsed again.
  */
 import { createHash } from 'node:crypto';
+import { BackgroundWrites } from '../store/background-writes.js';
 import { ContentStore } from '../store/store.js';
 import type { RawLink } from './simple-html.js';
 
@@ -26,7 +27,7 @@ export interface ParsedPage {
 export class ParsedPages {
   readonly #store: ContentStore;
   readonly #filterKey: string;
-  readonly #pending = new Set<Promise<void>>();
+  readonly #writes = new BackgroundWrites();
 
   /** `filterKey` names the client's `wanted` filter ('' for none: every file kept). */
   constructor(cacheDir: string, filterKey: string) {
@@ -71,14 +72,13 @@ export class ParsedPages {
   write(key: string, page: ParsedPage): void {
     // Even the JSON text waits for a later turn (7 ms for a page of pydantic-core's size):
     // the resolver first sends the requests this page lets it make.
-    const done: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.#store.writeDerived(KIND, key, JSON.stringify(page)))
-      .catch(() => {})
-      .finally(() => this.#pending.delete(done));
-    this.#pending.add(done);
+    this.#writes.start(async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      await this.#store.writeDerived(KIND, key, JSON.stringify(page));
+    });
   }
 
-  async settled(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.all(this.#pending);
+  settled(): Promise<void> {
+    return this.#writes.settled();
   }
 }

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { NormalizedName } from '../standards/name.js';
 import type { Requirement } from '../standards/requirement.js';
+import { BackgroundWrites } from '../store/background-writes.js';
 import { ContentStore } from '../store/store.js';
 
 /** Bumped whenever the parse (PEP 508, core metadata) or the entry's shape changes. */
@@ -25,7 +26,7 @@ export interface ParsedMetadata {
 
 export class ParsedMetadataCache {
   readonly #store: ContentStore;
-  readonly #pending = new Set<Promise<void>>();
+  readonly #writes = new BackgroundWrites();
 
   constructor(cacheDir: string) {
     this.#store = new ContentStore(cacheDir);
@@ -54,15 +55,12 @@ export class ParsedMetadataCache {
 
   /** Starts writing the entry and returns at once; `settled()` waits for every write started. */
   write(fileSha256: string, entry: ParsedMetadata): void {
-    const done = this.#store
-      .writeDerived(KIND, key(fileSha256), JSON.stringify(entry))
-      .catch(() => {})
-      .finally(() => this.#pending.delete(done));
-    this.#pending.add(done);
+    const text = JSON.stringify(entry);
+    this.#writes.start(() => this.#store.writeDerived(KIND, key(fileSha256), text));
   }
 
-  async settled(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.all(this.#pending);
+  settled(): Promise<void> {
+    return this.#writes.settled();
   }
 }
 
